@@ -1,0 +1,11 @@
+//! Aanmelder's domain library.
+//!
+//! Everything the law and the worker's trust depend on lives here, with no UI and no Tauri, so it
+//! can be built, tested and reviewed on its own. The Tauri shell only wires these types to the
+//! window.
+
+pub mod error;
+pub mod store;
+pub mod worker;
+
+pub use error::Coded;

@@ -1,0 +1,295 @@
+//! The database key and where it is kept.
+//!
+//! The key is 256 bits from the operating system's CSPRNG, kept in the OS keyring (Secret
+//! Service, Keychain, Windows Credential Manager) and handed to SQLCipher as a raw key, which skips
+//! SQLCipher's own slow KDF. Where no keyring exists (a bare Linux session), the key is derived
+//! from a passphrase the worker chooses, with Argon2id. The key itself is never written to a file:
+//! the only file beside the database is a [`KeyScheme`] that says *how* to get the key.
+
+use std::fmt;
+use std::fs;
+use std::io::Write as _;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+
+use crate::error::Coded;
+
+/// Name under which Aanmelder's entries appear in the OS keyring.
+pub const KEYRING_SERVICE: &str = "be.kindengezin.aanmelder";
+
+/// Shortest passphrase accepted when there is no keyring.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+/// A SQLCipher database key. Wiped from memory when dropped; never printed.
+#[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
+pub struct DbKey([u8; 32]);
+
+impl DbKey {
+    /// A fresh key from the operating system's CSPRNG.
+    pub fn generate() -> Result<Self, KeyError> {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(Self(bytes))
+    }
+
+    /// Derives the key from a passphrase with Argon2id and the parameters in `params`.
+    pub fn from_passphrase(passphrase: &str, params: &PassphraseParams) -> Result<Self, KeyError> {
+        let salt = hex::decode(&params.salt).map_err(|_| KeyError::Malformed)?;
+        let argon = argon2::Params::new(params.m_cost_kib, params.t_cost, params.p_cost, Some(32))
+            .map_err(|_| KeyError::Malformed)?;
+        let kdf = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon);
+        let mut bytes = [0u8; 32];
+        kdf.hash_password_into(passphrase.as_bytes(), &salt, &mut bytes)
+            .map_err(|_| KeyError::Malformed)?;
+        Ok(Self(bytes))
+    }
+
+    /// The value for `PRAGMA key`: SQLCipher's raw-key syntax, `"x'<64 hex digits>'"`.
+    pub(crate) fn pragma_value(&self) -> Zeroizing<String> {
+        Zeroizing::new(format!("\"x'{}'\"", hex::encode(self.0)))
+    }
+
+    fn to_hex(&self) -> Zeroizing<String> {
+        Zeroizing::new(hex::encode(self.0))
+    }
+
+    fn from_hex(text: &str) -> Result<Self, KeyError> {
+        let decoded = Zeroizing::new(hex::decode(text.trim()).map_err(|_| KeyError::Malformed)?);
+        let bytes: [u8; 32] = decoded.as_slice().try_into().map_err(|_| KeyError::Malformed)?;
+        Ok(Self(bytes))
+    }
+}
+
+impl fmt::Debug for DbKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DbKey(…)")
+    }
+}
+
+/// Argon2id parameters and salt for a passphrase-protected store. Not secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PassphraseParams {
+    /// Hex-encoded 16-byte random salt.
+    pub salt: String,
+    pub m_cost_kib: u32,
+    pub t_cost: u32,
+    pub p_cost: u32,
+}
+
+impl PassphraseParams {
+    /// OWASP's recommended Argon2id setting (64 MiB, 3 passes) with a fresh salt.
+    pub fn recommended() -> Result<Self, KeyError> {
+        Self::with_costs(64 * 1024, 3, 1)
+    }
+
+    /// A fresh salt with the given costs; tests use small costs to stay fast.
+    pub fn with_costs(m_cost_kib: u32, t_cost: u32, p_cost: u32) -> Result<Self, KeyError> {
+        let mut salt = [0u8; 16];
+        getrandom::fill(&mut salt).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(Self {
+            salt: hex::encode(salt),
+            m_cost_kib,
+            t_cost,
+            p_cost,
+        })
+    }
+}
+
+/// How the key of a store is obtained: the contents of `key-scheme.json` beside the database.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum KeyScheme {
+    /// The key is in the OS keyring under [`KEYRING_SERVICE`] and this account name.
+    Keyring { account: String },
+    /// The key is derived from the worker's passphrase.
+    Passphrase(PassphraseParams),
+}
+
+impl KeyScheme {
+    /// A random keyring account name, so two stores never share an entry.
+    pub fn new_keyring_account() -> Result<String, KeyError> {
+        let mut id = [0u8; 8];
+        getrandom::fill(&mut id).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(format!("databank-{}", hex::encode(id)))
+    }
+}
+
+/// The key-scheme file as stored: the scheme plus whether the database was fully created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct SchemeFile {
+    pub scheme: KeyScheme,
+    /// False between writing this file and finishing the first migration of a new store, so a
+    /// crash in that window resumes creation instead of reporting a lost database.
+    pub initialised: bool,
+}
+
+impl SchemeFile {
+    pub(crate) fn read(path: &Path) -> Result<Option<Self>, KeyError> {
+        match fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes)
+                .map(Some)
+                .map_err(|_| KeyError::SchemeUnreadable),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(KeyError::Io(e.to_string())),
+        }
+    }
+
+    /// Writes atomically: a crash leaves either the old file or the new one, never half of one.
+    pub(crate) fn write(&self, path: &Path) -> Result<(), KeyError> {
+        let io = |e: std::io::Error| KeyError::Io(e.to_string());
+        let json = serde_json::to_vec_pretty(self).map_err(|e| KeyError::Io(e.to_string()))?;
+        let tmp = path.with_extension("json.tmp");
+        let mut file = fs::File::create(&tmp).map_err(io)?;
+        file.write_all(&json).map_err(io)?;
+        file.sync_all().map_err(io)?;
+        fs::rename(&tmp, path).map_err(io)
+    }
+}
+
+/// Somewhere a database key can be kept and found again by account name.
+///
+/// The real implementation is [`OsKeyring`]; unit tests use an in-memory fake.
+pub trait KeyVault: Send + Sync {
+    fn save(&self, account: &str, key: &DbKey) -> Result<(), KeyError>;
+    fn load(&self, account: &str) -> Result<DbKey, KeyError>;
+}
+
+/// The operating system's keyring, through the `keyring` crate.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct OsKeyring;
+
+impl OsKeyring {
+    fn entry(account: &str) -> Result<keyring::Entry, KeyError> {
+        keyring::Entry::new(KEYRING_SERVICE, account).map_err(keyring_error)
+    }
+}
+
+impl KeyVault for OsKeyring {
+    fn save(&self, account: &str, key: &DbKey) -> Result<(), KeyError> {
+        Self::entry(account)?
+            .set_password(&key.to_hex())
+            .map_err(keyring_error)
+    }
+
+    fn load(&self, account: &str) -> Result<DbKey, KeyError> {
+        let text = Zeroizing::new(
+            Self::entry(account)?
+                .get_password()
+                .map_err(keyring_error)?,
+        );
+        DbKey::from_hex(&text)
+    }
+}
+
+fn keyring_error(e: keyring::Error) -> KeyError {
+    match e {
+        keyring::Error::NoEntry => KeyError::Missing,
+        keyring::Error::BadEncoding(_) | keyring::Error::BadDataFormat(..) => KeyError::Malformed,
+        other => KeyError::KeyringUnavailable(other.to_string()),
+    }
+}
+
+/// Why a key could not be made, kept or found.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error(
+        "De sleutelbos van het besturingssysteem is niet bereikbaar ({0}). Meld je aan op een \
+         bureaublad met sleutelbos (bv. GNOME Keyring) of ontgrendel de sleutelbos en start \
+         Aanmelder opnieuw."
+    )]
+    KeyringUnavailable(String),
+    #[error(
+        "De sleutel van de databank staat niet meer in de sleutelbos. Zonder die sleutel kan \
+         Aanmelder de gegevens niet openen. Het bestand blijft onaangeroerd: neem contact op met \
+         je ICT-ondersteuning om de sleutelbos of een back-up terug te zetten."
+    )]
+    Missing,
+    #[error(
+        "De sleutel in de sleutelbos heeft een onverwachte vorm. Het databankbestand blijft \
+         onaangeroerd: neem contact op met je ICT-ondersteuning."
+    )]
+    Malformed,
+    #[error(
+        "Het bestand dat beschrijft hoe de databank beveiligd is (key-scheme.json) is \
+         onleesbaar. Zet het terug uit een back-up; de databank zelf blijft onaangeroerd."
+    )]
+    SchemeUnreadable,
+    #[error("Het besturingssysteem gaf geen willekeurige getallen voor een nieuwe sleutel: {0}")]
+    Random(String),
+    #[error("Het sleutelbestand kon niet gelezen of geschreven worden: {0}")]
+    Io(String),
+}
+
+impl Coded for KeyError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::KeyringUnavailable(_) => "key.keyring_unavailable",
+            Self::Missing => "key.missing",
+            Self::Malformed => "key.malformed",
+            Self::SchemeUnreadable => "key.scheme_unreadable",
+            Self::Random(_) => "key.random",
+            Self::Io(_) => "key.io",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_differ_and_debug_hides_them() {
+        let a = DbKey::generate().unwrap();
+        let b = DbKey::generate().unwrap();
+        assert_ne!(a, b);
+        assert_eq!(format!("{a:?}"), "DbKey(…)");
+    }
+
+    #[test]
+    fn pragma_value_is_sqlciphers_raw_key_syntax() {
+        let key = DbKey([0xab; 32]);
+        let v = key.pragma_value();
+        assert_eq!(v.len(), "\"x'".len() + 64 + "'\"".len());
+        assert!(v.starts_with("\"x'abab"));
+        assert!(v.ends_with("'\""));
+    }
+
+    #[test]
+    fn passphrase_derivation_is_deterministic_per_salt() {
+        let params = PassphraseParams::with_costs(256, 1, 1).unwrap();
+        let a = DbKey::from_passphrase("correct horse battery", &params).unwrap();
+        let b = DbKey::from_passphrase("correct horse battery", &params).unwrap();
+        let c = DbKey::from_passphrase("correct horse batterY", &params).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        let other_salt = PassphraseParams::with_costs(256, 1, 1).unwrap();
+        assert_ne!(a, DbKey::from_passphrase("correct horse battery", &other_salt).unwrap());
+    }
+
+    #[test]
+    fn hex_round_trip_and_rejects_wrong_length() {
+        let key = DbKey::generate().unwrap();
+        assert_eq!(DbKey::from_hex(&key.to_hex()).unwrap(), key);
+        assert!(matches!(DbKey::from_hex("abcd"), Err(KeyError::Malformed)));
+        assert!(matches!(DbKey::from_hex("zz"), Err(KeyError::Malformed)));
+    }
+
+    #[test]
+    fn scheme_file_round_trips_atomically() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("key-scheme.json");
+        assert!(SchemeFile::read(&path).unwrap().is_none());
+        let file = SchemeFile {
+            scheme: KeyScheme::Keyring {
+                account: KeyScheme::new_keyring_account().unwrap(),
+            },
+            initialised: false,
+        };
+        file.write(&path).unwrap();
+        assert_eq!(SchemeFile::read(&path).unwrap(), Some(file));
+        fs::write(&path, b"{ not json").unwrap();
+        assert!(matches!(SchemeFile::read(&path), Err(KeyError::SchemeUnreadable)));
+    }
+}

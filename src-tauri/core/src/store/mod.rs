@@ -1,0 +1,548 @@
+//! The encrypted local store.
+//!
+//! Everything Aanmelder keeps lives in one SQLCipher database. Two promises shape this module:
+//! the file on disk never reveals anything without the key, and the worker's data are never
+//! destroyed by the app itself. So an existing file is only ever opened, never created over; a
+//! key that does not fit is reported, not "fixed"; and before any migration a byte copy of the
+//! (still encrypted) file is put beside it.
+
+mod key;
+mod session;
+
+use std::fs;
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{Connection, OpenFlags};
+use serde::Serialize;
+use ts_rs::TS;
+
+pub use key::{
+    DbKey, KEYRING_SERVICE, KeyError, KeyScheme, KeyVault, MIN_PASSPHRASE_CHARS, OsKeyring,
+    PassphraseParams,
+};
+pub use session::{Session, SessionState};
+
+use crate::error::Coded;
+
+/// The migrations, in order. Migration `i` brings the schema from version `i` to `i + 1`.
+/// Append only: a released migration is never edited.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_worker_profile.sql")];
+
+/// The schema version this build of the app writes and understands.
+pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+/// The first 16 bytes of every unencrypted SQLite database.
+const PLAIN_SQLITE_MAGIC: &[u8; 16] = b"SQLite format 3\0";
+
+/// SQLCipher 4's default page size: an intact encrypted file is a whole number of pages.
+const CIPHER_PAGE_SIZE: u64 = 4096;
+
+/// Where a store's files live: the database and the key scheme beside it.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    root: PathBuf,
+}
+
+impl DataDir {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        Self { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.root.join("aanmelder.db")
+    }
+
+    pub fn key_scheme(&self) -> PathBuf {
+        self.root.join("key-scheme.json")
+    }
+}
+
+/// How the key of an open store is protected; shown on the home screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum KeyProtection {
+    Keyring,
+    Passphrase,
+}
+
+/// What the home screen says about the store.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct StoreInfo {
+    /// Always true for a store this module opened: there is no unencrypted mode.
+    pub encrypted: bool,
+    /// SQLCipher's version, read from the open database as proof that the cipher is active.
+    pub cipher_version: String,
+    pub path: String,
+    pub schema_version: u32,
+    pub key_protection: KeyProtection,
+}
+
+/// An open, verified, migrated database.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    key_protection: KeyProtection,
+}
+
+impl Store {
+    /// Creates a new encrypted database at `path`. Refuses if anything already exists there.
+    pub fn create(path: &Path, key: &DbKey, protection: KeyProtection) -> Result<Self, StoreError> {
+        if path.exists() {
+            return Err(StoreError::AlreadyExists(path.to_path_buf()));
+        }
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|e| StoreError::Io(e.to_string()))?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite)?;
+        Self::unlock(conn, path, key, protection, false)
+    }
+
+    /// Opens the existing database at `path` with `key`, checks the key and migrates the schema.
+    ///
+    /// Never creates a file: a missing database is an error, so a moved or lost file is noticed
+    /// instead of silently replaced by an empty one.
+    pub fn open(path: &Path, key: &DbKey, protection: KeyProtection) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite)?;
+        Self::unlock(conn, path, key, protection, true)
+    }
+
+    fn unlock(
+        conn: Connection,
+        path: &Path,
+        key: &DbKey,
+        protection: KeyProtection,
+        existed: bool,
+    ) -> Result<Self, StoreError> {
+        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))
+            .map_err(StoreError::sqlite)?;
+        // SQLCipher accepts any key at `PRAGMA key`; only the first read tells whether it fits.
+        // Nothing is written before this check, so a wrong key leaves the file byte-identical.
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            return Err(classify_open_failure(path, e));
+        }
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;",
+        )
+        .map_err(StoreError::sqlite)?;
+        let mut store = Self {
+            conn,
+            path: path.to_path_buf(),
+            key_protection: protection,
+        };
+        store.migrate(existed)?;
+        Ok(store)
+    }
+
+    /// Brings the schema up to [`SCHEMA_VERSION`] in one transaction, after a backup copy.
+    fn migrate(&mut self, existed: bool) -> Result<(), StoreError> {
+        let found = self.schema_version()?;
+        if found > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema {
+                found,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        if found == SCHEMA_VERSION {
+            return Ok(());
+        }
+        if existed {
+            self.backup(found)?;
+        }
+        let tx = self.conn.transaction().map_err(StoreError::sqlite)?;
+        for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+            tx.execute_batch(sql)
+                .map_err(|e| StoreError::Migration(index as u32 + 1, e.to_string()))?;
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(StoreError::sqlite)?;
+        tx.commit().map_err(StoreError::sqlite)
+    }
+
+    /// Copies the encrypted file, as it is, to `<name>.v<version>-<unix time>.bak`.
+    fn backup(&self, version: u32) -> Result<PathBuf, StoreError> {
+        // Fold the write-ahead log into the main file so the copy is complete on its own.
+        self.conn
+            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+            .map_err(StoreError::sqlite)?;
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let mut name = self.path.file_name().unwrap_or_default().to_os_string();
+        name.push(format!(".v{version}-{stamp}.bak"));
+        let target = self.path.with_file_name(name);
+        fs::copy(&self.path, &target).map_err(|e| StoreError::Backup(e.to_string()))?;
+        Ok(target)
+    }
+
+    pub fn schema_version(&self) -> Result<u32, StoreError> {
+        self.conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(StoreError::sqlite)
+    }
+
+    pub fn info(&self) -> Result<StoreInfo, StoreError> {
+        let cipher_version: String = self
+            .conn
+            .pragma_query_value(None, "cipher_version", |r| r.get(0))
+            .map_err(StoreError::sqlite)?;
+        Ok(StoreInfo {
+            encrypted: !cipher_version.is_empty(),
+            cipher_version,
+            path: self.path.display().to_string(),
+            schema_version: self.schema_version()?,
+            key_protection: self.key_protection,
+        })
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+/// Tells a wrong key from a damaged or foreign file, as far as the bytes allow.
+fn classify_open_failure(path: &Path, error: rusqlite::Error) -> StoreError {
+    let not_a_database = matches!(
+        &error,
+        rusqlite::Error::SqliteFailure(e, _) if e.code == rusqlite::ErrorCode::NotADatabase
+    );
+    if !not_a_database {
+        return StoreError::sqlite(error);
+    }
+    let mut head = [0u8; 16];
+    let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let read_head = fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
+    if read_head.is_ok() && &head == PLAIN_SQLITE_MAGIC {
+        StoreError::NotEncrypted(path.to_path_buf())
+    } else if len < CIPHER_PAGE_SIZE || len % CIPHER_PAGE_SIZE != 0 {
+        StoreError::Corrupt(path.to_path_buf())
+    } else {
+        StoreError::WrongKey(path.to_path_buf())
+    }
+}
+
+/// Why the store could not be opened or used. Each message says what happened and what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "De sleutel past niet bij de databank {0}, of het bestand is beschadigd. Aanmelder heeft \
+         niets aan het bestand veranderd. Controleer je wachtwoordzin of neem contact op met je \
+         ICT-ondersteuning."
+    )]
+    WrongKey(PathBuf),
+    #[error(
+        "Het databankbestand {0} is beschadigd of onvolledig. Aanmelder heeft niets aan het \
+         bestand veranderd. Zet een back-up terug (bestanden die eindigen op .bak staan ernaast) \
+         of neem contact op met je ICT-ondersteuning."
+    )]
+    Corrupt(PathBuf),
+    #[error(
+        "Het bestand {0} is geen versleutelde databank van Aanmelder (het is onversleuteld). \
+         Aanmelder opent het niet en verandert er niets aan. Neem contact op met je \
+         ICT-ondersteuning."
+    )]
+    NotEncrypted(PathBuf),
+    #[error(
+        "De databank werd gemaakt door een nieuwere versie van Aanmelder (schema {found}; deze \
+         versie kent tot {supported}). Installeer de nieuwste versie van Aanmelder. Het bestand \
+         blijft onaangeroerd."
+    )]
+    NewerSchema { found: u32, supported: u32 },
+    #[error(
+        "De databank {0} ontbreekt, maar de sleutel ervan bestaat nog. Aanmelder maakt geen \
+         nieuwe, lege databank in haar plaats. Zet het bestand terug uit een back-up of neem \
+         contact op met je ICT-ondersteuning."
+    )]
+    Missing(PathBuf),
+    #[error(
+        "Er staat al een databank in {0}, maar het bestand dat zegt hoe ze beveiligd is \
+         (key-scheme.json) ontbreekt. Aanmelder maakt niets opnieuw aan. Zet key-scheme.json \
+         terug uit een back-up of neem contact op met je ICT-ondersteuning."
+    )]
+    SchemeMissing(PathBuf),
+    #[error("Er staat al een bestand op {0}; Aanmelder overschrijft het niet.")]
+    AlreadyExists(PathBuf),
+    #[error(
+        "De wachtwoordzin is te kort: kies er een van minstens {MIN_PASSPHRASE_CHARS} tekens, \
+         bijvoorbeeld vier woorden met spaties."
+    )]
+    PassphraseTooShort,
+    #[error("De twee wachtwoordzinnen zijn niet gelijk. Typ dezelfde wachtwoordzin twee keer.")]
+    PassphraseMismatch,
+    #[error("De databank is nog vergrendeld. Ontgrendel ze eerst.")]
+    Locked,
+    #[error(
+        "Aanpassing {0} van de databank mislukte ({1}). Er is niets veranderd; de back-up staat \
+         naast het bestand. Neem contact op met je ICT-ondersteuning."
+    )]
+    Migration(u32, String),
+    #[error(
+        "Vóór het bijwerken van de databank kon geen back-up gemaakt worden ({0}). Er is niets \
+         veranderd. Maak ruimte vrij op de schijf en start Aanmelder opnieuw."
+    )]
+    Backup(String),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error("Het databankbestand kon niet gelezen of geschreven worden: {0}")]
+    Io(String),
+    #[error("De databank gaf een onverwachte fout: {0}")]
+    Sqlite(String),
+}
+
+impl StoreError {
+    fn sqlite(e: rusqlite::Error) -> Self {
+        Self::Sqlite(e.to_string())
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::sqlite(e)
+    }
+}
+
+impl Coded for StoreError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::WrongKey(_) => "store.wrong_key",
+            Self::Corrupt(_) => "store.corrupt",
+            Self::NotEncrypted(_) => "store.not_encrypted",
+            Self::NewerSchema { .. } => "store.newer_schema",
+            Self::Missing(_) => "store.missing",
+            Self::SchemeMissing(_) => "store.scheme_missing",
+            Self::AlreadyExists(_) => "store.already_exists",
+            Self::PassphraseTooShort => "store.passphrase_too_short",
+            Self::PassphraseMismatch => "store.passphrase_mismatch",
+            Self::Locked => "store.locked",
+            Self::Migration(..) => "store.migration",
+            Self::Backup(_) => "store.backup",
+            Self::Key(e) => e.code(),
+            Self::Io(_) => "store.io",
+            Self::Sqlite(_) => "store.sqlite",
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::PassphraseTooShort | Self::WrongKey(_) => Some("passphrase"),
+            Self::PassphraseMismatch => Some("confirmation"),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret_value() -> &'static str {
+        "Wachtwoord-proef Zoë Ørsted 4711"
+    }
+
+    fn write_value(store: &Store, value: &str) {
+        store
+            .conn()
+            .execute_batch("CREATE TABLE IF NOT EXISTS probe (v TEXT NOT NULL)")
+            .unwrap();
+        store
+            .conn()
+            .execute("INSERT INTO probe (v) VALUES (?1)", [value])
+            .unwrap();
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    #[test]
+    fn value_survives_reopen_and_never_reaches_the_disk_in_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        let key = DbKey::generate().unwrap();
+
+        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        write_value(&store, secret_value());
+        drop(store);
+
+        let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+        let read: String = store
+            .conn()
+            .query_row("SELECT v FROM probe", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(read, secret_value());
+        let info = store.info().unwrap();
+        assert!(info.encrypted, "cipher_version was empty: SQLCipher is not active");
+        drop(store);
+
+        // Closing the last connection checkpoints the WAL, so the main file holds everything.
+        for entry in fs::read_dir(dir.path()).unwrap() {
+            let bytes = fs::read(entry.unwrap().path()).unwrap();
+            assert!(!contains(&bytes, secret_value().as_bytes()));
+            assert!(!contains(&bytes, b"SQLite format 3"));
+        }
+    }
+
+    #[test]
+    fn another_key_gives_the_typed_error_and_leaves_the_file_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        let key = DbKey::generate().unwrap();
+        write_value(
+            &Store::create(&path, &key, KeyProtection::Keyring).unwrap(),
+            secret_value(),
+        );
+        let before = fs::read(&path).unwrap();
+
+        let other = DbKey::generate().unwrap();
+        let err = Store::open(&path, &other, KeyProtection::Keyring).unwrap_err();
+        assert!(matches!(err, StoreError::WrongKey(_)), "got {err:?}");
+        assert_eq!(err.code(), "store.wrong_key");
+        assert_eq!(fs::read(&path).unwrap(), before);
+
+        // The right key still opens it afterwards.
+        Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+    }
+
+    #[test]
+    fn create_refuses_an_existing_file_and_open_refuses_a_missing_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        fs::write(&path, b"precious").unwrap();
+        let key = DbKey::generate().unwrap();
+        let err = Store::create(&path, &key, KeyProtection::Keyring).unwrap_err();
+        assert!(matches!(err, StoreError::AlreadyExists(_)));
+        assert_eq!(fs::read(&path).unwrap(), b"precious");
+
+        let missing = dir.path().join("weg.db");
+        let err = Store::open(&missing, &key, KeyProtection::Keyring).unwrap_err();
+        assert!(matches!(err, StoreError::Missing(_)));
+        assert!(!missing.exists());
+    }
+
+    #[test]
+    fn a_truncated_file_is_reported_corrupt_and_left_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        let key = DbKey::generate().unwrap();
+        drop(Store::create(&path, &key, KeyProtection::Keyring).unwrap());
+        let mut bytes = fs::read(&path).unwrap();
+        bytes.truncate(1000);
+        fs::write(&path, &bytes).unwrap();
+        let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
+        assert!(matches!(err, StoreError::Corrupt(_)), "got {err:?}");
+        assert_eq!(fs::read(&path).unwrap(), bytes);
+    }
+
+    #[test]
+    fn a_plain_sqlite_file_is_refused_as_not_encrypted() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        let plain = Connection::open(&path).unwrap();
+        plain.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        drop(plain);
+        let before = fs::read(&path).unwrap();
+        let key = DbKey::generate().unwrap();
+        let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
+        assert!(matches!(err, StoreError::NotEncrypted(_)), "got {err:?}");
+        assert_eq!(fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused_without_touching_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        let key = DbKey::generate().unwrap();
+        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+        store
+            .conn()
+            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
+            .unwrap();
+        drop(store);
+        let before = fs::read(&path).unwrap();
+        let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
+        assert!(
+            matches!(err, StoreError::NewerSchema { found, supported }
+                if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
+            "got {err:?}"
+        );
+        assert_eq!(fs::read(&path).unwrap(), before);
+    }
+
+    #[test]
+    fn migrating_an_older_database_keeps_an_encrypted_backup_first() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        let key = DbKey::generate().unwrap();
+        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+        write_value(&store, secret_value());
+        // Pretend the database predates every migration.
+        store
+            .conn()
+            .execute_batch("DROP TABLE worker_profile; PRAGMA user_version = 0;")
+            .unwrap();
+        drop(store);
+
+        let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+        drop(store);
+
+        let backups: Vec<PathBuf> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.to_string_lossy().ends_with(".bak"))
+            .collect();
+        assert_eq!(backups.len(), 1, "{backups:?}");
+        let name = backups[0].file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("aanmelder.db.v0-"), "{name}");
+        // The backup is the old database, still encrypted, and opens with the same key.
+        let bytes = fs::read(&backups[0]).unwrap();
+        assert!(!contains(&bytes, b"SQLite format 3"));
+        let conn = Connection::open(&backups[0]).unwrap();
+        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))
+            .unwrap();
+        let v: String = conn.query_row("SELECT v FROM probe", [], |r| r.get(0)).unwrap();
+        assert_eq!(v, secret_value());
+        let version: u32 = conn
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 0);
+    }
+
+    #[test]
+    fn a_failing_migration_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        let key = DbKey::generate().unwrap();
+        let mut store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+        store
+            .conn()
+            .execute_batch("PRAGMA user_version = 0;")
+            .unwrap();
+        // The table already exists, so re-running migration 1 fails half-way: the transaction
+        // must roll back and the version must stay at 0.
+        let err = store.migrate(true).unwrap_err();
+        assert!(matches!(err, StoreError::Migration(1, _)), "got {err:?}");
+        assert_eq!(store.schema_version().unwrap(), 0);
+    }
+}

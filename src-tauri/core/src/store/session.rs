@@ -1,0 +1,377 @@
+//! From app start to an open store: first launch, later launches, and every way that can fail.
+//!
+//! The rules: a first launch makes a key, keeps it in the keyring and creates the database; a
+//! later launch opens it without asking anything. When there is no keyring, the worker is asked
+//! for a passphrase instead; the key is never put in a file. When something is wrong (key gone,
+//! file damaged, schema too new) the session holds the error for the UI to explain, and the files
+//! stay exactly as they were.
+
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::key::SchemeFile;
+use super::{
+    DataDir, DbKey, KeyError, KeyProtection, KeyScheme, KeyVault, MIN_PASSPHRASE_CHARS,
+    PassphraseParams, Store, StoreError, StoreInfo,
+};
+use crate::error::Coded;
+
+/// Where the app stands with its store, as the UI sees it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[serde(tag = "state", rename_all = "snake_case")]
+#[ts(export)]
+pub enum SessionState {
+    /// The store is open.
+    Ready { store: StoreInfo },
+    /// The store is protected by a passphrase: ask for it.
+    NeedsPassphrase,
+    /// First launch without a usable keyring: explain why and ask for a new passphrase.
+    NeedsNewPassphrase { reason: String },
+    /// The store cannot be opened; `message` says what happened and what to do.
+    Failed { code: String, message: String },
+}
+
+/// The app's one handle on its store. Held in Tauri state behind a mutex.
+#[derive(Debug)]
+pub struct Session {
+    dir: DataDir,
+    phase: Phase,
+    /// Argon2id cost for a new passphrase; lowered by tests only.
+    new_passphrase_costs: (u32, u32, u32),
+}
+
+#[derive(Debug)]
+enum Phase {
+    Open(Store),
+    NeedsPassphrase(PassphraseParams),
+    NeedsNewPassphrase(String),
+    Failed(StoreError),
+}
+
+impl Session {
+    /// Opens or creates the store in `dir`, using `vault` for the key.
+    pub fn start(dir: DataDir, vault: &dyn KeyVault) -> Self {
+        let phase = match Self::first_phase(&dir, vault) {
+            Ok(phase) => phase,
+            Err(e) => Phase::Failed(e),
+        };
+        Self {
+            dir,
+            phase,
+            new_passphrase_costs: (64 * 1024, 3, 1),
+        }
+    }
+
+    fn first_phase(dir: &DataDir, vault: &dyn KeyVault) -> Result<Phase, StoreError> {
+        let db = dir.database();
+        match (SchemeFile::read(&dir.key_scheme())?, db.exists()) {
+            (None, true) => Err(StoreError::SchemeMissing(db)),
+            (None, false) => Self::first_launch(dir, vault),
+            (Some(file), exists) => match file.scheme {
+                KeyScheme::Keyring { ref account } => {
+                    let key = vault.load(account)?;
+                    Self::open_or_finish(dir, &file, exists, &key).map(Phase::Open)
+                }
+                KeyScheme::Passphrase(params) => Ok(Phase::NeedsPassphrase(params)),
+            },
+        }
+    }
+
+    /// A brand-new installation: key into the keyring, then the scheme file, then the database.
+    fn first_launch(dir: &DataDir, vault: &dyn KeyVault) -> Result<Phase, StoreError> {
+        let account = KeyScheme::new_keyring_account()?;
+        let key = DbKey::generate()?;
+        let stored = vault.save(&account, &key).and_then(|()| vault.load(&account));
+        match stored {
+            Ok(read_back) if read_back == key => {}
+            Ok(_) => {
+                return Ok(Phase::NeedsNewPassphrase(
+                    "de sleutelbos gaf een andere sleutel terug dan bewaard werd".into(),
+                ));
+            }
+            Err(KeyError::KeyringUnavailable(why)) => return Ok(Phase::NeedsNewPassphrase(why)),
+            Err(e) => return Err(e.into()),
+        }
+        let file = SchemeFile {
+            scheme: KeyScheme::Keyring { account },
+            initialised: false,
+        };
+        file.write(&dir.key_scheme())?;
+        Self::open_or_finish(dir, &file, false, &key).map(Phase::Open)
+    }
+
+    /// Opens an existing database, or finishes creating one whose creation was interrupted.
+    fn open_or_finish(
+        dir: &DataDir,
+        file: &SchemeFile,
+        exists: bool,
+        key: &DbKey,
+    ) -> Result<Store, StoreError> {
+        let protection = match file.scheme {
+            KeyScheme::Keyring { .. } => KeyProtection::Keyring,
+            KeyScheme::Passphrase(_) => KeyProtection::Passphrase,
+        };
+        let db = dir.database();
+        if exists {
+            let store = Store::open(&db, key, protection)?;
+            if !file.initialised {
+                Self::mark_initialised(dir, file)?;
+            }
+            return Ok(store);
+        }
+        if file.initialised {
+            return Err(StoreError::Missing(db));
+        }
+        let store = Store::create(&db, key, protection)?;
+        Self::mark_initialised(dir, file)?;
+        Ok(store)
+    }
+
+    fn mark_initialised(dir: &DataDir, file: &SchemeFile) -> Result<(), StoreError> {
+        SchemeFile {
+            scheme: file.scheme.clone(),
+            initialised: true,
+        }
+        .write(&dir.key_scheme())
+        .map_err(StoreError::from)
+    }
+
+    /// First launch without a keyring: protect the new store with the worker's passphrase.
+    pub fn create_with_passphrase(
+        &mut self,
+        passphrase: &str,
+        confirmation: &str,
+    ) -> Result<(), StoreError> {
+        if !matches!(self.phase, Phase::NeedsNewPassphrase(_)) {
+            return Err(StoreError::AlreadyExists(self.dir.database()));
+        }
+        if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
+            return Err(StoreError::PassphraseTooShort);
+        }
+        if passphrase != confirmation {
+            return Err(StoreError::PassphraseMismatch);
+        }
+        let (m, t, p) = self.new_passphrase_costs;
+        let params = PassphraseParams::with_costs(m, t, p)?;
+        let key = DbKey::from_passphrase(passphrase, &params)?;
+        let file = SchemeFile {
+            scheme: KeyScheme::Passphrase(params),
+            initialised: false,
+        };
+        file.write(&self.dir.key_scheme())?;
+        self.phase = Phase::Open(Self::open_or_finish(&self.dir, &file, false, &key)?);
+        Ok(())
+    }
+
+    /// Later launches of a passphrase-protected store. A wrong passphrase can be retried.
+    pub fn unlock(&mut self, passphrase: &str) -> Result<(), StoreError> {
+        let Phase::NeedsPassphrase(params) = &self.phase else {
+            return match self.phase {
+                Phase::Open(_) => Ok(()),
+                _ => Err(StoreError::Locked),
+            };
+        };
+        let key = DbKey::from_passphrase(passphrase, params)?;
+        let file = SchemeFile::read(&self.dir.key_scheme())?
+            .ok_or_else(|| StoreError::SchemeMissing(self.dir.database()))?;
+        let exists = self.dir.database().exists();
+        self.phase = Phase::Open(Self::open_or_finish(&self.dir, &file, exists, &key)?);
+        Ok(())
+    }
+
+    pub fn state(&self) -> SessionState {
+        match &self.phase {
+            Phase::Open(store) => match store.info() {
+                Ok(store) => SessionState::Ready { store },
+                Err(e) => SessionState::Failed {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                },
+            },
+            Phase::NeedsPassphrase(_) => SessionState::NeedsPassphrase,
+            Phase::NeedsNewPassphrase(reason) => SessionState::NeedsNewPassphrase {
+                reason: reason.clone(),
+            },
+            Phase::Failed(e) => SessionState::Failed {
+                code: e.code().into(),
+                message: e.to_string(),
+            },
+        }
+    }
+
+    /// The open store, or [`StoreError::Locked`] while there is none.
+    pub fn store(&self) -> Result<&Store, StoreError> {
+        match &self.phase {
+            Phase::Open(store) => Ok(store),
+            _ => Err(StoreError::Locked),
+        }
+    }
+
+    #[cfg(test)]
+    fn with_cheap_kdf(mut self) -> Self {
+        self.new_passphrase_costs = (256, 1, 1);
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::fs;
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// An in-memory keyring; `available: false` behaves like a session without Secret Service.
+    #[derive(Default)]
+    struct FakeVault {
+        keys: Mutex<HashMap<String, DbKey>>,
+        unavailable: bool,
+    }
+
+    impl KeyVault for FakeVault {
+        fn save(&self, account: &str, key: &DbKey) -> Result<(), KeyError> {
+            if self.unavailable {
+                return Err(KeyError::KeyringUnavailable("geen Secret Service".into()));
+            }
+            self.keys.lock().unwrap().insert(account.into(), key.clone());
+            Ok(())
+        }
+        fn load(&self, account: &str) -> Result<DbKey, KeyError> {
+            if self.unavailable {
+                return Err(KeyError::KeyringUnavailable("geen Secret Service".into()));
+            }
+            self.keys
+                .lock()
+                .unwrap()
+                .get(account)
+                .cloned()
+                .ok_or(KeyError::Missing)
+        }
+    }
+
+    fn code(session: &Session) -> String {
+        match session.state() {
+            SessionState::Failed { code, .. } => code,
+            other => format!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn first_launch_creates_and_later_launches_open_silently() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = FakeVault::default();
+        let first = Session::start(DataDir::new(dir.path()), &vault);
+        assert!(matches!(first.state(), SessionState::Ready { .. }), "{:?}", first.state());
+        assert_eq!(vault.keys.lock().unwrap().len(), 1);
+        drop(first);
+
+        let second = Session::start(DataDir::new(dir.path()), &vault);
+        let SessionState::Ready { store } = second.state() else {
+            panic!("{:?}", second.state())
+        };
+        assert!(store.encrypted);
+        assert_eq!(store.key_protection, KeyProtection::Keyring);
+        assert_eq!(vault.keys.lock().unwrap().len(), 1, "no second key was made");
+    }
+
+    #[test]
+    fn a_key_missing_from_the_keyring_fails_without_touching_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = FakeVault::default();
+        drop(Session::start(DataDir::new(dir.path()), &vault));
+        let db = DataDir::new(dir.path()).database();
+        let before = fs::read(&db).unwrap();
+
+        vault.keys.lock().unwrap().clear();
+        let session = Session::start(DataDir::new(dir.path()), &vault);
+        assert_eq!(code(&session), "key.missing");
+        assert!(session.store().is_err());
+        assert_eq!(fs::read(&db).unwrap(), before);
+    }
+
+    #[test]
+    fn a_lost_database_is_reported_not_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = FakeVault::default();
+        drop(Session::start(DataDir::new(dir.path()), &vault));
+        fs::remove_file(DataDir::new(dir.path()).database()).unwrap();
+        let session = Session::start(DataDir::new(dir.path()), &vault);
+        assert_eq!(code(&session), "store.missing");
+        assert!(!DataDir::new(dir.path()).database().exists());
+    }
+
+    #[test]
+    fn a_database_without_its_scheme_file_is_reported_not_recreated() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = FakeVault::default();
+        drop(Session::start(DataDir::new(dir.path()), &vault));
+        let db = DataDir::new(dir.path()).database();
+        let before = fs::read(&db).unwrap();
+        fs::remove_file(DataDir::new(dir.path()).key_scheme()).unwrap();
+        let session = Session::start(DataDir::new(dir.path()), &vault);
+        assert_eq!(code(&session), "store.scheme_missing");
+        assert_eq!(fs::read(&db).unwrap(), before);
+    }
+
+    #[test]
+    fn an_interrupted_first_launch_resumes() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        let vault = FakeVault::default();
+        // Simulate a crash after the key and scheme were written, before the database existed.
+        let account = KeyScheme::new_keyring_account().unwrap();
+        vault.save(&account, &DbKey::generate().unwrap()).unwrap();
+        SchemeFile { scheme: KeyScheme::Keyring { account }, initialised: false }
+            .write(&data.key_scheme())
+            .unwrap();
+        let session = Session::start(data.clone(), &vault);
+        assert!(matches!(session.state(), SessionState::Ready { .. }), "{:?}", session.state());
+        assert!(SchemeFile::read(&data.key_scheme()).unwrap().unwrap().initialised);
+    }
+
+    #[test]
+    fn without_a_keyring_the_worker_sets_a_passphrase_and_no_key_file_is_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let vault = FakeVault { unavailable: true, ..Default::default() };
+        let mut session = Session::start(DataDir::new(dir.path()), &vault).with_cheap_kdf();
+        let SessionState::NeedsNewPassphrase { reason } = session.state() else {
+            panic!("{:?}", session.state())
+        };
+        assert!(reason.contains("Secret Service"));
+        assert!(!DataDir::new(dir.path()).database().exists());
+
+        let short = session.create_with_passphrase("kort", "kort").unwrap_err();
+        assert_eq!(short.code(), "store.passphrase_too_short");
+        assert_eq!(short.field(), Some("passphrase"));
+        let mismatch = session
+            .create_with_passphrase("vier woorden op rij", "vier woorden op rij!")
+            .unwrap_err();
+        assert_eq!(mismatch.code(), "store.passphrase_mismatch");
+        session
+            .create_with_passphrase("vier woorden op rij", "vier woorden op rij")
+            .unwrap();
+        assert!(matches!(session.state(), SessionState::Ready { .. }));
+        drop(session);
+
+        // Only the database and the (non-secret) scheme are on disk.
+        let mut names: Vec<String> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["aanmelder.db", "key-scheme.json"]);
+        let scheme = fs::read_to_string(DataDir::new(dir.path()).key_scheme()).unwrap();
+        assert!(scheme.contains("\"passphrase\"") && scheme.contains("salt"));
+
+        // A later launch asks for it; a wrong one is refused and can be retried.
+        let mut later = Session::start(DataDir::new(dir.path()), &vault);
+        assert!(matches!(later.state(), SessionState::NeedsPassphrase));
+        let wrong = later.unlock("vier woorden op een rij").unwrap_err();
+        assert_eq!(wrong.code(), "store.wrong_key");
+        assert!(matches!(later.state(), SessionState::NeedsPassphrase));
+        later.unlock("vier woorden op rij").unwrap();
+        let SessionState::Ready { store } = later.state() else { panic!() };
+        assert_eq!(store.key_protection, KeyProtection::Passphrase);
+    }
+}

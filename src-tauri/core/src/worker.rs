@@ -1,0 +1,242 @@
+//! The worker's own identity: who the OCMW calls back about a referral.
+//!
+//! It is the referring party's contact block in every package, so it is validated as strictly as
+//! client data: a phone number the OCMW cannot dial or an address that bounces is worse than none.
+
+use std::str::FromStr as _;
+
+use rusqlite::OptionalExtension as _;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::Coded;
+use crate::store::{Store, StoreError};
+
+/// Longest name or team name accepted; longer is a typing accident, not a name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// The worker's identity as entered in the settings screen.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct WorkerProfile {
+    pub name: String,
+    pub team: String,
+    pub email: String,
+    /// Stored in E.164 form (`+32…`) once validated.
+    pub phone: String,
+}
+
+impl WorkerProfile {
+    /// Trims every field and checks it; returns the profile as it will be stored.
+    ///
+    /// The name is required; team, e-mail and phone may stay empty until a package needs them,
+    /// but what is filled in must be right.
+    pub fn validated(self) -> Result<Self, WorkerError> {
+        let name = plain_text(&self.name, Field::Name)?;
+        if name.is_empty() {
+            return Err(WorkerError::Required(Field::Name));
+        }
+        let team = plain_text(&self.team, Field::Team)?;
+        let email = self.email.trim().to_owned();
+        if !email.is_empty() && email_address::EmailAddress::from_str(&email).is_err() {
+            return Err(WorkerError::Email);
+        }
+        let phone = match self.phone.trim() {
+            "" => String::new(),
+            text => normalise_phone(text)?,
+        };
+        Ok(Self {
+            name,
+            team,
+            email,
+            phone,
+        })
+    }
+
+    /// The stored profile, or an empty one on first launch.
+    pub fn load(store: &Store) -> Result<Self, StoreError> {
+        let row = store
+            .conn()
+            .query_row(
+                "SELECT name, team, email, phone FROM worker_profile WHERE id = 1",
+                [],
+                |r| {
+                    Ok(Self {
+                        name: r.get(0)?,
+                        team: r.get(1)?,
+                        email: r.get(2)?,
+                        phone: r.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row.unwrap_or_default())
+    }
+
+    /// Validates and stores the profile, replacing the previous one.
+    pub fn save(self, store: &Store) -> Result<Self, WorkerError> {
+        let profile = self.validated()?;
+        store
+            .conn()
+            .execute(
+                "INSERT INTO worker_profile (id, name, team, email, phone)
+                 VALUES (1, ?1, ?2, ?3, ?4)
+                 ON CONFLICT (id) DO UPDATE SET
+                   name = excluded.name, team = excluded.team,
+                   email = excluded.email, phone = excluded.phone",
+                (&profile.name, &profile.team, &profile.email, &profile.phone),
+            )
+            .map_err(StoreError::from)?;
+        Ok(profile)
+    }
+}
+
+fn plain_text(value: &str, field: Field) -> Result<String, WorkerError> {
+    let value = value.trim();
+    if value.chars().any(char::is_control) {
+        return Err(WorkerError::ControlCharacters(field));
+    }
+    if value.chars().count() > MAX_NAME_CHARS {
+        return Err(WorkerError::TooLong(field));
+    }
+    Ok(value.to_owned())
+}
+
+/// Parses a phone number, Belgian unless it starts with a country code, to E.164.
+fn normalise_phone(text: &str) -> Result<String, WorkerError> {
+    let number = phonenumber::parse(Some(phonenumber::country::Id::BE), text)
+        .map_err(|_| WorkerError::Phone)?;
+    if !phonenumber::is_valid(&number) {
+        return Err(WorkerError::Phone);
+    }
+    Ok(number.format().mode(phonenumber::Mode::E164).to_string())
+}
+
+/// The fields of the profile, named as the settings screen names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Name,
+    Team,
+}
+
+impl Field {
+    fn key(self) -> &'static str {
+        match self {
+            Self::Name => "name",
+            Self::Team => "team",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Name => "Naam",
+            Self::Team => "Team",
+        }
+    }
+}
+
+/// Why a profile was not saved. Each message names the field and says how to fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error("{}: vul dit in.", .0.label())]
+    Required(Field),
+    #[error("{}: gebruik hoogstens {MAX_NAME_CHARS} tekens.", .0.label())]
+    TooLong(Field),
+    #[error("{}: verwijder de onzichtbare stuurtekens (bv. een tab of regeleinde).", .0.label())]
+    ControlCharacters(Field),
+    #[error("E-mailadres: dit is geen geldig e-mailadres. Schrijf het als naam@voorbeeld.be.")]
+    Email,
+    #[error(
+        "Telefoon: dit nummer bestaat niet. Typ een Belgisch nummer (bv. 014 12 34 56 of \
+         0470 12 34 56) of een buitenlands nummer met landcode (bv. +31 6 12345678)."
+    )]
+    Phone,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for WorkerError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Required(_) => "worker.required",
+            Self::TooLong(_) => "worker.too_long",
+            Self::ControlCharacters(_) => "worker.control_characters",
+            Self::Email => "worker.email",
+            Self::Phone => "worker.phone",
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Required(f) | Self::TooLong(f) | Self::ControlCharacters(f) => Some(f.key()),
+            Self::Email => Some("email"),
+            Self::Phone => Some("phone"),
+            Self::Store(e) => e.field(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{DbKey, KeyProtection};
+
+    fn profile(name: &str, team: &str, email: &str, phone: &str) -> WorkerProfile {
+        WorkerProfile {
+            name: name.into(),
+            team: team.into(),
+            email: email.into(),
+            phone: phone.into(),
+        }
+    }
+
+    #[test]
+    fn valid_input_is_trimmed_and_the_phone_normalised() {
+        let p = profile("  An Peeters ", "Lokaal team Westerlo", "an.peeters@example.be ", "014 12 34 56")
+            .validated()
+            .unwrap();
+        assert_eq!(p.name, "An Peeters");
+        assert_eq!(p.email, "an.peeters@example.be");
+        assert_eq!(p.phone, "+3214123456");
+        let mobile = profile("An", "", "", "0470 12 34 56").validated().unwrap();
+        assert_eq!(mobile.phone, "+32470123456");
+    }
+
+    #[test]
+    fn each_bad_field_is_named_with_its_fix() {
+        let cases = [
+            (profile("", "", "", ""), "name", "Naam: vul dit in."),
+            (profile("   ", "", "", ""), "name", "Naam: vul dit in."),
+            (profile(&"x".repeat(101), "", "", ""), "name", "Naam: gebruik hoogstens"),
+            (profile("An\u{7}", "", "", ""), "name", "Naam: verwijder"),
+            (profile("An", "Team\nB", "", ""), "team", "Team: verwijder"),
+            (profile("An", "", "an@", ""), "email", "E-mailadres:"),
+            (profile("An", "", "an peeters@example.be", ""), "email", "E-mailadres:"),
+            (profile("An", "", "", "12"), "phone", "Telefoon:"),
+            (profile("An", "", "", "bel me"), "phone", "Telefoon:"),
+        ];
+        for (input, field, start) in cases {
+            let err = input.clone().validated().unwrap_err();
+            assert_eq!(err.field(), Some(field), "{input:?}");
+            assert!(err.to_string().starts_with(start), "{input:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_profile_persists_in_the_store() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("aanmelder.db");
+        let key = DbKey::generate().unwrap();
+        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+        assert_eq!(WorkerProfile::load(&store).unwrap(), WorkerProfile::default());
+        profile("An Peeters", "Team Kempen", "", "").save(&store).unwrap();
+        let saved = profile("An Peeters-Çelik", "Team Kempen", "", "+31 6 12345678")
+            .save(&store)
+            .unwrap();
+        assert_eq!(saved.phone, "+31612345678");
+        drop(store);
+        let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+        assert_eq!(WorkerProfile::load(&store).unwrap(), saved);
+    }
+}
