@@ -193,9 +193,14 @@ mod tests {
 
     #[test]
     fn valid_input_is_trimmed_and_the_phone_normalised() {
-        let p = profile("  An Peeters ", "Lokaal team Westerlo", "an.peeters@example.be ", "014 12 34 56")
-            .validated()
-            .unwrap();
+        let p = profile(
+            "  An Peeters ",
+            "Lokaal team Westerlo",
+            "an.peeters@example.be ",
+            "014 12 34 56",
+        )
+        .validated()
+        .unwrap();
         assert_eq!(p.name, "An Peeters");
         assert_eq!(p.email, "an.peeters@example.be");
         assert_eq!(p.phone, "+3214123456");
@@ -208,11 +213,19 @@ mod tests {
         let cases = [
             (profile("", "", "", ""), "name", "Naam: vul dit in."),
             (profile("   ", "", "", ""), "name", "Naam: vul dit in."),
-            (profile(&"x".repeat(101), "", "", ""), "name", "Naam: gebruik hoogstens"),
+            (
+                profile(&"x".repeat(101), "", "", ""),
+                "name",
+                "Naam: gebruik hoogstens",
+            ),
             (profile("An\u{7}", "", "", ""), "name", "Naam: verwijder"),
             (profile("An", "Team\nB", "", ""), "team", "Team: verwijder"),
             (profile("An", "", "an@", ""), "email", "E-mailadres:"),
-            (profile("An", "", "an peeters@example.be", ""), "email", "E-mailadres:"),
+            (
+                profile("An", "", "an peeters@example.be", ""),
+                "email",
+                "E-mailadres:",
+            ),
             (profile("An", "", "", "12"), "phone", "Telefoon:"),
             (profile("An", "", "", "bel me"), "phone", "Telefoon:"),
         ];
@@ -229,8 +242,13 @@ mod tests {
         let path = dir.path().join("aanmelder.db");
         let key = DbKey::generate().unwrap();
         let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
-        assert_eq!(WorkerProfile::load(&store).unwrap(), WorkerProfile::default());
-        profile("An Peeters", "Team Kempen", "", "").save(&store).unwrap();
+        assert_eq!(
+            WorkerProfile::load(&store).unwrap(),
+            WorkerProfile::default()
+        );
+        profile("An Peeters", "Team Kempen", "", "")
+            .save(&store)
+            .unwrap();
         let saved = profile("An Peeters-Çelik", "Team Kempen", "", "+31 6 12345678")
             .save(&store)
             .unwrap();

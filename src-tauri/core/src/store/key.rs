@@ -57,7 +57,10 @@ impl DbKey {
 
     fn from_hex(text: &str) -> Result<Self, KeyError> {
         let decoded = Zeroizing::new(hex::decode(text.trim()).map_err(|_| KeyError::Malformed)?);
-        let bytes: [u8; 32] = decoded.as_slice().try_into().map_err(|_| KeyError::Malformed)?;
+        let bytes: [u8; 32] = decoded
+            .as_slice()
+            .try_into()
+            .map_err(|_| KeyError::Malformed)?;
         Ok(Self(bytes))
     }
 }
@@ -265,7 +268,10 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         let other_salt = PassphraseParams::with_costs(256, 1, 1).unwrap();
-        assert_ne!(a, DbKey::from_passphrase("correct horse battery", &other_salt).unwrap());
+        assert_ne!(
+            a,
+            DbKey::from_passphrase("correct horse battery", &other_salt).unwrap()
+        );
     }
 
     #[test]
@@ -290,6 +296,9 @@ mod tests {
         file.write(&path).unwrap();
         assert_eq!(SchemeFile::read(&path).unwrap(), Some(file));
         fs::write(&path, b"{ not json").unwrap();
-        assert!(matches!(SchemeFile::read(&path), Err(KeyError::SchemeUnreadable)));
+        assert!(matches!(
+            SchemeFile::read(&path),
+            Err(KeyError::SchemeUnreadable)
+        ));
     }
 }

@@ -129,6 +129,10 @@ impl Store {
         protection: KeyProtection,
         existed: bool,
     ) -> Result<Self, StoreError> {
+        // A wrong key is reported as a typed error below; SQLCipher's own log line on stderr
+        // would only repeat it.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+            .map_err(StoreError::sqlite)?;
         conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))
             .map_err(StoreError::sqlite)?;
         // SQLCipher accepts any key at `PRAGMA key`; only the first read tells whether it fits.
@@ -392,7 +396,10 @@ mod tests {
             .unwrap();
         assert_eq!(read, secret_value());
         let info = store.info().unwrap();
-        assert!(info.encrypted, "cipher_version was empty: SQLCipher is not active");
+        assert!(
+            info.encrypted,
+            "cipher_version was empty: SQLCipher is not active"
+        );
         drop(store);
 
         // Closing the last connection checkpoints the WAL, so the main file holds everything.
@@ -459,7 +466,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("aanmelder.db");
         let plain = Connection::open(&path).unwrap();
-        plain.execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);").unwrap();
+        plain
+            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
+            .unwrap();
         drop(plain);
         let before = fs::read(&path).unwrap();
         let key = DbKey::generate().unwrap();
@@ -513,7 +522,11 @@ mod tests {
             .filter(|p| p.to_string_lossy().ends_with(".bak"))
             .collect();
         assert_eq!(backups.len(), 1, "{backups:?}");
-        let name = backups[0].file_name().unwrap().to_string_lossy().into_owned();
+        let name = backups[0]
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
         assert!(name.starts_with("aanmelder.db.v0-"), "{name}");
         // The backup is the old database, still encrypted, and opens with the same key.
         let bytes = fs::read(&backups[0]).unwrap();
@@ -521,7 +534,9 @@ mod tests {
         let conn = Connection::open(&backups[0]).unwrap();
         conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))
             .unwrap();
-        let v: String = conn.query_row("SELECT v FROM probe", [], |r| r.get(0)).unwrap();
+        let v: String = conn
+            .query_row("SELECT v FROM probe", [], |r| r.get(0))
+            .unwrap();
         assert_eq!(v, secret_value());
         let version: u32 = conn
             .pragma_query_value(None, "user_version", |r| r.get(0))

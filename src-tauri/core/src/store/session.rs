@@ -81,7 +81,9 @@ impl Session {
     fn first_launch(dir: &DataDir, vault: &dyn KeyVault) -> Result<Phase, StoreError> {
         let account = KeyScheme::new_keyring_account()?;
         let key = DbKey::generate()?;
-        let stored = vault.save(&account, &key).and_then(|()| vault.load(&account));
+        let stored = vault
+            .save(&account, &key)
+            .and_then(|()| vault.load(&account));
         match stored {
             Ok(read_back) if read_back == key => {}
             Ok(_) => {
@@ -234,7 +236,10 @@ mod tests {
             if self.unavailable {
                 return Err(KeyError::KeyringUnavailable("geen Secret Service".into()));
             }
-            self.keys.lock().unwrap().insert(account.into(), key.clone());
+            self.keys
+                .lock()
+                .unwrap()
+                .insert(account.into(), key.clone());
             Ok(())
         }
         fn load(&self, account: &str) -> Result<DbKey, KeyError> {
@@ -262,7 +267,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let vault = FakeVault::default();
         let first = Session::start(DataDir::new(dir.path()), &vault);
-        assert!(matches!(first.state(), SessionState::Ready { .. }), "{:?}", first.state());
+        assert!(
+            matches!(first.state(), SessionState::Ready { .. }),
+            "{:?}",
+            first.state()
+        );
         assert_eq!(vault.keys.lock().unwrap().len(), 1);
         drop(first);
 
@@ -272,7 +281,11 @@ mod tests {
         };
         assert!(store.encrypted);
         assert_eq!(store.key_protection, KeyProtection::Keyring);
-        assert_eq!(vault.keys.lock().unwrap().len(), 1, "no second key was made");
+        assert_eq!(
+            vault.keys.lock().unwrap().len(),
+            1,
+            "no second key was made"
+        );
     }
 
     #[test]
@@ -322,18 +335,33 @@ mod tests {
         // Simulate a crash after the key and scheme were written, before the database existed.
         let account = KeyScheme::new_keyring_account().unwrap();
         vault.save(&account, &DbKey::generate().unwrap()).unwrap();
-        SchemeFile { scheme: KeyScheme::Keyring { account }, initialised: false }
-            .write(&data.key_scheme())
-            .unwrap();
+        SchemeFile {
+            scheme: KeyScheme::Keyring { account },
+            initialised: false,
+        }
+        .write(&data.key_scheme())
+        .unwrap();
         let session = Session::start(data.clone(), &vault);
-        assert!(matches!(session.state(), SessionState::Ready { .. }), "{:?}", session.state());
-        assert!(SchemeFile::read(&data.key_scheme()).unwrap().unwrap().initialised);
+        assert!(
+            matches!(session.state(), SessionState::Ready { .. }),
+            "{:?}",
+            session.state()
+        );
+        assert!(
+            SchemeFile::read(&data.key_scheme())
+                .unwrap()
+                .unwrap()
+                .initialised
+        );
     }
 
     #[test]
     fn without_a_keyring_the_worker_sets_a_passphrase_and_no_key_file_is_written() {
         let dir = tempfile::tempdir().unwrap();
-        let vault = FakeVault { unavailable: true, ..Default::default() };
+        let vault = FakeVault {
+            unavailable: true,
+            ..Default::default()
+        };
         let mut session = Session::start(DataDir::new(dir.path()), &vault).with_cheap_kdf();
         let SessionState::NeedsNewPassphrase { reason } = session.state() else {
             panic!("{:?}", session.state())
@@ -371,7 +399,9 @@ mod tests {
         assert_eq!(wrong.code(), "store.wrong_key");
         assert!(matches!(later.state(), SessionState::NeedsPassphrase));
         later.unlock("vier woorden op rij").unwrap();
-        let SessionState::Ready { store } = later.state() else { panic!() };
+        let SessionState::Ready { store } = later.state() else {
+            panic!()
+        };
         assert_eq!(store.key_protection, KeyProtection::Passphrase);
     }
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs what Aanmelder needs on Debian 12, as root, and skips what is already there.
+#   scripts/setup.sh          to build and run the app
+#   scripts/setup.sh --test   also what the tests need (X server, WebDriver, keyring, tools)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+build_packages=(
+  build-essential pkg-config file
+  libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
+)
+test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools)
+
+packages=("${build_packages[@]}")
+[[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+command -v node >/dev/null || missing+=(nodejs npm)
+if ((${#missing[@]})); then
+  echo "== apt: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# Vite 8 needs Node 20.19 or newer; Debian 12's own nodejs is 18.
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);console.log(a>22||(a===22&&b>=12)||(a===20&&b>=19)||a===21?1:0)')
+if [[ "$node_ok" != 1 ]]; then
+  echo "Node $(node --version) is te oud: Aanmelder's UI needs Node 20.19+ or 22.12+." >&2
+  exit 1
+fi
+
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+if ! command -v cargo >/dev/null; then
+  echo "Rust ontbreekt: install it with rustup (https://rustup.rs), then run this again." >&2
+  exit 1
+fi
+rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+if [[ "${1:-}" == "--test" ]] && ! command -v tauri-driver >/dev/null; then
+  echo "== cargo install tauri-driver"
+  cargo install tauri-driver --locked
+fi
+
+echo "== npm ci (ui/)"
+(cd ui && npm ci --no-audit --no-fund --loglevel=error)

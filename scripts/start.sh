@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds Aanmelder and starts it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
+  echo "Geen grafische sessie gevonden (DISPLAY en WAYLAND_DISPLAY zijn leeg)." >&2
+  echo "Start Aanmelder vanuit een bureaubladsessie." >&2
+  exit 1
+fi
+
+(cd ui && npm run build)
+cargo build -p aanmelder
+exec target/debug/aanmelder

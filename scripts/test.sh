@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: formatting, lints, core and shell tests, the
+# generated TypeScript bindings, UI type check and unit tests, the real keyring, and the real app
+# window end to end. One debug build serves all of them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh --test
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export CARGO_TERM_COLOR=never
+started=$SECONDS
+
+step() { echo; echo "== $* ($((SECONDS - started)) s)"; }
+
+step "rustfmt"
+cargo fmt --all --check
+
+step "UI: build (the Rust shell embeds it)"
+(cd ui && npm run build)
+
+step "Rust: unit and integration tests (also regenerates the TypeScript bindings)"
+cargo test --workspace
+
+step "TypeScript bindings are up to date"
+if ! git diff --exit-code --stat -- ui/src/lib/bindings \
+  || [[ -n "$(git ls-files --others --exclude-standard -- ui/src/lib/bindings)" ]]; then
+  echo "The bindings in ui/src/lib/bindings differ from the Rust types: run cargo test and commit them." >&2
+  exit 1
+fi
+
+step "UI: type check and unit tests"
+(cd ui && npm run check && npm test)
+
+step "clippy"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "The core builds without Tauri"
+if cargo tree -p aanmelder-core -e normal,build -i tauri 2>/dev/null | grep -q .; then
+  echo "aanmelder-core depends on tauri:" >&2
+  cargo tree -p aanmelder-core -i tauri >&2
+  exit 1
+fi
+echo "cargo tree -p aanmelder-core -i tauri: nothing"
+
+step "Build the app"
+cargo build -p aanmelder
+
+step "Real keyring and real window (gnome-keyring, Xvfb, tauri-driver)"
+bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
+  cargo test -p aanmelder-core -p aanmelder-e2e -- --ignored --test-threads=1
+
+step "All tests passed"

@@ -1,0 +1,20 @@
+//! Generates an `allow-<command>` permission for each of our commands. Listing them here turns
+//! off Tauri's default of allowing every app command, so the capability file is the whole truth
+//! of what the page may call.
+
+/// Every command the UI may invoke; `capabilities/main.json` grants exactly these.
+const COMMANDS: &[&str] = &[
+    "session_state",
+    "create_passphrase",
+    "unlock",
+    "worker_profile",
+    "save_worker_profile",
+];
+
+fn main() {
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri-build failed: {error:#}");
+    }
+}

@@ -1,0 +1,41 @@
+//! `aanmelder-store-check <data folder>`: opens an existing Aanmelder store with the key from the
+//! OS keyring and prints its status, for support staff and for the keyring test, which runs it as
+//! a second process. It prints no personal data and never creates or changes a store: a folder
+//! without one is reported, not initialised.
+
+use std::process::ExitCode;
+
+use aanmelder_core::store::{DataDir, OsKeyring, Session, SessionState};
+
+fn main() -> ExitCode {
+    let Some(folder) = std::env::args_os().nth(1) else {
+        eprintln!("Gebruik: aanmelder-store-check <map met aanmelder.db>");
+        return ExitCode::from(2);
+    };
+    let dir = DataDir::new(folder);
+    if !dir.database().exists() || !dir.key_scheme().exists() {
+        eprintln!("Geen databank van Aanmelder in {}", dir.root().display());
+        return ExitCode::from(2);
+    }
+    match Session::start(dir, &OsKeyring).state() {
+        SessionState::Ready { store } => {
+            println!(
+                "geopend: versleuteld={} sqlcipher={} schema={} sleutel={:?}",
+                store.encrypted, store.cipher_version, store.schema_version, store.key_protection
+            );
+            ExitCode::SUCCESS
+        }
+        SessionState::NeedsPassphrase => {
+            println!("vergrendeld: deze databank gebruikt een wachtwoordzin");
+            ExitCode::from(3)
+        }
+        SessionState::NeedsNewPassphrase { reason } => {
+            eprintln!("geen sleutelbos: {reason}");
+            ExitCode::FAILURE
+        }
+        SessionState::Failed { code, message } => {
+            eprintln!("{code}: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,38 @@
+//! The Tauri shell: wires the core to one window. No domain rule lives here; each command is a
+//! thin call into `aanmelder_core`, and everything the window may call is listed in `build.rs`.
+
+mod commands;
+mod ipc;
+mod state;
+
+use tauri::Manager as _;
+
+/// Environment variable that moves the data folder, for tests and for portable installs.
+pub const DATA_DIR_ENV: &str = "AANMELDER_DATA_DIR";
+
+pub fn run() {
+    let app = tauri::Builder::default()
+        .setup(|app| {
+            let dir = match std::env::var_os(DATA_DIR_ENV) {
+                Some(dir) => dir.into(),
+                None => app.path().app_data_dir()?,
+            };
+            app.manage(state::AppState::start(dir));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::session_state,
+            commands::create_passphrase,
+            commands::unlock,
+            commands::worker_profile,
+            commands::save_worker_profile,
+        ])
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(error) => {
+            eprintln!("Aanmelder kon niet starten: {error}");
+            std::process::exit(1);
+        }
+    }
+}

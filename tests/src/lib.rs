@@ -1,0 +1,291 @@
+//! Drives the real Aanmelder window from outside, through `tauri-driver` and WebKitWebDriver.
+//!
+//! A small W3C WebDriver client over blocking HTTP: enough to launch the app, find elements,
+//! type, click, read and take screenshots. Every wait has a deadline, so a missing display or a
+//! hung driver fails the test with a message instead of hanging CI.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+/// The key WebDriver uses for element references in JSON.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+pub type Result<T> = std::result::Result<T, String>;
+
+/// The built app binary: `$AANMELDER_APP`, or the workspace's debug build.
+pub fn app_binary() -> PathBuf {
+    std::env::var_os("AANMELDER_APP").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/debug/aanmelder"),
+        PathBuf::from,
+    )
+}
+
+/// Where tests put screenshots: `target/e2e-screenshots/`.
+pub fn screenshot_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots")
+}
+
+/// A running `tauri-driver`, stopped with SIGTERM on drop so WebKitWebDriver goes with it.
+#[derive(Debug)]
+pub struct Driver {
+    child: Child,
+    port: u16,
+    agent: ureq::Agent,
+}
+
+impl Driver {
+    /// Starts `tauri-driver` on `port`; the app it launches inherits `envs`.
+    pub fn start(port: u16, envs: &[(&str, &Path)]) -> Result<Self> {
+        if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+            return Err(
+                "no DISPLAY: run the end-to-end tests under xvfb-run (scripts/test.sh)".into(),
+            );
+        }
+        let app = app_binary();
+        if !app.is_file() {
+            return Err(format!(
+                "app not built at {}: run `cargo build -p aanmelder`",
+                app.display()
+            ));
+        }
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Err(format!(
+                "port {port} is taken: is an old tauri-driver still running?"
+            ));
+        }
+        let mut command = Command::new(driver_binary());
+        command
+            .args(["--port", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit());
+        for (name, value) in envs {
+            command.env(name, value);
+        }
+        let child = command
+            .spawn()
+            .map_err(|e| format!("tauri-driver did not start ({e}); install it with `cargo install tauri-driver --locked`"))?;
+        let agent = ureq::Agent::new_with_config(
+            ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .timeout_global(Some(Duration::from_secs(90)))
+                .build(),
+        );
+        let driver = Self { child, port, agent };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err("tauri-driver did not listen within 30 s".into());
+            }
+            sleep(Duration::from_millis(100));
+        }
+        Ok(driver)
+    }
+
+    /// Launches the app and opens a WebDriver session on its window.
+    pub fn launch(&self) -> Result<Session<'_>> {
+        let caps = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "wry",
+                    "tauri:options": { "application": app_binary() }
+                }
+            }
+        });
+        let value = self.request("POST", "/session", Some(caps))?;
+        let id = value["sessionId"]
+            .as_str()
+            .ok_or_else(|| format!("no session id in {value}"))?
+            .to_owned();
+        Ok(Session {
+            driver: self,
+            id,
+            open: true,
+        })
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        let url = format!("http://127.0.0.1:{}{}", self.port, path);
+        let response = match (method, body) {
+            ("GET", _) => self.agent.get(&url).call(),
+            ("DELETE", _) => self.agent.delete(&url).call(),
+            (_, body) => self
+                .agent
+                .post(&url)
+                .send_json(body.unwrap_or_else(|| json!({}))),
+        };
+        let mut response = response.map_err(|e| format!("{method} {path}: {e}"))?;
+        let status = response.status();
+        let value: Value = response
+            .body_mut()
+            .read_json()
+            .map_err(|e| format!("{method} {path}: unreadable reply ({e})"))?;
+        if !status.is_success() {
+            return Err(format!("{method} {path}: {status} {}", value["value"]));
+        }
+        Ok(value["value"].clone())
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        // SIGTERM lets tauri-driver stop WebKitWebDriver; SIGKILL would leave it on its port.
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn driver_binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("TAURI_DRIVER") {
+        return path.into();
+    }
+    let in_cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    match in_cargo_home {
+        Some(path) if path.is_file() => path,
+        _ => PathBuf::from("tauri-driver"),
+    }
+}
+
+/// One launch of the app. Quits the app when closed or dropped.
+#[derive(Debug)]
+pub struct Session<'d> {
+    driver: &'d Driver,
+    id: String,
+    open: bool,
+}
+
+/// A reference to an element in the app's page.
+#[derive(Debug, Clone)]
+pub struct Element(String);
+
+impl Session<'_> {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        self.driver
+            .request(method, &format!("/session/{}{}", self.id, path), body)
+    }
+
+    /// Waits up to `timeout` for an element matching the CSS selector.
+    pub fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
+        self.wait_for_by("css selector", css, timeout)
+    }
+
+    /// Waits for a button whose visible text is exactly `text`.
+    pub fn button(&self, text: &str) -> Result<Element> {
+        let xpath = format!("//button[normalize-space(.)='{text}']");
+        self.wait_for_by("xpath", &xpath, Duration::from_secs(10))
+    }
+
+    fn wait_for_by(&self, using: &str, value: &str, timeout: Duration) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let found = self.call(
+                "POST",
+                "/element",
+                Some(json!({ "using": using, "value": value })),
+            );
+            match found {
+                Ok(v) => {
+                    if let Some(id) = v[ELEMENT_KEY].as_str() {
+                        return Ok(Element(id.to_owned()));
+                    }
+                }
+                Err(e) if Instant::now() > deadline => {
+                    return Err(format!("{value} did not appear: {e}"));
+                }
+                Err(_) => {}
+            }
+            sleep(Duration::from_millis(150));
+        }
+    }
+
+    /// Waits until the element's text contains `needle`; returns the text.
+    pub fn wait_for_text(&self, css: &str, needle: &str, timeout: Duration) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let element = self.wait_for(css, timeout)?;
+            let text = self.text(&element)?;
+            if text.contains(needle) {
+                return Ok(text);
+            }
+            if Instant::now() > deadline {
+                return Err(format!("{css} shows {text:?}, never {needle:?}"));
+            }
+            sleep(Duration::from_millis(150));
+        }
+    }
+
+    pub fn text(&self, element: &Element) -> Result<String> {
+        let v = self.call("GET", &format!("/element/{}/text", element.0), None)?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The `value` property of an input: what is in the field now.
+    pub fn value(&self, element: &Element) -> Result<String> {
+        let v = self.call(
+            "GET",
+            &format!("/element/{}/property/value", element.0),
+            None,
+        )?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    pub fn click(&self, element: &Element) -> Result<()> {
+        self.call("POST", &format!("/element/{}/click", element.0), None)
+            .map(drop)
+    }
+
+    /// Replaces the field's content with `text`, typed as keys.
+    pub fn fill(&self, element: &Element, text: &str) -> Result<()> {
+        self.call("POST", &format!("/element/{}/clear", element.0), None)?;
+        self.call(
+            "POST",
+            &format!("/element/{}/value", element.0),
+            Some(json!({ "text": text })),
+        )
+        .map(drop)
+    }
+
+    /// Saves a PNG of the window.
+    pub fn screenshot(&self, path: &Path) -> Result<()> {
+        let v = self.call("GET", "/screenshot", None)?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .map_err(|e| format!("screenshot is not base64: {e}"))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(path, png).map_err(|e| e.to_string())
+    }
+
+    /// Ends the session, which quits the app.
+    pub fn close(mut self) -> Result<()> {
+        self.open = false;
+        self.call("DELETE", "", None).map(drop)
+    }
+}
+
+impl Drop for Session<'_> {
+    fn drop(&mut self) {
+        if self.open {
+            let _ = self.call("DELETE", "", None);
+        }
+    }
+}
