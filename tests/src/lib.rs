@@ -263,8 +263,19 @@ impl Session<'_> {
         .map(drop)
     }
 
-    /// Saves a PNG of the window.
+    /// Saves a PNG of the window, once what the page shows has been painted.
     pub fn screenshot(&self, path: &Path) -> Result<()> {
+        // WebKit snapshots the last composited frame; two animation frames make sure the DOM
+        // the test just checked is in it.
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({
+                "script": "const done = arguments[arguments.length - 1];\
+                           requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
+                "args": []
+            })),
+        )?;
         let v = self.call("GET", "/screenshot", None)?;
         let png = base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())

@@ -41,10 +41,19 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
         .unwrap();
     app.close().unwrap();
 
-    // The name is in the database, but not readable on disk.
-    let db = std::fs::read(data.path().join("aanmelder.db")).unwrap();
-    assert!(!db.windows(name.len()).any(|w| w == name.as_bytes()));
-    assert!(!db.windows(15).any(|w| w == b"SQLite format 3"));
+    // The name is in the database, but readable in no file on disk (database, WAL or other).
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(
+            !bytes.windows(name.len()).any(|w| w == name.as_bytes()),
+            "{path:?}"
+        );
+        assert!(
+            !bytes.windows(15).any(|w| w == b"SQLite format 3"),
+            "{path:?}"
+        );
+    }
 
     // Relaunch: no questions asked, and the name is still there.
     let app = driver.launch().unwrap();
@@ -56,4 +65,115 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
     let field = app.wait_for("#name", WAIT).unwrap();
     assert_eq!(app.value(&field).unwrap(), name);
     app.close().unwrap();
+}
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn without_a_secret_service_the_worker_protects_the_store_with_a_passphrase() {
+    let data = tempfile::tempdir().unwrap();
+    // A bus address where nothing listens: the app sees no Secret Service at all.
+    let no_bus = data.path().join("no-bus");
+    let bus = format!("unix:path={}", no_bus.display());
+    let driver = Driver::start(
+        4455,
+        &[
+            ("AANMELDER_DATA_DIR", data.path()),
+            ("DBUS_SESSION_BUS_ADDRESS", std::path::Path::new(&bus)),
+        ],
+    )
+    .unwrap();
+
+    let app = driver.launch().unwrap();
+    app.wait_for_text("#create-title", "wachtwoordzin", WAIT)
+        .unwrap();
+    app.screenshot(&screenshot_dir().join("passphrase.png"))
+        .unwrap();
+    // Too short is refused next to the field.
+    app.fill(&app.wait_for("#passphrase", WAIT).unwrap(), "kort")
+        .unwrap();
+    app.fill(&app.wait_for("#confirmation", WAIT).unwrap(), "kort")
+        .unwrap();
+    app.click(&app.button("Beveiligen en starten").unwrap())
+        .unwrap();
+    app.wait_for_text("#passphrase-error", "te kort", WAIT)
+        .unwrap();
+    let phrase = "lange zin voor de test";
+    app.fill(&app.wait_for("#passphrase", WAIT).unwrap(), phrase)
+        .unwrap();
+    app.fill(&app.wait_for("#confirmation", WAIT).unwrap(), phrase)
+        .unwrap();
+    app.click(&app.button("Beveiligen en starten").unwrap())
+        .unwrap();
+    app.wait_for_text("#store-status", "Versleuteld", WAIT)
+        .unwrap();
+    app.close().unwrap();
+
+    // No key file: only the database (with its write-ahead log while the app was killed) and
+    // the description of how to derive the key.
+    for entry in std::fs::read_dir(data.path()).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(
+            [
+                "aanmelder.db",
+                "aanmelder.db-wal",
+                "aanmelder.db-shm",
+                "key-scheme.json"
+            ]
+            .contains(&name.as_str()),
+            "unexpected file {name}"
+        );
+    }
+
+    // Relaunch: the passphrase is asked; a wrong one is refused, the right one opens.
+    let app = driver.launch().unwrap();
+    app.wait_for_text("#unlock-title", "Ontgrendel", WAIT)
+        .unwrap();
+    app.fill(
+        &app.wait_for("#passphrase", WAIT).unwrap(),
+        "verkeerde zin hier",
+    )
+    .unwrap();
+    app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
+    app.wait_for_text("#passphrase-error", "past niet", WAIT)
+        .unwrap();
+    app.fill(&app.wait_for("#passphrase", WAIT).unwrap(), phrase)
+        .unwrap();
+    app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
+    app.wait_for_text("#store-status", "Versleuteld", WAIT)
+        .unwrap();
+    app.close().unwrap();
+}
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn a_lost_key_shows_what_to_do_and_leaves_the_database_untouched() {
+    let data = tempfile::tempdir().unwrap();
+    // A database whose key is not in this keyring (as after a keyring was reset).
+    let db = data.path().join("aanmelder.db");
+    let bytes: Vec<u8> = (0..8192u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    std::fs::write(&db, &bytes).unwrap();
+    std::fs::write(
+        data.path().join("key-scheme.json"),
+        r#"{"scheme":{"kind":"keyring","account":"databank-verloren"},"initialised":true}"#,
+    )
+    .unwrap();
+    let driver = Driver::start(4460, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let app = driver.launch().unwrap();
+    let text = app
+        .wait_for_text("#failure-title", "kan je gegevens niet openen", WAIT)
+        .unwrap();
+    assert!(text.contains("niet openen"));
+    let page = app.text(&app.wait_for("main", WAIT).unwrap()).unwrap();
+    assert!(page.contains("sleutelbos"), "{page}");
+    assert!(page.contains("key.missing"), "{page}");
+    app.screenshot(&screenshot_dir().join("key-missing.png"))
+        .unwrap();
+    app.close().unwrap();
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        bytes,
+        "the database must not be touched"
+    );
 }
