@@ -4,8 +4,13 @@
 //! can be built, tested and reviewed on its own. The Tauri shell only wires these types to the
 //! window.
 
+pub mod agreement;
+pub mod consent;
 pub mod error;
+pub mod referral;
+pub mod residence;
 pub mod store;
+pub mod visit;
 pub mod worker;
 
 pub use error::Coded;

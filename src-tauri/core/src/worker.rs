@@ -103,7 +103,7 @@ fn plain_text(value: &str, field: Field) -> Result<String, WorkerError> {
 }
 
 /// Parses a phone number, Belgian unless it starts with a country code, to E.164.
-fn normalise_phone(text: &str) -> Result<String, WorkerError> {
+pub(crate) fn normalise_phone(text: &str) -> Result<String, WorkerError> {
     let number = phonenumber::parse(Some(phonenumber::country::Id::BE), text)
         .map_err(|_| WorkerError::Phone)?;
     if !phonenumber::is_valid(&number) {

