@@ -9,6 +9,16 @@ const COMMANDS: &[&str] = &[
     "unlock",
     "worker_profile",
     "save_worker_profile",
+    "check_residence",
+    "start_referral",
+    "five_points",
+    "record_consent",
+    "record_refusal",
+    "list_referrals",
+    "list_agreements",
+    "partner_options",
+    "save_agreement",
+    "delete_agreement",
 ];
 
 fn main() {

@@ -1,7 +1,12 @@
 //! The commands the window may call. Async, so Tauri runs them off the main thread and a slow
-//! key derivation never freezes the window.
+//! key derivation never freezes the window. Each is a thin call into the core.
 
+use aanmelder_core::agreement::{Agreement, AgreementInput};
+use aanmelder_core::consent::{FivePoints, Language};
+use aanmelder_core::referral::{ClientInput, Reference, Referral};
+use aanmelder_core::residence::PartnerOption;
 use aanmelder_core::store::SessionState;
+use aanmelder_core::visit::{ConsentInput, ResidenceCheck, Started};
 use aanmelder_core::worker::WorkerProfile;
 use tauri::State;
 
@@ -35,7 +40,7 @@ pub async fn unlock(app: State<'_, AppState>, passphrase: String) -> Reply<Sessi
 
 #[tauri::command]
 pub async fn worker_profile(app: State<'_, AppState>) -> Reply<WorkerProfile> {
-    Ok(WorkerProfile::load(app.session().store()?)?)
+    app.with_store(WorkerProfile::load)
 }
 
 #[tauri::command]
@@ -43,5 +48,67 @@ pub async fn save_worker_profile(
     app: State<'_, AppState>,
     profile: WorkerProfile,
 ) -> Reply<WorkerProfile> {
-    Ok(profile.save(app.session().store()?)?)
+    app.with_store(|store| profile.save(store))
+}
+
+#[tauri::command]
+pub async fn check_residence(
+    app: State<'_, AppState>,
+    postal_code: String,
+    municipality_code: String,
+) -> Reply<ResidenceCheck> {
+    app.visit(|visit, now| visit.check_residence(&postal_code, &municipality_code, now))
+}
+
+#[tauri::command]
+pub async fn start_referral(app: State<'_, AppState>, client: ClientInput) -> Reply<Started> {
+    app.visit(|visit, now| visit.start(&client, now))
+}
+
+#[tauri::command]
+pub async fn five_points(
+    app: State<'_, AppState>,
+    reference: Reference,
+    language: Language,
+) -> Reply<FivePoints> {
+    app.visit(|visit, now| visit.five_points(&reference, language, now))
+}
+
+#[tauri::command]
+pub async fn record_consent(app: State<'_, AppState>, consent: ConsentInput) -> Reply<Referral> {
+    app.visit(|visit, now| visit.consent(&consent, now))
+}
+
+#[tauri::command]
+pub async fn record_refusal(app: State<'_, AppState>, reference: Reference) -> Reply<Referral> {
+    app.visit(|visit, now| visit.refuse(&reference, now))
+}
+
+#[tauri::command]
+pub async fn list_referrals(app: State<'_, AppState>) -> Reply<Vec<Referral>> {
+    app.with_store(|store| Referral::list(store, &app.gazetteer))
+}
+
+#[tauri::command]
+pub async fn list_agreements(app: State<'_, AppState>) -> Reply<Vec<Agreement>> {
+    app.with_store(Agreement::list)
+}
+
+#[tauri::command]
+pub async fn partner_options(app: State<'_, AppState>) -> Reply<Vec<PartnerOption>> {
+    Ok(app.gazetteer.partner_options())
+}
+
+#[tauri::command]
+pub async fn save_agreement(
+    app: State<'_, AppState>,
+    id: Option<i64>,
+    agreement: AgreementInput,
+) -> Reply<Agreement> {
+    app.with_store(|store| Agreement::save(store, &app.gazetteer, id, agreement))
+}
+
+#[tauri::command]
+pub async fn delete_agreement(app: State<'_, AppState>, id: i64) -> Reply<()> {
+    app.with_store(|store| Agreement::delete(store, id))
 }

@@ -1,17 +1,19 @@
 //! The one error shape the UI receives: `{code, message, field}`.
 
 use aanmelder_core::Coded;
+use aanmelder_core::error::FieldMessage;
 use serde::Serialize;
 use ts_rs::TS;
 
-/// A failed command. The UI branches on `code`, shows `message` (Dutch) and, when `field` is set,
-/// shows it next to that form field.
+/// A failed command. The UI branches on `code` and shows `message` (Dutch); each entry of
+/// `fields` goes next to its form field. `field` is the first of them, for single-field forms.
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct IpcError {
     pub code: String,
     pub message: String,
     pub field: Option<String>,
+    pub fields: Vec<FieldMessage>,
 }
 
 impl<E: Coded> From<E> for IpcError {
@@ -20,6 +22,7 @@ impl<E: Coded> From<E> for IpcError {
             code: error.code().to_owned(),
             message: error.to_string(),
             field: error.field().map(str::to_owned),
+            fields: error.fields(),
         }
     }
 }
@@ -39,6 +42,7 @@ mod tests {
                 "code": "worker.required",
                 "message": "Naam: vul dit in.",
                 "field": "name",
+                "fields": [{ "field": "name", "message": "Naam: vul dit in." }],
             })
         );
     }

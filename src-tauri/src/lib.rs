@@ -17,7 +17,7 @@ pub fn run() {
                 Some(dir) => dir.into(),
                 None => app.path().app_data_dir()?,
             };
-            app.manage(state::AppState::start(dir));
+            app.manage(state::AppState::start(dir)?);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -26,6 +26,16 @@ pub fn run() {
             commands::unlock,
             commands::worker_profile,
             commands::save_worker_profile,
+            commands::check_residence,
+            commands::start_referral,
+            commands::five_points,
+            commands::record_consent,
+            commands::record_refusal,
+            commands::list_referrals,
+            commands::list_agreements,
+            commands::partner_options,
+            commands::save_agreement,
+            commands::delete_agreement,
         ])
         .build(tauri::generate_context!());
     match app {

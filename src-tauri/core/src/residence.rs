@@ -222,6 +222,36 @@ impl Gazetteer {
     }
 }
 
+/// A partner the register can hold: the OCMW of a Flemish municipality, or the CAW Brussel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PartnerOption {
+    pub key: String,
+    pub name: String,
+}
+
+impl Gazetteer {
+    /// Every partner the decree allows, for the register's form: the CAW first, then the OCMWs.
+    pub fn partner_options(&self) -> Vec<PartnerOption> {
+        let mut ocmws: Vec<PartnerOption> = self
+            .municipalities
+            .values()
+            .filter(|m| m.region == Region::Flanders)
+            .map(|m| PartnerOption {
+                key: Recipient::Ocmw(m.code.clone()).key(),
+                name: format!("OCMW {}", m.name_nl),
+            })
+            .collect();
+        ocmws.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut options = vec![PartnerOption {
+            key: Recipient::CawBrussel.key(),
+            name: "CAW Brussel".into(),
+        }];
+        options.extend(ocmws);
+        options
+    }
+}
+
 /// Why a residence does not lead to a recipient.
 #[derive(Debug, thiserror::Error)]
 pub enum ResidenceError {
@@ -380,6 +410,18 @@ mod tests {
         }
         assert_eq!(Recipient::from_key("ocmw:1304"), None);
         assert_eq!(Recipient::from_key("cpas:13049"), None);
+    }
+
+    #[test]
+    fn partner_options_are_the_caw_and_the_285_flemish_ocmws() {
+        let options = gazetteer().partner_options();
+        assert_eq!(options.len(), 286);
+        assert_eq!(options[0].key, "caw:brussel");
+        assert!(
+            options
+                .iter()
+                .any(|o| o.key == "ocmw:13049" && o.name == "OCMW Westerlo")
+        );
     }
 
     #[test]
