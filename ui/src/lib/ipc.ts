@@ -2,19 +2,37 @@
 // generates from the Rust types, and every failure arrives as a CommandError with the stable
 // `code` to branch on and the Dutch `message` to show.
 import { invoke } from '@tauri-apps/api/core';
+import type { Agreement } from './bindings/Agreement';
+import type { AgreementInput } from './bindings/AgreementInput';
+import type { ClientInput } from './bindings/ClientInput';
+import type { ConsentInput } from './bindings/ConsentInput';
+import type { FieldMessage } from './bindings/FieldMessage';
+import type { FivePoints } from './bindings/FivePoints';
 import type { IpcError } from './bindings/IpcError';
+import type { Language } from './bindings/Language';
+import type { PartnerOption } from './bindings/PartnerOption';
+import type { Referral } from './bindings/Referral';
+import type { ResidenceCheck } from './bindings/ResidenceCheck';
 import type { SessionState } from './bindings/SessionState';
+import type { Started } from './bindings/Started';
 import type { WorkerProfile } from './bindings/WorkerProfile';
 
 export class CommandError extends Error {
   readonly code: string;
   readonly field: string | null;
+  readonly fields: FieldMessage[];
 
   constructor(error: IpcError) {
     super(error.message);
     this.name = 'CommandError';
     this.code = error.code;
     this.field = error.field;
+    this.fields = error.fields;
+  }
+
+  /** The messages per form field, for showing each next to its input. */
+  byField(): Record<string, string> {
+    return Object.fromEntries(this.fields.map((f) => [f.field, f.message]));
   }
 }
 
@@ -31,11 +49,14 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
   try {
     return await invoke<T>(command, args);
   } catch (error) {
-    if (isIpcError(error)) throw new CommandError({ ...error, field: error.field ?? null });
+    if (isIpcError(error)) {
+      throw new CommandError({ ...error, field: error.field ?? null, fields: error.fields ?? [] });
+    }
     throw new CommandError({
       code: 'ipc.unexpected',
       message: `Aanmelder kreeg een onverwacht antwoord (${String(error)}). Start de app opnieuw.`,
       field: null,
+      fields: [],
     });
   }
 }
@@ -48,6 +69,24 @@ export const api = {
   workerProfile: () => call<WorkerProfile>('worker_profile'),
   saveWorkerProfile: (profile: WorkerProfile) =>
     call<WorkerProfile>('save_worker_profile', { profile }),
+  checkResidence: (postalCode: string, municipalityCode: string) =>
+    call<ResidenceCheck>('check_residence', { postalCode, municipalityCode }),
+  startReferral: (client: ClientInput) => call<Started>('start_referral', { client }),
+  fivePoints: (reference: string, language: Language) =>
+    call<FivePoints>('five_points', { reference, language }),
+  recordConsent: (consent: ConsentInput) => call<Referral>('record_consent', { consent }),
+  recordRefusal: (reference: string) => call<Referral>('record_refusal', { reference }),
+  listReferrals: () => call<Referral[]>('list_referrals'),
+  listAgreements: () => call<Agreement[]>('list_agreements'),
+  partnerOptions: () => call<PartnerOption[]>('partner_options'),
+  saveAgreement: (id: number | null, agreement: AgreementInput) =>
+    call<Agreement>('save_agreement', { id, agreement }),
+  deleteAgreement: (id: number) => call<null>('delete_agreement', { id }),
 };
+
+/** Error text for a failed command, whatever was thrown. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 export type Api = typeof api;

@@ -5,13 +5,11 @@ import { CommandError, type Api } from '../lib/ipc';
 import type { WorkerProfile } from '../lib/bindings/WorkerProfile';
 
 function fakeApi(stored: WorkerProfile, save: Api['saveWorkerProfile']): Api {
-  return {
-    sessionState: vi.fn(),
-    createPassphrase: vi.fn(),
-    unlock: vi.fn(),
+  const partial: Partial<Api> = {
     workerProfile: vi.fn(async () => stored),
     saveWorkerProfile: vi.fn(save),
-  } as Api;
+  };
+  return partial as Api;
 }
 
 const empty: WorkerProfile = { name: '', team: '', email: '', phone: '' };
@@ -42,7 +40,7 @@ describe('Settings', () => {
 
   it('shows a field error next to its field and ties it to the input', async () => {
     const api = fakeApi(empty, async () => {
-      throw new CommandError({ code: 'worker.email', message: 'E-mailadres: dit is geen geldig e-mailadres.', field: 'email' });
+      throw new CommandError({ code: 'worker.email', message: 'E-mailadres: dit is geen geldig e-mailadres.', field: 'email', fields: [{ field: 'email', message: 'E-mailadres: dit is geen geldig e-mailadres.' }] });
     });
     render(Settings, { api });
     await fireEvent.click(await screen.findByRole('button', { name: 'Bewaren' }));
