@@ -247,6 +247,12 @@ impl Session<'_> {
         Ok(v.as_str().unwrap_or_default().to_owned())
     }
 
+    /// Whether a form control can be used (not `disabled`).
+    pub fn enabled(&self, element: &Element) -> Result<bool> {
+        let v = self.call("GET", &format!("/element/{}/enabled", element.0), None)?;
+        Ok(v.as_bool().unwrap_or(false))
+    }
+
     pub fn click(&self, element: &Element) -> Result<()> {
         self.call("POST", &format!("/element/{}/click", element.0), None)
             .map(drop)

@@ -181,7 +181,8 @@ fn a_lost_key_shows_what_to_do_and_leaves_the_database_untouched() {
 /// Fills the new-referral form; the postal code last, so the recipient check sees it all.
 fn enter_client(app: &aanmelder_e2e::Session<'_>, first: &str, last: &str, postal_code: &str) {
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
-    app.click(&app.wait_for("#new-referral", WAIT).unwrap()).unwrap();
+    app.click(&app.wait_for("#new-referral", WAIT).unwrap())
+        .unwrap();
     for (id, value) in [
         ("#first_name", first),
         ("#last_name", last),
@@ -200,51 +201,87 @@ fn a_home_visit_records_consent_or_refusal_and_refuses_wallonia() {
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(4470, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
     let app = driver.launch().unwrap();
-    app.wait_for_text("#store-status", "Versleuteld", WAIT).unwrap();
+    app.wait_for_text("#store-status", "Versleuteld", WAIT)
+        .unwrap();
 
     // The consent record names the worker, so the worker's name comes first.
     app.click(&app.button("Instellingen").unwrap()).unwrap();
-    app.fill(&app.wait_for("#name", WAIT).unwrap(), "An Peeters").unwrap();
-    app.click(&app.wait_for("#save-settings", WAIT).unwrap()).unwrap();
-    app.wait_for_text("#settings-status", "bewaard", WAIT).unwrap();
+    app.fill(&app.wait_for("#name", WAIT).unwrap(), "An Peeters")
+        .unwrap();
+    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#settings-status", "bewaard", WAIT)
+        .unwrap();
 
     // A client in Westerlo, a partner in the demo register: five points, then consent.
     enter_client(&app, "Zoë", "Müller-Çelik", "2260");
-    app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT).unwrap();
-    app.click(&app.wait_for("#to-five-points", WAIT).unwrap()).unwrap();
-    app.wait_for_text("#visit-title", "De vijf punten", WAIT).unwrap();
+    app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
+        .unwrap();
+    app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#visit-title", "De vijf punten", WAIT)
+        .unwrap();
     let consent = app.wait_for("#record-consent", WAIT).unwrap();
-    assert!(!app.enabled(&consent).unwrap(), "consent must wait for the five points");
-    let data_point = app.wait_for_text(".point:nth-child(2) .body", "Zoë Müller-Çelik", WAIT).unwrap();
-    assert!(data_point.contains("Boerenkrijglaan 12, 2260 Westerlo"), "{data_point}");
+    assert!(
+        !app.enabled(&consent).unwrap(),
+        "consent must wait for the five points"
+    );
+    let data_point = app
+        .wait_for_text(".point:nth-child(2) .body", "Zoë Müller-Çelik", WAIT)
+        .unwrap();
+    assert!(
+        data_point.contains("Boerenkrijglaan 12, 2260 Westerlo"),
+        "{data_point}"
+    );
     for key in ["purpose", "data", "recipient", "next", "expect"] {
-        app.click(&app.wait_for(&format!("#explained-{key}"), WAIT).unwrap()).unwrap();
+        app.click(&app.wait_for(&format!("#explained-{key}"), WAIT).unwrap())
+            .unwrap();
     }
-    app.screenshot(&screenshot_dir().join("five-points.png")).unwrap();
+    app.screenshot(&screenshot_dir().join("five-points.png"))
+        .unwrap();
     assert!(app.enabled(&consent).unwrap());
     app.click(&consent).unwrap();
-    let notice = app.wait_for_text("#referrals-notice", "Toestemming genoteerd", WAIT).unwrap();
+    let notice = app
+        .wait_for_text("#referrals-notice", "Toestemming genoteerd", WAIT)
+        .unwrap();
     assert!(notice.contains("OCMW Westerlo"), "{notice}");
-    let row = app.wait_for_text("#referral-list tbody tr:first-child", "Zoë", WAIT).unwrap();
+    let row = app
+        .wait_for_text("#referral-list tbody tr:first-child", "Zoë", WAIT)
+        .unwrap();
     assert!(row.contains("klaar om te verzenden"), "{row}");
 
     // A second client refuses: the list keeps the reference but no name.
     enter_client(&app, "Ayşe", "Yılmaz", "2260");
-    app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT).unwrap();
-    app.click(&app.wait_for("#to-five-points", WAIT).unwrap()).unwrap();
-    app.click(&app.wait_for("#record-refusal", WAIT).unwrap()).unwrap();
-    app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT).unwrap();
-    let row = app.wait_for_text("#referral-list tbody tr:first-child", "Geweigerd", WAIT).unwrap();
+    app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
+        .unwrap();
+    app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
+        .unwrap();
+    app.click(&app.wait_for("#record-refusal", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT)
+        .unwrap();
+    let row = app
+        .wait_for_text("#referral-list tbody tr:first-child", "Geweigerd", WAIT)
+        .unwrap();
     assert!(row.contains("geen gegevens bewaard"), "{row}");
-    let list = app.text(&app.wait_for("#referral-list", WAIT).unwrap()).unwrap();
+    let list = app
+        .text(&app.wait_for("#referral-list", WAIT).unwrap())
+        .unwrap();
     assert!(!list.contains("Ayşe") && !list.contains("Yılmaz"), "{list}");
-    app.screenshot(&screenshot_dir().join("referrals.png")).unwrap();
+    app.screenshot(&screenshot_dir().join("referrals.png"))
+        .unwrap();
 
     // A client in Namur (Wallonia): the reason is shown and the form cannot go on.
     enter_client(&app, "Jean", "Dupont", "5000");
-    let reason = app.wait_for_text("#residence-problem", "geen wettelijke basis", WAIT).unwrap();
+    let reason = app
+        .wait_for_text("#residence-problem", "geen wettelijke basis", WAIT)
+        .unwrap();
     assert!(reason.contains("Waals Gewest"), "{reason}");
-    assert!(!app.enabled(&app.wait_for("#to-five-points", WAIT).unwrap()).unwrap());
-    app.screenshot(&screenshot_dir().join("wallonia.png")).unwrap();
+    assert!(
+        !app.enabled(&app.wait_for("#to-five-points", WAIT).unwrap())
+            .unwrap()
+    );
+    app.screenshot(&screenshot_dir().join("wallonia.png"))
+        .unwrap();
     app.close().unwrap();
 }
