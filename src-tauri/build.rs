@@ -19,6 +19,7 @@ const COMMANDS: &[&str] = &[
     "partner_options",
     "save_agreement",
     "delete_agreement",
+    "data_attribution",
 ];
 
 fn main() {

@@ -112,3 +112,8 @@ pub async fn save_agreement(
 pub async fn delete_agreement(app: State<'_, AppState>, id: i64) -> Reply<()> {
     app.with_store(|store| Agreement::delete(store, id))
 }
+
+#[tauri::command]
+pub async fn data_attribution() -> Reply<&'static str> {
+    Ok(aanmelder_core::residence::DATA_ATTRIBUTION)
+}

@@ -36,6 +36,7 @@ pub fn run() {
             commands::partner_options,
             commands::save_agreement,
             commands::delete_agreement,
+            commands::data_attribution,
         ])
         .build(tauri::generate_context!());
     match app {

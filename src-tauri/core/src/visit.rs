@@ -122,6 +122,11 @@ impl<'a> Visit<'a> {
         input: &ClientInput,
         now: DateTime<FixedOffset>,
     ) -> Result<Started, VisitError> {
+        // The worker's name goes into the five points and the consent record: ask for it now,
+        // not after the client has listened to all five points.
+        if WorkerProfile::load(self.store)?.name.is_empty() {
+            return Err(ConsentError::NoWorker.into());
+        }
         let (client, recipient) = ClientData::validate(input, self.gazetteer)?;
         Agreement::active_for(self.store, self.gazetteer, &recipient, now.date_naive())?;
         let referral =

@@ -29,11 +29,6 @@ export class CommandError extends Error {
     this.field = error.field;
     this.fields = error.fields;
   }
-
-  /** The messages per form field, for showing each next to its input. */
-  byField(): Record<string, string> {
-    return Object.fromEntries(this.fields.map((f) => [f.field, f.message]));
-  }
 }
 
 function isIpcError(value: unknown): value is IpcError {
@@ -82,6 +77,7 @@ export const api = {
   saveAgreement: (id: number | null, agreement: AgreementInput) =>
     call<Agreement>('save_agreement', { id, agreement }),
   deleteAgreement: (id: number) => call<null>('delete_agreement', { id }),
+  dataAttribution: () => call<string>('data_attribution'),
 };
 
 /** Error text for a failed command, whatever was thrown. */

@@ -2,7 +2,6 @@ use chrono::{DateTime, FixedOffset};
 
 use super::*;
 use crate::consent::{Language, POINT_KEYS};
-use crate::store::{DbKey, KeyProtection};
 use crate::visit::{ConsentInput, Visit};
 use crate::worker::WorkerProfile;
 
@@ -450,13 +449,7 @@ struct Fixture {
 
 impl Fixture {
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(
-            &dir.path().join("a.db"),
-            &DbKey::generate().unwrap(),
-            KeyProtection::Keyring,
-        )
-        .unwrap();
+        let (dir, store) = Store::temporary();
         WorkerProfile {
             name: "An Peeters".into(),
             team: "Lokaal team Westerlo".into(),
@@ -673,6 +666,22 @@ fn the_list_shows_status_and_no_name_for_a_refusal() {
         (kept, Status::Draft)
     );
     assert_eq!(list[1].client.as_ref().unwrap().first_name, "Zoë");
+}
+
+#[test]
+fn a_visit_cannot_start_before_the_worker_has_a_name() {
+    let f = Fixture::new();
+    f.store
+        .conn()
+        .execute("DELETE FROM worker_profile", [])
+        .unwrap();
+    let err = f
+        .visit()
+        .start(&good(), at("2026-11-22T10:15:00+01:00"))
+        .unwrap_err();
+    assert_eq!(err.code(), "consent.no_worker");
+    assert!(err.to_string().contains("instellingen"), "{err}");
+    assert_eq!(f.count("SELECT count(*) FROM referral"), 0);
 }
 
 #[test]

@@ -225,6 +225,20 @@ impl Store {
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+
+    /// A fresh, migrated store in a temporary folder, for tests of the modules that use it.
+    #[cfg(test)]
+    pub(crate) fn temporary() -> (tempfile::TempDir, Self) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let key = DbKey::generate().expect("random key");
+        let store = Self::create(
+            &dir.path().join("aanmelder.db"),
+            &key,
+            KeyProtection::Keyring,
+        )
+        .expect("new store");
+        (dir, store)
+    }
 }
 
 /// Tells a wrong key from a damaged or foreign file, as far as the bytes allow.
@@ -359,211 +373,4 @@ impl Coded for StoreError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn secret_value() -> &'static str {
-        "Wachtwoord-proef Zoë Ørsted 4711"
-    }
-
-    fn write_value(store: &Store, value: &str) {
-        store
-            .conn()
-            .execute_batch("CREATE TABLE IF NOT EXISTS probe (v TEXT NOT NULL)")
-            .unwrap();
-        store
-            .conn()
-            .execute("INSERT INTO probe (v) VALUES (?1)", [value])
-            .unwrap();
-    }
-
-    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-        haystack.windows(needle.len()).any(|w| w == needle)
-    }
-
-    #[test]
-    fn value_survives_reopen_and_never_reaches_the_disk_in_clear() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aanmelder.db");
-        let key = DbKey::generate().unwrap();
-
-        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-        write_value(&store, secret_value());
-        drop(store);
-
-        let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
-        let read: String = store
-            .conn()
-            .query_row("SELECT v FROM probe", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(read, secret_value());
-        let info = store.info().unwrap();
-        assert!(
-            info.encrypted,
-            "cipher_version was empty: SQLCipher is not active"
-        );
-        drop(store);
-
-        // Closing the last connection checkpoints the WAL, so the main file holds everything.
-        for entry in fs::read_dir(dir.path()).unwrap() {
-            let bytes = fs::read(entry.unwrap().path()).unwrap();
-            assert!(!contains(&bytes, secret_value().as_bytes()));
-            assert!(!contains(&bytes, b"SQLite format 3"));
-        }
-    }
-
-    #[test]
-    fn another_key_gives_the_typed_error_and_leaves_the_file_unchanged() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aanmelder.db");
-        let key = DbKey::generate().unwrap();
-        write_value(
-            &Store::create(&path, &key, KeyProtection::Keyring).unwrap(),
-            secret_value(),
-        );
-        let before = fs::read(&path).unwrap();
-
-        let other = DbKey::generate().unwrap();
-        let err = Store::open(&path, &other, KeyProtection::Keyring).unwrap_err();
-        assert!(matches!(err, StoreError::WrongKey(_)), "got {err:?}");
-        assert_eq!(err.code(), "store.wrong_key");
-        assert_eq!(fs::read(&path).unwrap(), before);
-
-        // The right key still opens it afterwards.
-        Store::open(&path, &key, KeyProtection::Keyring).unwrap();
-    }
-
-    #[test]
-    fn create_refuses_an_existing_file_and_open_refuses_a_missing_one() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aanmelder.db");
-        fs::write(&path, b"precious").unwrap();
-        let key = DbKey::generate().unwrap();
-        let err = Store::create(&path, &key, KeyProtection::Keyring).unwrap_err();
-        assert!(matches!(err, StoreError::AlreadyExists(_)));
-        assert_eq!(fs::read(&path).unwrap(), b"precious");
-
-        let missing = dir.path().join("weg.db");
-        let err = Store::open(&missing, &key, KeyProtection::Keyring).unwrap_err();
-        assert!(matches!(err, StoreError::Missing(_)));
-        assert!(!missing.exists());
-    }
-
-    #[test]
-    fn a_truncated_file_is_reported_corrupt_and_left_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aanmelder.db");
-        let key = DbKey::generate().unwrap();
-        drop(Store::create(&path, &key, KeyProtection::Keyring).unwrap());
-        let mut bytes = fs::read(&path).unwrap();
-        bytes.truncate(1000);
-        fs::write(&path, &bytes).unwrap();
-        let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
-        assert!(matches!(err, StoreError::Corrupt(_)), "got {err:?}");
-        assert_eq!(fs::read(&path).unwrap(), bytes);
-    }
-
-    #[test]
-    fn a_plain_sqlite_file_is_refused_as_not_encrypted() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aanmelder.db");
-        let plain = Connection::open(&path).unwrap();
-        plain
-            .execute_batch("CREATE TABLE t (x); INSERT INTO t VALUES (1);")
-            .unwrap();
-        drop(plain);
-        let before = fs::read(&path).unwrap();
-        let key = DbKey::generate().unwrap();
-        let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
-        assert!(matches!(err, StoreError::NotEncrypted(_)), "got {err:?}");
-        assert_eq!(fs::read(&path).unwrap(), before);
-    }
-
-    #[test]
-    fn a_newer_schema_is_refused_without_touching_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aanmelder.db");
-        let key = DbKey::generate().unwrap();
-        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
-        store
-            .conn()
-            .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
-            .unwrap();
-        drop(store);
-        let before = fs::read(&path).unwrap();
-        let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
-        assert!(
-            matches!(err, StoreError::NewerSchema { found, supported }
-                if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
-            "got {err:?}"
-        );
-        assert_eq!(fs::read(&path).unwrap(), before);
-    }
-
-    #[test]
-    fn migrating_an_older_database_keeps_an_encrypted_backup_first() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aanmelder.db");
-        let key = DbKey::generate().unwrap();
-        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
-        write_value(&store, secret_value());
-        // Pretend the database predates every migration.
-        store
-            .conn()
-            .execute_batch(
-                "DROP TABLE worker_profile; DROP TABLE consent; DROP TABLE event;
-                 DROP TABLE referral; DROP TABLE agreement; PRAGMA user_version = 0;",
-            )
-            .unwrap();
-        drop(store);
-
-        let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
-        assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
-        drop(store);
-
-        let backups: Vec<PathBuf> = fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.to_string_lossy().ends_with(".bak"))
-            .collect();
-        assert_eq!(backups.len(), 1, "{backups:?}");
-        let name = backups[0]
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
-        assert!(name.starts_with("aanmelder.db.v0-"), "{name}");
-        // The backup is the old database, still encrypted, and opens with the same key.
-        let bytes = fs::read(&backups[0]).unwrap();
-        assert!(!contains(&bytes, b"SQLite format 3"));
-        let conn = Connection::open(&backups[0]).unwrap();
-        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))
-            .unwrap();
-        let v: String = conn
-            .query_row("SELECT v FROM probe", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(v, secret_value());
-        let version: u32 = conn
-            .pragma_query_value(None, "user_version", |r| r.get(0))
-            .unwrap();
-        assert_eq!(version, 0);
-    }
-
-    #[test]
-    fn a_failing_migration_changes_nothing() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("aanmelder.db");
-        let key = DbKey::generate().unwrap();
-        let mut store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
-        store
-            .conn()
-            .execute_batch("PRAGMA user_version = 0;")
-            .unwrap();
-        // The table already exists, so re-running migration 1 fails half-way: the transaction
-        // must roll back and the version must stay at 0.
-        let err = store.migrate(true).unwrap_err();
-        assert!(matches!(err, StoreError::Migration(1, _)), "got {err:?}");
-        assert_eq!(store.schema_version().unwrap(), 0);
-    }
-}
+mod tests;

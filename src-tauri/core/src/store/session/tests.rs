@@ -1,0 +1,186 @@
+use std::collections::HashMap;
+use std::fs;
+use std::sync::Mutex;
+
+use super::*;
+
+/// An in-memory keyring; `available: false` behaves like a session without Secret Service.
+#[derive(Default)]
+struct FakeVault {
+    keys: Mutex<HashMap<String, DbKey>>,
+    unavailable: bool,
+}
+
+impl KeyVault for FakeVault {
+    fn save(&self, account: &str, key: &DbKey) -> Result<(), KeyError> {
+        if self.unavailable {
+            return Err(KeyError::KeyringUnavailable("geen Secret Service".into()));
+        }
+        self.keys
+            .lock()
+            .unwrap()
+            .insert(account.into(), key.clone());
+        Ok(())
+    }
+    fn load(&self, account: &str) -> Result<DbKey, KeyError> {
+        if self.unavailable {
+            return Err(KeyError::KeyringUnavailable("geen Secret Service".into()));
+        }
+        self.keys
+            .lock()
+            .unwrap()
+            .get(account)
+            .cloned()
+            .ok_or(KeyError::Missing)
+    }
+}
+
+fn code(session: &Session) -> String {
+    match session.state() {
+        SessionState::Failed { code, .. } => code,
+        other => format!("{other:?}"),
+    }
+}
+
+#[test]
+fn first_launch_creates_and_later_launches_open_silently() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    let first = Session::start(DataDir::new(dir.path()), &vault);
+    assert!(
+        matches!(first.state(), SessionState::Ready { .. }),
+        "{:?}",
+        first.state()
+    );
+    assert_eq!(vault.keys.lock().unwrap().len(), 1);
+    drop(first);
+
+    let second = Session::start(DataDir::new(dir.path()), &vault);
+    let SessionState::Ready { store } = second.state() else {
+        panic!("{:?}", second.state())
+    };
+    assert!(store.encrypted);
+    assert_eq!(store.key_protection, KeyProtection::Keyring);
+    assert_eq!(
+        vault.keys.lock().unwrap().len(),
+        1,
+        "no second key was made"
+    );
+}
+
+#[test]
+fn a_key_missing_from_the_keyring_fails_without_touching_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    drop(Session::start(DataDir::new(dir.path()), &vault));
+    let db = DataDir::new(dir.path()).database();
+    let before = fs::read(&db).unwrap();
+
+    vault.keys.lock().unwrap().clear();
+    let session = Session::start(DataDir::new(dir.path()), &vault);
+    assert_eq!(code(&session), "key.missing");
+    assert!(session.store().is_err());
+    assert_eq!(fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn a_lost_database_is_reported_not_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    drop(Session::start(DataDir::new(dir.path()), &vault));
+    fs::remove_file(DataDir::new(dir.path()).database()).unwrap();
+    let session = Session::start(DataDir::new(dir.path()), &vault);
+    assert_eq!(code(&session), "store.missing");
+    assert!(!DataDir::new(dir.path()).database().exists());
+}
+
+#[test]
+fn a_database_without_its_scheme_file_is_reported_not_recreated() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    drop(Session::start(DataDir::new(dir.path()), &vault));
+    let db = DataDir::new(dir.path()).database();
+    let before = fs::read(&db).unwrap();
+    fs::remove_file(DataDir::new(dir.path()).key_scheme()).unwrap();
+    let session = Session::start(DataDir::new(dir.path()), &vault);
+    assert_eq!(code(&session), "store.scheme_missing");
+    assert_eq!(fs::read(&db).unwrap(), before);
+}
+
+#[test]
+fn an_interrupted_first_launch_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path());
+    let vault = FakeVault::default();
+    // Simulate a crash after the key and scheme were written, before the database existed.
+    let account = KeyScheme::new_keyring_account().unwrap();
+    vault.save(&account, &DbKey::generate().unwrap()).unwrap();
+    SchemeFile {
+        scheme: KeyScheme::Keyring { account },
+        initialised: false,
+    }
+    .write(&data.key_scheme())
+    .unwrap();
+    let session = Session::start(data.clone(), &vault);
+    assert!(
+        matches!(session.state(), SessionState::Ready { .. }),
+        "{:?}",
+        session.state()
+    );
+    assert!(
+        SchemeFile::read(&data.key_scheme())
+            .unwrap()
+            .unwrap()
+            .initialised
+    );
+}
+
+#[test]
+fn without_a_keyring_the_worker_sets_a_passphrase_and_no_key_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault {
+        unavailable: true,
+        ..Default::default()
+    };
+    let mut session = Session::start(DataDir::new(dir.path()), &vault).with_cheap_kdf();
+    let SessionState::NeedsNewPassphrase { reason } = session.state() else {
+        panic!("{:?}", session.state())
+    };
+    assert!(reason.contains("Secret Service"));
+    assert!(!DataDir::new(dir.path()).database().exists());
+
+    let short = session.create_with_passphrase("kort", "kort").unwrap_err();
+    assert_eq!(short.code(), "store.passphrase_too_short");
+    assert_eq!(short.field(), Some("passphrase"));
+    let mismatch = session
+        .create_with_passphrase("vier woorden op rij", "vier woorden op rij!")
+        .unwrap_err();
+    assert_eq!(mismatch.code(), "store.passphrase_mismatch");
+    session
+        .create_with_passphrase("vier woorden op rij", "vier woorden op rij")
+        .unwrap();
+    assert!(matches!(session.state(), SessionState::Ready { .. }));
+    drop(session);
+
+    // Only the database and the (non-secret) scheme are on disk.
+    let mut names: Vec<String> = fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["aanmelder.db", "key-scheme.json"]);
+    let scheme = fs::read_to_string(DataDir::new(dir.path()).key_scheme()).unwrap();
+    assert!(scheme.contains("\"passphrase\"") && scheme.contains("salt"));
+
+    // A later launch asks for it; a wrong one is refused and can be retried.
+    let mut later = Session::start(DataDir::new(dir.path()), &vault);
+    assert!(matches!(later.state(), SessionState::NeedsPassphrase));
+    let wrong = later.unlock("vier woorden op een rij").unwrap_err();
+    assert_eq!(wrong.code(), "store.wrong_key");
+    assert!(matches!(later.state(), SessionState::NeedsPassphrase));
+    later.unlock("vier woorden op rij").unwrap();
+    let SessionState::Ready { store } = later.state() else {
+        panic!()
+    };
+    assert_eq!(store.key_protection, KeyProtection::Passphrase);
+}
