@@ -179,10 +179,14 @@ fn a_lost_key_shows_what_to_do_and_leaves_the_database_untouched() {
 }
 
 /// Fills the new-referral form; the postal code last, so the recipient check sees it all.
-fn enter_client(app: &aanmelder_e2e::Session<'_>, first: &str, last: &str, postal_code: &str) {
-    app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
-    app.click(&app.wait_for("#new-referral", WAIT).unwrap())
-        .unwrap();
+fn enter_client(
+    app: &aanmelder_e2e::Session<'_>,
+    first: &str,
+    last: &str,
+    postal_code: &str,
+) -> aanmelder_e2e::Result<()> {
+    app.click(&app.button("Aanmeldingen")?)?;
+    app.click(&app.wait_for("#new-referral", WAIT)?)?;
     for (id, value) in [
         ("#first_name", first),
         ("#last_name", last),
@@ -191,8 +195,9 @@ fn enter_client(app: &aanmelder_e2e::Session<'_>, first: &str, last: &str, posta
         ("#phone", "0470 12 34 56"),
         ("#postal_code", postal_code),
     ] {
-        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+        app.fill(&app.wait_for(id, WAIT)?, value)?;
     }
+    Ok(())
 }
 
 #[test]
@@ -214,7 +219,7 @@ fn a_home_visit_records_consent_or_refusal_and_refuses_wallonia() {
         .unwrap();
 
     // A client in Westerlo, a partner in the demo register: five points, then consent.
-    enter_client(&app, "Zoë", "Müller-Çelik", "2260");
+    enter_client(&app, "Zoë", "Müller-Çelik", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
     app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
@@ -251,7 +256,7 @@ fn a_home_visit_records_consent_or_refusal_and_refuses_wallonia() {
     assert!(row.contains("klaar om te verzenden"), "{row}");
 
     // A second client refuses: the list keeps the reference but no name.
-    enter_client(&app, "Ayşe", "Yılmaz", "2260");
+    enter_client(&app, "Ayşe", "Yılmaz", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
     app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
@@ -272,7 +277,7 @@ fn a_home_visit_records_consent_or_refusal_and_refuses_wallonia() {
         .unwrap();
 
     // A client in Namur (Wallonia): the reason is shown and the form cannot go on.
-    enter_client(&app, "Jean", "Dupont", "5000");
+    enter_client(&app, "Jean", "Dupont", "5000").unwrap();
     let reason = app
         .wait_for_text("#residence-problem", "geen wettelijke basis", WAIT)
         .unwrap();
