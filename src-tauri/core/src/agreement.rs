@@ -32,6 +32,8 @@ pub struct AgreementInput {
     pub protocol_from: String,
     /// End date or the date notice takes effect; empty while the protocol runs indefinitely.
     pub protocol_until: String,
+    /// A password agreed once with this partner; empty for a new password per package.
+    pub agreed_password: String,
 }
 
 /// A partner in the register.
@@ -57,6 +59,9 @@ pub struct Agreement {
     pub protocol_until: Option<NaiveDate>,
     /// Shipped example entry with mailboxes on a reserved domain; never a real partner.
     pub demo: bool,
+    /// A password agreed once with this partner, used for every package instead of a new one.
+    /// Kept only in the encrypted store.
+    pub agreed_password: Option<String>,
 }
 
 /// Proof that a protocol with `recipient` was in force on `on`. Only [`Agreement::in_force_on`]
@@ -181,6 +186,7 @@ impl Agreement {
             v.agreement_date.to_string(),
             v.protocol_from.to_string(),
             v.protocol_until.map(|d| d.to_string()),
+            v.agreed_password,
         );
         let id = match id {
             Some(id) => {
@@ -188,11 +194,12 @@ impl Agreement {
                     .execute(
                         "UPDATE agreement SET recipient = ?1, name = ?2, kbo = ?3, mailbox = ?4,
                            dpo_email = ?5, password_phone = ?6, agreement_date = ?7,
-                           protocol_from = ?8, protocol_until = ?9, demo = 0
-                         WHERE id = ?10",
+                           protocol_from = ?8, protocol_until = ?9, agreed_password = ?10,
+                           demo = 0
+                         WHERE id = ?11",
                         rusqlite::params![
                             params.0, params.1, params.2, params.3, params.4, params.5, params.6,
-                            params.7, params.8, id
+                            params.7, params.8, params.9, id
                         ],
                     )
                     .map_err(StoreError::from)?;
@@ -204,8 +211,9 @@ impl Agreement {
             None => {
                 conn.execute(
                     "INSERT INTO agreement (recipient, name, kbo, mailbox, dpo_email,
-                       password_phone, agreement_date, protocol_from, protocol_until, demo)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 0)",
+                       password_phone, agreement_date, protocol_from, protocol_until,
+                       agreed_password, demo)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
                     params,
                 )
                 .map_err(StoreError::from)?;
@@ -228,7 +236,7 @@ impl Agreement {
 }
 
 const SELECT: &str = "SELECT id, recipient, name, kbo, mailbox, dpo_email, password_phone,
-    agreement_date, protocol_from, protocol_until, demo FROM agreement";
+    agreement_date, protocol_from, protocol_until, demo, agreed_password FROM agreement";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
     let bad = |i: usize, what: &str| {
@@ -264,6 +272,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
             None => None,
         },
         demo: r.get(10)?,
+        agreed_password: r.get(11)?,
     })
 }
 
@@ -277,6 +286,7 @@ struct Valid {
     agreement_date: NaiveDate,
     protocol_from: NaiveDate,
     protocol_until: Option<NaiveDate>,
+    agreed_password: Option<String>,
 }
 
 fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, AgreementError> {
@@ -342,7 +352,20 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
             "Protocol loopt tot: de einddatum ligt vóór de begindatum. Controleer beide datums.",
         ));
     }
+    let agreed_password = match input.agreed_password.trim() {
+        "" => None,
+        text => Some(
+            crate::package::password::Password::agreed(text)
+                .ok_or(Invalid(
+                    "agreed_password",
+                    "Afgesproken wachtwoord: gebruik minstens 12 tekens, of laat het veld leeg om voor elk pakket een nieuw wachtwoord te maken.",
+                ))?
+                .expose()
+                .to_owned(),
+        ),
+    };
     Ok(Valid {
+        agreed_password,
         recipient,
         name,
         kbo,

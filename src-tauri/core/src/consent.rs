@@ -38,6 +38,15 @@ impl Language {
             Self::En => "en",
         }
     }
+
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "nl" => Some(Self::Nl),
+            "fr" => Some(Self::Fr),
+            "en" => Some(Self::En),
+            _ => None,
+        }
+    }
 }
 
 /// One of the five points, as the client is told it.

@@ -16,7 +16,7 @@ use ts_rs::TS;
 use unicode_normalization::UnicodeNormalization as _;
 
 use crate::agreement::ActiveProtocol;
-use crate::consent::ConsentRecord;
+use crate::consent::{ConsentRecord, Language};
 use crate::error::Coded;
 pub use crate::error::FieldMessage;
 use crate::residence::{Gazetteer, PostalMatch, Recipient, ResidenceError};
@@ -392,6 +392,39 @@ pub struct Referral {
     pub created_at: DateTime<FixedOffset>,
     /// `None` once purged, and always for a refusal.
     pub client: Option<ClientData>,
+    /// Where the encrypted package stands, once there is one.
+    pub package: Option<PackageState>,
+}
+
+/// The package of a referral, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PackageState {
+    pub built_at: String,
+    pub password_passed_at: Option<String>,
+}
+
+/// What the consent record says, as a package reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentSummary {
+    pub given_at: DateTime<FixedOffset>,
+    pub worker: String,
+    pub text_version: String,
+    pub language: Language,
+    pub text_sha256: String,
+    pub agreement_id: i64,
+}
+
+/// A referral with the client's consent, recorded under a protocol: the only thing a package can
+/// be made from. Only [`Referral::ready`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadyReferral {
+    pub id: i64,
+    pub reference: Reference,
+    pub recipient: Recipient,
+    pub recipient_name: String,
+    pub client: ClientData,
+    pub consent: ConsentSummary,
 }
 
 impl Referral {
@@ -458,6 +491,58 @@ impl Referral {
             .query_map([], |r| from_row(r, gazetteer))
             .map_err(StoreError::from)?;
         Ok(rows.collect::<Result<_, _>>().map_err(StoreError::from)?)
+    }
+
+    /// The referral with its consent record, if consent was given and the data are still kept.
+    pub fn ready(
+        store: &Store,
+        gazetteer: &Gazetteer,
+        reference: &Reference,
+    ) -> Result<ReadyReferral, ReferralError> {
+        let referral = Self::get(store, gazetteer, reference)?;
+        let client = match (referral.status, referral.client) {
+            (Status::Ready, Some(client)) => client,
+            _ => return Err(ReferralError::NotReady(reference.clone())),
+        };
+        let consent = store
+            .conn()
+            .query_row(
+                "SELECT given_at, worker, text_version, language, text_sha256, agreement_id
+                 FROM consent WHERE referral_id = ?1",
+                [referral.id],
+                |r| {
+                    let given_at: String = r.get(0)?;
+                    let language: String = r.get(3)?;
+                    Ok((
+                        given_at,
+                        r.get(1)?,
+                        r.get(2)?,
+                        language,
+                        r.get(4)?,
+                        r.get(5)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .ok_or_else(|| ReferralError::NotReady(reference.clone()))?;
+        let (given_at, worker, text_version, language, text_sha256, agreement_id) = consent;
+        let corrupt = || StoreError::Sqlite("onleesbaar toestemmingsverslag".into());
+        Ok(ReadyReferral {
+            id: referral.id,
+            reference: referral.reference,
+            recipient: referral.recipient,
+            recipient_name: referral.recipient_name,
+            client,
+            consent: ConsentSummary {
+                given_at: DateTime::parse_from_rfc3339(&given_at).map_err(|_| corrupt())?,
+                worker,
+                text_version,
+                language: Language::parse(&language).ok_or_else(corrupt)?,
+                text_sha256,
+                agreement_id,
+            },
+        })
     }
 
     /// The client said no: the personal data go at once, only an anonymous event stays.
@@ -561,7 +646,10 @@ impl Referral {
 }
 
 const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first_name, last_name,
-    street, house_number, box, postal_code, municipality_code, phone, email FROM referral";
+    street, house_number, box, postal_code, municipality_code, phone, email,
+    (SELECT built_at FROM package WHERE package.referral_id = referral.id),
+    (SELECT password_passed_at FROM package WHERE package.referral_id = referral.id)
+    FROM referral";
 
 fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
     let bad = |i: usize, what: &str| {
@@ -601,7 +689,16 @@ fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
             })
         }
     };
+    let built_at: Option<String> = r.get(14)?;
+    let package = match built_at {
+        Some(built_at) => Some(PackageState {
+            built_at,
+            password_passed_at: r.get(15)?,
+        }),
+        None => None,
+    };
     Ok(Referral {
+        package,
         id: r.get(0)?,
         reference: Reference(reference),
         recipient_name: gazetteer.recipient_name(&recipient),
@@ -622,6 +719,11 @@ pub enum ReferralError {
     #[error("Aanmelding {0} is al afgerond: toestemming of weigering is al genoteerd.")]
     NotADraft(Reference),
     #[error(
+        "Voor aanmelding {0} is (nog) geen toestemming genoteerd, of de gegevens zijn al gewist: \
+         er kan geen pakket van gemaakt worden."
+    )]
+    NotReady(Reference),
+    #[error(
         "De toestemming en het protocol gelden niet voor dezelfde ontvanger als de aanmelding. \
          Begin de vijf punten opnieuw."
     )]
@@ -638,6 +740,7 @@ impl Coded for ReferralError {
             Self::Invalid(_) => "referral.invalid",
             Self::NotFound(_) => "referral.not_found",
             Self::NotADraft(_) => "referral.not_a_draft",
+            Self::NotReady(_) => "referral.not_ready",
             Self::RecipientMismatch => "referral.recipient_mismatch",
             Self::Random(_) => "referral.random",
             Self::Store(e) => e.code(),

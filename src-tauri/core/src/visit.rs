@@ -14,7 +14,7 @@ use crate::error::{Coded, FieldMessage};
 use crate::referral::{ClientData, ClientInput, Reference, Referral, ReferralError, Status};
 use crate::residence::{Gazetteer, Municipality, PostalMatch, ResidenceError};
 use crate::store::{Store, StoreError};
-use crate::worker::WorkerProfile;
+use crate::worker::{WorkerError, WorkerProfile};
 
 /// What the form shows while the worker types a postal code.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -122,11 +122,9 @@ impl<'a> Visit<'a> {
         input: &ClientInput,
         now: DateTime<FixedOffset>,
     ) -> Result<Started, VisitError> {
-        // The worker's name goes into the five points and the consent record: ask for it now,
-        // not after the client has listened to all five points.
-        if WorkerProfile::load(self.store)?.name.is_empty() {
-            return Err(ConsentError::NoWorker.into());
-        }
+        // The worker's identity goes into the five points, the consent record and the package:
+        // ask for it now, not after the client has listened to all five points.
+        WorkerProfile::load(self.store)?.require_complete()?;
         let (client, recipient) = ClientData::validate(input, self.gazetteer)?;
         Agreement::active_for(self.store, self.gazetteer, &recipient, now.date_naive())?;
         let referral =
@@ -235,6 +233,8 @@ pub enum VisitError {
     #[error(transparent)]
     Residence(#[from] ResidenceError),
     #[error(transparent)]
+    Worker(#[from] WorkerError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -245,6 +245,7 @@ impl Coded for VisitError {
             Self::Agreement(e) => e.code(),
             Self::Consent(e) => e.code(),
             Self::Residence(e) => e.code(),
+            Self::Worker(e) => e.code(),
             Self::Store(e) => e.code(),
         }
     }
@@ -255,6 +256,7 @@ impl Coded for VisitError {
             Self::Agreement(e) => e.field(),
             Self::Consent(e) => e.field(),
             Self::Residence(e) => e.field(),
+            Self::Worker(e) => e.field(),
             Self::Store(e) => e.field(),
         }
     }
@@ -265,6 +267,7 @@ impl Coded for VisitError {
             Self::Agreement(e) => e.fields(),
             Self::Consent(e) => e.fields(),
             Self::Residence(e) => e.fields(),
+            Self::Worker(e) => e.fields(),
             Self::Store(e) => e.fields(),
         }
     }

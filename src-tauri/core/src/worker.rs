@@ -91,6 +91,27 @@ impl WorkerProfile {
     }
 }
 
+impl WorkerProfile {
+    /// Every field filled in: the OCMW must be able to call and mail the referrer back.
+    pub fn require_complete(&self) -> Result<(), WorkerError> {
+        let missing: Vec<&'static str> = [
+            ("naam", &self.name),
+            ("team", &self.team),
+            ("e-mailadres", &self.email),
+            ("telefoon", &self.phone),
+        ]
+        .into_iter()
+        .filter(|(_, value)| value.trim().is_empty())
+        .map(|(label, _)| label)
+        .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(WorkerError::Incomplete(missing.join(", ")))
+        }
+    }
+}
+
 fn plain_text(value: &str, field: Field) -> Result<String, WorkerError> {
     let value = value.trim();
     if value.chars().any(char::is_control) {
@@ -151,6 +172,11 @@ pub enum WorkerError {
          0470 12 34 56) of een buitenlands nummer met landcode (bv. +31 6 12345678)."
     )]
     Phone,
+    #[error(
+        "Vul eerst je eigen gegevens in bij Instellingen ({0}): het OCMW gebruikt ze om je te \
+         bellen of te mailen over de aanmelding."
+    )]
+    Incomplete(String),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -163,6 +189,7 @@ impl Coded for WorkerError {
             Self::ControlCharacters(_) => "worker.control_characters",
             Self::Email => "worker.email",
             Self::Phone => "worker.phone",
+            Self::Incomplete(_) => "worker.incomplete",
             Self::Store(e) => e.code(),
         }
     }
@@ -172,6 +199,7 @@ impl Coded for WorkerError {
             Self::Required(f) | Self::TooLong(f) | Self::ControlCharacters(f) => Some(f.key()),
             Self::Email => Some("email"),
             Self::Phone => Some("phone"),
+            Self::Incomplete(_) => None,
             Self::Store(e) => e.field(),
         }
     }

@@ -15,6 +15,7 @@ fn westerlo() -> AgreementInput {
         agreement_date: "2023-12-18".into(),
         protocol_from: "2024-01-01".into(),
         protocol_until: String::new(),
+        agreed_password: String::new(),
     }
 }
 

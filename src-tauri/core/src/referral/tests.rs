@@ -453,7 +453,8 @@ impl Fixture {
         WorkerProfile {
             name: "An Peeters".into(),
             team: "Lokaal team Westerlo".into(),
-            ..Default::default()
+            email: "an.peeters@example.be".into(),
+            phone: "014 12 34 56".into(),
         }
         .save(&store)
         .unwrap();

@@ -31,6 +31,7 @@ use crate::error::Coded;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_worker_profile.sql"),
     include_str!("migrations/0002_home_visit.sql"),
+    include_str!("migrations/0003_package.sql"),
 ];
 
 /// The schema version this build of the app writes and understands.

@@ -1,0 +1,593 @@
+//! The encrypted referral package: what the OCMW's social worker opens with 7-Zip.
+//!
+//! A package holds `aanmelding.pdf` (one page for a person) and `aanmelding.json` (the same data
+//! for the OCMW's client system), both made in memory from one [`Contents`], sealed by
+//! [`archive::seal`] under a password that travels by phone or SMS. It can only be made from a
+//! [`ReadyReferral`] (consent recorded) with an [`ActiveProtocol`] for the same recipient. No file
+//! name says anything about the client, and nothing is written to disk unless the worker saves it.
+
+pub mod archive;
+pub mod document;
+pub mod password;
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::OptionalExtension as _;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::agreement::{ActiveProtocol, Agreement, AgreementError};
+use crate::consent::{Language, POINT_KEYS};
+use crate::error::Coded;
+use crate::referral::{ClientData, ReadyReferral, Reference, Referral, ReferralError};
+use crate::residence::{Gazetteer, Recipient};
+use crate::store::{Store, StoreError};
+use crate::worker::{WorkerError, WorkerProfile};
+
+use archive::ArchiveError;
+use document::{Block, DocumentError};
+use password::Password;
+
+/// Identifies the JSON format for the OCMW's import.
+pub const SCHEMA: &str = "be.kindengezin.aanmelder.aanmelding";
+/// Bumped on any change an importer would notice.
+pub const SCHEMA_VERSION: u32 = 1;
+/// The inner file names: neutral, the same for every package.
+pub const PDF_NAME: &str = "aanmelding.pdf";
+pub const JSON_NAME: &str = "aanmelding.json";
+
+const LEGAL_BASIS: &str =
+    "Decreet van 30 april 2004 tot oprichting van het agentschap Opgroeien regie, art. 10/1";
+const ORGANISATION: &str = "Opgroeien regie – Kind en Gezin";
+
+/// The referring worker, complete: the OCMW calls or mails them about the referral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Referrer {
+    pub name: String,
+    pub team: String,
+    pub organisation: &'static str,
+    pub phone: String,
+    pub email: String,
+}
+
+impl Referrer {
+    pub fn from_profile(profile: WorkerProfile) -> Result<Self, WorkerError> {
+        profile.require_complete()?;
+        Ok(Self {
+            name: profile.name,
+            team: profile.team,
+            organisation: ORGANISATION,
+            phone: profile.phone,
+            email: profile.email,
+        })
+    }
+}
+
+/// The partner as the package names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RecipientBlock {
+    pub name: String,
+    pub kbo: String,
+    pub municipality_code: Option<String>,
+}
+
+/// What the consent record proves, as the package states it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentBlock {
+    pub given_at: DateTime<FixedOffset>,
+    pub points_explained: [&'static str; 5],
+    pub text_version: String,
+    pub language: Language,
+    pub text_sha256: String,
+}
+
+/// Everything a package says. The JSON is this, serialised; the PDF is this, laid out.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contents {
+    pub schema: &'static str,
+    pub schema_version: u32,
+    pub reference: Reference,
+    pub created_at: DateTime<FixedOffset>,
+    pub legal_basis: &'static str,
+    pub recipient: RecipientBlock,
+    pub client: ClientData,
+    pub consent: ConsentBlock,
+    pub referrer: Referrer,
+}
+
+impl Contents {
+    /// Puts a package together. The protocol must be for the referral's own recipient.
+    pub fn compose(
+        ready: &ReadyReferral,
+        protocol: &ActiveProtocol,
+        agreement: &Agreement,
+        referrer: Referrer,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Self, PackageError> {
+        if protocol.recipient() != &ready.recipient || agreement.recipient != ready.recipient {
+            return Err(PackageError::RecipientMismatch);
+        }
+        Ok(Self {
+            schema: SCHEMA,
+            schema_version: SCHEMA_VERSION,
+            reference: ready.reference.clone(),
+            created_at: now,
+            legal_basis: LEGAL_BASIS,
+            recipient: RecipientBlock {
+                name: ready.recipient_name.clone(),
+                kbo: agreement.kbo.clone(),
+                municipality_code: match &ready.recipient {
+                    Recipient::Ocmw(code) => Some(code.clone()),
+                    Recipient::CawBrussel => None,
+                },
+            },
+            client: ready.client.clone(),
+            consent: ConsentBlock {
+                given_at: ready.consent.given_at,
+                points_explained: POINT_KEYS,
+                text_version: ready.consent.text_version.clone(),
+                language: ready.consent.language,
+                text_sha256: ready.consent.text_sha256.clone(),
+            },
+            referrer,
+        })
+    }
+
+    pub fn json(&self) -> Result<Vec<u8>, PackageError> {
+        let mut bytes =
+            serde_json::to_vec_pretty(self).map_err(|e| PackageError::Json(e.to_string()))?;
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+
+    /// The one-page sheet for the OCMW's social worker, in Dutch.
+    pub fn pdf(&self) -> Result<Vec<u8>, PackageError> {
+        let c = &self.client;
+        let r = &self.referrer;
+        let none = "(niet opgegeven)".to_owned();
+        let language = match self.consent.language {
+            Language::Nl => "Nederlands",
+            Language::Fr => "Frans",
+            Language::En => "Engels",
+        };
+        let blocks = vec![
+            Block::Title(format!("Aanmelding bij {}", self.recipient.name)),
+            Block::Subtitle(format!(
+                "Referentie {} · {}",
+                self.reference,
+                date_time(self.created_at)
+            )),
+            Block::Notice(format!(
+                "Vertrouwelijk. Alleen voor de maatschappelijk werkers van {}, gebonden aan het \
+                 beroepsgeheim (art. 458 Strafwetboek). Doorgegeven met de uitdrukkelijke \
+                 toestemming van de cliënt, op basis van het protocol met Kind en Gezin.",
+                self.recipient.name
+            )),
+            Block::Heading("Cliënt".into()),
+            Block::Field("Naam".into(), c.full_name()),
+            Block::Field("Adres".into(), c.address.to_string()),
+            Block::Field(
+                "Telefoon".into(),
+                c.phone.clone().unwrap_or_else(|| none.clone()),
+            ),
+            Block::Field("E-mail".into(), c.email.clone().unwrap_or(none)),
+            Block::Heading("Toestemming".into()),
+            Block::Paragraph(format!(
+                "De cliënt gaf op {} vrij en uitdrukkelijk toestemming, nadat de vijf punten \
+                 waren uitgelegd: het doel, welke gegevens, aan wie, wat er daarna gebeurt en \
+                 wat de cliënt mag verwachten (waaronder het recht om de toestemming in te \
+                 trekken).",
+                date_time(self.consent.given_at)
+            )),
+            Block::Field(
+                "Tekstversie".into(),
+                format!("{} ({language})", self.consent.text_version),
+            ),
+            Block::Field(
+                "Controlegetal".into(),
+                format!("SHA-256 {}", self.consent.text_sha256),
+            ),
+            Block::Heading("Doorverwijzer".into()),
+            Block::Field("Naam".into(), r.name.clone()),
+            Block::Field("Team".into(), format!("{}, {}", r.team, r.organisation)),
+            Block::Field("Telefoon".into(), r.phone.clone()),
+            Block::Field("E-mail".into(), r.email.clone()),
+            Block::Heading("Wat te doen".into()),
+            Block::Step(
+                1,
+                "Neem contact op met de cliënt, verduidelijk de hulpvraag en start hulp als de \
+                 cliënt dat wil."
+                    .into(),
+            ),
+            Block::Step(
+                2,
+                "Wil de cliënt geen hulp, of trekt de cliënt de toestemming in: wis deze gegevens."
+                    .into(),
+            ),
+            Block::Step(
+                3,
+                format!(
+                    "Kloppen de gegevens niet? Bel de doorverwijzer ({}) en noem de referentie {}.",
+                    r.phone, self.reference
+                ),
+            ),
+            Block::Step(
+                4,
+                "Betrek andere partners alleen als dat nodig is en de cliënt het wil.".into(),
+            ),
+            Block::Small(format!("Wettelijke basis: {}.", self.legal_basis)),
+        ];
+        Ok(document::render(
+            &format!("Aanmelding {}", self.reference),
+            "nl-BE",
+            &blocks,
+        )?)
+    }
+}
+
+/// `22/11/2026 om 10:15 (UTC+01:00)`: Belgian date order, with the offset the time was taken in.
+fn date_time(at: DateTime<FixedOffset>) -> String {
+    format!(
+        "{} (UTC{})",
+        at.format("%d/%m/%Y om %H:%M"),
+        at.format("%:z")
+    )
+}
+
+/// How the worker passed the password on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Channel {
+    Phone,
+    Sms,
+}
+
+impl Channel {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Sms => "sms",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        match text {
+            "phone" => Some(Self::Phone),
+            "sms" => Some(Self::Sms),
+            _ => None,
+        }
+    }
+}
+
+/// A stored package as the package screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PackageView {
+    pub reference: Reference,
+    pub file_name: String,
+    pub recipient_name: String,
+    /// The number to call (or text) with the password.
+    pub password_phone: String,
+    pub password: String,
+    /// True when this is the password agreed once with the partner.
+    pub password_agreed: bool,
+    pub built_at: String,
+    pub password_passed_at: Option<String>,
+    pub password_channel: Option<Channel>,
+    #[ts(type = "number | null")]
+    pub size_bytes: Option<i64>,
+}
+
+/// A file the worker asked to save: its neutral name and its bytes.
+#[derive(Debug)]
+pub struct Export {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The packages in the store.
+#[derive(Debug, Clone, Copy)]
+pub struct Packages<'a> {
+    store: &'a Store,
+    gazetteer: &'a Gazetteer,
+}
+
+impl<'a> Packages<'a> {
+    pub fn new(store: &'a Store, gazetteer: &'a Gazetteer) -> Self {
+        Self { store, gazetteer }
+    }
+
+    /// Builds and stores the package of a referral with consent, once; later calls return it.
+    pub fn build(
+        &self,
+        reference: &Reference,
+        now: DateTime<FixedOffset>,
+    ) -> Result<PackageView, PackageError> {
+        if let Some(view) = self.view(reference)? {
+            return Ok(view);
+        }
+        let ready = Referral::ready(self.store, self.gazetteer, reference)?;
+        let agreement =
+            Agreement::for_recipient(self.store, &ready.recipient)?.ok_or_else(|| {
+                AgreementError::NoAgreement {
+                    partner: ready.recipient_name.clone(),
+                }
+            })?;
+        let protocol = agreement.in_force_on(now.date_naive())?;
+        let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
+        let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now)?;
+        let (password, agreed) = match agreement
+            .agreed_password
+            .as_deref()
+            .and_then(Password::agreed)
+        {
+            Some(p) => (p, true),
+            None => (
+                Password::generate().map_err(|e| ArchiveError::Random(e.to_string()))?,
+                false,
+            ),
+        };
+        let pdf = contents.pdf()?;
+        let json = contents.json()?;
+        let sealed = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password)?;
+        let tx = self
+            .store
+            .conn()
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
+        tx.execute(
+            "INSERT INTO package (referral_id, file_name, archive, password, password_agreed,
+               built_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            rusqlite::params![
+                ready.id,
+                archive_name(reference),
+                sealed,
+                password.expose(),
+                agreed,
+                now.to_rfc3339(),
+            ],
+        )
+        .map_err(StoreError::from)?;
+        tx.execute(
+            "INSERT INTO event (kind, at, recipient, reference) VALUES ('packaged', ?1, ?2, ?3)",
+            (
+                now.date_naive().to_string(),
+                ready.recipient.key(),
+                reference.as_str(),
+            ),
+        )
+        .map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        self.view(reference)?.ok_or(PackageError::NotBuilt)
+    }
+
+    /// The stored package of a referral, if it was built.
+    pub fn view(&self, reference: &Reference) -> Result<Option<PackageView>, PackageError> {
+        let row = self
+            .store
+            .conn()
+            .query_row(
+                "SELECT p.file_name, p.password, p.password_agreed, p.built_at,
+                        p.password_passed_at, p.password_channel, length(p.archive), r.recipient
+                 FROM package p JOIN referral r ON r.id = p.referral_id
+                 WHERE r.reference = ?1",
+                [reference.as_str()],
+                |r| {
+                    let channel: Option<String> = r.get(5)?;
+                    let recipient: String = r.get(7)?;
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, bool>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
+                        channel,
+                        r.get::<_, Option<i64>>(6)?,
+                        recipient,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(StoreError::from)?;
+        let Some((file_name, password, agreed, built_at, passed_at, channel, size, recipient)) =
+            row
+        else {
+            return Ok(None);
+        };
+        let recipient = Recipient::from_key(&recipient).ok_or(PackageError::NotBuilt)?;
+        let password_phone = Agreement::for_recipient(self.store, &recipient)?
+            .map(|a| a.password_phone)
+            .unwrap_or_default();
+        Ok(Some(PackageView {
+            reference: reference.clone(),
+            file_name,
+            recipient_name: self.gazetteer.recipient_name(&recipient),
+            password_phone,
+            password,
+            password_agreed: agreed,
+            built_at,
+            password_passed_at: passed_at,
+            password_channel: channel.as_deref().and_then(Channel::parse),
+            size_bytes: size,
+        }))
+    }
+
+    /// Records that the worker passed the password on, and how.
+    pub fn password_passed(
+        &self,
+        reference: &Reference,
+        channel: Channel,
+        now: DateTime<FixedOffset>,
+    ) -> Result<PackageView, PackageError> {
+        let tx = self
+            .store
+            .conn()
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
+        let changed = tx
+            .execute(
+                "UPDATE package SET password_passed_at = ?2, password_channel = ?3
+                 WHERE referral_id = (SELECT id FROM referral WHERE reference = ?1)",
+                (reference.as_str(), now.to_rfc3339(), channel.as_str()),
+            )
+            .map_err(StoreError::from)?;
+        if changed == 0 {
+            return Err(PackageError::NotBuilt);
+        }
+        tx.execute(
+            "INSERT INTO event (kind, at, recipient, reference)
+             SELECT 'password_passed', ?2, recipient, reference FROM referral WHERE reference = ?1",
+            (reference.as_str(), now.date_naive().to_string()),
+        )
+        .map_err(StoreError::from)?;
+        tx.commit().map_err(StoreError::from)?;
+        self.view(reference)?.ok_or(PackageError::NotBuilt)
+    }
+
+    /// The sealed archive, to save where the worker chooses.
+    pub fn archive(&self, reference: &Reference) -> Result<Export, PackageError> {
+        let row: Option<(String, Option<Vec<u8>>)> = self
+            .store
+            .conn()
+            .query_row(
+                "SELECT p.file_name, p.archive FROM package p
+                 JOIN referral r ON r.id = p.referral_id WHERE r.reference = ?1",
+                [reference.as_str()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(StoreError::from)?;
+        match row {
+            Some((file_name, Some(bytes))) => Ok(Export { file_name, bytes }),
+            Some((_, None)) => Err(PackageError::AlreadyDeleted),
+            None => Err(PackageError::NotBuilt),
+        }
+    }
+
+    /// The client's receipt, in the language the five points were shown in.
+    pub fn receipt(&self, reference: &Reference) -> Result<Export, PackageError> {
+        let ready = Referral::ready(self.store, self.gazetteer, reference)?;
+        let agreement =
+            Agreement::for_recipient(self.store, &ready.recipient)?.ok_or_else(|| {
+                AgreementError::NoAgreement {
+                    partner: ready.recipient_name.clone(),
+                }
+            })?;
+        let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
+        let bytes = receipt::render(&ready, &agreement, &referrer)?;
+        Ok(Export {
+            file_name: format!("ontvangstbewijs-{reference}.pdf"),
+            bytes,
+        })
+    }
+}
+
+mod receipt;
+
+/// `aanmelding-<reference>.7z`: the only name the archive ever has.
+pub fn archive_name(reference: &Reference) -> String {
+    format!("aanmelding-{reference}.7z")
+}
+
+/// Writes `export` into `folder` under its own name, never over an existing file: a second copy
+/// becomes `name-2.ext`. Returns the path written.
+pub fn save_to_folder(folder: &Path, export: &Export) -> Result<PathBuf, PackageError> {
+    if !folder.is_dir() {
+        return Err(PackageError::NoFolder(folder.display().to_string()));
+    }
+    let (stem, ext) = export
+        .file_name
+        .rsplit_once('.')
+        .unwrap_or((export.file_name.as_str(), ""));
+    for n in 1..100 {
+        let name = if n == 1 {
+            export.file_name.clone()
+        } else {
+            format!("{stem}-{n}.{ext}")
+        };
+        let path = folder.join(name);
+        match fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut file) => {
+                file.write_all(&export.bytes)
+                    .and_then(|()| file.sync_all())
+                    .map_err(|e| PackageError::Write(e.to_string()))?;
+                return Ok(path);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(PackageError::Write(e.to_string())),
+        }
+    }
+    Err(PackageError::Write(
+        "te veel bestanden met dezelfde naam".into(),
+    ))
+}
+
+/// Why a package could not be made, shown or saved.
+#[derive(Debug, thiserror::Error)]
+pub enum PackageError {
+    #[error("Er is nog geen pakket voor deze aanmelding.")]
+    NotBuilt,
+    #[error(
+        "Het pakket is al verwijderd nadat het verzenden bevestigd werd; het kan niet meer \
+         opgeslagen worden."
+    )]
+    AlreadyDeleted,
+    #[error("Het protocol geldt niet voor de ontvanger van deze aanmelding.")]
+    RecipientMismatch,
+    #[error("Map: {0} bestaat niet of is geen map. Kies een bestaande map.")]
+    NoFolder(String),
+    #[error("Het bestand kon niet bewaard worden: {0}. Kies een andere map.")]
+    Write(String),
+    #[error("De gegevens konden niet als JSON geschreven worden: {0}")]
+    Json(String),
+    #[error(transparent)]
+    Document(#[from] DocumentError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    Referral(#[from] ReferralError),
+    #[error(transparent)]
+    Agreement(#[from] AgreementError),
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for PackageError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotBuilt => "package.not_built",
+            Self::AlreadyDeleted => "package.already_deleted",
+            Self::RecipientMismatch => "package.recipient_mismatch",
+            Self::NoFolder(_) => "package.no_folder",
+            Self::Write(_) => "package.write",
+            Self::Json(_) => "package.json",
+            Self::Document(_) => "package.document",
+            Self::Archive(_) => "package.archive",
+            Self::Referral(e) => e.code(),
+            Self::Agreement(e) => e.code(),
+            Self::Worker(e) => e.code(),
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::NoFolder(_) | Self::Write(_) => Some("folder"),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,253 @@
+use chrono::DateTime;
+
+use super::*;
+use crate::consent::Language;
+use crate::referral::ClientInput;
+use crate::visit::{ConsentInput, Visit};
+
+fn at(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).unwrap()
+}
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    gazetteer: Gazetteer,
+}
+
+fn fixture() -> Fixture {
+    let (dir, store) = Store::temporary();
+    WorkerProfile {
+        name: "An Peeters".into(),
+        team: "Lokaal team Westerlo".into(),
+        email: "an.peeters@example.be".into(),
+        phone: "014 12 34 56".into(),
+    }
+    .save(&store)
+    .unwrap();
+    Fixture {
+        _dir: dir,
+        store,
+        gazetteer: Gazetteer::embedded().unwrap(),
+    }
+}
+
+fn consented(f: &Fixture, first_name: &str) -> Reference {
+    let now = at("2026-11-22T10:15:00+01:00");
+    let visit = Visit::new(&f.store, &f.gazetteer);
+    let input = ClientInput {
+        first_name: first_name.into(),
+        last_name: "Đorđević".into(),
+        street: "Boerenkrijglaan".into(),
+        house_number: "12".into(),
+        postal_code: "2260".into(),
+        phone: "0470 12 34 56".into(),
+        ..Default::default()
+    };
+    let reference = visit.start(&input, now).unwrap().referral.reference;
+    let five = visit.five_points(&reference, Language::En, now).unwrap();
+    visit
+        .consent(
+            &ConsentInput {
+                reference: reference.clone(),
+                language: Language::En,
+                explained: POINT_KEYS.iter().map(|k| (*k).to_owned()).collect(),
+                shown_sha256: five.sha256,
+            },
+            now,
+        )
+        .unwrap();
+    reference
+}
+
+#[test]
+fn a_package_is_built_once_stored_and_named_neutrally() {
+    let f = fixture();
+    let reference = consented(&f, "Zoë");
+    let packages = Packages::new(&f.store, &f.gazetteer);
+    let now = at("2026-11-22T10:20:00+01:00");
+    let view = packages.build(&reference, now).unwrap();
+    assert_eq!(view.file_name, format!("aanmelding-{reference}.7z"));
+    assert!(!view.file_name.contains("Zo") && !view.file_name.contains("Westerlo"));
+    assert!(!view.password_agreed);
+    assert_eq!(view.password.len(), 19);
+    assert_eq!(view.password_phone, "+3214000000");
+    assert_eq!(view.recipient_name, "OCMW Westerlo");
+    // Building again returns the same package, not a second one with another password.
+    let again = packages.build(&reference, now).unwrap();
+    assert_eq!(again.password, view.password);
+    let archive = packages.archive(&reference).unwrap();
+    assert_eq!(archive.file_name, view.file_name);
+    assert!(archive.bytes.starts_with(b"7z\xBC\xAF\x27\x1C"));
+    assert!(!archive.bytes.windows(3).any(|w| w == "Zoë".as_bytes()));
+}
+
+#[test]
+fn a_draft_or_refusal_cannot_be_packaged() {
+    let f = fixture();
+    let visit = Visit::new(&f.store, &f.gazetteer);
+    let input = ClientInput {
+        first_name: "Zoë".into(),
+        last_name: "Müller".into(),
+        street: "Kerkstraat".into(),
+        house_number: "1".into(),
+        postal_code: "2260".into(),
+        ..Default::default()
+    };
+    let now = at("2026-11-22T10:15:00+01:00");
+    let draft = visit.start(&input, now).unwrap().referral.reference;
+    let packages = Packages::new(&f.store, &f.gazetteer);
+    assert_eq!(
+        packages.build(&draft, now).unwrap_err().code(),
+        "referral.not_ready"
+    );
+    visit.refuse(&draft, now).unwrap();
+    assert_eq!(
+        packages.build(&draft, now).unwrap_err().code(),
+        "referral.not_ready"
+    );
+}
+
+#[test]
+fn no_package_after_the_protocol_ended() {
+    let f = fixture();
+    let reference = consented(&f, "Zoë");
+    f.store
+        .conn()
+        .execute(
+            "UPDATE agreement SET protocol_until = '2026-11-30' WHERE recipient = 'ocmw:13049'",
+            [],
+        )
+        .unwrap();
+    let packages = Packages::new(&f.store, &f.gazetteer);
+    let err = packages
+        .build(&reference, at("2026-12-01T09:00:00+01:00"))
+        .unwrap_err();
+    assert_eq!(err.code(), "agreement.ended");
+    assert!(packages.view(&reference).unwrap().is_none());
+}
+
+#[test]
+fn an_agreed_password_is_used_when_the_partner_has_one() {
+    let f = fixture();
+    f.store
+        .conn()
+        .execute(
+            "UPDATE agreement SET agreed_password = 'afgesproken-wachtwoord-42'
+             WHERE recipient = 'ocmw:13049'",
+            [],
+        )
+        .unwrap();
+    let reference = consented(&f, "Zoë");
+    let view = Packages::new(&f.store, &f.gazetteer)
+        .build(&reference, at("2026-11-22T10:20:00+01:00"))
+        .unwrap();
+    assert!(view.password_agreed);
+    assert_eq!(view.password, "afgesproken-wachtwoord-42");
+}
+
+#[test]
+fn passing_the_password_is_recorded_with_time_and_channel() {
+    let f = fixture();
+    let reference = consented(&f, "Zoë");
+    let packages = Packages::new(&f.store, &f.gazetteer);
+    packages
+        .build(&reference, at("2026-11-22T10:20:00+01:00"))
+        .unwrap();
+    let view = packages
+        .password_passed(&reference, Channel::Sms, at("2026-11-22T10:25:00+01:00"))
+        .unwrap();
+    assert_eq!(view.password_channel, Some(Channel::Sms));
+    assert_eq!(
+        view.password_passed_at.as_deref(),
+        Some("2026-11-22T10:25:00+01:00")
+    );
+    let kinds: Vec<String> = f
+        .store
+        .conn()
+        .prepare("SELECT kind FROM event WHERE reference = ?1 ORDER BY id")
+        .unwrap()
+        .query_map([reference.as_str()], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        kinds,
+        ["explained", "consented", "packaged", "password_passed"]
+    );
+}
+
+#[test]
+fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else() {
+    let f = fixture();
+    let reference = consented(&f, "Zoë");
+    let ready = Referral::ready(&f.store, &f.gazetteer, &reference).unwrap();
+    let agreement = Agreement::for_recipient(&f.store, &ready.recipient)
+        .unwrap()
+        .unwrap();
+    let now = at("2026-11-22T10:20:00+01:00");
+    let protocol = agreement.in_force_on(now.date_naive()).unwrap();
+    let referrer = Referrer::from_profile(WorkerProfile::load(&f.store).unwrap()).unwrap();
+    let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now).unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&contents.json().unwrap()).unwrap();
+    assert_eq!(json["schema"], SCHEMA);
+    assert_eq!(json["schema_version"], SCHEMA_VERSION);
+    assert_eq!(json["reference"], reference.as_str());
+    let client = json["client"].as_object().unwrap();
+    let mut keys: Vec<&str> = client.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        ["address", "email", "first_name", "last_name", "phone"]
+    );
+    assert_eq!(json["client"]["address"]["municipality"], "Westerlo");
+    assert_eq!(json["consent"]["language"], "en");
+    assert_eq!(
+        json["consent"]["points_explained"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+    assert_eq!(json["referrer"]["phone"], "+3214123456");
+    assert_eq!(json["recipient"]["kbo"], "0212.181.956");
+
+    // A protocol for another partner cannot be used for this referral.
+    let other = Agreement::for_recipient(&f.store, &Recipient::Ocmw("24020".into()))
+        .unwrap()
+        .unwrap();
+    let wrong = other.in_force_on(now.date_naive()).unwrap();
+    let referrer = Referrer::from_profile(WorkerProfile::load(&f.store).unwrap()).unwrap();
+    let err = Contents::compose(&ready, &wrong, &agreement, referrer, now).unwrap_err();
+    assert_eq!(err.code(), "package.recipient_mismatch");
+}
+
+#[test]
+fn saving_never_overwrites_and_names_stay_neutral() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = Export {
+        file_name: "aanmelding-AM-ABCD-EFGH.7z".into(),
+        bytes: b"first".to_vec(),
+    };
+    let first = save_to_folder(dir.path(), &export).unwrap();
+    let second = save_to_folder(
+        dir.path(),
+        &Export {
+            bytes: b"second".to_vec(),
+            ..export
+        },
+    )
+    .unwrap();
+    assert_eq!(first.file_name().unwrap(), "aanmelding-AM-ABCD-EFGH.7z");
+    assert_eq!(second.file_name().unwrap(), "aanmelding-AM-ABCD-EFGH-2.7z");
+    assert_eq!(fs::read(first).unwrap(), b"first");
+    let err = save_to_folder(
+        &dir.path().join("weg"),
+        &Export {
+            file_name: "x.7z".into(),
+            bytes: vec![],
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), Some("folder"));
+}

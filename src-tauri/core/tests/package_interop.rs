@@ -1,0 +1,443 @@
+//! Our packages against the real tools the OCMW uses: Debian's 7-Zip (`7zz`) and poppler
+//! (`pdftotext`, `pdftoppm`). `scripts/setup.sh --test` installs both; without them these tests
+//! fail with a message saying so.
+
+// Test helpers outside #[test] functions: a failed unwrap here is a failed test, as intended.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+use aanmelder_core::agreement::Agreement;
+use aanmelder_core::consent::{Language, POINT_KEYS};
+use aanmelder_core::package::password::Password;
+use aanmelder_core::package::{
+    Contents, JSON_NAME, PDF_NAME, Packages, Referrer, archive, save_to_folder,
+};
+use aanmelder_core::referral::{ClientInput, Reference, Referral};
+use aanmelder_core::residence::Gazetteer;
+use aanmelder_core::store::{DbKey, KeyProtection, Store};
+use aanmelder_core::visit::{ConsentInput, Visit};
+use aanmelder_core::worker::WorkerProfile;
+use chrono::{DateTime, FixedOffset};
+use proptest::prelude::*;
+
+fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(name)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{name} is missing ({e}): run scripts/setup.sh --test"))
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-22T10:15:00+01:00").unwrap()
+}
+
+struct Office {
+    _dir: tempfile::TempDir,
+    store: Store,
+    gazetteer: Gazetteer,
+}
+
+impl Office {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(
+            &dir.path().join("aanmelder.db"),
+            &DbKey::generate().unwrap(),
+            KeyProtection::Keyring,
+        )
+        .unwrap();
+        WorkerProfile {
+            name: "An Peeters".into(),
+            team: "Lokaal team Westerlo".into(),
+            email: "an.peeters@example.be".into(),
+            phone: "014 12 34 56".into(),
+        }
+        .save(&store)
+        .unwrap();
+        Self {
+            _dir: dir,
+            store,
+            gazetteer: Gazetteer::embedded().unwrap(),
+        }
+    }
+
+    /// Walks a client through the visit to consent; returns the reference.
+    fn consent(&self, input: &ClientInput, language: Language) -> Reference {
+        let visit = Visit::new(&self.store, &self.gazetteer);
+        let reference = visit.start(input, now()).unwrap().referral.reference;
+        let five = visit.five_points(&reference, language, now()).unwrap();
+        visit
+            .consent(
+                &ConsentInput {
+                    reference: reference.clone(),
+                    language,
+                    explained: POINT_KEYS.iter().map(|k| (*k).to_owned()).collect(),
+                    shown_sha256: five.sha256,
+                },
+                now(),
+            )
+            .unwrap();
+        reference
+    }
+
+    /// The PDF and JSON the core makes for a referral with consent.
+    fn contents(&self, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
+        let ready = Referral::ready(&self.store, &self.gazetteer, reference).unwrap();
+        let agreement = Agreement::for_recipient(&self.store, &ready.recipient)
+            .unwrap()
+            .unwrap();
+        let protocol = agreement.in_force_on(now().date_naive()).unwrap();
+        let referrer = Referrer::from_profile(WorkerProfile::load(&self.store).unwrap()).unwrap();
+        let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now()).unwrap();
+        (contents.pdf().unwrap(), contents.json().unwrap())
+    }
+}
+
+fn client(first: &str, last: &str) -> ClientInput {
+    ClientInput {
+        first_name: first.into(),
+        last_name: last.into(),
+        street: "Sint-Jansstraat".into(),
+        house_number: "12".into(),
+        r#box: "3".into(),
+        postal_code: "2260".into(),
+        municipality_code: String::new(),
+        phone: "0470 12 34 56".into(),
+        email: "client@example.be".into(),
+    }
+}
+
+/// Checks one sealed archive with 7zz: hidden without the password, wrong password refused,
+/// right password gives back exactly `files`.
+fn check_with_7zz(bytes: &[u8], password: &str, files: &[(&str, &[u8])], secrets: &[&str]) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pakket.7z"), bytes).unwrap();
+    for (name, _) in files {
+        assert!(
+            !contains(bytes, name.as_bytes()),
+            "{name} in the archive bytes"
+        );
+        let utf16: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert!(
+            !contains(bytes, &utf16),
+            "{name} (UTF-16) in the archive bytes"
+        );
+    }
+    for secret in secrets {
+        assert!(
+            !contains(bytes, secret.as_bytes()),
+            "{secret} in the archive bytes"
+        );
+    }
+
+    let listing = tool("7zz", &["l", "pakket.7z"], dir.path());
+    let text = String::from_utf8_lossy(&listing.stdout).to_string()
+        + &String::from_utf8_lossy(&listing.stderr);
+    assert!(
+        !listing.status.success(),
+        "7zz listed the archive without a password: {text}"
+    );
+    for (name, _) in files {
+        assert!(
+            !text.contains(name),
+            "7zz showed {name} without the password: {text}"
+        );
+    }
+
+    let wrong = tool(
+        "7zz",
+        &["x", "-pverkeerd-wachtwoord", "-owrong", "pakket.7z"],
+        dir.path(),
+    );
+    assert!(
+        !wrong.status.success(),
+        "a wrong password opened the archive"
+    );
+
+    let right = tool(
+        "7zz",
+        &["x", &format!("-p{password}"), "-ookay", "-y", "pakket.7z"],
+        dir.path(),
+    );
+    assert!(
+        right.status.success(),
+        "7zz could not open our archive: {}",
+        String::from_utf8_lossy(&right.stdout)
+    );
+    for (name, content) in files {
+        let extracted = std::fs::read(dir.path().join("okay").join(name)).unwrap();
+        assert!(extracted == *content, "{name} differs after extraction");
+    }
+}
+
+#[test]
+fn seven_zip_opens_our_package_only_with_the_password() {
+    let office = Office::new();
+    let reference = office.consent(&client("Zoë", "Müller-Çelik"), Language::Nl);
+    let (pdf, json) = office.contents(&reference);
+    let password = Password::generate().unwrap();
+    let sealed = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password).unwrap();
+    check_with_7zz(
+        &sealed,
+        password.expose(),
+        &[(PDF_NAME, &pdf), (JSON_NAME, &json)],
+        &[
+            "Zoë",
+            "Müller",
+            "Sint-Jansstraat",
+            "client@example.be",
+            "%PDF",
+            "schema",
+        ],
+    );
+    // Two archives of the same files differ: fresh salt and IV each time.
+    let again = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password).unwrap();
+    assert_ne!(sealed, again);
+}
+
+#[test]
+fn a_single_file_with_a_short_name_keeps_its_name_hidden() {
+    // The case that made sevenz-rust 0.6 leak names: one file, a short name, a tiny header.
+    let password = Password::generate().unwrap();
+    let sealed = archive::seal(&[("a.json", b"{\"x\":1}")], &password).unwrap();
+    check_with_7zz(&sealed, password.expose(), &[("a.json", b"{\"x\":1}")], &[]);
+}
+
+#[test]
+fn the_stored_package_opens_with_the_password_shown_to_the_worker() {
+    let office = Office::new();
+    let reference = office.consent(&client("Nguyễn Thị", "Ánh"), Language::Fr);
+    let packages = Packages::new(&office.store, &office.gazetteer);
+    let view = packages.build(&reference, now()).unwrap();
+    let export = packages.archive(&reference).unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let path = save_to_folder(folder.path(), &export).unwrap();
+    assert_eq!(
+        path.file_name().unwrap().to_string_lossy(),
+        format!("aanmelding-{reference}.7z")
+    );
+    let out = tool(
+        "7zz",
+        &[
+            "x",
+            &format!("-p{}", view.password),
+            "-ookay",
+            "-y",
+            &path.to_string_lossy(),
+        ],
+        folder.path(),
+    );
+    assert!(out.status.success());
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.path().join("okay").join(JSON_NAME)).unwrap())
+            .unwrap();
+    assert_eq!(json["reference"], reference.as_str());
+    assert_eq!(json["client"]["first_name"], "Nguyễn Thị");
+    assert_eq!(json["consent"]["language"], "fr");
+}
+
+fn pdf_text(pdf: &[u8], render_as: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("doc.pdf"), pdf).unwrap();
+    let text = tool("pdftotext", &["-layout", "doc.pdf", "-"], dir.path());
+    assert!(text.status.success(), "pdftotext failed");
+    let fonts = tool("pdffonts", &["doc.pdf"], dir.path());
+    let fonts = String::from_utf8_lossy(&fonts.stdout).to_string();
+    assert!(fonts.contains("NotoSans"), "{fonts}");
+    assert!(
+        fonts
+            .lines()
+            .skip(2)
+            .all(|l| l.split_whitespace().nth(4) == Some("yes")),
+        "every font must be embedded: {fonts}"
+    );
+    // Rendered as a person sees it; kept under target/ to look at.
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pdf-renders");
+    std::fs::create_dir_all(&out).unwrap();
+    let render = tool(
+        "pdftoppm",
+        &[
+            "-png",
+            "-r",
+            "70",
+            "-singlefile",
+            "doc.pdf",
+            &out.join(render_as).to_string_lossy(),
+        ],
+        dir.path(),
+    );
+    assert!(render.status.success(), "pdftoppm failed");
+    let png = std::fs::read(out.join(format!("{render_as}.png"))).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "render is empty"
+    );
+    String::from_utf8(text.stdout).unwrap()
+}
+
+#[test]
+fn the_referral_sheet_prints_every_name_exactly() {
+    let office = Office::new();
+    for (i, (first, last)) in [
+        ("Zoë", "Müller"),
+        ("Ayşe", "Çelik"),
+        ("Nguyễn Thị", "Ánh"),
+        ("Søren", "Ørsted"),
+        ("Đorđe", "Đorđević"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let reference = office.consent(&client(first, last), Language::Nl);
+        let (pdf, _) = office.contents(&reference);
+        let text = pdf_text(&pdf, &format!("aanmelding-{i}"));
+        for needle in [
+            first,
+            last,
+            reference.as_str(),
+            "OCMW Westerlo",
+            "Sint-Jansstraat 12 bus 3, 2260 Westerlo",
+            "+32470123456",
+            "An Peeters",
+            "Wat te doen",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
+    }
+}
+
+#[test]
+fn the_receipt_is_in_the_clients_language_and_has_no_password() {
+    let office = Office::new();
+    for (language, title) in [
+        (Language::Nl, "Bewijs van aanmelding"),
+        (Language::Fr, "Preuve de signalement"),
+        (Language::En, "Referral receipt"),
+    ] {
+        let reference = office.consent(&client("Zoë", "Ørsted"), language);
+        let packages = Packages::new(&office.store, &office.gazetteer);
+        let view = packages.build(&reference, now()).unwrap();
+        let receipt = packages.receipt(&reference).unwrap();
+        assert_eq!(
+            receipt.file_name,
+            format!("ontvangstbewijs-{reference}.pdf")
+        );
+        let text = pdf_text(
+            &receipt.bytes,
+            &format!("ontvangstbewijs-{}", language.code()),
+        );
+        for needle in [
+            title,
+            reference.as_str(),
+            "OCMW Westerlo",
+            "Zoë Ørsted",
+            "dpo@ocmw-westerlo.example",
+            "+3214123456",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from:\n{text}");
+        }
+        let compact: String = text.split_whitespace().collect();
+        let password: String = view.password.split('-').collect();
+        assert!(
+            !compact.contains(&password),
+            "the receipt must not hold the password"
+        );
+    }
+}
+
+/// Names as they occur in Flemish families, diacritics and all.
+fn name() -> impl Strategy<Value = String> {
+    prop::sample::select(vec![
+        "Zoë",
+        "Ayşe",
+        "Nguyễn Thị",
+        "Søren",
+        "Đorđe",
+        "Mary-Ann",
+        "Jean",
+        "Anaïs",
+        "Łukasz",
+        "Ömer",
+        "Fatima",
+        "Jürgen",
+        "Ilse",
+        "Chloé",
+        "Björn",
+        "O'Neill",
+        "Ana María",
+    ])
+    .prop_map(str::to_owned)
+}
+
+fn client_input() -> impl Strategy<Value = ClientInput> {
+    (
+        name(),
+        name(),
+        prop::sample::select(vec![
+            "Kerkstraat",
+            "Grote Markt",
+            "Sint-Jansstraat",
+            "Rue Haute",
+        ]),
+        1u16..999,
+        prop::option::of(1u8..40),
+        prop::sample::select(vec!["2260", "3290", "2000", "9000", "1000", "1804"]),
+        prop::option::of(prop::sample::select(vec![
+            "0470 12 34 56",
+            "+31 6 12345678",
+            "014 12 34 56",
+        ])),
+        prop::option::of(prop::sample::select(vec![
+            "a@example.be",
+            "zoe.muller@example.org",
+        ])),
+    )
+        .prop_map(
+            |(first, last, street, number, r#box, postal, phone, email)| ClientInput {
+                first_name: first,
+                last_name: last,
+                street: street.into(),
+                house_number: number.to_string(),
+                r#box: r#box.map(|b| b.to_string()).unwrap_or_default(),
+                postal_code: postal.into(),
+                municipality_code: if postal == "1804" {
+                    "23096".into()
+                } else {
+                    String::new()
+                },
+                phone: phone.unwrap_or_default().into(),
+                email: email.unwrap_or_default().into(),
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_valid_referral_round_trips_through_7zz(input in client_input(), language in prop::sample::select(vec![Language::Nl, Language::Fr, Language::En])) {
+        let office = Office::new();
+        // Every postal code above is in the demo register (Westerlo, Diest) or needs one added.
+        for (key, name, kbo) in [("ocmw:11002", "OCMW Antwerpen", "0212.181.956"), ("ocmw:44021", "OCMW Gent", "0212.181.956"), ("ocmw:23096", "OCMW Zemst", "0212.181.956")] {
+            Agreement::save(&office.store, &office.gazetteer, None, aanmelder_core::agreement::AgreementInput {
+                recipient_key: key.into(), name: name.into(), kbo: kbo.into(),
+                mailbox: "aanmelding@ocmw.example".into(), dpo_email: "dpo@ocmw.example".into(),
+                password_phone: "014 12 34 56".into(), agreement_date: "2024-01-01".into(),
+                protocol_from: "2024-01-01".into(), protocol_until: String::new(), agreed_password: String::new(),
+            }).unwrap();
+        }
+        let reference = office.consent(&input, language);
+        let (pdf, json) = office.contents(&reference);
+        let password = Password::generate().unwrap();
+        let sealed = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password).unwrap();
+        check_with_7zz(&sealed, password.expose(), &[(PDF_NAME, &pdf), (JSON_NAME, &json)], &[&input.first_name, &input.street]);
+    }
+}
