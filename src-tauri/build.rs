@@ -20,6 +20,13 @@ const COMMANDS: &[&str] = &[
     "save_agreement",
     "delete_agreement",
     "data_attribution",
+    "build_package",
+    "package",
+    "password_passed",
+    "save_package",
+    "save_receipt",
+    "export_folder",
+    "pick_folder",
 ];
 
 fn main() {

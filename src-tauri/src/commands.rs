@@ -3,12 +3,14 @@
 
 use aanmelder_core::agreement::{Agreement, AgreementInput};
 use aanmelder_core::consent::{FivePoints, Language};
+use aanmelder_core::package::{Channel, PackageView, save_to_folder};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
 use aanmelder_core::store::SessionState;
 use aanmelder_core::visit::{ConsentInput, ResidenceCheck, Started};
 use aanmelder_core::worker::WorkerProfile;
-use tauri::State;
+use tauri::{Manager as _, State};
+use tauri_plugin_dialog::DialogExt as _;
 
 use crate::ipc::IpcError;
 use crate::state::AppState;
@@ -116,4 +118,69 @@ pub async fn delete_agreement(app: State<'_, AppState>, id: i64) -> Reply<()> {
 #[tauri::command]
 pub async fn data_attribution() -> Reply<&'static str> {
     Ok(aanmelder_core::residence::DATA_ATTRIBUTION)
+}
+
+#[tauri::command]
+pub async fn build_package(app: State<'_, AppState>, reference: Reference) -> Reply<PackageView> {
+    app.packages(|packages, now| packages.build(&reference, now))
+}
+
+#[tauri::command]
+pub async fn package(app: State<'_, AppState>, reference: Reference) -> Reply<Option<PackageView>> {
+    app.packages(|packages, _| packages.view(&reference))
+}
+
+#[tauri::command]
+pub async fn password_passed(
+    app: State<'_, AppState>,
+    reference: Reference,
+    channel: Channel,
+) -> Reply<PackageView> {
+    app.packages(|packages, now| packages.password_passed(&reference, channel, now))
+}
+
+#[tauri::command]
+pub async fn save_package(
+    app: State<'_, AppState>,
+    reference: Reference,
+    folder: String,
+) -> Reply<String> {
+    app.packages(|p, _| save_to_folder(folder.as_ref(), &p.archive(&reference)?))
+        .map(|path| path.display().to_string())
+}
+
+#[tauri::command]
+pub async fn save_receipt(
+    app: State<'_, AppState>,
+    reference: Reference,
+    folder: String,
+) -> Reply<String> {
+    app.packages(|p, _| save_to_folder(folder.as_ref(), &p.receipt(&reference)?))
+        .map(|path| path.display().to_string())
+}
+
+/// The folder the save buttons start in: `Documenten/Aanmelder`, made if missing.
+#[tauri::command]
+pub async fn export_folder(handle: tauri::AppHandle) -> Reply<String> {
+    let folder = handle
+        .path()
+        .document_dir()
+        .or_else(|_| handle.path().home_dir())
+        .map(|dir| dir.join("Aanmelder"))
+        .map_err(|e| IpcError::message("export.folder", e.to_string()))?;
+    std::fs::create_dir_all(&folder)
+        .map_err(|e| IpcError::message("export.folder", e.to_string()))?;
+    Ok(folder.display().to_string())
+}
+
+/// The system's folder picker, opened from the Rust side: the page gets no file-system access.
+#[tauri::command]
+pub async fn pick_folder(handle: tauri::AppHandle) -> Reply<Option<String>> {
+    Ok(handle
+        .dialog()
+        .file()
+        .set_title("Kies een map")
+        .blocking_pick_folder()
+        .and_then(|path| path.into_path().ok())
+        .map(|path| path.display().to_string()))
 }

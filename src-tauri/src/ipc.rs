@@ -16,6 +16,18 @@ pub struct IpcError {
     pub fields: Vec<FieldMessage>,
 }
 
+impl IpcError {
+    /// An error of the shell itself (no domain error behind it).
+    pub fn message(code: &str, message: impl Into<String>) -> Self {
+        Self {
+            code: code.to_owned(),
+            message: message.into(),
+            field: None,
+            fields: Vec::new(),
+        }
+    }
+}
+
 impl<E: Coded> From<E> for IpcError {
     fn from(error: E) -> Self {
         Self {

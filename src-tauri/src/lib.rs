@@ -12,6 +12,8 @@ pub const DATA_DIR_ENV: &str = "AANMELDER_DATA_DIR";
 
 pub fn run() {
     let app = tauri::Builder::default()
+        // Registered for the Rust side only (`pick_folder`); no capability grants it to the page.
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let dir = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) => dir.into(),
@@ -37,6 +39,13 @@ pub fn run() {
             commands::save_agreement,
             commands::delete_agreement,
             commands::data_attribution,
+            commands::build_package,
+            commands::package,
+            commands::password_passed,
+            commands::save_package,
+            commands::save_receipt,
+            commands::export_folder,
+            commands::pick_folder,
         ])
         .build(tauri::generate_context!());
     match app {

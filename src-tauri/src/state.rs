@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use aanmelder_core::package::{PackageError, Packages};
 use aanmelder_core::residence::{Gazetteer, ResidenceError};
 use aanmelder_core::store::{DataDir, OsKeyring, Session, Store};
 use aanmelder_core::visit::{Visit, VisitError};
@@ -37,6 +38,14 @@ impl AppState {
     ) -> Result<T, IpcError> {
         let session = self.session();
         f(session.store()?).map_err(Into::into)
+    }
+
+    /// Runs `f` on the packages in the open store, at the current local time.
+    pub fn packages<T>(
+        &self,
+        f: impl FnOnce(Packages<'_>, DateTime<FixedOffset>) -> Result<T, PackageError>,
+    ) -> Result<T, IpcError> {
+        self.with_store(|store| f(Packages::new(store, &self.gazetteer), now()))
     }
 
     /// Runs one step of the home visit at the current local time.

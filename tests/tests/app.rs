@@ -202,17 +202,23 @@ fn enter_client(
 
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
-fn a_home_visit_records_consent_or_refusal_and_refuses_wallonia() {
+fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(4470, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
     let app = driver.launch().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
 
-    // The consent record names the worker, so the worker's name comes first.
+    // The consent record and the package name the worker, so the worker's identity comes first.
     app.click(&app.button("Instellingen").unwrap()).unwrap();
-    app.fill(&app.wait_for("#name", WAIT).unwrap(), "An Peeters")
-        .unwrap();
+    for (id, value) in [
+        ("#name", "An Peeters"),
+        ("#team", "Lokaal team Westerlo"),
+        ("#email", "an.peeters@example.be"),
+        ("#phone", "014 12 34 56"),
+    ] {
+        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+    }
     app.click(&app.wait_for("#save-settings", WAIT).unwrap())
         .unwrap();
     app.wait_for_text("#settings-status", "bewaard", WAIT)
@@ -246,6 +252,53 @@ fn a_home_visit_records_consent_or_refusal_and_refuses_wallonia() {
         .unwrap();
     assert!(app.enabled(&consent).unwrap());
     app.click(&consent).unwrap();
+
+    // Consent leads straight to the encrypted package and its password for the phone.
+    let password = app.wait_for_text("#package-password", "-", WAIT).unwrap();
+    let password = password.trim().to_owned();
+    assert_eq!(password.len(), 19, "{password}");
+    app.wait_for_text("#password-phone", "+3214000000", WAIT)
+        .unwrap();
+    app.click(&app.wait_for("#password-passed-button", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#password-passed", "Doorgegeven per telefoon", WAIT)
+        .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let folder_text = folder.path().display().to_string();
+    app.fill(&app.wait_for("#folder", WAIT).unwrap(), &folder_text)
+        .unwrap();
+    app.click(&app.wait_for("#save-package", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#saved-status", "Bewaard", WAIT).unwrap();
+    app.screenshot(&screenshot_dir().join("package.png"))
+        .unwrap();
+    let file_name = app
+        .text(&app.wait_for("#package-file", WAIT).unwrap())
+        .unwrap();
+    assert!(
+        file_name.starts_with("aanmelding-AM-") && file_name.ends_with(".7z"),
+        "{file_name}"
+    );
+    // The OCMW's side: Debian's 7-Zip opens it with the password the screen showed.
+    let out = std::process::Command::new("7zz")
+        .args(["x", &format!("-p{password}"), "-ookay", "-y", &file_name])
+        .current_dir(folder.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("7zz is installed by scripts/setup.sh --test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let json = std::fs::read_to_string(folder.path().join("okay/aanmelding.json")).unwrap();
+    assert!(
+        json.contains("Zoë") && json.contains("Müller-Çelik"),
+        "{json}"
+    );
+    app.click(&app.button("Naar de aanmeldingen").unwrap())
+        .unwrap();
+
     let notice = app
         .wait_for_text("#referrals-notice", "Toestemming genoteerd", WAIT)
         .unwrap();
@@ -254,6 +307,7 @@ fn a_home_visit_records_consent_or_refusal_and_refuses_wallonia() {
         .wait_for_text("#referral-list tbody tr:first-child", "Zoë", WAIT)
         .unwrap();
     assert!(row.contains("klaar om te verzenden"), "{row}");
+    assert!(row.contains("wachtwoord doorgegeven"), "{row}");
 
     // A second client refuses: the list keeps the reference but no name.
     enter_client(&app, "Ayşe", "Yılmaz", "2260").unwrap();

@@ -9,7 +9,9 @@ import type { ConsentInput } from './bindings/ConsentInput';
 import type { FieldMessage } from './bindings/FieldMessage';
 import type { FivePoints } from './bindings/FivePoints';
 import type { IpcError } from './bindings/IpcError';
+import type { Channel } from './bindings/Channel';
 import type { Language } from './bindings/Language';
+import type { PackageView } from './bindings/PackageView';
 import type { PartnerOption } from './bindings/PartnerOption';
 import type { Referral } from './bindings/Referral';
 import type { ResidenceCheck } from './bindings/ResidenceCheck';
@@ -78,6 +80,16 @@ export const api = {
     call<Agreement>('save_agreement', { id, agreement }),
   deleteAgreement: (id: number) => call<null>('delete_agreement', { id }),
   dataAttribution: () => call<string>('data_attribution'),
+  buildPackage: (reference: string) => call<PackageView>('build_package', { reference }),
+  package: (reference: string) => call<PackageView | null>('package', { reference }),
+  passwordPassed: (reference: string, channel: Channel) =>
+    call<PackageView>('password_passed', { reference, channel }),
+  savePackage: (reference: string, folder: string) =>
+    call<string>('save_package', { reference, folder }),
+  saveReceipt: (reference: string, folder: string) =>
+    call<string>('save_receipt', { reference, folder }),
+  exportFolder: () => call<string>('export_folder'),
+  pickFolder: () => call<string | null>('pick_folder'),
 };
 
 /** Error text for a failed command, whatever was thrown. */

@@ -670,18 +670,18 @@ fn the_list_shows_status_and_no_name_for_a_refusal() {
 }
 
 #[test]
-fn a_visit_cannot_start_before_the_worker_has_a_name() {
+fn a_visit_cannot_start_before_the_workers_identity_is_complete() {
     let f = Fixture::new();
     f.store
         .conn()
-        .execute("DELETE FROM worker_profile", [])
+        .execute("UPDATE worker_profile SET phone = ''", [])
         .unwrap();
     let err = f
         .visit()
         .start(&good(), at("2026-11-22T10:15:00+01:00"))
         .unwrap_err();
-    assert_eq!(err.code(), "consent.no_worker");
-    assert!(err.to_string().contains("instellingen"), "{err}");
+    assert_eq!(err.code(), "worker.incomplete");
+    assert!(err.to_string().contains("Instellingen (telefoon)"), "{err}");
     assert_eq!(f.count("SELECT count(*) FROM referral"), 0);
 }
 

@@ -1,0 +1,53 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import Package from './Package.svelte';
+import type { Api } from '../lib/ipc';
+import type { PackageView } from '../lib/bindings/PackageView';
+
+const view: PackageView = {
+  reference: 'AM-ABCD-EFGH',
+  file_name: 'aanmelding-AM-ABCD-EFGH.7z',
+  recipient_name: 'OCMW Westerlo',
+  password_phone: '+3214000000',
+  password: 'K7QM-3XPD-9WRT-A2HN',
+  password_agreed: false,
+  built_at: '2026-11-22T10:20:00+01:00',
+  password_passed_at: null,
+  password_channel: null,
+  size_bytes: 14000,
+};
+
+function api(): Api {
+  const partial: Partial<Api> = {
+    buildPackage: vi.fn(async () => view),
+    exportFolder: vi.fn(async () => '/home/an/Documenten/Aanmelder'),
+    passwordPassed: vi.fn(async (_r: string, channel) => ({
+      ...view,
+      password_channel: channel,
+      password_passed_at: '2026-11-22T10:25:00+01:00',
+    })),
+    savePackage: vi.fn(async () => '/home/an/Documenten/Aanmelder/aanmelding-AM-ABCD-EFGH.7z'),
+  };
+  return partial as Api;
+}
+
+describe('Package', () => {
+  it('shows the password with the number to call, and records how it was passed', async () => {
+    const fake = api();
+    render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
+    expect((await screen.findByLabelText('Wachtwoord')).textContent).toBe('K7QM-3XPD-9WRT-A2HN');
+    expect(screen.getByText('+3214000000')).toBeTruthy();
+    await fireEvent.click(screen.getByRole('radio', { name: 'Sms' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Wachtwoord doorgegeven' }));
+    await waitFor(() => expect(screen.getByText(/Doorgegeven per sms/)).toBeTruthy());
+    expect(fake.passwordPassed).toHaveBeenCalledWith('AM-ABCD-EFGH', 'sms');
+  });
+
+  it('saves the package in the folder shown', async () => {
+    const fake = api();
+    render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Pakket opslaan in map' }));
+    await waitFor(() => expect(screen.getByText(/Bewaard:/)).toBeTruthy());
+    expect(fake.savePackage).toHaveBeenCalledWith('AM-ABCD-EFGH', '/home/an/Documenten/Aanmelder');
+  });
+});
