@@ -9,7 +9,8 @@ build_packages=(
   build-essential pkg-config file
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
 )
-test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools 7zip poppler-utils)
+test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools 7zip poppler-utils
+  openssl python3-pip)
 
 packages=("${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")
@@ -39,6 +40,13 @@ if ! command -v cargo >/dev/null; then
   exit 1
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+
+# The outbox tests talk to a real SMTP server process: aiosmtpd, from PyPI.
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import aiosmtpd" 2>/dev/null; then
+  echo "== pip install aiosmtpd"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore aiosmtpd \
+    || python3 -m pip install --quiet --break-system-packages aiosmtpd
+fi
 
 if [[ "${1:-}" == "--test" ]] && ! command -v tauri-driver >/dev/null; then
   echo "== cargo install tauri-driver"

@@ -60,8 +60,12 @@ impl Driver {
             ));
         }
         let mut command = Command::new(driver_binary());
+        // Each driver gets its own WebKitWebDriver port, so a previous test's driver that is
+        // still shutting down cannot refuse this test's session.
+        let native_port = port + 1000;
         command
             .args(["--port", &port.to_string()])
+            .args(["--native-port", &native_port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (name, value) in envs {
@@ -97,7 +101,15 @@ impl Driver {
                 }
             }
         });
-        let value = self.request("POST", "/session", Some(caps))?;
+        // WebKitWebDriver may still be starting behind tauri-driver: retry for a while.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let value = loop {
+            match self.request("POST", "/session", Some(caps.clone())) {
+                Ok(value) => break value,
+                Err(e) if Instant::now() > deadline => return Err(e),
+                Err(_) => sleep(Duration::from_millis(500)),
+            }
+        };
         let id = value["sessionId"]
             .as_str()
             .ok_or_else(|| format!("no session id in {value}"))?

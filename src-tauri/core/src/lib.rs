@@ -7,6 +7,7 @@
 pub mod agreement;
 pub mod consent;
 pub mod error;
+pub mod outbox;
 pub mod package;
 pub mod referral;
 pub mod residence;

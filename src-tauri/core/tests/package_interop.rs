@@ -9,18 +9,17 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use aanmelder_core::agreement::Agreement;
-use aanmelder_core::consent::{Language, POINT_KEYS};
+use aanmelder_core::consent::Language;
 use aanmelder_core::package::password::Password;
 use aanmelder_core::package::{
     Contents, JSON_NAME, PDF_NAME, Packages, Referrer, archive, save_to_folder,
 };
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
-use aanmelder_core::residence::Gazetteer;
-use aanmelder_core::store::{DbKey, KeyProtection, Store};
-use aanmelder_core::visit::{ConsentInput, Visit};
 use aanmelder_core::worker::WorkerProfile;
-use chrono::{DateTime, FixedOffset};
 use proptest::prelude::*;
+
+mod support;
+use support::{Office, now};
 
 fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
     Command::new(name)
@@ -35,84 +34,20 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
 
-fn now() -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339("2026-11-22T10:15:00+01:00").unwrap()
-}
-
-struct Office {
-    _dir: tempfile::TempDir,
-    store: Store,
-    gazetteer: Gazetteer,
-}
-
-impl Office {
-    fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::create(
-            &dir.path().join("aanmelder.db"),
-            &DbKey::generate().unwrap(),
-            KeyProtection::Keyring,
-        )
+/// The PDF and JSON the core makes for a referral with consent.
+fn contents(office: &Office, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
+    let ready = Referral::ready(&office.store, &office.gazetteer, reference).unwrap();
+    let agreement = Agreement::for_recipient(&office.store, &ready.recipient)
+        .unwrap()
         .unwrap();
-        WorkerProfile {
-            name: "An Peeters".into(),
-            team: "Lokaal team Westerlo".into(),
-            email: "an.peeters@example.be".into(),
-            phone: "014 12 34 56".into(),
-        }
-        .save(&store)
-        .unwrap();
-        Self {
-            _dir: dir,
-            store,
-            gazetteer: Gazetteer::embedded().unwrap(),
-        }
-    }
-
-    /// Walks a client through the visit to consent; returns the reference.
-    fn consent(&self, input: &ClientInput, language: Language) -> Reference {
-        let visit = Visit::new(&self.store, &self.gazetteer);
-        let reference = visit.start(input, now()).unwrap().referral.reference;
-        let five = visit.five_points(&reference, language, now()).unwrap();
-        visit
-            .consent(
-                &ConsentInput {
-                    reference: reference.clone(),
-                    language,
-                    explained: POINT_KEYS.iter().map(|k| (*k).to_owned()).collect(),
-                    shown_sha256: five.sha256,
-                },
-                now(),
-            )
-            .unwrap();
-        reference
-    }
-
-    /// The PDF and JSON the core makes for a referral with consent.
-    fn contents(&self, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
-        let ready = Referral::ready(&self.store, &self.gazetteer, reference).unwrap();
-        let agreement = Agreement::for_recipient(&self.store, &ready.recipient)
-            .unwrap()
-            .unwrap();
-        let protocol = agreement.in_force_on(now().date_naive()).unwrap();
-        let referrer = Referrer::from_profile(WorkerProfile::load(&self.store).unwrap()).unwrap();
-        let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now()).unwrap();
-        (contents.pdf().unwrap(), contents.json().unwrap())
-    }
+    let protocol = agreement.in_force_on(now().date_naive()).unwrap();
+    let referrer = Referrer::from_profile(WorkerProfile::load(&office.store).unwrap()).unwrap();
+    let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now()).unwrap();
+    (contents.pdf().unwrap(), contents.json().unwrap())
 }
 
 fn client(first: &str, last: &str) -> ClientInput {
-    ClientInput {
-        first_name: first.into(),
-        last_name: last.into(),
-        street: "Sint-Jansstraat".into(),
-        house_number: "12".into(),
-        r#box: "3".into(),
-        postal_code: "2260".into(),
-        municipality_code: String::new(),
-        phone: "0470 12 34 56".into(),
-        email: "client@example.be".into(),
-    }
+    support::client(first, last, "2260")
 }
 
 /// Checks one sealed archive with 7zz: hidden without the password, wrong password refused,
@@ -182,7 +117,7 @@ fn check_with_7zz(bytes: &[u8], password: &str, files: &[(&str, &[u8])], secrets
 fn seven_zip_opens_our_package_only_with_the_password() {
     let office = Office::new();
     let reference = office.consent(&client("Zoë", "Müller-Çelik"), Language::Nl);
-    let (pdf, json) = office.contents(&reference);
+    let (pdf, json) = contents(&office, &reference);
     let password = Password::generate().unwrap();
     let sealed = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password).unwrap();
     check_with_7zz(
@@ -297,7 +232,7 @@ fn the_referral_sheet_prints_every_name_exactly() {
     .enumerate()
     {
         let reference = office.consent(&client(first, last), Language::Nl);
-        let (pdf, _) = office.contents(&reference);
+        let (pdf, _) = contents(&office, &reference);
         let text = pdf_text(&pdf, &format!("aanmelding-{i}"));
         for needle in [
             first,
@@ -435,7 +370,7 @@ proptest! {
             }).unwrap();
         }
         let reference = office.consent(&input, language);
-        let (pdf, json) = office.contents(&reference);
+        let (pdf, json) = contents(&office, &reference);
         let password = Password::generate().unwrap();
         let sealed = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password).unwrap();
         check_with_7zz(&sealed, password.expose(), &[(PDF_NAME, &pdf), (JSON_NAME, &json)], &[&input.first_name, &input.street]);

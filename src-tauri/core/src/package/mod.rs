@@ -353,6 +353,8 @@ impl<'a> Packages<'a> {
             ],
         )
         .map_err(StoreError::from)?;
+        // Queued in the same transaction: a package is never built without being on its way.
+        crate::outbox::enqueue(&tx, ready.id, reference.as_str(), now)?;
         tx.execute(
             "INSERT INTO event (kind, at, recipient, reference) VALUES ('packaged', ?1, ?2, ?3)",
             (

@@ -1,0 +1,97 @@
+//! The e-mail that carries a package: neutral subject and body, the 7z as its only attachment.
+//!
+//! The mail itself is not encrypted (domain.md, "The channel"), so nothing in its headers or body
+//! names the client: only the reference, the referring worker and what to do with the password.
+
+use lettre::message::header::{ContentTransferEncoding, ContentType, MessageId};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::{Address, Message};
+
+/// What the mail needs to know; none of it is client data.
+#[derive(Debug, Clone)]
+pub struct Letter<'a> {
+    pub reference: &'a str,
+    pub message_id: &'a str,
+    pub worker_name: &'a str,
+    pub worker_team: &'a str,
+    pub worker_phone: &'a str,
+    pub worker_email: &'a str,
+    pub mailbox: &'a str,
+    pub file_name: &'a str,
+    pub archive: &'a [u8],
+}
+
+/// A composed mail: its envelope addresses and its bytes (RFC 5322).
+#[derive(Debug, Clone)]
+pub struct OutgoingMail {
+    pub from: Address,
+    pub to: Address,
+    pub bytes: Vec<u8>,
+}
+
+/// Composes the mail for one package.
+pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
+    let from_address: Address = letter
+        .worker_email
+        .parse()
+        .map_err(|_| MailError::From(letter.worker_email.to_owned()))?;
+    let to: Address = letter
+        .mailbox
+        .parse()
+        .map_err(|_| MailError::To(letter.mailbox.to_owned()))?;
+    let body = format!(
+        "Beste collega,\n\n\
+         In bijlage vindt u een aanmelding van Kind en Gezin met referentie {reference}, \
+         doorgegeven met de uitdrukkelijke toestemming van de cliënt (decreet van 30 april 2004, \
+         art. 10/1).\n\n\
+         De bijlage is versleuteld (7-Zip, AES-256). Het wachtwoord krijgt u apart, per telefoon \
+         of sms, van de doorverwijzer. Open het bestand met 7-Zip en lees aanmelding.pdf.\n\n\
+         Vragen over deze aanmelding? Bel {name} ({team}) op {phone} en noem de referentie \
+         {reference}.\n\n\
+         Dit bericht zelf bevat geen gegevens van de cliënt.\n",
+        reference = letter.reference,
+        name = letter.worker_name,
+        team = letter.worker_team,
+        phone = letter.worker_phone,
+    );
+    let attachment = Attachment::new(letter.file_name.to_owned()).body(
+        letter.archive.to_vec(),
+        ContentType::parse("application/x-7z-compressed").map_err(|_| MailError::Build)?,
+    );
+    let message = Message::builder()
+        .from(Mailbox::new(
+            Some(letter.worker_name.to_owned()),
+            from_address.clone(),
+        ))
+        .to(Mailbox::new(None, to.clone()))
+        .subject(format!("Aanmelding {} – Kind en Gezin", letter.reference))
+        .header(MessageId::from(letter.message_id.to_owned()))
+        .multipart(
+            MultiPart::mixed()
+                // Quoted-printable keeps the text readable in any mail client's "view source".
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .header(ContentTransferEncoding::QuotedPrintable)
+                        .body(body),
+                )
+                .singlepart(attachment),
+        )
+        .map_err(|_| MailError::Build)?;
+    Ok(OutgoingMail {
+        from: from_address,
+        to,
+        bytes: message.formatted(),
+    })
+}
+
+/// Why a mail could not be composed.
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("Je e-mailadres in de instellingen ({0}) kan geen afzender zijn. Pas het aan.")]
+    From(String),
+    #[error("De aanmeldmailbox van de partner ({0}) is geen geldig adres. Pas het register aan.")]
+    To(String),
+    #[error("Het bericht kon niet opgesteld worden.")]
+    Build,
+}

@@ -1,0 +1,501 @@
+//! The outbox: every package waits here until its OCMW's mailbox has it.
+//!
+//! Workers record referrals offline and sync later, so the outbox is a durable state machine in
+//! the encrypted store: queued → sending → sent; or failed (the server said "later": retried
+//! with exponential back-off), or needs attention (the server said "never", e.g. 550 mailbox
+//! unknown). Each step is committed before the next begins, so a crash at any moment loses
+//! nothing: an item caught between the server's acceptance and our commit is found in `sending`
+//! at the next start and shown as "mogelijk al verzonden", to be resent only when the worker says
+//! so. One bad item never blocks the others.
+
+pub mod mail;
+pub mod smtp;
+
+use chrono::{DateTime, Datelike as _, Duration, FixedOffset, NaiveDate, Weekday};
+use rusqlite::{Connection, OptionalExtension as _};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::Coded;
+use crate::residence::{Gazetteer, Recipient};
+use crate::store::{Store, StoreError};
+use crate::worker::{WorkerError, WorkerProfile};
+
+use mail::{Letter, MailError, OutgoingMail};
+
+/// Longest wait between two attempts.
+const MAX_BACKOFF_MINUTES: i64 = 6 * 60;
+
+/// Where one item stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ItemState {
+    Queued,
+    Sending,
+    Sent,
+    /// The server refused for now; retried after `next_attempt_at`.
+    Failed,
+    /// The server refused for good; the worker must look (wrong mailbox?).
+    Attention,
+    /// Interrupted between sending and recording: resent only after the worker confirms.
+    MaybeSent,
+}
+
+impl ItemState {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Attention => "attention",
+            Self::MaybeSent => "maybe_sent",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [
+            Self::Queued,
+            Self::Sending,
+            Self::Sent,
+            Self::Failed,
+            Self::Attention,
+            Self::MaybeSent,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+/// One item as the outbox screen shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxItem {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub reference: String,
+    pub recipient_name: String,
+    pub state: ItemState,
+    pub attempts: u32,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub queued_at: String,
+    pub sent_at: Option<String>,
+}
+
+/// What the home screen says about waiting items.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct OutboxSummary {
+    pub waiting: u32,
+    pub oldest_queued_at: Option<String>,
+    /// More than two working days since the oldest waiting item was queued.
+    pub overdue: bool,
+}
+
+/// What one sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct SyncReport {
+    pub sent: u32,
+    pub failed: u32,
+    pub attention: u32,
+}
+
+/// How a delivery attempt ended, as far as the server told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeliveryError {
+    /// A 4xx answer: try again later.
+    Transient(String),
+    /// A 5xx answer: the server will never take this mail.
+    Permanent(String),
+    /// No answer at all (network down, connection dropped): the mail was not accepted.
+    Interrupted(String),
+}
+
+/// Something that can hand a mail to the partner's mail server.
+pub trait Transport {
+    fn deliver(&self, mail: &OutgoingMail) -> Result<(), DeliveryError>;
+}
+
+/// Access to the store for the length of one short step. Sync releases the store between steps,
+/// so the window stays usable while mail goes out.
+pub trait StoreAccess {
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, OutboxError>) -> Result<T, OutboxError>;
+}
+
+impl StoreAccess for Store {
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, OutboxError>) -> Result<T, OutboxError> {
+        f(self)
+    }
+}
+
+/// Puts a freshly built package in the outbox, inside the caller's transaction.
+pub(crate) fn enqueue(
+    conn: &Connection,
+    referral_id: i64,
+    reference: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    let mut nonce = [0u8; 6];
+    getrandom::fill(&mut nonce).map_err(|e| StoreError::Io(e.to_string()))?;
+    // Stable per package: a resend carries the same Message-ID, so the OCMW's mail system can
+    // recognise a duplicate.
+    let message_id = format!(
+        "<{reference}.{}@aanmelder.kindengezin.be>",
+        hex::encode(nonce)
+    );
+    conn.execute(
+        "INSERT INTO outbox (referral_id, message_id, state, attempts, next_attempt_at, queued_at)
+         VALUES (?1, ?2, 'queued', 0, ?3, ?3)",
+        (referral_id, message_id, now.to_rfc3339()),
+    )?;
+    Ok(())
+}
+
+/// After a crash: anything still `sending` may or may not have reached the server.
+pub fn recover(store: &Store) -> Result<usize, OutboxError> {
+    Ok(store
+        .conn()
+        .execute(
+            "UPDATE outbox SET state = 'maybe_sent' WHERE state = 'sending'",
+            [],
+        )
+        .map_err(StoreError::from)?)
+}
+
+pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, OutboxError> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT o.id, r.reference, r.recipient, o.state, o.attempts, o.next_attempt_at,
+                    o.last_error, o.queued_at, o.sent_at
+             FROM outbox o JOIN referral r ON r.id = o.referral_id
+             ORDER BY o.queued_at, o.id",
+        )
+        .map_err(StoreError::from)?;
+    let rows = stmt
+        .query_map([], |r| {
+            let recipient: String = r.get(2)?;
+            let state: String = r.get(3)?;
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                recipient,
+                state,
+                r.get::<_, u32>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, Option<String>>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, Option<String>>(8)?,
+            ))
+        })
+        .map_err(StoreError::from)?;
+    let mut items = Vec::new();
+    for row in rows {
+        let (id, reference, recipient, state, attempts, next, error, queued, sent) =
+            row.map_err(StoreError::from)?;
+        let recipient_name = Recipient::from_key(&recipient)
+            .map(|r| gazetteer.recipient_name(&r))
+            .unwrap_or(recipient);
+        items.push(OutboxItem {
+            id,
+            reference,
+            recipient_name,
+            state: ItemState::parse(&state).ok_or(OutboxError::Corrupt)?,
+            attempts,
+            next_attempt_at: next,
+            last_error: error,
+            queued_at: queued,
+            sent_at: sent,
+        });
+    }
+    Ok(items)
+}
+
+pub fn summary(store: &Store, now: DateTime<FixedOffset>) -> Result<OutboxSummary, OutboxError> {
+    let (waiting, oldest): (u32, Option<String>) = store
+        .conn()
+        .query_row(
+            "SELECT count(*), min(queued_at) FROM outbox WHERE state <> 'sent'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .map_err(StoreError::from)?;
+    let overdue = oldest
+        .as_deref()
+        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+        .is_some_and(|t| working_days_between(t.date_naive(), now.date_naive()) > 2);
+    Ok(OutboxSummary {
+        waiting,
+        oldest_queued_at: oldest,
+        overdue,
+    })
+}
+
+/// Weekdays after `from`, up to and including `to`.
+fn working_days_between(from: NaiveDate, to: NaiveDate) -> i64 {
+    from.iter_days()
+        .skip(1)
+        .take_while(|d| *d <= to)
+        .filter(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun))
+        .count() as i64
+}
+
+/// The worker checked with the OCMW: a "maybe sent" item did not arrive, so send it again.
+pub fn confirm_resend(
+    store: &Store,
+    id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<(), OutboxError> {
+    let changed = store
+        .conn()
+        .execute(
+            "UPDATE outbox SET state = 'queued', next_attempt_at = ?2
+             WHERE id = ?1 AND state IN ('maybe_sent', 'attention')",
+            (id, now.to_rfc3339()),
+        )
+        .map_err(StoreError::from)?;
+    if changed == 0 {
+        return Err(OutboxError::NotWaiting);
+    }
+    Ok(())
+}
+
+/// The worker checked with the OCMW: a "maybe sent" item did arrive.
+pub fn confirm_delivered(
+    store: &Store,
+    id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<(), OutboxError> {
+    let tx = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(StoreError::from)?;
+    let changed = tx
+        .execute(
+            "UPDATE outbox SET state = 'sent', sent_at = ?2 WHERE id = ?1 AND state = 'maybe_sent'",
+            (id, now.to_rfc3339()),
+        )
+        .map_err(StoreError::from)?;
+    if changed == 0 {
+        return Err(OutboxError::NotWaiting);
+    }
+    delivered(&tx, id, now)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// What is delivered is done: record it, and delete the stored archive (the reference and the
+/// anonymous events stay).
+fn delivered(conn: &Connection, id: i64, now: DateTime<FixedOffset>) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE package SET archive = NULL
+         WHERE referral_id = (SELECT referral_id FROM outbox WHERE id = ?1)",
+        [id],
+    )?;
+    event(conn, id, "sent", now)
+}
+
+fn event(
+    conn: &Connection,
+    id: i64,
+    kind: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO event (kind, at, recipient, reference)
+         SELECT ?2, ?3, r.recipient, r.reference
+         FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE o.id = ?1",
+        (id, kind, now.date_naive().to_string()),
+    )?;
+    Ok(())
+}
+
+/// Items whose turn it is.
+pub fn due(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<i64>, OutboxError> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT id FROM outbox WHERE state IN ('queued', 'failed') AND next_attempt_at <= ?1
+             ORDER BY queued_at, id",
+        )
+        .map_err(StoreError::from)?;
+    let ids = stmt
+        .query_map([now.to_rfc3339()], |r| r.get(0))
+        .map_err(StoreError::from)?
+        .collect::<Result<Vec<i64>, _>>()
+        .map_err(StoreError::from)?;
+    Ok(ids)
+}
+
+/// Marks an item `sending` (committed) and composes its mail.
+fn begin(store: &Store, id: i64) -> Result<OutgoingMail, OutboxError> {
+    let worker = WorkerProfile::load(store)?;
+    worker.require_complete()?;
+    let row = store
+        .conn()
+        .query_row(
+            "SELECT r.reference, o.message_id, a.mailbox, p.file_name, p.archive
+             FROM outbox o
+             JOIN referral r ON r.id = o.referral_id
+             JOIN package p ON p.referral_id = o.referral_id
+             LEFT JOIN agreement a ON a.recipient = r.recipient
+             WHERE o.id = ?1 AND o.state IN ('queued', 'failed')",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, Option<Vec<u8>>>(4)?,
+                ))
+            },
+        )
+        .optional()
+        .map_err(StoreError::from)?
+        .ok_or(OutboxError::NotWaiting)?;
+    let (reference, message_id, mailbox, file_name, archive) = row;
+    let mailbox = mailbox.ok_or(OutboxError::NoPartner)?;
+    let archive = archive.ok_or(OutboxError::NotWaiting)?;
+    let mail = mail::compose(&Letter {
+        reference: &reference,
+        message_id: &message_id,
+        worker_name: &worker.name,
+        worker_team: &worker.team,
+        worker_phone: &worker.phone,
+        worker_email: &worker.email,
+        mailbox: &mailbox,
+        file_name: &file_name,
+        archive: &archive,
+    })?;
+    store
+        .conn()
+        .execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1",
+            [id],
+        )
+        .map_err(StoreError::from)?;
+    Ok(mail)
+}
+
+/// Records how an attempt ended.
+fn finish(
+    store: &Store,
+    id: i64,
+    result: &Result<(), DeliveryError>,
+    now: DateTime<FixedOffset>,
+) -> Result<ItemState, OutboxError> {
+    let tx = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(StoreError::from)?;
+    let attempts: u32 = tx
+        .query_row("SELECT attempts FROM outbox WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .map_err(StoreError::from)?;
+    let backoff =
+        Duration::minutes((1i64 << attempts.min(20).saturating_sub(1)).min(MAX_BACKOFF_MINUTES));
+    let (state, error, next) = match result {
+        Ok(()) => (ItemState::Sent, None, now),
+        Err(DeliveryError::Transient(why)) => (ItemState::Failed, Some(why.clone()), now + backoff),
+        Err(DeliveryError::Interrupted(why)) => {
+            (ItemState::Queued, Some(why.clone()), now + backoff)
+        }
+        Err(DeliveryError::Permanent(why)) => (ItemState::Attention, Some(why.clone()), now),
+    };
+    tx.execute(
+        "UPDATE outbox SET state = ?2, last_error = ?3, next_attempt_at = ?4,
+           sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END
+         WHERE id = ?1",
+        (
+            id,
+            state.as_str(),
+            error,
+            next.to_rfc3339(),
+            now.to_rfc3339(),
+        ),
+    )
+    .map_err(StoreError::from)?;
+    match state {
+        ItemState::Sent => delivered(&tx, id, now)?,
+        ItemState::Attention => event(&tx, id, "failed", now)?,
+        _ => {}
+    }
+    tx.commit().map_err(StoreError::from)?;
+    Ok(state)
+}
+
+/// Sends one item: begin (committed), deliver without holding the store, record the outcome.
+pub fn send_one(
+    access: &impl StoreAccess,
+    id: i64,
+    transport: &impl Transport,
+    now: impl Fn() -> DateTime<FixedOffset>,
+) -> Result<ItemState, OutboxError> {
+    let mail = access.with(|store| begin(store, id))?;
+    let result = transport.deliver(&mail);
+    access.with(|store| finish(store, id, &result, now()))
+}
+
+/// Sends every item that is due, reporting `(done, total)` after each.
+pub fn sync(
+    access: &impl StoreAccess,
+    transport: &impl Transport,
+    now: impl Fn() -> DateTime<FixedOffset>,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<SyncReport, OutboxError> {
+    let ids = access.with(|store| due(store, now()))?;
+    let mut report = SyncReport::default();
+    for (done, id) in ids.iter().enumerate() {
+        match send_one(access, *id, transport, &now) {
+            Ok(ItemState::Sent) => report.sent += 1,
+            Ok(ItemState::Attention) => report.attention += 1,
+            Ok(_) => report.failed += 1,
+            // A mail that cannot even be composed needs the worker; the others still go.
+            Err(OutboxError::Mail(_) | OutboxError::NoPartner) => report.attention += 1,
+            Err(e) => return Err(e),
+        }
+        progress(done + 1, ids.len());
+    }
+    Ok(report)
+}
+
+/// Why the outbox could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum OutboxError {
+    #[error("Dit item wacht niet (meer) op verzending.")]
+    NotWaiting,
+    #[error(
+        "De partner van dit pakket staat niet meer in het register: er is geen mailbox om naar te \
+         sturen. Neem contact op met de leidinggevende van je team."
+    )]
+    NoPartner,
+    #[error("De verzendlijst in de databank is onleesbaar.")]
+    Corrupt,
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for OutboxError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotWaiting => "outbox.not_waiting",
+            Self::NoPartner => "outbox.no_partner",
+            Self::Corrupt => "outbox.corrupt",
+            Self::Mail(_) => "outbox.mail",
+            Self::Worker(e) => e.code(),
+            Self::Store(e) => e.code(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

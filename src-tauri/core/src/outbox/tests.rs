@@ -1,0 +1,397 @@
+use std::cell::RefCell;
+
+use chrono::DateTime;
+
+use super::*;
+use crate::consent::{Language, POINT_KEYS};
+use crate::package::Packages;
+use crate::referral::{ClientInput, Reference};
+use crate::visit::{ConsentInput, Visit};
+
+fn at(text: &str) -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339(text).unwrap()
+}
+
+/// A fake mail server: answers by recipient address and keeps what it accepted.
+struct FakeServer {
+    answers: RefCell<Vec<(String, Result<(), DeliveryError>)>>,
+    accepted: RefCell<Vec<OutgoingMail>>,
+}
+
+impl FakeServer {
+    fn new() -> Self {
+        Self {
+            answers: RefCell::new(Vec::new()),
+            accepted: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// The next delivery to `mailbox` gets `answer` (once).
+    fn answer(&self, mailbox: &str, answer: Result<(), DeliveryError>) {
+        self.answers.borrow_mut().push((mailbox.to_owned(), answer));
+    }
+}
+
+impl Transport for FakeServer {
+    fn deliver(&self, mail: &OutgoingMail) -> Result<(), DeliveryError> {
+        let to = mail.to.to_string();
+        let mut answers = self.answers.borrow_mut();
+        let answer = match answers.iter().position(|(m, _)| *m == to) {
+            Some(i) => answers.remove(i).1,
+            None => Ok(()),
+        };
+        if answer.is_ok() {
+            self.accepted.borrow_mut().push(mail.clone());
+        }
+        answer
+    }
+}
+
+struct Office {
+    _dir: tempfile::TempDir,
+    store: Store,
+    gazetteer: Gazetteer,
+}
+
+impl Office {
+    fn new() -> Self {
+        let (dir, store) = Store::temporary();
+        WorkerProfile {
+            name: "An Peeters".into(),
+            team: "Lokaal team Westerlo".into(),
+            email: "an.peeters@example.be".into(),
+            phone: "014 12 34 56".into(),
+        }
+        .save(&store)
+        .unwrap();
+        Self {
+            _dir: dir,
+            store,
+            gazetteer: Gazetteer::embedded().unwrap(),
+        }
+    }
+
+    /// A client with consent and a built package, queued at `when`.
+    fn queue(&self, first_name: &str, postal_code: &str, when: &str) -> Reference {
+        let now = at(when);
+        let visit = Visit::new(&self.store, &self.gazetteer);
+        let input = ClientInput {
+            first_name: first_name.into(),
+            last_name: "Vandenberghe".into(),
+            street: "Geheimstraat".into(),
+            house_number: "7".into(),
+            postal_code: postal_code.into(),
+            phone: "0470 99 88 77".into(),
+            email: "geheim@example.be".into(),
+            ..Default::default()
+        };
+        let reference = visit.start(&input, now).unwrap().referral.reference;
+        let five = visit.five_points(&reference, Language::Nl, now).unwrap();
+        visit
+            .consent(
+                &ConsentInput {
+                    reference: reference.clone(),
+                    language: Language::Nl,
+                    explained: POINT_KEYS.iter().map(|k| (*k).to_owned()).collect(),
+                    shown_sha256: five.sha256,
+                },
+                now,
+            )
+            .unwrap();
+        Packages::new(&self.store, &self.gazetteer)
+            .build(&reference, now)
+            .unwrap();
+        reference
+    }
+
+    fn state(&self, reference: &Reference) -> OutboxItem {
+        list(&self.store, &self.gazetteer)
+            .unwrap()
+            .into_iter()
+            .find(|i| i.reference == reference.as_str())
+            .unwrap()
+    }
+}
+
+/// The mail as a person reads it: soft line breaks joined, `=XX` escapes decoded.
+fn quoted_printable_decoded(bytes: &[u8]) -> String {
+    let joined = String::from_utf8_lossy(bytes).replace("=\r\n", "");
+    let raw = joined.as_bytes();
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let hex = raw
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok());
+        match (raw[i], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'=', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+const WESTERLO: &str = "aanmelding@ocmw-westerlo.example";
+
+#[test]
+fn sync_delivers_every_queued_package_reports_progress_and_drops_the_archive() {
+    let office = Office::new();
+    let a = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let b = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
+    let server = FakeServer::new();
+    let mut steps = Vec::new();
+    let now = || at("2026-11-23T17:00:00+01:00");
+    let report = sync(&office.store, &server, now, |done, total| {
+        steps.push((done, total))
+    })
+    .unwrap();
+    assert_eq!(
+        report,
+        SyncReport {
+            sent: 2,
+            failed: 0,
+            attention: 0
+        }
+    );
+    assert_eq!(steps, [(1, 2), (2, 2)]);
+    for reference in [&a, &b] {
+        let item = office.state(reference);
+        assert_eq!(item.state, ItemState::Sent);
+        assert_eq!(item.attempts, 1);
+        let packages = Packages::new(&office.store, &office.gazetteer);
+        assert_eq!(
+            packages.archive(reference).unwrap_err().code(),
+            "package.already_deleted"
+        );
+    }
+    // Nothing left to do: a second sync sends nothing twice.
+    let again = sync(&office.store, &server, now, |_, _| {}).unwrap();
+    assert_eq!(again, SyncReport::default());
+    assert_eq!(server.accepted.borrow().len(), 2);
+}
+
+#[test]
+fn the_mail_names_no_client_only_the_reference_and_whom_to_call() {
+    let office = Office::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let server = FakeServer::new();
+    sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:00:00+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    let mail = server.accepted.borrow()[0].clone();
+    assert_eq!(mail.to.to_string(), WESTERLO);
+    let text = quoted_printable_decoded(&mail.bytes);
+    let headers_and_body = text
+        .split("Content-Type: application/x-7z-compressed")
+        .next()
+        .unwrap();
+    assert!(headers_and_body.contains(&format!("Subject: Aanmelding {reference}")));
+    assert!(headers_and_body.contains("An Peeters") && headers_and_body.contains("+3214123456"));
+    assert!(headers_and_body.contains("per telefoon"));
+    let raw = String::from_utf8_lossy(&mail.bytes);
+    assert!(!raw.contains("Zo=C3=AB"));
+    for secret in [
+        "Zoë",
+        "Vandenberghe",
+        "Geheimstraat",
+        "geheim@example.be",
+        "+32470998877",
+    ] {
+        assert!(!text.contains(secret), "{secret} in the mail");
+    }
+    assert!(text.contains(&format!("filename=\"aanmelding-{reference}.7z\"")));
+    assert!(text.contains(&format!("Message-ID: <{reference}.")));
+}
+
+#[test]
+fn a_temporary_refusal_is_retried_later_with_the_same_message_id() {
+    let office = Office::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let server = FakeServer::new();
+    server.answer(
+        WESTERLO,
+        Err(DeliveryError::Transient("451 4.3.0 probeer later".into())),
+    );
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:00:00+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report.failed, 1);
+    let item = office.state(&reference);
+    assert_eq!(item.state, ItemState::Failed);
+    assert_eq!(item.last_error.as_deref(), Some("451 4.3.0 probeer later"));
+    assert_eq!(item.next_attempt_at, "2026-11-23T10:01:00+01:00");
+    // Not due yet half a minute later; due after the back-off.
+    let early = sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:00:30+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(early, SyncReport::default());
+    server.answer(
+        WESTERLO,
+        Err(DeliveryError::Transient("451 nog eens".into())),
+    );
+    sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:01:00+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(
+        office.state(&reference).next_attempt_at,
+        "2026-11-23T10:03:00+01:00",
+        "doubles"
+    );
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:03:00+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report.sent, 1);
+    assert_eq!(office.state(&reference).attempts, 3);
+}
+
+#[test]
+fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
+    let office = Office::new();
+    let bad = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let good = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
+    let server = FakeServer::new();
+    server.answer(
+        WESTERLO,
+        Err(DeliveryError::Permanent(
+            "550 5.1.1 mailbox onbekend".into(),
+        )),
+    );
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:00:00+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(
+        report,
+        SyncReport {
+            sent: 1,
+            failed: 0,
+            attention: 1
+        }
+    );
+    assert_eq!(office.state(&bad).state, ItemState::Attention);
+    assert_eq!(
+        office.state(&bad).last_error.as_deref(),
+        Some("550 5.1.1 mailbox onbekend")
+    );
+    assert_eq!(office.state(&good).state, ItemState::Sent);
+}
+
+#[test]
+fn a_dropped_connection_leaves_the_item_queued() {
+    let office = Office::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let server = FakeServer::new();
+    server.answer(
+        WESTERLO,
+        Err(DeliveryError::Interrupted("verbinding verbroken".into())),
+    );
+    sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:00:00+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    let item = office.state(&reference);
+    assert_eq!(item.state, ItemState::Queued);
+    assert!(
+        Packages::new(&office.store, &office.gazetteer)
+            .archive(&reference)
+            .is_ok()
+    );
+}
+
+#[test]
+fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
+    let office = Office::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let id = office.state(&reference).id;
+    // The app dies after marking the item `sending`, before the server's answer is recorded.
+    begin(&office.store, id).unwrap();
+    assert_eq!(office.state(&reference).state, ItemState::Sending);
+    assert_eq!(recover(&office.store).unwrap(), 1);
+    assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
+    let server = FakeServer::new();
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:00:00+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report, SyncReport::default(), "no silent duplicate");
+    assert!(server.accepted.borrow().is_empty());
+    confirm_resend(&office.store, id, at("2026-11-23T10:05:00+01:00")).unwrap();
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T10:05:00+01:00"),
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report.sent, 1);
+
+    // The other answer: the OCMW did receive it.
+    let other = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
+    let other_id = office.state(&other).id;
+    begin(&office.store, other_id).unwrap();
+    recover(&office.store).unwrap();
+    confirm_delivered(&office.store, other_id, at("2026-11-23T11:00:00+01:00")).unwrap();
+    assert_eq!(office.state(&other).state, ItemState::Sent);
+}
+
+#[test]
+fn the_home_screen_counts_waiting_items_and_nags_after_two_working_days() {
+    let office = Office::new();
+    // Queued on a Friday.
+    office.queue("Zoë", "2260", "2026-11-20T16:00:00+01:00");
+    office.queue("Ayşe", "3290", "2026-11-23T09:00:00+01:00");
+    let monday = summary(&office.store, at("2026-11-23T12:00:00+01:00")).unwrap();
+    assert_eq!(monday.waiting, 2);
+    assert_eq!(
+        monday.oldest_queued_at.as_deref(),
+        Some("2026-11-20T16:00:00+01:00")
+    );
+    assert!(!monday.overdue, "the weekend does not count");
+    let tuesday = summary(&office.store, at("2026-11-24T12:00:00+01:00")).unwrap();
+    assert!(!tuesday.overdue);
+    let wednesday = summary(&office.store, at("2026-11-25T12:00:00+01:00")).unwrap();
+    assert!(wednesday.overdue);
+}
+
+#[test]
+fn working_days_skip_weekends() {
+    let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    assert_eq!(working_days_between(d("2026-11-20"), d("2026-11-23")), 1);
+    assert_eq!(working_days_between(d("2026-11-23"), d("2026-11-23")), 0);
+    assert_eq!(working_days_between(d("2026-11-16"), d("2026-11-23")), 5);
+}

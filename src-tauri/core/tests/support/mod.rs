@@ -1,0 +1,101 @@
+//! What the integration tests share: an office with a store, a worker and referrals with
+//! consent, made through the public API only.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
+
+use aanmelder_core::agreement::{Agreement, AgreementInput};
+use aanmelder_core::consent::{Language, POINT_KEYS};
+use aanmelder_core::referral::{ClientInput, Reference};
+use aanmelder_core::residence::{Gazetteer, Recipient};
+use aanmelder_core::store::{DbKey, KeyProtection, Store};
+use aanmelder_core::visit::{ConsentInput, Visit};
+use aanmelder_core::worker::WorkerProfile;
+use chrono::{DateTime, FixedOffset};
+
+pub fn now() -> DateTime<FixedOffset> {
+    DateTime::parse_from_rfc3339("2026-11-22T10:15:00+01:00").unwrap()
+}
+
+pub struct Office {
+    _dir: tempfile::TempDir,
+    pub store: Store,
+    pub gazetteer: Gazetteer,
+}
+
+impl Office {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::create(
+            &dir.path().join("aanmelder.db"),
+            &DbKey::generate().unwrap(),
+            KeyProtection::Keyring,
+        )
+        .unwrap();
+        WorkerProfile {
+            name: "An Peeters".into(),
+            team: "Lokaal team Westerlo".into(),
+            email: "an.peeters@example.be".into(),
+            phone: "014 12 34 56".into(),
+        }
+        .save(&store)
+        .unwrap();
+        Self {
+            _dir: dir,
+            store,
+            gazetteer: Gazetteer::embedded().unwrap(),
+        }
+    }
+
+    /// Walks a client through the visit to consent; returns the reference.
+    pub fn consent(&self, input: &ClientInput, language: Language) -> Reference {
+        let visit = Visit::new(&self.store, &self.gazetteer);
+        let reference = visit.start(input, now()).unwrap().referral.reference;
+        let five = visit.five_points(&reference, language, now()).unwrap();
+        visit
+            .consent(
+                &ConsentInput {
+                    reference: reference.clone(),
+                    language,
+                    explained: POINT_KEYS.iter().map(|k| (*k).to_owned()).collect(),
+                    shown_sha256: five.sha256,
+                },
+                now(),
+            )
+            .unwrap();
+        reference
+    }
+
+    /// Points a partner's referral mailbox elsewhere, as a supervisor would in the register.
+    pub fn set_mailbox(&self, recipient: &Recipient, mailbox: &str) {
+        let a = Agreement::for_recipient(&self.store, recipient)
+            .unwrap()
+            .unwrap();
+        let input = AgreementInput {
+            recipient_key: recipient.key(),
+            name: a.name,
+            kbo: a.kbo,
+            mailbox: mailbox.into(),
+            dpo_email: a.dpo_email,
+            password_phone: a.password_phone,
+            agreement_date: a.agreement_date.to_string(),
+            protocol_from: a.protocol_from.to_string(),
+            protocol_until: a.protocol_until.map(|d| d.to_string()).unwrap_or_default(),
+            agreed_password: a.agreed_password.unwrap_or_default(),
+        };
+        Agreement::save(&self.store, &self.gazetteer, Some(a.id), input).unwrap();
+    }
+}
+
+pub fn client(first: &str, last: &str, postal_code: &str) -> ClientInput {
+    ClientInput {
+        first_name: first.into(),
+        last_name: last.into(),
+        street: "Sint-Jansstraat".into(),
+        house_number: "12".into(),
+        r#box: "3".into(),
+        postal_code: postal_code.into(),
+        municipality_code: String::new(),
+        phone: "0470 12 34 56".into(),
+        email: "client@example.be".into(),
+    }
+}
