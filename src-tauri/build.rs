@@ -27,6 +27,14 @@ const COMMANDS: &[&str] = &[
     "save_receipt",
     "export_folder",
     "pick_folder",
+    "outbox_items",
+    "outbox_summary",
+    "sync_outbox",
+    "sync_progress",
+    "outbox_resend",
+    "outbox_delivered",
+    "smtp_settings",
+    "save_smtp_settings",
 ];
 
 fn main() {

@@ -3,14 +3,18 @@
 
 use aanmelder_core::agreement::{Agreement, AgreementInput};
 use aanmelder_core::consent::{FivePoints, Language};
+use aanmelder_core::outbox::settings::{SmtpInput, SmtpView};
+use aanmelder_core::outbox::{self, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport};
 use aanmelder_core::package::{Channel, PackageView, save_to_folder};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
 use aanmelder_core::store::SessionState;
 use aanmelder_core::visit::{ConsentInput, ResidenceCheck, Started};
 use aanmelder_core::worker::WorkerProfile;
+use serde::Serialize;
 use tauri::{Manager as _, State};
 use tauri_plugin_dialog::DialogExt as _;
+use ts_rs::TS;
 
 use crate::ipc::IpcError;
 use crate::state::AppState;
@@ -183,4 +187,63 @@ pub async fn pick_folder(handle: tauri::AppHandle) -> Reply<Option<String>> {
         .blocking_pick_folder()
         .and_then(|path| path.into_path().ok())
         .map(|path| path.display().to_string()))
+}
+
+#[tauri::command]
+pub async fn outbox_items(app: State<'_, AppState>) -> Reply<Vec<OutboxItem>> {
+    Ok(app.with(|store| outbox::list(store, &app.gazetteer))?)
+}
+
+#[tauri::command]
+pub async fn outbox_summary(app: State<'_, AppState>) -> Reply<OutboxSummary> {
+    Ok(app.with(|store| outbox::summary(store, crate::state::now()))?)
+}
+
+/// Sends what is due, on a worker thread; `sync_progress` tells how far it is.
+#[tauri::command]
+pub async fn sync_outbox(handle: tauri::AppHandle) -> Reply<SyncReport> {
+    let report =
+        tauri::async_runtime::spawn_blocking(move || handle.state::<AppState>().sync_outbox())
+            .await
+            .map_err(|e| IpcError::message("outbox.sync", e.to_string()))?;
+    Ok(report?)
+}
+
+/// How far the running sync is.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct SyncProgress {
+    pub running: bool,
+    pub done: u32,
+    pub total: u32,
+}
+
+#[tauri::command]
+pub async fn sync_progress(app: State<'_, AppState>) -> Reply<SyncProgress> {
+    let (running, done, total) = app.sync_progress();
+    Ok(SyncProgress {
+        running,
+        done: u32::try_from(done).unwrap_or(u32::MAX),
+        total: u32::try_from(total).unwrap_or(u32::MAX),
+    })
+}
+
+#[tauri::command]
+pub async fn outbox_resend(app: State<'_, AppState>, id: i64) -> Reply<()> {
+    Ok(app.with(|store| outbox::confirm_resend(store, id, crate::state::now()))?)
+}
+
+#[tauri::command]
+pub async fn outbox_delivered(app: State<'_, AppState>, id: i64) -> Reply<()> {
+    Ok(app.with(|store| outbox::confirm_delivered(store, id, crate::state::now()))?)
+}
+
+#[tauri::command]
+pub async fn smtp_settings(app: State<'_, AppState>) -> Reply<Option<SmtpView>> {
+    Ok(app.with(outbox::settings::view)?)
+}
+
+#[tauri::command]
+pub async fn save_smtp_settings(app: State<'_, AppState>, settings: SmtpInput) -> Reply<SmtpView> {
+    Ok(app.with(|store| outbox::settings::save(store, settings))?)
 }

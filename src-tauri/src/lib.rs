@@ -10,6 +10,24 @@ use tauri::Manager as _;
 /// Environment variable that moves the data folder, for tests and for portable installs.
 pub const DATA_DIR_ENV: &str = "AANMELDER_DATA_DIR";
 
+/// How often the app looks whether the mail server is reachable and something waits.
+const AUTO_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Back online? Then send: a background thread checks every minute whether items are due and the
+/// mail server answers, and syncs if so. The worker never has to remember.
+fn auto_sync(handle: tauri::AppHandle) {
+    std::thread::spawn(move || {
+        loop {
+            std::thread::sleep(AUTO_SYNC_EVERY);
+            let app = handle.state::<state::AppState>();
+            if app.should_sync() {
+                // Failures stay on the items themselves; the outbox screen shows them.
+                let _ = app.sync_outbox();
+            }
+        }
+    });
+}
+
 pub fn run() {
     let app = tauri::Builder::default()
         // Registered for the Rust side only (`pick_folder`); no capability grants it to the page.
@@ -20,6 +38,7 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             app.manage(state::AppState::start(dir)?);
+            auto_sync(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -46,6 +65,14 @@ pub fn run() {
             commands::save_receipt,
             commands::export_folder,
             commands::pick_folder,
+            commands::outbox_items,
+            commands::outbox_summary,
+            commands::sync_outbox,
+            commands::sync_progress,
+            commands::outbox_resend,
+            commands::outbox_delivered,
+            commands::smtp_settings,
+            commands::save_smtp_settings,
         ])
         .build(tauri::generate_context!());
     match app {

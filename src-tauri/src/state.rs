@@ -1,8 +1,11 @@
 //! The app's state, built once in `setup()` and handed to commands by Tauri.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use aanmelder_core::outbox::smtp::Smtp;
+use aanmelder_core::outbox::{self, OutboxError, StoreAccess, SyncReport};
 use aanmelder_core::package::{PackageError, Packages};
 use aanmelder_core::residence::{Gazetteer, ResidenceError};
 use aanmelder_core::store::{DataDir, OsKeyring, Session, Store};
@@ -15,6 +18,15 @@ use crate::ipc::IpcError;
 pub struct AppState {
     session: Mutex<Session>,
     pub gazetteer: Gazetteer,
+    sync: SyncProgress,
+}
+
+/// Where a running sync is: read by the window while the sync runs on another thread.
+#[derive(Debug, Default)]
+pub struct SyncProgress {
+    running: AtomicBool,
+    done: AtomicUsize,
+    total: AtomicUsize,
 }
 
 impl AppState {
@@ -22,7 +34,49 @@ impl AppState {
         Ok(Self {
             session: Mutex::new(Session::start(DataDir::new(dir), &OsKeyring)),
             gazetteer: Gazetteer::embedded()?,
+            sync: SyncProgress::default(),
         })
+    }
+
+    /// Sends what is due through the configured mail server. One sync at a time; the store is
+    /// only held between sends, so the window stays responsive.
+    pub fn sync_outbox(&self) -> Result<SyncReport, OutboxError> {
+        if self.sync.running.swap(true, Ordering::SeqCst) {
+            return Ok(SyncReport::default());
+        }
+        self.sync.done.store(0, Ordering::SeqCst);
+        self.sync.total.store(0, Ordering::SeqCst);
+        let result = (|| {
+            let settings = self.with(outbox::settings::load)?;
+            let smtp = Smtp::new(&settings.ok_or(OutboxError::NoServer)?)?;
+            outbox::sync(self, &smtp, now, |done, total| {
+                self.sync.done.store(done, Ordering::SeqCst);
+                self.sync.total.store(total, Ordering::SeqCst);
+            })
+        })();
+        self.sync.running.store(false, Ordering::SeqCst);
+        result
+    }
+
+    /// `(running, done, total)` of the current sync.
+    pub fn sync_progress(&self) -> (bool, usize, usize) {
+        (
+            self.sync.running.load(Ordering::SeqCst),
+            self.sync.done.load(Ordering::SeqCst),
+            self.sync.total.load(Ordering::SeqCst),
+        )
+    }
+
+    /// Whether a sync is worth starting now: items are due and the mail server answers.
+    pub fn should_sync(&self) -> bool {
+        let due = self.with(|store| {
+            Ok(!outbox::due(store, now())?.is_empty() && outbox::settings::load(store)?.is_some())
+        });
+        if !matches!(due, Ok(true)) {
+            return false;
+        }
+        let settings = self.with(outbox::settings::load);
+        matches!(settings, Ok(Some(s)) if Smtp::new(&s).is_ok_and(|smtp| smtp.reachable()))
     }
 
     /// The session. A panic in another command must not lock the worker out of their data, so a
@@ -60,4 +114,11 @@ impl AppState {
 /// The local time with its UTC offset, as consent records keep it.
 pub fn now() -> DateTime<FixedOffset> {
     chrono::Local::now().fixed_offset()
+}
+
+impl StoreAccess for AppState {
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, OutboxError>) -> Result<T, OutboxError> {
+        let session = self.session();
+        f(session.store()?)
+    }
 }

@@ -11,6 +11,8 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
+
+pub mod smtp;
 use serde_json::{Value, json};
 
 /// The key WebDriver uses for element references in JSON.

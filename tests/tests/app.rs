@@ -344,3 +344,101 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
         .unwrap();
     app.close().unwrap();
 }
+
+/// Walks one client from the new-referral form to consent, ending on the package screen.
+fn consent_in_window(
+    app: &aanmelder_e2e::Session<'_>,
+    first: &str,
+    postal_code: &str,
+) -> aanmelder_e2e::Result<String> {
+    enter_client(app, first, "Peeters", postal_code)?;
+    app.wait_for_text("#recipient-name", "OCMW", WAIT)?;
+    app.click(&app.wait_for("#to-five-points", WAIT)?)?;
+    for key in ["purpose", "data", "recipient", "next", "expect"] {
+        app.click(&app.wait_for(&format!("#explained-{key}"), WAIT)?)?;
+    }
+    app.click(&app.wait_for("#record-consent", WAIT)?)?;
+    app.wait_for_text("#package-password", "-", WAIT)?;
+    app.text(&app.wait_for("#package-file", WAIT)?)
+}
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn two_referrals_are_sent_to_a_real_smtp_server_with_one_press() {
+    let server = aanmelder_e2e::smtp::SmtpServer::start().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(4480, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let app = driver.launch().unwrap();
+    app.wait_for_text("#store-status", "Versleuteld", WAIT)
+        .unwrap();
+
+    app.click(&app.button("Instellingen").unwrap()).unwrap();
+    for (id, value) in [
+        ("#name", "An Peeters"),
+        ("#team", "Lokaal team Westerlo"),
+        ("#email", "an.peeters@example.be"),
+        ("#phone", "014 12 34 56"),
+    ] {
+        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+    }
+    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#settings-status", "bewaard", WAIT)
+        .unwrap();
+    // The team's mail server: here the loopback server, with its own certificate.
+    let port = server.port.to_string();
+    let cert = String::from_utf8(server.cert.clone()).unwrap();
+    for (id, value) in [
+        ("#host", "localhost"),
+        ("#port", port.as_str()),
+        ("#username", aanmelder_e2e::smtp::USER),
+        ("#smtp_password", aanmelder_e2e::smtp::PASSWORD),
+        ("#ca_pem", cert.as_str()),
+    ] {
+        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+    }
+    app.click(&app.wait_for("#save-smtp", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
+
+    let first = consent_in_window(&app, "Zoë", "2260").unwrap();
+    let second = consent_in_window(&app, "Ayşe", "3290").unwrap();
+    assert!(
+        server.received().is_empty(),
+        "nothing leaves before the worker syncs"
+    );
+
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    app.click(&app.wait_for("#sync-now", WAIT).unwrap())
+        .unwrap();
+    if let Err(e) = app.wait_for_text("#sync-status", "2 verzonden", WAIT) {
+        app.screenshot(&screenshot_dir().join("outbox-failed.png"))
+            .unwrap();
+        panic!("{e}");
+    }
+    let list = app
+        .text(&app.wait_for("#outbox-list", WAIT).unwrap())
+        .unwrap();
+    assert_eq!(list.matches("Verzonden").count(), 2, "{list}");
+    app.screenshot(&screenshot_dir().join("outbox.png"))
+        .unwrap();
+    app.close().unwrap();
+
+    let received = server.received();
+    assert_eq!(received.len(), 2);
+    let mails: Vec<String> = received
+        .iter()
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
+        .collect();
+    for file in [&first, &second] {
+        assert!(
+            mails.iter().any(|m| m.contains(file.as_str())),
+            "{file} not received"
+        );
+    }
+    assert!(
+        mails
+            .iter()
+            .all(|m| !m.contains("Zo=C3=AB") && !m.contains("Ay=C5=9Fe"))
+    );
+}

@@ -1,13 +1,12 @@
 //! The outbox against a real SMTP server process on loopback (aiosmtpd, started and stopped by
-//! the test; `scripts/setup.sh --test` installs it): STARTTLS with AUTH, a 451, a 550 and a
+//! the test through `aanmelder_e2e::smtp`; `scripts/setup.sh --test` installs it): STARTTLS with AUTH, a 451, a 550 and a
 //! connection dropped in the middle of DATA.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::BufRead as _;
-use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
+
+use aanmelder_e2e::smtp::{self, SmtpServer};
 
 use aanmelder_core::consent::Language;
 use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
@@ -21,94 +20,29 @@ use zeroize::Zeroizing;
 mod support;
 use support::{Office, client, now};
 
-/// The server process; closing its standard input stops it.
-struct Server {
-    child: Child,
-    stdin: Option<ChildStdin>,
-    port: u16,
-    dir: tempfile::TempDir,
-    cert: Vec<u8>,
-}
+/// The loopback server, and an SMTP client for it with the given password.
+struct Server(SmtpServer);
 
 impl Server {
     fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let ok = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=localhost",
-            ])
-            .args(["-addext", "subjectAltName=DNS:localhost", "-days", "1"])
-            .args(["-keyout", "key.pem", "-out", "cert.pem"])
-            .current_dir(dir.path())
-            .stderr(Stdio::null())
-            .status()
-            .expect("openssl makes the test certificate");
-        assert!(ok.success());
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/smtp_server.py");
-        let mail = dir.path().join("mail");
-        std::fs::create_dir(&mail).unwrap();
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(&mail)
-            .args(["cert.pem", "key.pem", "aanmelder", "geheim-smtp-wachtwoord"])
-            .current_dir(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 with aiosmtpd: run scripts/setup.sh --test");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let port = line
-            .strip_prefix("PORT ")
-            .and_then(|p| p.trim().parse().ok())
-            .unwrap_or_else(|| {
-                panic!("the SMTP server did not start: {line:?} (is aiosmtpd installed?)")
-            });
-        let cert = std::fs::read(dir.path().join("cert.pem")).unwrap();
-        Self {
-            stdin: child.stdin.take(),
-            child,
-            port,
-            dir,
-            cert,
-        }
+        Self(SmtpServer::start().unwrap())
     }
 
     fn smtp(&self, password: &str) -> Smtp {
         Smtp::new(&SmtpSettings {
             host: "localhost".into(),
-            port: self.port,
+            port: self.0.port,
             security: Security::StartTls,
-            username: "aanmelder".into(),
+            username: smtp::USER.into(),
             password: Zeroizing::new(password.into()),
-            extra_root_pem: Some(self.cert.clone()),
+            extra_root_pem: Some(self.0.cert.clone()),
             timeout: Duration::from_secs(10),
         })
         .unwrap()
     }
 
-    fn received(&self) -> Vec<PathBuf> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(self.dir.path().join("mail"))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        files.sort();
-        files
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
+    fn received(&self) -> Vec<std::path::PathBuf> {
+        self.0.received()
     }
 }
 
@@ -150,9 +84,9 @@ fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data(
     let archive = Packages::new(&office.store, &office.gazetteer)
         .archive(&reference)
         .unwrap();
-    let smtp = server.smtp("geheim-smtp-wachtwoord");
-    assert!(smtp.reachable());
-    let report = outbox::sync(&office.store, &smtp, now, |_, _| {}).unwrap();
+    let client = server.smtp(smtp::PASSWORD);
+    assert!(client.reachable());
+    let report = outbox::sync(&office.store, &client, now, |_, _| {}).unwrap();
     assert_eq!(report.sent, 1, "{:?}", state(&office, &reference));
 
     let files = server.received();
@@ -208,13 +142,7 @@ fn a_451_is_retried_later_and_a_550_needs_attention_while_the_next_goes_out() {
     let later = queued(&office, "Zoë", "2260");
     let unknown = queued(&office, "Ayşe", "3290");
     let fine = queued(&office, "Jan", "1000");
-    let report = outbox::sync(
-        &office.store,
-        &server.smtp("geheim-smtp-wachtwoord"),
-        now,
-        |_, _| {},
-    )
-    .unwrap();
+    let report = outbox::sync(&office.store, &server.smtp(smtp::PASSWORD), now, |_, _| {}).unwrap();
     assert_eq!((report.sent, report.failed, report.attention), (1, 1, 1));
     let (s, why) = state(&office, &later);
     assert_eq!(s, ItemState::Failed);
@@ -235,13 +163,7 @@ fn a_connection_dropped_in_the_middle_of_data_leaves_the_item_queued() {
         "afbreken@ocmw-westerlo.example",
     );
     let reference = queued(&office, "Zoë", "2260");
-    let report = outbox::sync(
-        &office.store,
-        &server.smtp("geheim-smtp-wachtwoord"),
-        now,
-        |_, _| {},
-    )
-    .unwrap();
+    let report = outbox::sync(&office.store, &server.smtp(smtp::PASSWORD), now, |_, _| {}).unwrap();
     assert_eq!(report.sent, 0);
     let (s, why) = state(&office, &reference);
     assert!(

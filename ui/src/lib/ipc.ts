@@ -11,6 +11,12 @@ import type { FivePoints } from './bindings/FivePoints';
 import type { IpcError } from './bindings/IpcError';
 import type { Channel } from './bindings/Channel';
 import type { Language } from './bindings/Language';
+import type { OutboxItem } from './bindings/OutboxItem';
+import type { OutboxSummary } from './bindings/OutboxSummary';
+import type { SmtpInput } from './bindings/SmtpInput';
+import type { SmtpView } from './bindings/SmtpView';
+import type { SyncProgress } from './bindings/SyncProgress';
+import type { SyncReport } from './bindings/SyncReport';
 import type { PackageView } from './bindings/PackageView';
 import type { PartnerOption } from './bindings/PartnerOption';
 import type { Referral } from './bindings/Referral';
@@ -90,6 +96,14 @@ export const api = {
     call<string>('save_receipt', { reference, folder }),
   exportFolder: () => call<string>('export_folder'),
   pickFolder: () => call<string | null>('pick_folder'),
+  outboxItems: () => call<OutboxItem[]>('outbox_items'),
+  outboxSummary: () => call<OutboxSummary>('outbox_summary'),
+  syncOutbox: () => call<SyncReport>('sync_outbox'),
+  syncProgress: () => call<SyncProgress>('sync_progress'),
+  outboxResend: (id: number) => call<null>('outbox_resend', { id }),
+  outboxDelivered: (id: number) => call<null>('outbox_delivered', { id }),
+  smtpSettings: () => call<SmtpView | null>('smtp_settings'),
+  saveSmtpSettings: (settings: SmtpInput) => call<SmtpView>('save_smtp_settings', { settings }),
 };
 
 /** Error text for a failed command, whatever was thrown. */

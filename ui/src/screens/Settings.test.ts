@@ -8,6 +8,7 @@ function fakeApi(stored: WorkerProfile, save: Api['saveWorkerProfile']): Api {
   const partial: Partial<Api> = {
     workerProfile: vi.fn(async () => stored),
     saveWorkerProfile: vi.fn(save),
+    smtpSettings: vi.fn(async () => null),
   };
   return partial as Api;
 }
@@ -28,7 +29,9 @@ describe('Settings', () => {
     await fireEvent.input(await screen.findByLabelText(/Naam/), { target: { value: 'An Peeters' } });
     await fireEvent.input(screen.getByLabelText(/Telefoon/), { target: { value: '014 12 34 56' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Bewaren' }));
-    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('bewaard'));
+    await waitFor(() =>
+      expect(document.getElementById('settings-status')?.textContent).toContain('bewaard'),
+    );
     expect(api.saveWorkerProfile).toHaveBeenCalledWith({
       name: 'An Peeters',
       team: '',

@@ -9,6 +9,7 @@
 //! so. One bad item never blocks the others.
 
 pub mod mail;
+pub mod settings;
 pub mod smtp;
 
 use chrono::{DateTime, Datelike as _, Duration, FixedOffset, NaiveDate, Weekday};
@@ -476,6 +477,15 @@ pub enum OutboxError {
     NoPartner,
     #[error("De verzendlijst in de databank is onleesbaar.")]
     Corrupt,
+    #[error(
+        "Er is nog geen mailserver ingesteld. Vul bij Instellingen de gegevens van de \
+         mailserver van je team in."
+    )]
+    NoServer,
+    #[error(transparent)]
+    Settings(#[from] settings::SettingsError),
+    #[error(transparent)]
+    Smtp(#[from] smtp::SmtpError),
     #[error(transparent)]
     Mail(#[from] MailError),
     #[error(transparent)]
@@ -490,9 +500,19 @@ impl Coded for OutboxError {
             Self::NotWaiting => "outbox.not_waiting",
             Self::NoPartner => "outbox.no_partner",
             Self::Corrupt => "outbox.corrupt",
+            Self::NoServer => "outbox.no_server",
+            Self::Settings(e) => e.code(),
+            Self::Smtp(_) => "outbox.smtp",
             Self::Mail(_) => "outbox.mail",
             Self::Worker(e) => e.code(),
             Self::Store(e) => e.code(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Settings(e) => e.field(),
+            _ => None,
         }
     }
 }

@@ -116,6 +116,9 @@ impl Session {
         let db = dir.database();
         if exists {
             let store = Store::open(&db, key, protection)?;
+            // Before anything else runs: an item the last run left in `sending` may or may not
+            // have reached the server, and must not be resent silently.
+            crate::outbox::recover(&store).map_err(|e| StoreError::Sqlite(e.to_string()))?;
             if !file.initialised {
                 Self::mark_initialised(dir, file)?;
             }

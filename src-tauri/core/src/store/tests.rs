@@ -150,7 +150,7 @@ fn migrating_an_older_database_keeps_an_encrypted_backup_first() {
     store
         .conn()
         .execute_batch(
-            "DROP TABLE outbox; DROP TABLE package; DROP TABLE worker_profile; DROP TABLE consent; DROP TABLE event;
+            "DROP TABLE smtp_settings; DROP TABLE outbox; DROP TABLE package; DROP TABLE worker_profile; DROP TABLE consent; DROP TABLE event;
              DROP TABLE referral; DROP TABLE agreement; PRAGMA user_version = 0;",
         )
         .unwrap();
