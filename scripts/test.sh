@@ -51,7 +51,7 @@ step "Real keyring and real window (gnome-keyring, Xvfb, tauri-driver)"
 bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" \
   cargo test -p aanmelder-core -p aanmelder-e2e -- --ignored --test-threads=1
 
-step "Benchmark: package sealing, ours against 7zz (prints figures; a figure is not a test)"
-cargo bench -p aanmelder-core --bench package
+step "Benchmarks (they print figures; a figure is not a test)"
+cargo bench -p aanmelder-core --bench package --bench outbox
 
 step "All tests passed"

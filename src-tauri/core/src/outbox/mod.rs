@@ -76,6 +76,8 @@ pub struct OutboxItem {
     #[ts(type = "number")]
     pub id: i64,
     pub reference: String,
+    /// The mail's Message-ID, the same on every attempt: support can find the mail by it.
+    pub message_id: String,
     pub recipient_name: String,
     pub state: ItemState,
     pub attempts: u32,
@@ -171,7 +173,7 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
         .conn()
         .prepare(
             "SELECT o.id, r.reference, r.recipient, o.state, o.attempts, o.next_attempt_at,
-                    o.last_error, o.queued_at, o.sent_at
+                    o.last_error, o.queued_at, o.sent_at, o.message_id
              FROM outbox o JOIN referral r ON r.id = o.referral_id
              ORDER BY o.queued_at, o.id",
         )
@@ -190,12 +192,13 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, String>(7)?,
                 r.get::<_, Option<String>>(8)?,
+                r.get::<_, String>(9)?,
             ))
         })
         .map_err(StoreError::from)?;
     let mut items = Vec::new();
     for row in rows {
-        let (id, reference, recipient, state, attempts, next, error, queued, sent) =
+        let (id, reference, recipient, state, attempts, next, error, queued, sent, message_id) =
             row.map_err(StoreError::from)?;
         let recipient_name = Recipient::from_key(&recipient)
             .map(|r| gazetteer.recipient_name(&r))
@@ -203,6 +206,7 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
         items.push(OutboxItem {
             id,
             reference,
+            message_id,
             recipient_name,
             state: ItemState::parse(&state).ok_or(OutboxError::Corrupt)?,
             attempts,

@@ -7,7 +7,7 @@ use aanmelder_core::agreement::{Agreement, AgreementInput};
 use aanmelder_core::consent::{Language, POINT_KEYS};
 use aanmelder_core::referral::{ClientInput, Reference};
 use aanmelder_core::residence::{Gazetteer, Recipient};
-use aanmelder_core::store::{DbKey, KeyProtection, Store};
+use aanmelder_core::store::{DbKey, KeyProtection, PassphraseParams, Store};
 use aanmelder_core::visit::{ConsentInput, Visit};
 use aanmelder_core::worker::WorkerProfile;
 use chrono::{DateTime, FixedOffset};
@@ -17,18 +17,28 @@ pub fn now() -> DateTime<FixedOffset> {
 }
 
 pub struct Office {
-    _dir: tempfile::TempDir,
+    dir: tempfile::TempDir,
     pub store: Store,
     pub gazetteer: Gazetteer,
+    /// The store's key comes from this passphrase, so another process can open it too.
+    pub passphrase: &'static str,
+    pub params: PassphraseParams,
+}
+
+/// The key for `passphrase` with `params`: how a second process opens an office's store.
+pub fn key(passphrase: &str, params: &PassphraseParams) -> DbKey {
+    DbKey::from_passphrase(passphrase, params).unwrap()
 }
 
 impl Office {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
+        let passphrase = "kantoor van het lokale team";
+        let params = PassphraseParams::with_costs(256, 1, 1).unwrap();
         let store = Store::create(
             &dir.path().join("aanmelder.db"),
-            &DbKey::generate().unwrap(),
-            KeyProtection::Keyring,
+            &key(passphrase, &params),
+            KeyProtection::Passphrase,
         )
         .unwrap();
         WorkerProfile {
@@ -40,10 +50,20 @@ impl Office {
         .save(&store)
         .unwrap();
         Self {
-            _dir: dir,
+            dir,
             store,
             gazetteer: Gazetteer::embedded().unwrap(),
+            passphrase,
+            params,
         }
+    }
+
+    /// Closes the store (folding its log into the file) and hands over the folder holding it.
+    pub fn close(self) -> (tempfile::TempDir, std::path::PathBuf, DbKey) {
+        let key = key(self.passphrase, &self.params);
+        drop(self.store);
+        let path = self.dir.path().join("aanmelder.db");
+        (self.dir, path, key)
     }
 
     /// Walks a client through the visit to consent; returns the reference.

@@ -4,4 +4,8 @@ import type { ItemState } from "./ItemState";
 /**
  * One item as the outbox screen shows it.
  */
-export type OutboxItem = { id: number, reference: string, recipient_name: string, state: ItemState, attempts: number, next_attempt_at: string, last_error: string | null, queued_at: string, sent_at: string | null, };
+export type OutboxItem = { id: number, reference: string, 
+/**
+ * The mail's Message-ID, the same on every attempt: support can find the mail by it.
+ */
+message_id: string, recipient_name: string, state: ItemState, attempts: number, next_attempt_at: string, last_error: string | null, queued_at: string, sent_at: string | null, };
