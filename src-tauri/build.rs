@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "outbox_delivered",
     "smtp_settings",
     "save_smtp_settings",
+    "write_drafts",
 ];
 
 fn main() {

@@ -247,3 +247,11 @@ pub async fn smtp_settings(app: State<'_, AppState>) -> Reply<Option<SmtpView>> 
 pub async fn save_smtp_settings(app: State<'_, AppState>, settings: SmtpInput) -> Reply<SmtpView> {
     Ok(app.with(|store| outbox::settings::save(store, settings))?)
 }
+
+/// Writes the drafts for partners reached through the worker's own mail program.
+#[tauri::command]
+pub async fn write_drafts(app: State<'_, AppState>, folder: String) -> Reply<Vec<String>> {
+    let written =
+        app.with(|store| outbox::write_drafts(store, folder.as_ref(), crate::state::now()))?;
+    Ok(written.iter().map(|p| p.display().to_string()).collect())
+}

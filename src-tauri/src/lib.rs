@@ -73,6 +73,7 @@ pub fn run() {
             commands::outbox_delivered,
             commands::smtp_settings,
             commands::save_smtp_settings,
+            commands::write_drafts,
         ])
         .build(tauri::generate_context!());
     match app {

@@ -201,6 +201,11 @@ impl Session<'_> {
         self.wait_for_by("css selector", css, timeout)
     }
 
+    /// Waits for an element matching the XPath expression.
+    pub fn wait_for_xpath(&self, xpath: &str, timeout: Duration) -> Result<Element> {
+        self.wait_for_by("xpath", xpath, timeout)
+    }
+
     /// Waits for a button whose visible text is exactly `text`.
     pub fn button(&self, text: &str) -> Result<Element> {
         let xpath = format!("//button[normalize-space(.)='{text}']");

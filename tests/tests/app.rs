@@ -362,6 +362,17 @@ fn consent_in_window(
     app.text(&app.wait_for("#package-file", WAIT)?)
 }
 
+/// In the register, switches a demo partner from drafts to the team's mail server.
+fn use_mail_server(app: &aanmelder_e2e::Session<'_>, partner: &str) -> aanmelder_e2e::Result<()> {
+    app.click(&app.button("Partners")?)?;
+    let edit = format!("//tr[td[contains(., '{partner}')]]//button[normalize-space(.)='Wijzigen']");
+    app.click(&app.wait_for_xpath(&edit, WAIT)?)?;
+    app.click(&app.wait_for("#delivery option[value='smtp']", WAIT)?)?;
+    app.click(&app.button("Bewaren")?)?;
+    app.wait_for_text("[role=status]", "is bewaard", WAIT)?;
+    Ok(())
+}
+
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn two_referrals_are_sent_to_a_real_smtp_server_with_one_press() {
@@ -400,6 +411,10 @@ fn two_referrals_are_sent_to_a_real_smtp_server_with_one_press() {
     app.click(&app.wait_for("#save-smtp", WAIT).unwrap())
         .unwrap();
     app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
+
+    // The demo partners are reached by drafts; this team sends through its mail server.
+    use_mail_server(&app, "OCMW Westerlo (demo)").unwrap();
+    use_mail_server(&app, "OCMW Diest (demo)").unwrap();
 
     let first = consent_in_window(&app, "Zoë", "2260").unwrap();
     let second = consent_in_window(&app, "Ayşe", "3290").unwrap();

@@ -17,6 +17,27 @@ use crate::error::Coded;
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 
+/// How packages reach a partner.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Delivery {
+    /// Through the team's mail server, by the outbox.
+    #[default]
+    Smtp,
+    /// As a ready draft (.eml) the worker sends from their own mail program.
+    MailProgram,
+}
+
+impl Delivery {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Smtp => "smtp",
+            Self::MailProgram => "mail_program",
+        }
+    }
+}
+
 /// An entry of the register as the form sends it: text as typed, dates as `YYYY-MM-DD`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -34,6 +55,7 @@ pub struct AgreementInput {
     pub protocol_until: String,
     /// A password agreed once with this partner; empty for a new password per package.
     pub agreed_password: String,
+    pub delivery: Delivery,
 }
 
 /// A partner in the register.
@@ -62,6 +84,7 @@ pub struct Agreement {
     /// A password agreed once with this partner, used for every package instead of a new one.
     /// Kept only in the encrypted store.
     pub agreed_password: Option<String>,
+    pub delivery: Delivery,
 }
 
 /// Proof that a protocol with `recipient` was in force on `on`. Only [`Agreement::in_force_on`]
@@ -187,6 +210,7 @@ impl Agreement {
             v.protocol_from.to_string(),
             v.protocol_until.map(|d| d.to_string()),
             v.agreed_password,
+            v.delivery.as_str(),
         );
         let id = match id {
             Some(id) => {
@@ -195,11 +219,11 @@ impl Agreement {
                         "UPDATE agreement SET recipient = ?1, name = ?2, kbo = ?3, mailbox = ?4,
                            dpo_email = ?5, password_phone = ?6, agreement_date = ?7,
                            protocol_from = ?8, protocol_until = ?9, agreed_password = ?10,
-                           demo = 0
-                         WHERE id = ?11",
+                           delivery = ?11, demo = 0
+                         WHERE id = ?12",
                         rusqlite::params![
                             params.0, params.1, params.2, params.3, params.4, params.5, params.6,
-                            params.7, params.8, params.9, id
+                            params.7, params.8, params.9, params.10, id
                         ],
                     )
                     .map_err(StoreError::from)?;
@@ -212,8 +236,8 @@ impl Agreement {
                 conn.execute(
                     "INSERT INTO agreement (recipient, name, kbo, mailbox, dpo_email,
                        password_phone, agreement_date, protocol_from, protocol_until,
-                       agreed_password, demo)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
+                       agreed_password, delivery, demo)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
                     params,
                 )
                 .map_err(StoreError::from)?;
@@ -236,7 +260,7 @@ impl Agreement {
 }
 
 const SELECT: &str = "SELECT id, recipient, name, kbo, mailbox, dpo_email, password_phone,
-    agreement_date, protocol_from, protocol_until, demo, agreed_password FROM agreement";
+    agreement_date, protocol_from, protocol_until, demo, agreed_password, delivery FROM agreement";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
     let bad = |i: usize, what: &str| {
@@ -273,6 +297,11 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
         },
         demo: r.get(10)?,
         agreed_password: r.get(11)?,
+        delivery: if r.get::<_, String>(12)? == "mail_program" {
+            Delivery::MailProgram
+        } else {
+            Delivery::Smtp
+        },
     })
 }
 
@@ -287,6 +316,7 @@ struct Valid {
     protocol_from: NaiveDate,
     protocol_until: Option<NaiveDate>,
     agreed_password: Option<String>,
+    delivery: Delivery,
 }
 
 fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, AgreementError> {
@@ -365,6 +395,7 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
         ),
     };
     Ok(Valid {
+        delivery: input.delivery,
         agreed_password,
         recipient,
         name,

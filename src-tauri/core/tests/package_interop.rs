@@ -367,6 +367,7 @@ proptest! {
                 mailbox: "aanmelding@ocmw.example".into(), dpo_email: "dpo@ocmw.example".into(),
                 password_phone: "014 12 34 56".into(), agreement_date: "2024-01-01".into(),
                 protocol_from: "2024-01-01".into(), protocol_until: String::new(), agreed_password: String::new(),
+                delivery: aanmelder_core::agreement::Delivery::Smtp,
             }).unwrap();
         }
         let reference = office.consent(&input, language);

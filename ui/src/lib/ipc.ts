@@ -104,6 +104,7 @@ export const api = {
   outboxDelivered: (id: number) => call<null>('outbox_delivered', { id }),
   smtpSettings: () => call<SmtpView | null>('smtp_settings'),
   saveSmtpSettings: (settings: SmtpInput) => call<SmtpView>('save_smtp_settings', { settings }),
+  writeDrafts: (folder: string) => call<string[]>('write_drafts', { folder }),
 };
 
 /** Error text for a failed command, whatever was thrown. */

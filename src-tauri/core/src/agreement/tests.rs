@@ -16,6 +16,7 @@ fn westerlo() -> AgreementInput {
         protocol_from: "2024-01-01".into(),
         protocol_until: String::new(),
         agreed_password: String::new(),
+        delivery: Delivery::Smtp,
     }
 }
 
@@ -124,4 +125,29 @@ fn one_entry_per_partner_and_edits_replace_it() {
             .unwrap()
             .is_none()
     );
+}
+
+#[test]
+fn every_demo_entry_passes_the_registers_own_validation() {
+    // A worker who edits a demo entry (say, to change how it is reached) must not be told that
+    // the shipped data are wrong.
+    let (_dir, store) = store();
+    let g = Gazetteer::embedded().unwrap();
+    for a in Agreement::list(&store).unwrap() {
+        let input = AgreementInput {
+            recipient_key: a.recipient.key(),
+            name: a.name.clone(),
+            kbo: a.kbo.clone(),
+            mailbox: a.mailbox.clone(),
+            dpo_email: a.dpo_email.clone(),
+            password_phone: a.password_phone.clone(),
+            agreement_date: a.agreement_date.to_string(),
+            protocol_from: a.protocol_from.to_string(),
+            protocol_until: a.protocol_until.map(|d| d.to_string()).unwrap_or_default(),
+            agreed_password: String::new(),
+            delivery: a.delivery,
+        };
+        let saved = Agreement::save(&store, &g, Some(a.id), input).unwrap();
+        assert_eq!(saved.delivery, Delivery::MailProgram, "{}", a.name);
+    }
 }

@@ -41,6 +41,8 @@ pub enum ItemState {
     Attention,
     /// Interrupted between sending and recording: resent only after the worker confirms.
     MaybeSent,
+    /// Written as a draft for the worker's mail program; waits for "verzonden".
+    Drafted,
 }
 
 impl ItemState {
@@ -52,6 +54,7 @@ impl ItemState {
             Self::Failed => "failed",
             Self::Attention => "attention",
             Self::MaybeSent => "maybe_sent",
+            Self::Drafted => "drafted",
         }
     }
 
@@ -63,6 +66,7 @@ impl ItemState {
             Self::Failed,
             Self::Attention,
             Self::MaybeSent,
+            Self::Drafted,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
@@ -268,7 +272,8 @@ pub fn confirm_resend(
     Ok(())
 }
 
-/// The worker checked with the OCMW: a "maybe sent" item did arrive.
+/// The worker checked with the OCMW that a "maybe sent" item arrived, or sent a draft from
+/// their mail program.
 pub fn confirm_delivered(
     store: &Store,
     id: i64,
@@ -280,7 +285,8 @@ pub fn confirm_delivered(
         .map_err(StoreError::from)?;
     let changed = tx
         .execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?2 WHERE id = ?1 AND state = 'maybe_sent'",
+            "UPDATE outbox SET state = 'sent', sent_at = ?2
+             WHERE id = ?1 AND state IN ('maybe_sent', 'drafted')",
             (id, now.to_rfc3339()),
         )
         .map_err(StoreError::from)?;
@@ -318,25 +324,81 @@ fn event(
     Ok(())
 }
 
-/// Items whose turn it is.
+/// Items whose turn it is, for partners reached through the mail server.
 pub fn due(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<i64>, OutboxError> {
+    due_for(store, now, "smtp")
+}
+
+fn due_for(
+    store: &Store,
+    now: DateTime<FixedOffset>,
+    delivery: &str,
+) -> Result<Vec<i64>, OutboxError> {
     let mut stmt = store
         .conn()
         .prepare(
-            "SELECT id FROM outbox WHERE state IN ('queued', 'failed') AND next_attempt_at <= ?1
-             ORDER BY queued_at, id",
+            "SELECT o.id FROM outbox o
+             JOIN referral r ON r.id = o.referral_id
+             LEFT JOIN agreement a ON a.recipient = r.recipient
+             WHERE o.state IN ('queued', 'failed') AND o.next_attempt_at <= ?1
+               AND coalesce(a.delivery, 'smtp') = ?2
+             ORDER BY o.queued_at, o.id",
         )
         .map_err(StoreError::from)?;
     let ids = stmt
-        .query_map([now.to_rfc3339()], |r| r.get(0))
+        .query_map((now.to_rfc3339(), delivery), |r| r.get(0))
         .map_err(StoreError::from)?
         .collect::<Result<Vec<i64>, _>>()
         .map_err(StoreError::from)?;
     Ok(ids)
 }
 
+/// For partners reached through the worker's own mail program: writes each due package as a
+/// ready draft (`aanmelding-<reference>.eml`, marked `X-Unsent: 1` so Outlook and Thunderbird
+/// open it for sending) into `folder`. The worker sends it and confirms with
+/// [`confirm_delivered`]. Returns the files written.
+pub fn write_drafts(
+    store: &Store,
+    folder: &std::path::Path,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<std::path::PathBuf>, OutboxError> {
+    let mut written = Vec::new();
+    for id in due_for(store, now, "mail_program")? {
+        let (mail, reference) = compose_for(store, id)?;
+        let mut bytes = b"X-Unsent: 1\r\n".to_vec();
+        bytes.extend_from_slice(&mail.bytes);
+        let path = crate::package::save_to_folder(
+            folder,
+            &crate::package::Export {
+                file_name: format!("aanmelding-{reference}.eml"),
+                bytes,
+            },
+        )
+        .map_err(|e| OutboxError::Draft(e.to_string()))?;
+        store
+            .conn()
+            .execute("UPDATE outbox SET state = 'drafted' WHERE id = ?1", [id])
+            .map_err(StoreError::from)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 /// Marks an item `sending` (committed) and composes its mail.
 fn begin(store: &Store, id: i64) -> Result<OutgoingMail, OutboxError> {
+    let (mail, _) = compose_for(store, id)?;
+    store
+        .conn()
+        .execute(
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1",
+            [id],
+        )
+        .map_err(StoreError::from)?;
+    Ok(mail)
+}
+
+/// The mail for a waiting item, and its reference.
+fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String), OutboxError> {
     let worker = WorkerProfile::load(store)?;
     worker.require_complete()?;
     let row = store
@@ -376,14 +438,7 @@ fn begin(store: &Store, id: i64) -> Result<OutgoingMail, OutboxError> {
         file_name: &file_name,
         archive: &archive,
     })?;
-    store
-        .conn()
-        .execute(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1",
-            [id],
-        )
-        .map_err(StoreError::from)?;
-    Ok(mail)
+    Ok((mail, reference))
 }
 
 /// Records how an attempt ended.
@@ -486,6 +541,8 @@ pub enum OutboxError {
          mailserver van je team in."
     )]
     NoServer,
+    #[error("Het concept kon niet bewaard worden: {0}")]
+    Draft(String),
     #[error(transparent)]
     Settings(#[from] settings::SettingsError),
     #[error(transparent)]
@@ -505,6 +562,7 @@ impl Coded for OutboxError {
             Self::NoPartner => "outbox.no_partner",
             Self::Corrupt => "outbox.corrupt",
             Self::NoServer => "outbox.no_server",
+            Self::Draft(_) => "outbox.draft",
             Self::Settings(e) => e.code(),
             Self::Smtp(_) => "outbox.smtp",
             Self::Mail(_) => "outbox.mail",

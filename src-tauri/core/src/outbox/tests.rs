@@ -64,6 +64,11 @@ impl Office {
         }
         .save(&store)
         .unwrap();
+        // The demo partners are reached by drafts; these tests are about the mail server.
+        store
+            .conn()
+            .execute("UPDATE agreement SET delivery = 'smtp'", [])
+            .unwrap();
         Self {
             _dir: dir,
             store,
@@ -394,4 +399,59 @@ fn working_days_skip_weekends() {
     assert_eq!(working_days_between(d("2026-11-20"), d("2026-11-23")), 1);
     assert_eq!(working_days_between(d("2026-11-23"), d("2026-11-23")), 0);
     assert_eq!(working_days_between(d("2026-11-16"), d("2026-11-23")), 5);
+}
+
+#[test]
+fn mail_program_partners_get_a_draft_and_are_sent_when_the_worker_confirms() {
+    let office = Office::new();
+    office
+        .store
+        .conn()
+        .execute(
+            "UPDATE agreement SET delivery = 'mail_program' WHERE recipient = 'ocmw:13049'",
+            [],
+        )
+        .unwrap();
+    let drafted = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let smtp = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
+    let server = FakeServer::new();
+    let now = || at("2026-11-23T10:00:00+01:00");
+    let report = sync(&office.store, &server, now, |_, _| {}).unwrap();
+    assert_eq!(
+        report.sent, 1,
+        "only the mail-server partner goes through the server"
+    );
+    assert_eq!(office.state(&drafted).state, ItemState::Queued);
+    assert_eq!(office.state(&smtp).state, ItemState::Sent);
+
+    let folder = tempfile::tempdir().unwrap();
+    let written = write_drafts(&office.store, folder.path(), now()).unwrap();
+    assert_eq!(written.len(), 1);
+    assert_eq!(
+        written[0].file_name().unwrap().to_string_lossy(),
+        format!("aanmelding-{drafted}.eml")
+    );
+    let eml = std::fs::read(&written[0]).unwrap();
+    assert!(eml.starts_with(b"X-Unsent: 1\r\n"));
+    let text = quoted_printable_decoded(&eml);
+    assert!(text.contains(&format!("To: {WESTERLO}")));
+    assert!(text.contains(&format!("filename=\"aanmelding-{drafted}.7z\"")));
+    for secret in ["Zoë", "Vandenberghe", "Geheimstraat", "geheim@example.be"] {
+        assert!(!text.contains(secret), "{secret} in the draft");
+    }
+    let item = office.state(&drafted);
+    assert_eq!(item.state, ItemState::Drafted);
+    // Writing drafts again does not make a second one.
+    assert!(
+        write_drafts(&office.store, folder.path(), now())
+            .unwrap()
+            .is_empty()
+    );
+    confirm_delivered(&office.store, item.id, now()).unwrap();
+    assert_eq!(office.state(&drafted).state, ItemState::Sent);
+    let packages = Packages::new(&office.store, &office.gazetteer);
+    assert_eq!(
+        packages.archive(&drafted).unwrap_err().code(),
+        "package.already_deleted"
+    );
 }

@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_package.sql"),
     include_str!("migrations/0004_outbox.sql"),
     include_str!("migrations/0005_smtp_settings.sql"),
+    include_str!("migrations/0006_delivery_mode.sql"),
 ];
 
 /// The schema version this build of the app writes and understands.

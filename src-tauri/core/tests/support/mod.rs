@@ -3,7 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
-use aanmelder_core::agreement::{Agreement, AgreementInput};
+use aanmelder_core::agreement::{Agreement, AgreementInput, Delivery};
 use aanmelder_core::consent::{Language, POINT_KEYS};
 use aanmelder_core::referral::{ClientInput, Reference};
 use aanmelder_core::residence::{Gazetteer, Recipient};
@@ -49,13 +49,22 @@ impl Office {
         }
         .save(&store)
         .unwrap();
-        Self {
+        let office = Self {
             dir,
             store,
             gazetteer: Gazetteer::embedded().unwrap(),
             passphrase,
             params,
+        };
+        // The demo partners are reached by drafts; the tests send through a mail server.
+        for a in Agreement::list(&office.store).unwrap() {
+            let input = AgreementInput {
+                delivery: Delivery::Smtp,
+                ..input_of(&a)
+            };
+            Agreement::save(&office.store, &office.gazetteer, Some(a.id), input).unwrap();
         }
+        office
     }
 
     /// Closes the store (folding its log into the file) and hands over the folder holding it.
@@ -91,18 +100,27 @@ impl Office {
             .unwrap()
             .unwrap();
         let input = AgreementInput {
-            recipient_key: recipient.key(),
-            name: a.name,
-            kbo: a.kbo,
             mailbox: mailbox.into(),
-            dpo_email: a.dpo_email,
-            password_phone: a.password_phone,
-            agreement_date: a.agreement_date.to_string(),
-            protocol_from: a.protocol_from.to_string(),
-            protocol_until: a.protocol_until.map(|d| d.to_string()).unwrap_or_default(),
-            agreed_password: a.agreed_password.unwrap_or_default(),
+            ..input_of(&a)
         };
         Agreement::save(&self.store, &self.gazetteer, Some(a.id), input).unwrap();
+    }
+}
+
+/// A register entry as the form would send it back unchanged.
+pub fn input_of(a: &Agreement) -> AgreementInput {
+    AgreementInput {
+        recipient_key: a.recipient.key(),
+        name: a.name.clone(),
+        kbo: a.kbo.clone(),
+        mailbox: a.mailbox.clone(),
+        dpo_email: a.dpo_email.clone(),
+        password_phone: a.password_phone.clone(),
+        agreement_date: a.agreement_date.to_string(),
+        protocol_from: a.protocol_from.to_string(),
+        protocol_until: a.protocol_until.map(|d| d.to_string()).unwrap_or_default(),
+        agreed_password: a.agreed_password.clone().unwrap_or_default(),
+        delivery: a.delivery,
     }
 }
 

@@ -25,7 +25,7 @@ INSERT INTO agreement (recipient, name, kbo, mailbox, dpo_email, password_phone,
   ('ocmw:24020', 'OCMW Diest (demo)', '0212.246.886', 'aanmelding@ocmw-diest.example',
    'dpo@ocmw-diest.example', '+3213000000', '2024-11-01', '2024-11-01', NULL, 1),
   ('caw:brussel', 'CAW Brussel (demo)', '0412.345.614', 'aanmelding@caw-brussel.example',
-   'dpo@caw-brussel.example', '+3220000000', '2024-03-01', '2024-03-01', NULL, 1),
+   'dpo@caw-brussel.example', '+3225000000', '2024-03-01', '2024-03-01', NULL, 1),
   ('ocmw:13040', 'OCMW Turnhout (demo, protocol beëindigd)', '0207.001.166',
    'aanmelding@ocmw-turnhout.example', 'dpo@ocmw-turnhout.example', '+3214000001',
    '2023-01-01', '2023-01-01', '2025-06-30', 1);
