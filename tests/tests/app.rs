@@ -178,6 +178,22 @@ fn a_lost_key_shows_what_to_do_and_leaves_the_database_untouched() {
     );
 }
 
+/// The worker's identity in the settings screen: the five points, consent and package need it.
+fn fill_worker_settings(app: &aanmelder_e2e::Session<'_>) -> aanmelder_e2e::Result<()> {
+    app.click(&app.button("Instellingen")?)?;
+    for (id, value) in [
+        ("#name", "An Peeters"),
+        ("#team", "Lokaal team Westerlo"),
+        ("#email", "an.peeters@example.be"),
+        ("#phone", "014 12 34 56"),
+    ] {
+        app.fill(&app.wait_for(id, WAIT)?, value)?;
+    }
+    app.click(&app.wait_for("#save-settings", WAIT)?)?;
+    app.wait_for_text("#settings-status", "bewaard", WAIT)?;
+    Ok(())
+}
+
 /// Fills the new-referral form; the postal code last, so the recipient check sees it all.
 fn enter_client(
     app: &aanmelder_e2e::Session<'_>,
@@ -210,19 +226,7 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
         .unwrap();
 
     // The consent record and the package name the worker, so the worker's identity comes first.
-    app.click(&app.button("Instellingen").unwrap()).unwrap();
-    for (id, value) in [
-        ("#name", "An Peeters"),
-        ("#team", "Lokaal team Westerlo"),
-        ("#email", "an.peeters@example.be"),
-        ("#phone", "014 12 34 56"),
-    ] {
-        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
-    }
-    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
-        .unwrap();
-    app.wait_for_text("#settings-status", "bewaard", WAIT)
-        .unwrap();
+    fill_worker_settings(&app).unwrap();
 
     // A client in Westerlo, a partner in the demo register: five points, then consent.
     enter_client(&app, "Zoë", "Müller-Çelik", "2260").unwrap();
@@ -383,19 +387,7 @@ fn two_referrals_are_sent_to_a_real_smtp_server_with_one_press() {
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
 
-    app.click(&app.button("Instellingen").unwrap()).unwrap();
-    for (id, value) in [
-        ("#name", "An Peeters"),
-        ("#team", "Lokaal team Westerlo"),
-        ("#email", "an.peeters@example.be"),
-        ("#phone", "014 12 34 56"),
-    ] {
-        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
-    }
-    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
-        .unwrap();
-    app.wait_for_text("#settings-status", "bewaard", WAIT)
-        .unwrap();
+    fill_worker_settings(&app).unwrap();
     // The team's mail server: here the loopback server, with its own certificate.
     let port = server.port.to_string();
     let cert = String::from_utf8(server.cert.clone()).unwrap();

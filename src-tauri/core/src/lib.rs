@@ -15,4 +15,7 @@ pub mod store;
 pub mod visit;
 pub mod worker;
 
+#[cfg(test)]
+mod testing;
+
 pub use error::Coded;

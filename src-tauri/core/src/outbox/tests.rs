@@ -1,16 +1,10 @@
 use std::cell::RefCell;
 
-use chrono::DateTime;
-
 use super::*;
-use crate::consent::{Language, POINT_KEYS};
+use crate::consent::Language;
 use crate::package::Packages;
 use crate::referral::{ClientInput, Reference};
-use crate::visit::{ConsentInput, Visit};
-
-fn at(text: &str) -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339(text).unwrap()
-}
+use crate::testing::{Office, at};
 
 /// A fake mail server: answers by recipient address and keeps what it accepted.
 struct FakeServer {
@@ -47,39 +41,31 @@ impl Transport for FakeServer {
     }
 }
 
-struct Office {
-    _dir: tempfile::TempDir,
-    store: Store,
-    gazetteer: Gazetteer,
+/// An office whose partners are all reached through the mail server.
+struct SmtpOffice(Office);
+
+impl std::ops::Deref for SmtpOffice {
+    type Target = Office;
+    fn deref(&self) -> &Office {
+        &self.0
+    }
 }
 
-impl Office {
+impl SmtpOffice {
     fn new() -> Self {
-        let (dir, store) = Store::temporary();
-        WorkerProfile {
-            name: "An Peeters".into(),
-            team: "Lokaal team Westerlo".into(),
-            email: "an.peeters@example.be".into(),
-            phone: "014 12 34 56".into(),
-        }
-        .save(&store)
-        .unwrap();
+        let office = Office::new();
         // The demo partners are reached by drafts; these tests are about the mail server.
-        store
+        office
+            .store
             .conn()
             .execute("UPDATE agreement SET delivery = 'smtp'", [])
             .unwrap();
-        Self {
-            _dir: dir,
-            store,
-            gazetteer: Gazetteer::embedded().unwrap(),
-        }
+        Self(office)
     }
 
     /// A client with consent and a built package, queued at `when`.
     fn queue(&self, first_name: &str, postal_code: &str, when: &str) -> Reference {
         let now = at(when);
-        let visit = Visit::new(&self.store, &self.gazetteer);
         let input = ClientInput {
             first_name: first_name.into(),
             last_name: "Vandenberghe".into(),
@@ -90,19 +76,7 @@ impl Office {
             email: "geheim@example.be".into(),
             ..Default::default()
         };
-        let reference = visit.start(&input, now).unwrap().referral.reference;
-        let five = visit.five_points(&reference, Language::Nl, now).unwrap();
-        visit
-            .consent(
-                &ConsentInput {
-                    reference: reference.clone(),
-                    language: Language::Nl,
-                    explained: POINT_KEYS.iter().map(|k| (*k).to_owned()).collect(),
-                    shown_sha256: five.sha256,
-                },
-                now,
-            )
-            .unwrap();
+        let reference = self.consented(&input, Language::Nl, now);
         Packages::new(&self.store, &self.gazetteer)
             .build(&reference, now)
             .unwrap();
@@ -146,7 +120,7 @@ const WESTERLO: &str = "aanmelding@ocmw-westerlo.example";
 
 #[test]
 fn sync_delivers_every_queued_package_reports_progress_and_drops_the_archive() {
-    let office = Office::new();
+    let office = SmtpOffice::new();
     let a = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let b = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
     let server = FakeServer::new();
@@ -183,7 +157,7 @@ fn sync_delivers_every_queued_package_reports_progress_and_drops_the_archive() {
 
 #[test]
 fn the_mail_names_no_client_only_the_reference_and_whom_to_call() {
-    let office = Office::new();
+    let office = SmtpOffice::new();
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let server = FakeServer::new();
     sync(
@@ -220,7 +194,7 @@ fn the_mail_names_no_client_only_the_reference_and_whom_to_call() {
 
 #[test]
 fn a_temporary_refusal_is_retried_later_with_the_same_message_id() {
-    let office = Office::new();
+    let office = SmtpOffice::new();
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let server = FakeServer::new();
     server.answer(
@@ -277,7 +251,7 @@ fn a_temporary_refusal_is_retried_later_with_the_same_message_id() {
 
 #[test]
 fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
-    let office = Office::new();
+    let office = SmtpOffice::new();
     let bad = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let good = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
     let server = FakeServer::new();
@@ -312,7 +286,7 @@ fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
 
 #[test]
 fn a_dropped_connection_leaves_the_item_queued() {
-    let office = Office::new();
+    let office = SmtpOffice::new();
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let server = FakeServer::new();
     server.answer(
@@ -337,7 +311,7 @@ fn a_dropped_connection_leaves_the_item_queued() {
 
 #[test]
 fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
-    let office = Office::new();
+    let office = SmtpOffice::new();
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let id = office.state(&reference).id;
     // The app dies after marking the item `sending`, before the server's answer is recorded.
@@ -376,7 +350,7 @@ fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
 
 #[test]
 fn the_home_screen_counts_waiting_items_and_nags_after_two_working_days() {
-    let office = Office::new();
+    let office = SmtpOffice::new();
     // Queued on a Friday.
     office.queue("Zoë", "2260", "2026-11-20T16:00:00+01:00");
     office.queue("Ayşe", "3290", "2026-11-23T09:00:00+01:00");
@@ -403,7 +377,7 @@ fn working_days_skip_weekends() {
 
 #[test]
 fn mail_program_partners_get_a_draft_and_are_sent_when_the_worker_confirms() {
-    let office = Office::new();
+    let office = SmtpOffice::new();
     office
         .store
         .conn()

@@ -1,40 +1,10 @@
-use chrono::DateTime;
-
 use super::*;
 use crate::consent::Language;
 use crate::referral::ClientInput;
-use crate::visit::{ConsentInput, Visit};
+use crate::testing::{Office, at};
+use crate::visit::Visit;
 
-fn at(text: &str) -> DateTime<FixedOffset> {
-    DateTime::parse_from_rfc3339(text).unwrap()
-}
-
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: Store,
-    gazetteer: Gazetteer,
-}
-
-fn fixture() -> Fixture {
-    let (dir, store) = Store::temporary();
-    WorkerProfile {
-        name: "An Peeters".into(),
-        team: "Lokaal team Westerlo".into(),
-        email: "an.peeters@example.be".into(),
-        phone: "014 12 34 56".into(),
-    }
-    .save(&store)
-    .unwrap();
-    Fixture {
-        _dir: dir,
-        store,
-        gazetteer: Gazetteer::embedded().unwrap(),
-    }
-}
-
-fn consented(f: &Fixture, first_name: &str) -> Reference {
-    let now = at("2026-11-22T10:15:00+01:00");
-    let visit = Visit::new(&f.store, &f.gazetteer);
+fn consented(f: &Office, first_name: &str) -> Reference {
     let input = ClientInput {
         first_name: first_name.into(),
         last_name: "Đorđević".into(),
@@ -44,25 +14,12 @@ fn consented(f: &Fixture, first_name: &str) -> Reference {
         phone: "0470 12 34 56".into(),
         ..Default::default()
     };
-    let reference = visit.start(&input, now).unwrap().referral.reference;
-    let five = visit.five_points(&reference, Language::En, now).unwrap();
-    visit
-        .consent(
-            &ConsentInput {
-                reference: reference.clone(),
-                language: Language::En,
-                explained: POINT_KEYS.iter().map(|k| (*k).to_owned()).collect(),
-                shown_sha256: five.sha256,
-            },
-            now,
-        )
-        .unwrap();
-    reference
+    f.consented(&input, Language::En, at("2026-11-22T10:15:00+01:00"))
 }
 
 #[test]
 fn a_package_is_built_once_stored_and_named_neutrally() {
-    let f = fixture();
+    let f = Office::new();
     let reference = consented(&f, "Zoë");
     let packages = Packages::new(&f.store, &f.gazetteer);
     let now = at("2026-11-22T10:20:00+01:00");
@@ -84,7 +41,7 @@ fn a_package_is_built_once_stored_and_named_neutrally() {
 
 #[test]
 fn a_draft_or_refusal_cannot_be_packaged() {
-    let f = fixture();
+    let f = Office::new();
     let visit = Visit::new(&f.store, &f.gazetteer);
     let input = ClientInput {
         first_name: "Zoë".into(),
@@ -110,7 +67,7 @@ fn a_draft_or_refusal_cannot_be_packaged() {
 
 #[test]
 fn no_package_after_the_protocol_ended() {
-    let f = fixture();
+    let f = Office::new();
     let reference = consented(&f, "Zoë");
     f.store
         .conn()
@@ -129,7 +86,7 @@ fn no_package_after_the_protocol_ended() {
 
 #[test]
 fn an_agreed_password_is_used_when_the_partner_has_one() {
-    let f = fixture();
+    let f = Office::new();
     f.store
         .conn()
         .execute(
@@ -148,7 +105,7 @@ fn an_agreed_password_is_used_when_the_partner_has_one() {
 
 #[test]
 fn passing_the_password_is_recorded_with_time_and_channel() {
-    let f = fixture();
+    let f = Office::new();
     let reference = consented(&f, "Zoë");
     let packages = Packages::new(&f.store, &f.gazetteer);
     packages
@@ -179,7 +136,7 @@ fn passing_the_password_is_recorded_with_time_and_channel() {
 
 #[test]
 fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else() {
-    let f = fixture();
+    let f = Office::new();
     let reference = consented(&f, "Zoë");
     let ready = Referral::ready(&f.store, &f.gazetteer, &reference).unwrap();
     let agreement = Agreement::for_recipient(&f.store, &ready.recipient)

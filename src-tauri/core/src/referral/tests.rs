@@ -2,8 +2,8 @@ use chrono::{DateTime, FixedOffset};
 
 use super::*;
 use crate::consent::{Language, POINT_KEYS};
-use crate::visit::{ConsentInput, Visit};
-use crate::worker::WorkerProfile;
+use crate::testing::Office;
+use crate::visit::ConsentInput;
 
 fn good() -> ClientInput {
     ClientInput {
@@ -441,34 +441,7 @@ fn references_carry_no_personal_data_and_parse_back() {
     assert_eq!(Reference::parse("AM-ILOU-0000"), None);
 }
 
-struct Fixture {
-    _dir: tempfile::TempDir,
-    store: Store,
-    gazetteer: Gazetteer,
-}
-
-impl Fixture {
-    fn new() -> Self {
-        let (dir, store) = Store::temporary();
-        WorkerProfile {
-            name: "An Peeters".into(),
-            team: "Lokaal team Westerlo".into(),
-            email: "an.peeters@example.be".into(),
-            phone: "014 12 34 56".into(),
-        }
-        .save(&store)
-        .unwrap();
-        Self {
-            _dir: dir,
-            store,
-            gazetteer: gazetteer(),
-        }
-    }
-
-    fn visit(&self) -> Visit<'_> {
-        Visit::new(&self.store, &self.gazetteer)
-    }
-
+impl Office {
     fn count(&self, sql: &str) -> i64 {
         self.store.conn().query_row(sql, [], |r| r.get(0)).unwrap()
     }
@@ -480,7 +453,7 @@ fn all_points() -> Vec<String> {
 
 #[test]
 fn consent_makes_a_draft_ready_and_records_what_the_client_was_told() {
-    let f = Fixture::new();
+    let f = Office::new();
     let now = at("2026-11-22T10:15:00+01:00");
     let started = f.visit().start(&good(), now).unwrap();
     let reference = started.referral.reference.clone();
@@ -546,7 +519,7 @@ fn consent_makes_a_draft_ready_and_records_what_the_client_was_told() {
 
 #[test]
 fn no_referral_starts_or_becomes_ready_outside_the_protocols_dates() {
-    let f = Fixture::new();
+    let f = Office::new();
     f.store
         .conn()
         .execute(
@@ -608,7 +581,7 @@ fn no_referral_starts_or_becomes_ready_outside_the_protocols_dates() {
 
 #[test]
 fn a_refusal_keeps_no_personal_data_only_an_anonymous_event() {
-    let f = Fixture::new();
+    let f = Office::new();
     let now = at("2026-11-22T10:15:00+01:00");
     let reference = f.visit().start(&good(), now).unwrap().referral.reference;
     let refused = f.visit().refuse(&reference, now).unwrap();
@@ -644,7 +617,7 @@ fn a_refusal_keeps_no_personal_data_only_an_anonymous_event() {
 
 #[test]
 fn the_list_shows_status_and_no_name_for_a_refusal() {
-    let f = Fixture::new();
+    let f = Office::new();
     let now = at("2026-11-22T10:15:00+01:00");
     let kept = f.visit().start(&good(), now).unwrap().referral.reference;
     let later = at("2026-11-22T11:00:00+01:00");
@@ -671,7 +644,7 @@ fn the_list_shows_status_and_no_name_for_a_refusal() {
 
 #[test]
 fn a_visit_cannot_start_before_the_workers_identity_is_complete() {
-    let f = Fixture::new();
+    let f = Office::new();
     f.store
         .conn()
         .execute("UPDATE worker_profile SET phone = ''", [])
@@ -687,7 +660,7 @@ fn a_visit_cannot_start_before_the_workers_identity_is_complete() {
 
 #[test]
 fn residence_check_guides_the_form() {
-    let f = Fixture::new();
+    let f = Office::new();
     let now = at("2026-11-22T10:15:00+01:00");
     let westerlo = f.visit().check_residence("2260", "", now).unwrap();
     assert_eq!(westerlo.recipient_name.as_deref(), Some("OCMW Westerlo"));
