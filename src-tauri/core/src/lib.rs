@@ -6,13 +6,18 @@
 
 pub mod agreement;
 pub mod consent;
+pub mod correction;
 pub mod error;
+pub mod incident;
+pub mod ledger;
 pub mod outbox;
 pub mod package;
 pub mod referral;
 pub mod residence;
+pub mod retention;
 pub mod store;
 pub mod visit;
+pub mod withdrawal;
 pub mod worker;
 
 #[cfg(test)]

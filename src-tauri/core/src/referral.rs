@@ -19,6 +19,7 @@ use crate::agreement::ActiveProtocol;
 use crate::consent::{ConsentRecord, Language};
 use crate::error::Coded;
 pub use crate::error::FieldMessage;
+use crate::ledger::{self, EventKind};
 use crate::residence::{Gazetteer, PostalMatch, Recipient, ResidenceError};
 use crate::store::{Store, StoreError};
 
@@ -394,6 +395,12 @@ pub struct Referral {
     pub client: Option<ClientData>,
     /// Where the encrypted package stands, once there is one.
     pub package: Option<PackageState>,
+    /// The day the client withdrew consent, if they did.
+    pub withdrawn_on: Option<String>,
+    /// When the client's data were wiped (refusal, withdrawal, end of retention).
+    pub purged_at: Option<String>,
+    /// How many corrections were sent.
+    pub corrections: u32,
 }
 
 /// The package of a referral, as the list shows it.
@@ -402,6 +409,8 @@ pub struct Referral {
 pub struct PackageState {
     pub built_at: String,
     pub password_passed_at: Option<String>,
+    /// When the partner's mail server took it, or the worker confirmed sending it.
+    pub sent_at: Option<String>,
 }
 
 /// What the consent record says, as a package reports it.
@@ -438,29 +447,39 @@ impl Referral {
     ) -> Result<Self, ReferralError> {
         let reference = Reference::generate()?;
         let a = &client.address;
-        store
+        let tx = store
             .conn()
-            .execute(
-                "INSERT INTO referral (reference, recipient, status, created_at, updated_at,
+            .unchecked_transaction()
+            .map_err(StoreError::from)?;
+        tx.execute(
+            "INSERT INTO referral (reference, recipient, status, created_at, updated_at,
                    first_name, last_name, street, house_number, box, postal_code,
                    municipality_code, phone, email)
                  VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-                rusqlite::params![
-                    reference.as_str(),
-                    recipient.key(),
-                    now.to_rfc3339(),
-                    client.first_name,
-                    client.last_name,
-                    a.street,
-                    a.house_number,
-                    a.r#box,
-                    a.postal_code,
-                    a.municipality_code,
-                    client.phone,
-                    client.email,
-                ],
-            )
-            .map_err(StoreError::from)?;
+            rusqlite::params![
+                reference.as_str(),
+                recipient.key(),
+                now.to_rfc3339(),
+                client.first_name,
+                client.last_name,
+                a.street,
+                a.house_number,
+                a.r#box,
+                a.postal_code,
+                a.municipality_code,
+                client.phone,
+                client.email,
+            ],
+        )
+        .map_err(StoreError::from)?;
+        ledger::record(
+            store,
+            EventKind::Created,
+            now,
+            &recipient.key(),
+            Some(reference.as_str()),
+        )?;
+        tx.commit().map_err(StoreError::from)?;
         Self::get(store, gazetteer, &reference)
     }
 
@@ -565,7 +584,7 @@ impl Referral {
             .map_err(StoreError::from)?
             .ok_or_else(|| ReferralError::NotADraft(reference.clone()))?;
         tx.execute(
-            "UPDATE referral SET status = 'refused', updated_at = ?2,
+            "UPDATE referral SET status = 'refused', updated_at = ?2, purged_at = ?2,
                first_name = NULL, last_name = NULL, street = NULL, house_number = NULL,
                box = NULL, postal_code = NULL, municipality_code = NULL, phone = NULL,
                email = NULL
@@ -573,12 +592,11 @@ impl Referral {
             (reference.as_str(), now.to_rfc3339()),
         )
         .map_err(StoreError::from)?;
-        // The yearly counts need "a refusal, for this partner, on this day": nothing more.
-        tx.execute(
-            "INSERT INTO event (kind, at, recipient, reference) VALUES ('refused', ?1, ?2, NULL)",
-            (now.date_naive().to_string(), recipient),
-        )
-        .map_err(StoreError::from)?;
+        // The yearly counts need "the five points, then a refusal, for this partner, at this
+        // time": nothing that leads back to the client, not even the reference.
+        for kind in [EventKind::Explained, EventKind::Refused] {
+            ledger::record(store, kind, now, &recipient, None)?;
+        }
         tx.commit().map_err(StoreError::from)?;
         Ok(())
     }
@@ -632,23 +650,71 @@ impl Referral {
             (id, &at),
         )
         .map_err(StoreError::from)?;
-        let day = consent.given_at().date_naive().to_string();
-        for kind in ["explained", "consented"] {
-            tx.execute(
-                "INSERT INTO event (kind, at, recipient, reference) VALUES (?1, ?2, ?3, ?4)",
-                (kind, &day, &recipient, consent.reference().as_str()),
-            )
-            .map_err(StoreError::from)?;
+        for kind in [EventKind::Explained, EventKind::Consented] {
+            ledger::record(
+                store,
+                kind,
+                consent.given_at(),
+                &recipient,
+                Some(consent.reference().as_str()),
+            )?;
         }
         tx.commit().map_err(StoreError::from)?;
         Ok(())
     }
 }
 
+/// Wipes the client's four fields and everything made from them: corrections' history and the
+/// archives and passwords of packages no longer waiting to go out. What stays is the reference,
+/// the consent record (which names the worker, not the client) and the anonymous ledger.
+///
+/// Runs inside the caller's transaction; secure delete (set when the store opens) zeroes the
+/// freed bytes, and the caller checkpoints the write-ahead log after committing.
+pub(crate) fn purge(
+    store: &Store,
+    id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<bool, StoreError> {
+    let conn = store.conn();
+    let changed = conn.execute(
+        "UPDATE referral SET first_name = NULL, last_name = NULL, street = NULL,
+           house_number = NULL, box = NULL, postal_code = NULL, municipality_code = NULL,
+           phone = NULL, email = NULL, purged_at = ?2, updated_at = ?2
+         WHERE id = ?1 AND purged_at IS NULL",
+        (id, now.to_rfc3339()),
+    )?;
+    conn.execute("DELETE FROM correction WHERE referral_id = ?1", [id])?;
+    conn.execute(
+        "UPDATE package SET archive = NULL, password = ''
+         WHERE referral_id = ?1 AND id NOT IN (
+           SELECT package_id FROM outbox
+           WHERE state IN ('queued', 'sending', 'failed', 'attention', 'maybe_sent', 'drafted'))",
+        [id],
+    )?;
+    if changed == 0 {
+        return Ok(false);
+    }
+    let (recipient, reference): (String, String) = conn.query_row(
+        "SELECT recipient, reference FROM referral WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    ledger::record(store, EventKind::Purged, now, &recipient, Some(&reference))?;
+    Ok(true)
+}
+
 const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first_name, last_name,
     street, house_number, box, postal_code, municipality_code, phone, email,
-    (SELECT built_at FROM package WHERE package.referral_id = referral.id),
-    (SELECT password_passed_at FROM package WHERE package.referral_id = referral.id)
+    (SELECT built_at FROM package WHERE package.referral_id = referral.id
+       AND kind = 'referral'),
+    (SELECT password_passed_at FROM package WHERE package.referral_id = referral.id
+       AND kind = 'referral'),
+    (SELECT o.sent_at FROM outbox o JOIN package p ON p.id = o.package_id
+       WHERE p.referral_id = referral.id AND p.kind = 'referral'),
+    (SELECT said_on FROM withdrawal WHERE withdrawal.referral_id = referral.id),
+    purged_at,
+    (SELECT count(*) FROM package WHERE package.referral_id = referral.id
+       AND kind = 'correction')
     FROM referral";
 
 fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
@@ -694,11 +760,15 @@ fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
         Some(built_at) => Some(PackageState {
             built_at,
             password_passed_at: r.get(15)?,
+            sent_at: r.get(16)?,
         }),
         None => None,
     };
     Ok(Referral {
         package,
+        withdrawn_on: r.get(17)?,
+        purged_at: r.get(18)?,
+        corrections: r.get(19)?,
         id: r.get(0)?,
         reference: Reference(reference),
         recipient_name: gazetteer.recipient_name(&recipient),

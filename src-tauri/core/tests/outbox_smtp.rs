@@ -4,60 +4,16 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::Duration;
-
-use aanmelder_e2e::smtp::{self, SmtpServer};
+use aanmelder_e2e::smtp;
 
 use aanmelder_core::consent::Language;
-use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
 use aanmelder_core::outbox::{self, ItemState};
 use aanmelder_core::package::Packages;
 use aanmelder_core::referral::Reference;
 use aanmelder_core::residence::Recipient;
-use base64::Engine as _;
-use zeroize::Zeroizing;
 
 mod support;
-use support::{Office, client, now};
-
-/// The loopback server, and an SMTP client for it with the given password.
-struct Server(SmtpServer);
-
-impl Server {
-    fn start() -> Self {
-        Self(SmtpServer::start().unwrap())
-    }
-
-    fn smtp(&self, password: &str) -> Smtp {
-        Smtp::new(&SmtpSettings {
-            host: "localhost".into(),
-            port: self.0.port,
-            security: Security::StartTls,
-            username: smtp::USER.into(),
-            password: Zeroizing::new(password.into()),
-            extra_root_pem: Some(self.0.cert.clone()),
-            timeout: Duration::from_secs(10),
-        })
-        .unwrap()
-    }
-
-    fn received(&self) -> Vec<std::path::PathBuf> {
-        self.0.received()
-    }
-}
-
-/// The base64 body of the part with this content type.
-fn attachment(mail: &str, content_type: &str) -> Vec<u8> {
-    let part = mail
-        .split(&format!("Content-Type: {content_type}"))
-        .nth(1)
-        .unwrap();
-    let body = part.split("\r\n\r\n").nth(1).unwrap();
-    let encoded: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(encoded.trim())
-        .unwrap()
-}
+use support::{Office, Server, attachment, client, now};
 
 fn state(office: &Office, reference: &Reference) -> (ItemState, Option<String>) {
     let item = outbox::list(&office.store, &office.gazetteer)

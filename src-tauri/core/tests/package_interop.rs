@@ -6,7 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 
 use aanmelder_core::agreement::Agreement;
 use aanmelder_core::consent::Language;
@@ -19,20 +18,7 @@ use aanmelder_core::worker::WorkerProfile;
 use proptest::prelude::*;
 
 mod support;
-use support::{Office, now};
-
-fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
-    Command::new(name)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{name} is missing ({e}): run scripts/setup.sh --test"))
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
-}
+use support::{Office, contains, now, tool};
 
 /// The PDF and JSON the core makes for a referral with consent.
 fn contents(office: &Office, reference: &Reference) -> (Vec<u8>, Vec<u8>) {

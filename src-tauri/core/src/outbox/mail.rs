@@ -7,9 +7,12 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, MessageId};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
+use crate::package::PackageKind;
+
 /// What the mail needs to know; none of it is client data.
 #[derive(Debug, Clone)]
 pub struct Letter<'a> {
+    pub kind: PackageKind,
     pub reference: &'a str,
     pub message_id: &'a str,
     pub worker_name: &'a str,
@@ -39,16 +42,33 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
         .mailbox
         .parse()
         .map_err(|_| MailError::To(letter.mailbox.to_owned()))?;
+    let (subject, opening) = match letter.kind {
+        PackageKind::Referral => (
+            "Aanmelding",
+            "In bijlage vindt u een aanmelding van Kind en Gezin met referentie {reference}, \
+             doorgegeven met de uitdrukkelijke toestemming van de cliënt (decreet van 30 april \
+             2004, art. 10/1). Open het bestand met 7-Zip en lees aanmelding.pdf.",
+        ),
+        PackageKind::Correction => (
+            "Correctie aanmelding",
+            "In bijlage vindt u gecorrigeerde gegevens voor de aanmelding met referentie \
+             {reference}. Ze vervangen de gegevens die u eerder met dezelfde referentie kreeg. \
+             Open het bestand met 7-Zip en lees aanmelding.pdf.",
+        ),
+        PackageKind::Withdrawal => (
+            "Intrekking toestemming",
+            "De cliënt van de aanmelding met referentie {reference} heeft de toestemming \
+             ingetrokken. Wis alle gegevens van deze aanmelding. In bijlage staat om wie het gaat; \
+             open het bestand met 7-Zip en lees intrekking.pdf.",
+        ),
+    };
     let body = format!(
-        "Beste collega,\n\n\
-         In bijlage vindt u een aanmelding van Kind en Gezin met referentie {reference}, \
-         doorgegeven met de uitdrukkelijke toestemming van de cliënt (decreet van 30 april 2004, \
-         art. 10/1).\n\n\
+        "Beste collega,\n\n{opening}\n\n\
          De bijlage is versleuteld (7-Zip, AES-256). Het wachtwoord krijgt u apart, per telefoon \
-         of sms, van de doorverwijzer. Open het bestand met 7-Zip en lees aanmelding.pdf.\n\n\
-         Vragen over deze aanmelding? Bel {name} ({team}) op {phone} en noem de referentie \
-         {reference}.\n\n\
+         of sms, van de doorverwijzer.\n\n\
+         Vragen? Bel {name} ({team}) op {phone} en noem de referentie {reference}.\n\n\
          Dit bericht zelf bevat geen gegevens van de cliënt.\n",
+        opening = opening.replace("{reference}", letter.reference),
         reference = letter.reference,
         name = letter.worker_name,
         team = letter.worker_team,
@@ -64,7 +84,7 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
             from_address.clone(),
         ))
         .to(Mailbox::new(None, to.clone()))
-        .subject(format!("Aanmelding {} – Kind en Gezin", letter.reference))
+        .subject(format!("{subject} {} – Kind en Gezin", letter.reference))
         .header(MessageId::from(letter.message_id.to_owned()))
         .multipart(
             MultiPart::mixed()

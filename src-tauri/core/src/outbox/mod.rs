@@ -18,6 +18,8 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::Coded;
+use crate::ledger::{self, EventKind};
+use crate::package::PackageKind;
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
@@ -43,6 +45,8 @@ pub enum ItemState {
     MaybeSent,
     /// Written as a draft for the worker's mail program; waits for "verzonden".
     Drafted,
+    /// Taken out before it went: the client withdrew consent.
+    Cancelled,
 }
 
 impl ItemState {
@@ -55,6 +59,7 @@ impl ItemState {
             Self::Attention => "attention",
             Self::MaybeSent => "maybe_sent",
             Self::Drafted => "drafted",
+            Self::Cancelled => "cancelled",
         }
     }
 
@@ -67,6 +72,7 @@ impl ItemState {
             Self::Attention,
             Self::MaybeSent,
             Self::Drafted,
+            Self::Cancelled,
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
@@ -79,6 +85,7 @@ impl ItemState {
 pub struct OutboxItem {
     #[ts(type = "number")]
     pub id: i64,
+    pub kind: PackageKind,
     pub reference: String,
     /// The mail's Message-ID, the same on every attempt: support can find the mail by it.
     pub message_id: String,
@@ -142,6 +149,7 @@ impl StoreAccess for Store {
 pub(crate) fn enqueue(
     conn: &Connection,
     referral_id: i64,
+    package_id: i64,
     reference: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
@@ -154,9 +162,10 @@ pub(crate) fn enqueue(
         hex::encode(nonce)
     );
     conn.execute(
-        "INSERT INTO outbox (referral_id, message_id, state, attempts, next_attempt_at, queued_at)
-         VALUES (?1, ?2, 'queued', 0, ?3, ?3)",
-        (referral_id, message_id, now.to_rfc3339()),
+        "INSERT INTO outbox (referral_id, package_id, message_id, state, attempts,
+           next_attempt_at, queued_at)
+         VALUES (?1, ?2, ?3, 'queued', 0, ?4, ?4)",
+        (referral_id, package_id, message_id, now.to_rfc3339()),
     )?;
     Ok(())
 }
@@ -177,8 +186,9 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
         .conn()
         .prepare(
             "SELECT o.id, r.reference, r.recipient, o.state, o.attempts, o.next_attempt_at,
-                    o.last_error, o.queued_at, o.sent_at, o.message_id
+                    o.last_error, o.queued_at, o.sent_at, o.message_id, p.kind
              FROM outbox o JOIN referral r ON r.id = o.referral_id
+             JOIN package p ON p.id = o.package_id
              ORDER BY o.queued_at, o.id",
         )
         .map_err(StoreError::from)?;
@@ -197,18 +207,31 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
                 r.get::<_, String>(7)?,
                 r.get::<_, Option<String>>(8)?,
                 r.get::<_, String>(9)?,
+                r.get::<_, String>(10)?,
             ))
         })
         .map_err(StoreError::from)?;
     let mut items = Vec::new();
     for row in rows {
-        let (id, reference, recipient, state, attempts, next, error, queued, sent, message_id) =
-            row.map_err(StoreError::from)?;
+        let (
+            id,
+            reference,
+            recipient,
+            state,
+            attempts,
+            next,
+            error,
+            queued,
+            sent,
+            message_id,
+            kind,
+        ) = row.map_err(StoreError::from)?;
         let recipient_name = Recipient::from_key(&recipient)
             .map(|r| gazetteer.recipient_name(&r))
             .unwrap_or(recipient);
         items.push(OutboxItem {
             id,
+            kind: PackageKind::parse(&kind).ok_or(OutboxError::Corrupt)?,
             reference,
             message_id,
             recipient_name,
@@ -227,7 +250,7 @@ pub fn summary(store: &Store, now: DateTime<FixedOffset>) -> Result<OutboxSummar
     let (waiting, oldest): (u32, Option<String>) = store
         .conn()
         .query_row(
-            "SELECT count(*), min(queued_at) FROM outbox WHERE state <> 'sent'",
+            "SELECT count(*), min(queued_at) FROM outbox WHERE state NOT IN ('sent', 'cancelled')",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -293,35 +316,72 @@ pub fn confirm_delivered(
     if changed == 0 {
         return Err(OutboxError::NotWaiting);
     }
-    delivered(&tx, id, now)?;
+    delivered(store, id, now)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(())
 }
 
 /// What is delivered is done: record it, and delete the stored archive (the reference and the
 /// anonymous events stay).
-fn delivered(conn: &Connection, id: i64, now: DateTime<FixedOffset>) -> Result<(), StoreError> {
-    conn.execute(
+fn delivered(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), StoreError> {
+    store.conn().execute(
         "UPDATE package SET archive = NULL
-         WHERE referral_id = (SELECT referral_id FROM outbox WHERE id = ?1)",
+         WHERE id = (SELECT package_id FROM outbox WHERE id = ?1)",
         [id],
     )?;
-    event(conn, id, "sent", now)
+    event(store, id, EventKind::Sent, now)
 }
 
 fn event(
-    conn: &Connection,
+    store: &Store,
     id: i64,
-    kind: &str,
+    kind: EventKind,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    conn.execute(
-        "INSERT INTO event (kind, at, recipient, reference)
-         SELECT ?2, ?3, r.recipient, r.reference
+    let (recipient, reference): (String, String) = store.conn().query_row(
+        "SELECT r.recipient, r.reference
          FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE o.id = ?1",
-        (id, kind, now.date_naive().to_string()),
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    Ok(())
+    ledger::record(store, kind, now, &recipient, Some(&reference))
+}
+
+/// Takes every package of a referral that has not gone out out of the outbox, and deletes its
+/// archive. Returns whether the partner may already have one of its packages (sent, possibly
+/// sent, or handed to the worker's mail program): then it must be told of a withdrawal.
+pub(crate) fn cancel_unsent(
+    store: &Store,
+    referral_id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<bool, StoreError> {
+    let conn = store.conn();
+    let reached: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM outbox
+         WHERE referral_id = ?1 AND state IN ('sent', 'maybe_sent', 'drafted', 'sending')",
+        [referral_id],
+        |r| r.get(0),
+    )?;
+    let ids: Vec<i64> = conn
+        .prepare(
+            "SELECT id FROM outbox
+             WHERE referral_id = ?1 AND state IN ('queued', 'failed', 'attention')",
+        )?
+        .query_map([referral_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        conn.execute(
+            "UPDATE outbox SET state = 'cancelled', next_attempt_at = ?2 WHERE id = ?1",
+            (id, now.to_rfc3339()),
+        )?;
+        conn.execute(
+            "UPDATE package SET archive = NULL, password = ''
+             WHERE id = (SELECT package_id FROM outbox WHERE id = ?1)",
+            [id],
+        )?;
+        event(store, id, EventKind::Cancelled, now)?;
+    }
+    Ok(reached)
 }
 
 /// Items whose turn it is, for partners reached through the mail server.
@@ -364,13 +424,13 @@ pub fn write_drafts(
 ) -> Result<Vec<std::path::PathBuf>, OutboxError> {
     let mut written = Vec::new();
     for id in due_for(store, now, "mail_program")? {
-        let (mail, reference) = compose_for(store, id)?;
+        let (mail, file_name) = compose_for(store, id)?;
         let mut bytes = b"X-Unsent: 1\r\n".to_vec();
         bytes.extend_from_slice(&mail.bytes);
         let path = crate::package::save_to_folder(
             folder,
             &crate::package::Export {
-                file_name: format!("aanmelding-{reference}.eml"),
+                file_name: file_name.replace(".7z", ".eml"),
                 bytes,
             },
         )
@@ -397,17 +457,17 @@ fn begin(store: &Store, id: i64) -> Result<OutgoingMail, OutboxError> {
     Ok(mail)
 }
 
-/// The mail for a waiting item, and its reference.
+/// The mail for a waiting item, and its attachment's name.
 fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String), OutboxError> {
     let worker = WorkerProfile::load(store)?;
     worker.require_complete()?;
     let row = store
         .conn()
         .query_row(
-            "SELECT r.reference, o.message_id, a.mailbox, p.file_name, p.archive
+            "SELECT r.reference, o.message_id, a.mailbox, p.file_name, p.archive, p.kind
              FROM outbox o
              JOIN referral r ON r.id = o.referral_id
-             JOIN package p ON p.referral_id = o.referral_id
+             JOIN package p ON p.id = o.package_id
              LEFT JOIN agreement a ON a.recipient = r.recipient
              WHERE o.id = ?1 AND o.state IN ('queued', 'failed')",
             [id],
@@ -418,16 +478,19 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String), OutboxE
                     r.get::<_, Option<String>>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<Vec<u8>>>(4)?,
+                    r.get::<_, String>(5)?,
                 ))
             },
         )
         .optional()
         .map_err(StoreError::from)?
         .ok_or(OutboxError::NotWaiting)?;
-    let (reference, message_id, mailbox, file_name, archive) = row;
+    let (reference, message_id, mailbox, file_name, archive, kind) = row;
+    let kind = PackageKind::parse(&kind).ok_or(OutboxError::Corrupt)?;
     let mailbox = mailbox.ok_or(OutboxError::NoPartner)?;
     let archive = archive.ok_or(OutboxError::NotWaiting)?;
     let mail = mail::compose(&Letter {
+        kind,
         reference: &reference,
         message_id: &message_id,
         worker_name: &worker.name,
@@ -438,7 +501,7 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String), OutboxE
         file_name: &file_name,
         archive: &archive,
     })?;
-    Ok((mail, reference))
+    Ok((mail, file_name))
 }
 
 /// Records how an attempt ended.
@@ -481,8 +544,8 @@ fn finish(
     )
     .map_err(StoreError::from)?;
     match state {
-        ItemState::Sent => delivered(&tx, id, now)?,
-        ItemState::Attention => event(&tx, id, "failed", now)?,
+        ItemState::Sent => delivered(store, id, now)?,
+        ItemState::Attention => event(store, id, EventKind::Failed, now)?,
         _ => {}
     }
     tx.commit().map_err(StoreError::from)?;

@@ -22,6 +22,7 @@ use ts_rs::TS;
 use crate::agreement::{ActiveProtocol, Agreement, AgreementError};
 use crate::consent::{Language, POINT_KEYS};
 use crate::error::Coded;
+use crate::ledger::{self, EventKind};
 use crate::referral::{ClientData, ReadyReferral, Reference, Referral, ReferralError};
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
@@ -89,6 +90,8 @@ pub struct ConsentBlock {
 pub struct Contents {
     pub schema: &'static str,
     pub schema_version: u32,
+    /// `referral`, or `correction` when these data replace those sent before.
+    pub kind: PackageKind,
     pub reference: Reference,
     pub created_at: DateTime<FixedOffset>,
     pub legal_basis: &'static str,
@@ -107,12 +110,32 @@ impl Contents {
         referrer: Referrer,
         now: DateTime<FixedOffset>,
     ) -> Result<Self, PackageError> {
+        Self::compose_kind(
+            PackageKind::Referral,
+            ready,
+            protocol,
+            agreement,
+            referrer,
+            now,
+        )
+    }
+
+    /// The same, for a correction: the corrected data under the same reference.
+    pub(crate) fn compose_kind(
+        kind: PackageKind,
+        ready: &ReadyReferral,
+        protocol: &ActiveProtocol,
+        agreement: &Agreement,
+        referrer: Referrer,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Self, PackageError> {
         if protocol.recipient() != &ready.recipient || agreement.recipient != ready.recipient {
             return Err(PackageError::RecipientMismatch);
         }
         Ok(Self {
             schema: SCHEMA,
             schema_version: SCHEMA_VERSION,
+            kind,
             reference: ready.reference.clone(),
             created_at: now,
             legal_basis: LEGAL_BASIS,
@@ -153,13 +176,28 @@ impl Contents {
             Language::Fr => "Frans",
             Language::En => "Engels",
         };
-        let blocks = vec![
-            Block::Title(format!("Aanmelding bij {}", self.recipient.name)),
+        let title = match self.kind {
+            PackageKind::Correction => {
+                format!("Correctie van een aanmelding bij {}", self.recipient.name)
+            }
+            _ => format!("Aanmelding bij {}", self.recipient.name),
+        };
+        let mut blocks = vec![
+            Block::Title(title),
             Block::Subtitle(format!(
                 "Referentie {} · {}",
                 self.reference,
                 date_time(self.created_at)
             )),
+        ];
+        if self.kind == PackageKind::Correction {
+            blocks.push(Block::Notice(format!(
+                "Deze gegevens vervangen de gegevens die u eerder kreeg onder referentie {}. \
+                 Pas ze aan in uw dossier en wis de oude.",
+                self.reference
+            )));
+        }
+        blocks.extend([
             Block::Notice(format!(
                 "Vertrouwelijk. Alleen voor de maatschappelijk werkers van {}, gebonden aan het \
                  beroepsgeheim (art. 458 Strafwetboek). Doorgegeven met de uitdrukkelijke \
@@ -219,7 +257,7 @@ impl Contents {
                 "Betrek andere partners alleen als dat nodig is en de cliënt het wil.".into(),
             ),
             Block::Small(format!("Wettelijke basis: {}.", self.legal_basis)),
-        ];
+        ]);
         Ok(document::render(
             &format!("Aanmelding {}", self.reference),
             "nl-BE",
@@ -263,10 +301,51 @@ impl Channel {
     }
 }
 
+/// What a package is for. Each kind has its own file name and mail subject, so the OCMW sees at
+/// a glance what to do, without the mail naming the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PackageKind {
+    /// The referral itself.
+    Referral,
+    /// Replaces the data of an earlier package with the same reference.
+    Correction,
+    /// Tells the OCMW that the client withdrew consent: delete the data.
+    Withdrawal,
+}
+
+impl PackageKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Referral => "referral",
+            Self::Correction => "correction",
+            Self::Withdrawal => "withdrawal",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        [Self::Referral, Self::Correction, Self::Withdrawal]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+
+    /// The archive's name: `aanmelding-`, `correctie-` or `intrekking-` and the reference.
+    pub fn archive_name(self, reference: &Reference) -> String {
+        let stem = match self {
+            Self::Referral => "aanmelding",
+            Self::Correction => "correctie",
+            Self::Withdrawal => "intrekking",
+        };
+        format!("{stem}-{reference}.7z")
+    }
+}
+
 /// A stored package as the package screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct PackageView {
+    pub kind: PackageKind,
     pub reference: Reference,
     pub file_name: String,
     pub recipient_name: String,
@@ -320,64 +399,43 @@ impl<'a> Packages<'a> {
         let protocol = agreement.in_force_on(now.date_naive())?;
         let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
         let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now)?;
-        let (password, agreed) = match agreement
-            .agreed_password
-            .as_deref()
-            .and_then(Password::agreed)
-        {
-            Some(p) => (p, true),
-            None => (
-                Password::generate().map_err(|e| ArchiveError::Random(e.to_string()))?,
-                false,
-            ),
-        };
+        let (password, agreed) = password_for(&agreement)?;
         let pdf = contents.pdf()?;
         let json = contents.json()?;
-        let sealed = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password)?;
         let tx = self
             .store
             .conn()
             .unchecked_transaction()
             .map_err(StoreError::from)?;
-        tx.execute(
-            "INSERT INTO package (referral_id, file_name, archive, password, password_agreed,
-               built_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-            rusqlite::params![
-                ready.id,
-                archive_name(reference),
-                sealed,
-                password.expose(),
+        store_sealed(
+            self.store,
+            &Sealing {
+                referral_id: ready.id,
+                recipient: &ready.recipient,
+                reference,
+                kind: PackageKind::Referral,
+                files: &[(PDF_NAME, &pdf), (JSON_NAME, &json)],
+                password: &password,
                 agreed,
-                now.to_rfc3339(),
-            ],
-        )
-        .map_err(StoreError::from)?;
-        // Queued in the same transaction: a package is never built without being on its way.
-        crate::outbox::enqueue(&tx, ready.id, reference.as_str(), now)?;
-        tx.execute(
-            "INSERT INTO event (kind, at, recipient, reference) VALUES ('packaged', ?1, ?2, ?3)",
-            (
-                now.date_naive().to_string(),
-                ready.recipient.key(),
-                reference.as_str(),
-            ),
-        )
-        .map_err(StoreError::from)?;
+            },
+            now,
+        )?;
         tx.commit().map_err(StoreError::from)?;
         self.view(reference)?.ok_or(PackageError::NotBuilt)
     }
 
-    /// The stored package of a referral, if it was built.
+    /// The referral's latest package (the referral itself, a correction or a withdrawal notice):
+    /// the one whose password the worker has to pass on now.
     pub fn view(&self, reference: &Reference) -> Result<Option<PackageView>, PackageError> {
         let row = self
             .store
             .conn()
             .query_row(
                 "SELECT p.file_name, p.password, p.password_agreed, p.built_at,
-                        p.password_passed_at, p.password_channel, length(p.archive), r.recipient
+                        p.password_passed_at, p.password_channel, length(p.archive), r.recipient,
+                        p.kind
                  FROM package p JOIN referral r ON r.id = p.referral_id
-                 WHERE r.reference = ?1",
+                 WHERE r.reference = ?1 ORDER BY p.id DESC LIMIT 1",
                 [reference.as_str()],
                 |r| {
                     let channel: Option<String> = r.get(5)?;
@@ -391,13 +449,23 @@ impl<'a> Packages<'a> {
                         channel,
                         r.get::<_, Option<i64>>(6)?,
                         recipient,
+                        r.get::<_, String>(8)?,
                     ))
                 },
             )
             .optional()
             .map_err(StoreError::from)?;
-        let Some((file_name, password, agreed, built_at, passed_at, channel, size, recipient)) =
-            row
+        let Some((
+            file_name,
+            password,
+            agreed,
+            built_at,
+            passed_at,
+            channel,
+            size,
+            recipient,
+            kind,
+        )) = row
         else {
             return Ok(None);
         };
@@ -406,6 +474,7 @@ impl<'a> Packages<'a> {
             .map(|a| a.password_phone)
             .unwrap_or_default();
         Ok(Some(PackageView {
+            kind: PackageKind::parse(&kind).ok_or(PackageError::NotBuilt)?,
             reference: reference.clone(),
             file_name,
             recipient_name: self.gazetteer.recipient_name(&recipient),
@@ -434,19 +503,28 @@ impl<'a> Packages<'a> {
         let changed = tx
             .execute(
                 "UPDATE package SET password_passed_at = ?2, password_channel = ?3
-                 WHERE referral_id = (SELECT id FROM referral WHERE reference = ?1)",
+                 WHERE id = (SELECT p.id FROM package p JOIN referral r ON r.id = p.referral_id
+                             WHERE r.reference = ?1 ORDER BY p.id DESC LIMIT 1)",
                 (reference.as_str(), now.to_rfc3339(), channel.as_str()),
             )
             .map_err(StoreError::from)?;
         if changed == 0 {
             return Err(PackageError::NotBuilt);
         }
-        tx.execute(
-            "INSERT INTO event (kind, at, recipient, reference)
-             SELECT 'password_passed', ?2, recipient, reference FROM referral WHERE reference = ?1",
-            (reference.as_str(), now.date_naive().to_string()),
-        )
-        .map_err(StoreError::from)?;
+        let recipient: String = tx
+            .query_row(
+                "SELECT recipient FROM referral WHERE reference = ?1",
+                [reference.as_str()],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::from)?;
+        ledger::record(
+            self.store,
+            EventKind::PasswordPassed,
+            now,
+            &recipient,
+            Some(reference.as_str()),
+        )?;
         tx.commit().map_err(StoreError::from)?;
         self.view(reference)?.ok_or(PackageError::NotBuilt)
     }
@@ -458,7 +536,8 @@ impl<'a> Packages<'a> {
             .conn()
             .query_row(
                 "SELECT p.file_name, p.archive FROM package p
-                 JOIN referral r ON r.id = p.referral_id WHERE r.reference = ?1",
+                 JOIN referral r ON r.id = p.referral_id WHERE r.reference = ?1
+                 ORDER BY p.id DESC LIMIT 1",
                 [reference.as_str()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -489,11 +568,82 @@ impl<'a> Packages<'a> {
     }
 }
 
+pub mod notice;
 mod receipt;
 
-/// `aanmelding-<reference>.7z`: the only name the archive ever has.
+/// `aanmelding-<reference>.7z`: the only name a referral's archive ever has.
 pub fn archive_name(reference: &Reference) -> String {
-    format!("aanmelding-{reference}.7z")
+    PackageKind::Referral.archive_name(reference)
+}
+
+/// The partner's agreed password if there is one, else a fresh one.
+pub(crate) fn password_for(agreement: &Agreement) -> Result<(Password, bool), PackageError> {
+    Ok(
+        match agreement
+            .agreed_password
+            .as_deref()
+            .and_then(Password::agreed)
+        {
+            Some(p) => (p, true),
+            None => (
+                Password::generate().map_err(|e| ArchiveError::Random(e.to_string()))?,
+                false,
+            ),
+        },
+    )
+}
+
+/// What goes into one sealed package.
+pub(crate) struct Sealing<'a> {
+    pub referral_id: i64,
+    pub recipient: &'a Recipient,
+    pub reference: &'a Reference,
+    pub kind: PackageKind,
+    pub files: &'a [(&'a str, &'a [u8])],
+    pub password: &'a Password,
+    pub agreed: bool,
+}
+
+/// Seals the files, stores the package and puts it in the outbox, inside the caller's
+/// transaction: a package is never stored without being on its way.
+pub(crate) fn store_sealed(
+    store: &Store,
+    sealing: &Sealing<'_>,
+    now: DateTime<FixedOffset>,
+) -> Result<(), PackageError> {
+    let sealed = archive::seal(sealing.files, sealing.password)?;
+    let conn = store.conn();
+    conn.execute(
+        "INSERT INTO package (referral_id, kind, file_name, archive, password, password_agreed,
+           built_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        rusqlite::params![
+            sealing.referral_id,
+            sealing.kind.as_str(),
+            sealing.kind.archive_name(sealing.reference),
+            sealed,
+            sealing.password.expose(),
+            sealing.agreed,
+            now.to_rfc3339(),
+        ],
+    )
+    .map_err(StoreError::from)?;
+    let package_id = conn.last_insert_rowid();
+    crate::outbox::enqueue(
+        conn,
+        sealing.referral_id,
+        package_id,
+        sealing.reference.as_str(),
+        now,
+    )?;
+    ledger::record(
+        store,
+        EventKind::Packaged,
+        now,
+        &sealing.recipient.key(),
+        Some(sealing.reference.as_str()),
+    )?;
+    Ok(())
 }
 
 /// Writes `export` into `folder` under its own name, never over an existing file: a second copy

@@ -122,7 +122,7 @@ fn passing_the_password_is_recorded_with_time_and_channel() {
     let kinds: Vec<String> = f
         .store
         .conn()
-        .prepare("SELECT kind FROM event WHERE reference = ?1 ORDER BY id")
+        .prepare("SELECT kind FROM ledger WHERE reference = ?1 ORDER BY seq")
         .unwrap()
         .query_map([reference.as_str()], |r| r.get(0))
         .unwrap()
@@ -130,7 +130,13 @@ fn passing_the_password_is_recorded_with_time_and_channel() {
         .unwrap();
     assert_eq!(
         kinds,
-        ["explained", "consented", "packaged", "password_passed"]
+        [
+            "created",
+            "explained",
+            "consented",
+            "packaged",
+            "password_passed"
+        ]
     );
 }
 

@@ -595,24 +595,27 @@ fn a_refusal_keeps_no_personal_data_only_an_anonymous_event() {
         ),
         0
     );
-    let (kind, at_day, recipient, reference_kept): (String, String, String, Option<String>) = f
+    let events: Vec<(String, String, String, Option<String>)> = f
         .store
         .conn()
-        .query_row(
-            "SELECT kind, at, recipient, reference FROM event",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        .prepare("SELECT kind, at, recipient, reference FROM ledger ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
         .unwrap();
+    let refused = &events[events.len() - 2..];
+    let at = "2026-11-22T10:15:00+01:00".to_owned();
+    let recipient = "ocmw:13049".to_owned();
     assert_eq!(
-        (
-            kind.as_str(),
-            at_day.as_str(),
-            recipient.as_str(),
-            reference_kept
-        ),
-        ("refused", "2026-11-22", "ocmw:13049", None)
+        refused,
+        [
+            ("explained".to_owned(), at.clone(), recipient.clone(), None),
+            ("refused".to_owned(), at, recipient, None),
+        ]
     );
+    // Only the start of the referral carries its reference; the refusal cannot be tied to it.
+    assert_eq!(events[0].0, "created");
 }
 
 #[test]

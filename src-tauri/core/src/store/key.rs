@@ -51,6 +51,11 @@ impl DbKey {
         Zeroizing::new(format!("\"x'{}'\"", hex::encode(self.0)))
     }
 
+    /// The raw key, for deriving the ledger's key from it.
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     fn to_hex(&self) -> Zeroizing<String> {
         Zeroizing::new(hex::encode(self.0))
     }

@@ -25,6 +25,7 @@ pub use key::{
 pub use session::{Session, SessionState};
 
 use crate::error::Coded;
+use crate::ledger::{self, LedgerKey};
 
 /// The migrations, in order. Migration `i` brings the schema from version `i` to `i + 1`.
 /// Append only: a released migration is never edited.
@@ -35,7 +36,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0004_outbox.sql"),
     include_str!("migrations/0005_smtp_settings.sql"),
     include_str!("migrations/0006_delivery_mode.sql"),
+    include_str!("migrations/0007_after_send.sql"),
 ];
+
+/// The version whose migration moved the old `event` rows into the hash-chained ledger.
+const LEDGER_VERSION: u32 = 7;
 
 /// The schema version this build of the app writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -98,6 +103,7 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     key_protection: KeyProtection,
+    ledger_key: LedgerKey,
 }
 
 impl Store {
@@ -159,6 +165,7 @@ impl Store {
             conn,
             path: path.to_path_buf(),
             key_protection: protection,
+            ledger_key: LedgerKey::derive(key),
         };
         store.migrate(existed)?;
         Ok(store)
@@ -183,6 +190,10 @@ impl Store {
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             tx.execute_batch(sql)
                 .map_err(|e| StoreError::Migration(index as u32 + 1, e.to_string()))?;
+        }
+        if found < LEDGER_VERSION {
+            ledger::adopt_unchained(&tx, &self.ledger_key)
+                .map_err(|e| StoreError::Migration(LEDGER_VERSION, e.to_string()))?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(StoreError::sqlite)?;
@@ -228,6 +239,25 @@ impl Store {
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
+    }
+
+    pub(crate) fn ledger_key(&self) -> &LedgerKey {
+        &self.ledger_key
+    }
+
+    /// Folds the write-ahead log into the database file and empties it, so that what secure
+    /// delete zeroed in the database is not still readable in an older copy of the page.
+    pub(crate) fn checkpoint(&self) -> Result<(), StoreError> {
+        let busy: i64 = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+            .map_err(StoreError::sqlite)?;
+        if busy != 0 {
+            return Err(StoreError::Sqlite(
+                "het logbestand van de databank kon niet leeggemaakt worden".into(),
+            ));
+        }
+        Ok(())
     }
 
     /// A fresh, migrated store in a temporary folder, for tests of the modules that use it.

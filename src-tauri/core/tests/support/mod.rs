@@ -5,12 +5,19 @@
 
 use aanmelder_core::agreement::{Agreement, AgreementInput, Delivery};
 use aanmelder_core::consent::{Language, POINT_KEYS};
+use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
 use aanmelder_core::referral::{ClientInput, Reference};
 use aanmelder_core::residence::{Gazetteer, Recipient};
 use aanmelder_core::store::{DbKey, KeyProtection, PassphraseParams, Store};
 use aanmelder_core::visit::{ConsentInput, Visit};
 use aanmelder_core::worker::WorkerProfile;
+use aanmelder_e2e::smtp::{self, SmtpServer};
+use base64::Engine as _;
 use chrono::{DateTime, FixedOffset};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+use zeroize::Zeroizing;
 
 pub fn now() -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339("2026-11-22T10:15:00+01:00").unwrap()
@@ -136,4 +143,57 @@ pub fn client(first: &str, last: &str, postal_code: &str) -> ClientInput {
         phone: "0470 12 34 56".into(),
         email: "client@example.be".into(),
     }
+}
+
+/// The loopback SMTP server (aiosmtpd), and an SMTP client for it with the given password.
+pub struct Server(pub SmtpServer);
+
+impl Server {
+    pub fn start() -> Self {
+        Self(SmtpServer::start().unwrap())
+    }
+
+    pub fn smtp(&self, password: &str) -> Smtp {
+        Smtp::new(&SmtpSettings {
+            host: "localhost".into(),
+            port: self.0.port,
+            security: Security::StartTls,
+            username: smtp::USER.into(),
+            password: Zeroizing::new(password.into()),
+            extra_root_pem: Some(self.0.cert.clone()),
+            timeout: Duration::from_secs(10),
+        })
+        .unwrap()
+    }
+
+    pub fn received(&self) -> Vec<std::path::PathBuf> {
+        self.0.received()
+    }
+}
+
+/// The base64 body of the part with this content type.
+pub fn attachment(mail: &str, content_type: &str) -> Vec<u8> {
+    let part = mail
+        .split(&format!("Content-Type: {content_type}"))
+        .nth(1)
+        .unwrap();
+    let body = part.split("\r\n\r\n").nth(1).unwrap();
+    let encoded: String = body.lines().take_while(|l| !l.starts_with("--")).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(encoded.trim())
+        .unwrap()
+}
+
+/// Runs a real tool (7zz, pdftotext) in `dir`.
+pub fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(name)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("{name} is missing ({e}): run scripts/setup.sh --test"))
+}
+
+pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }

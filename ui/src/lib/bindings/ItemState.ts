@@ -3,4 +3,4 @@
 /**
  * Where one item stands.
  */
-export type ItemState = "queued" | "sending" | "sent" | "failed" | "attention" | "maybe_sent" | "drafted";
+export type ItemState = "queued" | "sending" | "sent" | "failed" | "attention" | "maybe_sent" | "drafted" | "cancelled";

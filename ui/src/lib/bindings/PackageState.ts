@@ -3,4 +3,8 @@
 /**
  * The package of a referral, as the list shows it.
  */
-export type PackageState = { built_at: string, password_passed_at: string | null, };
+export type PackageState = { built_at: string, password_passed_at: string | null, 
+/**
+ * When the partner's mail server took it, or the worker confirmed sending it.
+ */
+sent_at: string | null, };

@@ -16,4 +16,16 @@ client: ClientData | null,
 /**
  * Where the encrypted package stands, once there is one.
  */
-package: PackageState | null, };
+package: PackageState | null, 
+/**
+ * The day the client withdrew consent, if they did.
+ */
+withdrawn_on: string | null, 
+/**
+ * When the client's data were wiped (refusal, withdrawal, end of retention).
+ */
+purged_at: string | null, 
+/**
+ * How many corrections were sent.
+ */
+corrections: number, };

@@ -1,0 +1,356 @@
+//! Correction: the OCMW reports wrong data, the worker fixes them and sends a replacement.
+//!
+//! Only the four decretal fields can be edited (the form is [`ClientInput`], validated like a new
+//! referral), always with a reason. The replacement package ("correctie") carries the same
+//! reference and goes through the outbox like any package; it needs a protocol in force, since it
+//! is a send of personal data. The referral keeps a history of what changed, when and by whom,
+//! until its data are purged: the history holds client data, so it goes with them.
+
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::agreement::{Agreement, AgreementError};
+use crate::error::{Coded, FieldMessage};
+use crate::ledger::{self, EventKind};
+use crate::package::{
+    self, Contents, JSON_NAME, PDF_NAME, PackageError, PackageKind, PackageView, Packages,
+    Referrer, Sealing,
+};
+use crate::referral::{ClientData, ClientInput, ReadyReferral, Reference, Referral, ReferralError};
+use crate::residence::Gazetteer;
+use crate::store::{Store, StoreError};
+use crate::worker::{WorkerError, WorkerProfile};
+
+/// Longest reason kept; a sentence, not a file.
+const MAX_REASON: usize = 300;
+
+/// What the correction form sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CorrectionInput {
+    pub reference: Reference,
+    pub client: ClientInput,
+    /// Why: e.g. "OCMW meldt: huisnummer klopt niet".
+    pub reason: String,
+}
+
+/// One changed field: its Dutch label, the old and the new value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Change {
+    pub field: String,
+    pub old: String,
+    pub new: String,
+}
+
+/// One correction in the referral's history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct CorrectionEntry {
+    pub at: String,
+    pub worker: String,
+    pub reason: String,
+    pub changes: Vec<Change>,
+}
+
+/// Validates the corrected data, stores them with their history and queues the replacement.
+pub fn correct(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    input: &CorrectionInput,
+    now: DateTime<FixedOffset>,
+) -> Result<PackageView, CorrectionError> {
+    let ready = Referral::ready(store, gazetteer, &input.reference)?;
+    let sent: bool = store
+        .conn()
+        .query_row(
+            "SELECT count(*) > 0 FROM outbox o JOIN package p ON p.id = o.package_id
+             WHERE p.referral_id = ?1 AND p.kind = 'referral'
+               AND o.state IN ('sent', 'maybe_sent', 'drafted')",
+            [ready.id],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::from)?;
+    if !sent {
+        return Err(CorrectionError::NotSent(input.reference.clone()));
+    }
+    let mut problems = Vec::new();
+    let reason = input.reason.trim();
+    if reason.is_empty() {
+        problems.push(FieldMessage {
+            field: "reason".into(),
+            message: "Reden: schrijf kort waarom je corrigeert, bijvoorbeeld \"OCMW meldt: \
+                      huisnummer klopt niet\"."
+                .into(),
+        });
+    } else if reason.chars().count() > MAX_REASON {
+        problems.push(FieldMessage {
+            field: "reason".into(),
+            message: format!("Reden: hou het bij {MAX_REASON} tekens."),
+        });
+    }
+    let validated = ClientData::validate(&input.client, gazetteer);
+    let (client, recipient) = match validated {
+        Ok(ok) => ok,
+        Err(ReferralError::Invalid(mut more)) => {
+            problems.append(&mut more);
+            return Err(CorrectionError::Invalid(problems));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if !problems.is_empty() {
+        return Err(CorrectionError::Invalid(problems));
+    }
+    if recipient != ready.recipient {
+        return Err(CorrectionError::OtherRecipient {
+            now_for: gazetteer.recipient_name(&recipient),
+            was_for: ready.recipient_name.clone(),
+        });
+    }
+    let changes = changes(&ready.client, &client);
+    if changes.is_empty() {
+        return Err(CorrectionError::NoChange);
+    }
+    let agreement = Agreement::for_recipient(store, &ready.recipient)?.ok_or_else(|| {
+        AgreementError::NoAgreement {
+            partner: ready.recipient_name.clone(),
+        }
+    })?;
+    let protocol = agreement.in_force_on(now.date_naive())?;
+    let profile = WorkerProfile::load(store)?;
+    let worker = profile.name.clone();
+    let referrer = Referrer::from_profile(profile)?;
+    let corrected = ReadyReferral {
+        client: client.clone(),
+        ..ready.clone()
+    };
+    let contents = Contents::compose_kind(
+        PackageKind::Correction,
+        &corrected,
+        &protocol,
+        &agreement,
+        referrer,
+        now,
+    )?;
+    let pdf = contents.pdf()?;
+    let json = contents.json()?;
+    let (password, agreed) = package::password_for(&agreement)?;
+    let tx = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(StoreError::from)?;
+    let a = &client.address;
+    tx.execute(
+        "UPDATE referral SET first_name = ?2, last_name = ?3, street = ?4, house_number = ?5,
+           box = ?6, postal_code = ?7, municipality_code = ?8, phone = ?9, email = ?10,
+           updated_at = ?11
+         WHERE id = ?1",
+        rusqlite::params![
+            ready.id,
+            client.first_name,
+            client.last_name,
+            a.street,
+            a.house_number,
+            a.r#box,
+            a.postal_code,
+            a.municipality_code,
+            client.phone,
+            client.email,
+            now.to_rfc3339(),
+        ],
+    )
+    .map_err(StoreError::from)?;
+    let as_json = |c: &[Change], pick: fn(&Change) -> &str| {
+        serde_json::to_string(
+            &c.iter()
+                .map(|ch| (ch.field.as_str(), pick(ch)))
+                .collect::<Vec<_>>(),
+        )
+        .map_err(|e| PackageError::Json(e.to_string()))
+    };
+    tx.execute(
+        "INSERT INTO correction (referral_id, at, worker, reason, old_values, new_values)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            ready.id,
+            now.to_rfc3339(),
+            worker,
+            reason,
+            as_json(&changes, |c| &c.old)?,
+            as_json(&changes, |c| &c.new)?,
+        ],
+    )
+    .map_err(StoreError::from)?;
+    package::store_sealed(
+        store,
+        &Sealing {
+            referral_id: ready.id,
+            recipient: &ready.recipient,
+            reference: &ready.reference,
+            kind: PackageKind::Correction,
+            files: &[(PDF_NAME, &pdf), (JSON_NAME, &json)],
+            password: &password,
+            agreed,
+        },
+        now,
+    )?;
+    ledger::record(
+        store,
+        EventKind::Corrected,
+        now,
+        &ready.recipient.key(),
+        Some(ready.reference.as_str()),
+    )?;
+    tx.commit().map_err(StoreError::from)?;
+    // The old values are no longer needed in the database file or its log.
+    store.checkpoint()?;
+    Packages::new(store, gazetteer)
+        .view(&ready.reference)?
+        .ok_or(CorrectionError::Package(PackageError::NotBuilt))
+}
+
+/// The fields that differ, with Dutch labels, in form order.
+fn changes(old: &ClientData, new: &ClientData) -> Vec<Change> {
+    let none = String::new;
+    let pairs = [
+        ("Voornaam", old.first_name.clone(), new.first_name.clone()),
+        ("Achternaam", old.last_name.clone(), new.last_name.clone()),
+        ("Adres", old.address.to_string(), new.address.to_string()),
+        (
+            "Telefoon",
+            old.phone.clone().unwrap_or_else(none),
+            new.phone.clone().unwrap_or_else(none),
+        ),
+        (
+            "E-mail",
+            old.email.clone().unwrap_or_else(none),
+            new.email.clone().unwrap_or_else(none),
+        ),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, o, n)| o != n)
+        .map(|(field, old, new)| Change {
+            field: field.into(),
+            old,
+            new,
+        })
+        .collect()
+}
+
+/// The corrections of a referral, oldest first; empty once its data are purged.
+pub fn history(
+    store: &Store,
+    reference: &Reference,
+) -> Result<Vec<CorrectionEntry>, CorrectionError> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT c.at, c.worker, c.reason, c.old_values, c.new_values
+             FROM correction c JOIN referral r ON r.id = c.referral_id
+             WHERE r.reference = ?1 ORDER BY c.id",
+        )
+        .map_err(StoreError::from)?;
+    let rows = stmt
+        .query_map([reference.as_str()], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+            ))
+        })
+        .map_err(StoreError::from)?;
+    let mut entries = Vec::new();
+    for row in rows {
+        let (at, worker, reason, old, new) = row.map_err(StoreError::from)?;
+        let parse = |text: &str| {
+            serde_json::from_str::<Vec<(String, String)>>(text)
+                .map_err(|_| CorrectionError::Corrupt)
+        };
+        let changes = parse(&old)?
+            .into_iter()
+            .zip(parse(&new)?)
+            .map(|((field, old), (_, new))| Change { field, old, new })
+            .collect();
+        entries.push(CorrectionEntry {
+            at,
+            worker,
+            reason,
+            changes,
+        });
+    }
+    Ok(entries)
+}
+
+/// Why a correction could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum CorrectionError {
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    Invalid(Vec<FieldMessage>),
+    #[error(
+        "Aanmelding {0} is nog niet verzonden. Er is dus niets te corrigeren bij het OCMW; een \
+         aanmelding die nog niet vertrok, trek je in en maak je opnieuw."
+    )]
+    NotSent(Reference),
+    #[error(
+        "Het nieuwe adres hoort bij {now_for}, niet bij {was_for}. Een correctie gaat naar \
+         dezelfde ontvanger: trek deze aanmelding in en maak een nieuwe, met toestemming voor \
+         {now_for}."
+    )]
+    OtherRecipient { now_for: String, was_for: String },
+    #[error("Er is niets veranderd. Pas de gegevens aan die niet klopten.")]
+    NoChange,
+    #[error("De geschiedenis van de correcties is onleesbaar.")]
+    Corrupt,
+    #[error(transparent)]
+    Referral(#[from] ReferralError),
+    #[error(transparent)]
+    Package(#[from] PackageError),
+    #[error(transparent)]
+    Agreement(#[from] AgreementError),
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for CorrectionError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "correction.invalid",
+            Self::NotSent(_) => "correction.not_sent",
+            Self::OtherRecipient { .. } => "correction.other_recipient",
+            Self::NoChange => "correction.no_change",
+            Self::Corrupt => "correction.corrupt",
+            Self::Referral(e) => e.code(),
+            Self::Package(e) => e.code(),
+            Self::Agreement(e) => e.code(),
+            Self::Worker(e) => e.code(),
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::OtherRecipient { .. } => Some("postal_code"),
+            _ => None,
+        }
+    }
+
+    fn fields(&self) -> Vec<FieldMessage> {
+        match self {
+            Self::Invalid(problems) => problems.clone(),
+            Self::OtherRecipient { .. } => vec![FieldMessage {
+                field: "postal_code".into(),
+                message: self.to_string(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,91 @@
+use super::*;
+use crate::consent::Language;
+use crate::testing::{Office, at};
+
+fn now() -> DateTime<FixedOffset> {
+    at("2026-11-22T10:15:00+01:00")
+}
+
+fn client() -> ClientInput {
+    ClientInput {
+        first_name: "Mira".into(),
+        last_name: "Verbiest".into(),
+        street: "Boerenkrijglaan".into(),
+        house_number: "4".into(),
+        postal_code: "2260".into(),
+        ..Default::default()
+    }
+}
+
+fn correct_with(
+    f: &Office,
+    reference: &Reference,
+    client: ClientInput,
+    reason: &str,
+) -> CorrectionError {
+    correct(
+        &f.store,
+        &f.gazetteer,
+        &CorrectionInput {
+            reference: reference.clone(),
+            client,
+            reason: reason.into(),
+        },
+        now(),
+    )
+    .unwrap_err()
+}
+
+#[test]
+fn a_referral_not_yet_sent_is_not_corrected() {
+    let f = Office::new();
+    let reference = f.consented(&client(), Language::Nl, now());
+    let err = correct_with(&f, &reference, client(), "x");
+    assert_eq!(err.code(), "correction.not_sent");
+}
+
+#[test]
+fn bad_values_a_missing_reason_and_another_municipality_are_refused_with_their_fields() {
+    let f = Office::new();
+    let reference = f.consented(&client(), Language::Nl, now());
+    // Pretend it went out, as a mail program's draft the worker confirmed.
+    f.store
+        .conn()
+        .execute_batch("UPDATE outbox SET state = 'sent'")
+        .unwrap();
+    crate::package::Packages::new(&f.store, &f.gazetteer)
+        .build(&reference, now())
+        .unwrap();
+    f.store
+        .conn()
+        .execute_batch("UPDATE outbox SET state = 'sent'")
+        .unwrap();
+    let err = correct_with(
+        &f,
+        &reference,
+        ClientInput {
+            email: "geen-adres".into(),
+            ..client()
+        },
+        "  ",
+    );
+    let fields: Vec<String> = err.fields().into_iter().map(|p| p.field).collect();
+    assert!(
+        fields.contains(&"reason".to_owned()) && fields.contains(&"email".to_owned()),
+        "{fields:?}"
+    );
+    let err = correct_with(
+        &f,
+        &reference,
+        ClientInput {
+            postal_code: "3290".into(),
+            ..client()
+        },
+        "verhuisd",
+    );
+    assert_eq!(err.code(), "correction.other_recipient");
+    assert!(err.to_string().contains("OCMW Diest"), "{err}");
+    let err = correct_with(&f, &reference, client(), "niets");
+    assert_eq!(err.code(), "correction.no_change");
+    assert!(history(&f.store, &reference).unwrap().is_empty());
+}

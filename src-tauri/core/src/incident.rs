@@ -1,0 +1,237 @@
+//! Wrong mailbox: a package that reached someone it was not meant for is a data breach.
+//!
+//! The parties inform each other through their DPOs without undue delay (GDPR art. 33; domain.md,
+//! "After sending"). The worker marks the outbox item, says to which address it went and when they
+//! noticed; the app records an anonymous event and drafts the notice for the team's DPO as an
+//! `.eml` the worker opens in their mail program. The draft states what, when, to whom and which
+//! reference, and whether the password was passed on (the archive is useless without it), but no
+//! client data: the DPO looks those up with the worker if needed.
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use email_address::EmailAddress;
+use lettre::Message;
+use lettre::message::Mailbox;
+use lettre::message::header::{ContentTransferEncoding, ContentType};
+use rusqlite::OptionalExtension as _;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::error::{Coded, FieldMessage};
+use crate::ledger::{self, EventKind};
+use crate::package::Export;
+use crate::residence::{Gazetteer, Recipient};
+use crate::retention::{RetentionError, RetentionSettings};
+use crate::store::{Store, StoreError};
+use crate::worker::{WorkerError, WorkerProfile};
+
+/// What the incident form sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct IncidentInput {
+    #[ts(type = "number")]
+    pub outbox_id: i64,
+    /// The address the package actually went to.
+    pub wrong_to: String,
+    /// `YYYY-MM-DD`: when the worker found out.
+    pub noticed_on: String,
+}
+
+/// The drafted notice, shown to the worker and saved as an `.eml`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct DpoDraft {
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+/// Reference, recipient key, sent at, file name, password passed at.
+type SentItem = (String, String, Option<String>, String, Option<String>);
+
+/// Records the incident and drafts the notice for the DPO.
+pub fn report(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    input: &IncidentInput,
+    now: DateTime<FixedOffset>,
+) -> Result<(DpoDraft, Export), IncidentError> {
+    let settings = RetentionSettings::load(store)?;
+    let worker = WorkerProfile::load(store)?;
+    worker.require_complete()?;
+    let mut problems = Vec::new();
+    let wrong_to = input.wrong_to.trim().to_owned();
+    if !EmailAddress::is_valid(&wrong_to) {
+        problems.push(FieldMessage {
+            field: "wrong_to".into(),
+            message: "Verkeerd adres: vul het volledige e-mailadres in waar het pakket \
+                      terechtkwam."
+                .into(),
+        });
+    }
+    let noticed_on = NaiveDate::parse_from_str(input.noticed_on.trim(), "%Y-%m-%d").ok();
+    match noticed_on {
+        Some(day) if day <= now.date_naive() => {}
+        _ => problems.push(FieldMessage {
+            field: "noticed_on".into(),
+            message: "Vastgesteld op: vul de dag in waarop je het merkte (niet in de toekomst)."
+                .into(),
+        }),
+    }
+    if settings.dpo_email.is_empty() {
+        problems.push(FieldMessage {
+            field: "dpo_email".into(),
+            message: "Er is nog geen DPO ingesteld. Vul bij Instellingen het e-mailadres van de \
+                      DPO van je team in."
+                .into(),
+        });
+    }
+    let item: Option<SentItem> = store
+        .conn()
+        .query_row(
+            "SELECT r.reference, r.recipient, o.sent_at, p.file_name, p.password_passed_at
+             FROM outbox o JOIN referral r ON r.id = o.referral_id
+             JOIN package p ON p.id = o.package_id
+             WHERE o.id = ?1 AND o.state IN ('sent', 'maybe_sent', 'drafted')",
+            [input.outbox_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .optional()
+        .map_err(StoreError::from)?;
+    let Some((reference, recipient, sent_at, file_name, password_passed_at)) = item else {
+        return Err(IncidentError::NotSent);
+    };
+    let (Some(noticed_on), true) = (noticed_on, problems.is_empty()) else {
+        return Err(IncidentError::Invalid(problems));
+    };
+    let recipient_name = Recipient::from_key(&recipient)
+        .map(|r| gazetteer.recipient_name(&r))
+        .unwrap_or_else(|| recipient.clone());
+    let sent = sent_at
+        .as_deref()
+        .unwrap_or("(onbekend: mogelijk verzonden)");
+    let password = match &password_passed_at {
+        Some(at) => format!(
+            "Het wachtwoord werd op {at} doorgegeven aan de bedoelde ontvanger, niet aan het \
+             verkeerde adres."
+        ),
+        None => "Het wachtwoord werd nog aan niemand doorgegeven: de bijlage is zonder \
+                 wachtwoord niet te openen."
+            .into(),
+    };
+    let subject = format!(
+        "Melding datalek (AVG art. 33): pakket naar verkeerde mailbox, referentie {reference}"
+    );
+    let body = format!(
+        "Beste DPO,\n\n\
+         Ik meld een mogelijk datalek (AVG art. 33; protocol, art. 9).\n\n\
+         Wat: een versleuteld pakket (7-Zip, AES-256, {file_name}) van Aanmelder kwam in een \
+         verkeerde mailbox terecht.\n\
+         Referentie: {reference}\n\
+         Bedoelde ontvanger: {recipient_name}\n\
+         Verkeerde ontvanger: {wrong_to}\n\
+         Verzonden op: {sent}\n\
+         Vastgesteld op: {noticed}\n\
+         Wachtwoord: {password}\n\n\
+         Dit bericht bevat geen gegevens van de cliënt. Die vind je bij mij, onder de \
+         referentie.\n\n\
+         {name}\n{team}\n{phone}\n",
+        noticed = noticed_on.format("%d/%m/%Y"),
+        name = worker.name,
+        team = worker.team,
+        phone = worker.phone,
+    );
+    let eml = compose(&worker, &settings.dpo_email, &subject, &body)?;
+    let tx = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(StoreError::from)?;
+    tx.execute(
+        "INSERT INTO incident (outbox_id, wrong_to, noticed_at, recorded_at, note)
+         VALUES (?1, ?2, ?3, ?4, '')",
+        (
+            input.outbox_id,
+            &wrong_to,
+            noticed_on.to_string(),
+            now.to_rfc3339(),
+        ),
+    )
+    .map_err(StoreError::from)?;
+    ledger::record(
+        store,
+        EventKind::Incident,
+        now,
+        &recipient,
+        Some(&reference),
+    )?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok((
+        DpoDraft {
+            to: settings.dpo_email,
+            subject,
+            body,
+        },
+        Export {
+            file_name: format!("datalek-{reference}.eml"),
+            bytes: eml,
+        },
+    ))
+}
+
+/// The draft as a mail the worker's program opens ready to send (`X-Unsent: 1`).
+fn compose(
+    worker: &WorkerProfile,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<Vec<u8>, IncidentError> {
+    let from = worker.email.parse().map_err(|_| IncidentError::Draft)?;
+    let to = to.parse().map_err(|_| IncidentError::Draft)?;
+    let message = Message::builder()
+        .from(Mailbox::new(Some(worker.name.clone()), from))
+        .to(Mailbox::new(None, to))
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .header(ContentTransferEncoding::QuotedPrintable)
+        .body(body.to_owned())
+        .map_err(|_| IncidentError::Draft)?;
+    let mut bytes = b"X-Unsent: 1\r\n".to_vec();
+    bytes.extend_from_slice(&message.formatted());
+    Ok(bytes)
+}
+
+/// Why an incident could not be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum IncidentError {
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    Invalid(Vec<FieldMessage>),
+    #[error("Dit pakket is niet (mogelijk) verzonden, dus ook niet naar een verkeerd adres.")]
+    NotSent,
+    #[error("Het concept voor de DPO kon niet opgesteld worden. Controleer je e-mailadres.")]
+    Draft,
+    #[error(transparent)]
+    Retention(#[from] RetentionError),
+    #[error(transparent)]
+    Worker(#[from] WorkerError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for IncidentError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(_) => "incident.invalid",
+            Self::NotSent => "incident.not_sent",
+            Self::Draft => "incident.draft",
+            Self::Retention(e) => e.code(),
+            Self::Worker(e) => e.code(),
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn fields(&self) -> Vec<FieldMessage> {
+        match self {
+            Self::Invalid(problems) => problems.clone(),
+            _ => Vec::new(),
+        }
+    }
+}

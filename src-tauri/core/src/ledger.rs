@@ -1,0 +1,499 @@
+//! The ledger: every step of every referral, as an anonymous, tamper-evident chain.
+//!
+//! The yearly evaluation (domain.md, "After sending") needs counts, not people, and a DPO needs
+//! to trust them. So each event holds only what happened, when, for which partner and under which
+//! reference code, never a client's data. Each event's hash covers the previous hash, its own
+//! place in the chain and its fields, and is an HMAC under a key derived from the database key: an
+//! edited, removed, inserted or reordered event breaks the chain at that event, and rebuilding the
+//! chain after an edit needs the key, which never sits in the database. A sealed head records the
+//! last link, so cutting events off the end shows too.
+//!
+//! This module is the only writer of the `ledger` table.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, NaiveDate};
+use hmac::{Hmac, Mac as _};
+use rusqlite::{Connection, OptionalExtension as _};
+use serde::Serialize;
+use sha2::Sha256;
+use ts_rs::TS;
+use zeroize::{Zeroize, ZeroizeOnDrop};
+
+use crate::error::Coded;
+use crate::store::{DbKey, Store, StoreError};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Separates the ledger's use of the database key from any other.
+const KEY_LABEL: &[u8] = b"be.kindengezin.aanmelder/ledger/v1";
+const LINK_LABEL: &[u8] = b"link";
+const HEAD_LABEL: &[u8] = b"head";
+
+/// What happened. The names are stored; never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum EventKind {
+    /// A referral was started (client data entered).
+    Created,
+    /// The five points were explained to the client.
+    Explained,
+    Consented,
+    Refused,
+    Packaged,
+    PasswordPassed,
+    /// The partner's mail server accepted the package, or the worker confirmed sending it.
+    Sent,
+    /// The partner's mail server refused the package for good.
+    Failed,
+    /// A package was taken out of the outbox before it went out (withdrawal before sending).
+    Cancelled,
+    Withdrawn,
+    Corrected,
+    /// The client's data of a referral were wiped.
+    Purged,
+    /// A package went to the wrong mailbox (a data breach, GDPR art. 33).
+    Incident,
+}
+
+impl EventKind {
+    pub const ALL: [Self; 13] = [
+        Self::Created,
+        Self::Explained,
+        Self::Consented,
+        Self::Refused,
+        Self::Packaged,
+        Self::PasswordPassed,
+        Self::Sent,
+        Self::Failed,
+        Self::Cancelled,
+        Self::Withdrawn,
+        Self::Corrected,
+        Self::Purged,
+        Self::Incident,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Explained => "explained",
+            Self::Consented => "consented",
+            Self::Refused => "refused",
+            Self::Packaged => "packaged",
+            Self::PasswordPassed => "password_passed",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+            Self::Withdrawn => "withdrawn",
+            Self::Corrected => "corrected",
+            Self::Purged => "purged",
+            Self::Incident => "incident",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+}
+
+/// The key that seals the chain: HMAC-SHA-256 of a fixed label under the database key.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct LedgerKey([u8; 32]);
+
+impl LedgerKey {
+    pub(crate) fn derive(db_key: &DbKey) -> Self {
+        Self(hmac(db_key.bytes(), &[KEY_LABEL]))
+    }
+}
+
+impl std::fmt::Debug for LedgerKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LedgerKey(…)")
+    }
+}
+
+fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC takes keys of any length, so this cannot fail.
+    let mut mac = <HmacSha256 as hmac::Mac>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+    for part in parts {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// One stored event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Event {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub kind: EventKind,
+    pub at: String,
+    pub recipient: String,
+    pub reference: Option<String>,
+}
+
+fn link(key: &LedgerKey, prev: &[u8; 32], event: &Event) -> [u8; 32] {
+    hmac(
+        &key.0,
+        &[
+            LINK_LABEL,
+            prev,
+            &event.seq.to_be_bytes(),
+            event.kind.as_str().as_bytes(),
+            event.at.as_bytes(),
+            event.recipient.as_bytes(),
+            // Absent and empty must hash differently.
+            match &event.reference {
+                Some(r) => r.as_bytes(),
+                None => &[0xff],
+            },
+        ],
+    )
+}
+
+fn head_mac(key: &LedgerKey, seq: i64, hash: &[u8; 32]) -> [u8; 32] {
+    hmac(&key.0, &[HEAD_LABEL, &seq.to_be_bytes(), hash])
+}
+
+/// Appends an event, inside the caller's transaction if there is one.
+pub(crate) fn append(
+    conn: &Connection,
+    key: &LedgerKey,
+    kind: EventKind,
+    at: &str,
+    recipient: &str,
+    reference: Option<&str>,
+) -> Result<(), StoreError> {
+    let head: Option<(i64, Vec<u8>)> = conn
+        .query_row("SELECT seq, hash FROM ledger_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let (seq, prev) = match head {
+        Some((seq, hash)) => (
+            seq + 1,
+            to_hash(&hash).ok_or(StoreError::Sqlite(
+                "de kop van het logboek is beschadigd".into(),
+            ))?,
+        ),
+        None => (1, [0u8; 32]),
+    };
+    let event = Event {
+        seq,
+        kind,
+        at: at.to_owned(),
+        recipient: recipient.to_owned(),
+        reference: reference.map(str::to_owned),
+    };
+    let hash = link(key, &prev, &event);
+    conn.execute(
+        "INSERT INTO ledger (seq, kind, at, recipient, reference, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            seq,
+            kind.as_str(),
+            at,
+            recipient,
+            reference,
+            hash.as_slice()
+        ],
+    )?;
+    conn.execute(
+        "INSERT INTO ledger_head (id, seq, hash, mac) VALUES (1, ?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
+           mac = excluded.mac",
+        rusqlite::params![seq, hash.as_slice(), head_mac(key, seq, &hash).as_slice()],
+    )?;
+    Ok(())
+}
+
+/// Records an event in the store's ledger.
+pub(crate) fn record(
+    store: &Store,
+    kind: EventKind,
+    at: DateTime<FixedOffset>,
+    recipient: &str,
+    reference: Option<&str>,
+) -> Result<(), StoreError> {
+    append(
+        store.conn(),
+        store.ledger_key(),
+        kind,
+        &at.to_rfc3339(),
+        recipient,
+        reference,
+    )
+}
+
+/// Moves the events of a store older than the ledger into the chain, in their order, and drops
+/// the old table. Part of migration 7's transaction.
+pub(crate) fn adopt_unchained(conn: &Connection, key: &LedgerKey) -> Result<(), StoreError> {
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'event'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(());
+    }
+    let rows: Vec<(String, String, String, Option<String>)> = conn
+        .prepare("SELECT kind, at, recipient, reference FROM event ORDER BY id")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    for (kind, at, recipient, reference) in rows {
+        let kind = EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Sqlite(format!("onbekende gebeurtenis {kind}")))?;
+        append(conn, key, kind, &at, &recipient, reference.as_deref())?;
+    }
+    conn.execute_batch("DROP TABLE event;")?;
+    Ok(())
+}
+
+fn to_hash(bytes: &[u8]) -> Option<[u8; 32]> {
+    bytes.try_into().ok()
+}
+
+/// What "controleer logboek" found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ChainCheck {
+    #[ts(type = "number")]
+    pub events: i64,
+    pub intact: bool,
+    /// The first event that does not fit, counted from 1.
+    #[ts(type = "number | null")]
+    pub broken_at: Option<i64>,
+    /// In Dutch: what is wrong there.
+    pub problem: Option<String>,
+    /// The last link, in hex: a supervisor compares it with the one in the worker's count file.
+    pub head: Option<String>,
+}
+
+impl ChainCheck {
+    fn broken(events: i64, at: i64, problem: String) -> Self {
+        Self {
+            events,
+            intact: false,
+            broken_at: Some(at),
+            problem: Some(problem),
+            head: None,
+        }
+    }
+}
+
+/// Walks the chain from the first event and says where, if anywhere, it breaks.
+pub fn verify(store: &Store) -> Result<ChainCheck, LedgerError> {
+    verify_with(store.conn(), store.ledger_key())
+}
+
+fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerError> {
+    let mut stmt = conn
+        .prepare("SELECT seq, kind, at, recipient, reference, hash FROM ledger ORDER BY seq")
+        .map_err(StoreError::from)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Vec<u8>>(5)?,
+            ))
+        })
+        .map_err(StoreError::from)?;
+    let mut prev = [0u8; 32];
+    let mut expected = 1i64;
+    let mut count = 0i64;
+    for row in rows {
+        let (seq, kind, at, recipient, reference, hash) = row.map_err(StoreError::from)?;
+        count += 1;
+        if seq != expected {
+            return Ok(ChainCheck::broken(
+                count,
+                expected,
+                format!(
+                    "Gebeurtenis {expected} ontbreekt: na {} volgt {seq}.",
+                    expected - 1
+                ),
+            ));
+        }
+        let Some(kind) = EventKind::parse(&kind) else {
+            return Ok(ChainCheck::broken(
+                count,
+                seq,
+                format!("Gebeurtenis {seq} heeft een onbekend soort ({kind})."),
+            ));
+        };
+        let event = Event {
+            seq,
+            kind,
+            at,
+            recipient,
+            reference,
+        };
+        let computed = link(key, &prev, &event);
+        if to_hash(&hash) != Some(computed) {
+            return Ok(ChainCheck::broken(
+                count,
+                seq,
+                format!(
+                    "Gebeurtenis {seq} is gewijzigd, verplaatst of ingevoegd: haar controlecode \
+                     klopt niet."
+                ),
+            ));
+        }
+        prev = computed;
+        expected += 1;
+    }
+    let last = expected - 1;
+    let head: Option<(i64, Vec<u8>, Vec<u8>)> = conn
+        .query_row(
+            "SELECT seq, hash, mac FROM ledger_head WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(StoreError::from)?;
+    let Some((head_seq, head_hash, mac)) = head else {
+        if last == 0 {
+            return Ok(ChainCheck {
+                events: 0,
+                intact: true,
+                broken_at: None,
+                problem: None,
+                head: None,
+            });
+        }
+        return Ok(ChainCheck::broken(
+            count,
+            last,
+            "Het zegel van het logboek ontbreekt.".into(),
+        ));
+    };
+    let sealed = to_hash(&head_hash)
+        .is_some_and(|h| to_hash(&mac).is_some_and(|m| head_mac(key, head_seq, &h) == m));
+    if !sealed {
+        return Ok(ChainCheck::broken(
+            count,
+            head_seq.max(1),
+            "Het zegel van het logboek is gewijzigd.".into(),
+        ));
+    }
+    if head_seq > last {
+        return Ok(ChainCheck::broken(
+            count,
+            last + 1,
+            format!(
+                "Gebeurtenissen {} tot {head_seq} ontbreken aan het einde van het logboek.",
+                last + 1
+            ),
+        ));
+    }
+    if head_seq < last || to_hash(&head_hash) != Some(prev) {
+        return Ok(ChainCheck::broken(
+            count,
+            head_seq + 1,
+            format!(
+                "Gebeurtenis {} werd buiten Aanmelder om toegevoegd.",
+                head_seq + 1
+            ),
+        ));
+    }
+    Ok(ChainCheck {
+        events: count,
+        intact: true,
+        broken_at: None,
+        problem: None,
+        head: Some(hex::encode(prev)),
+    })
+}
+
+/// How many events of each kind each partner had on the days `from..=to` (local dates): the raw
+/// material of the yearly evaluation.
+pub fn tally(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<BTreeMap<(String, EventKind), u32>, LedgerError> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT recipient, kind, count(*) FROM ledger
+             WHERE substr(at, 1, 10) BETWEEN ?1 AND ?2 GROUP BY recipient, kind",
+        )
+        .map_err(StoreError::from)?;
+    let rows = stmt
+        .query_map((from.to_string(), to.to_string()), |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?))
+        })
+        .map_err(StoreError::from)?;
+    let mut counts = BTreeMap::new();
+    for row in rows {
+        let (recipient, kind, n) = row.map_err(StoreError::from)?;
+        let kind = EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?;
+        counts.insert((recipient, kind), n);
+    }
+    Ok(counts)
+}
+
+/// The events, newest first, for the log screen.
+pub fn recent(store: &Store, limit: u32) -> Result<Vec<Event>, LedgerError> {
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT seq, kind, at, recipient, reference FROM ledger ORDER BY seq DESC LIMIT ?1",
+        )
+        .map_err(StoreError::from)?;
+    let rows = stmt
+        .query_map([limit], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+            ))
+        })
+        .map_err(StoreError::from)?;
+    let mut events = Vec::new();
+    for row in rows {
+        let (seq, kind, at, recipient, reference) = row.map_err(StoreError::from)?;
+        events.push(Event {
+            seq,
+            kind: EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?,
+            at,
+            recipient,
+            reference,
+        });
+    }
+    Ok(events)
+}
+
+/// Why the ledger could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    #[error(
+        "Het logboek bevat een onbekend soort gebeurtenis ({0}). Controleer het logboek en neem \
+         contact op met je ICT-ondersteuning."
+    )]
+    UnknownKind(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for LedgerError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownKind(_) => "ledger.unknown_kind",
+            Self::Store(e) => e.code(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,288 @@
+use super::*;
+use crate::store::{DbKey, KeyProtection};
+use crate::testing::at;
+
+/// A store with `n` events of mixed kinds, partners and references.
+fn chain(n: i64) -> (tempfile::TempDir, Store) {
+    let (dir, store) = Store::temporary();
+    for i in 0..n {
+        let kind = EventKind::ALL[(i as usize * 5) % EventKind::ALL.len()];
+        let recipient = if i % 3 == 0 {
+            "caw:brussel"
+        } else {
+            "ocmw:13049"
+        };
+        let reference = (i % 4 != 1).then(|| format!("R{i:04}"));
+        record(
+            &store,
+            kind,
+            at("2026-03-01T09:00:00+01:00") + chrono::Duration::hours(i),
+            recipient,
+            reference.as_deref(),
+        )
+        .unwrap();
+    }
+    (dir, store)
+}
+
+fn check(store: &Store) -> ChainCheck {
+    verify(store).unwrap()
+}
+
+#[test]
+fn an_untouched_chain_passes_and_names_its_head() {
+    let (_dir, store) = chain(12);
+    let c = check(&store);
+    assert!(c.intact, "{c:?}");
+    assert_eq!((c.events, c.broken_at), (12, None));
+    assert_eq!(c.head.as_deref().map(str::len), Some(64));
+}
+
+#[test]
+fn an_empty_chain_passes() {
+    let (_dir, store) = Store::temporary();
+    assert!(check(&store).intact);
+}
+
+#[test]
+fn changing_any_field_of_any_event_breaks_the_chain_at_that_event() {
+    let n = 8;
+    for seq in 1..=n {
+        for (column, sql) in [
+            (
+                "kind",
+                "UPDATE ledger SET kind = 'sent' WHERE seq = ?1 AND kind <> 'sent'",
+            ),
+            (
+                "kind",
+                "UPDATE ledger SET kind = 'failed' WHERE seq = ?1 AND kind = 'sent'",
+            ),
+            // One byte of the time: the last digit of the seconds.
+            (
+                "at",
+                "UPDATE ledger SET at = substr(at, 1, 18) || '1' || substr(at, 20) WHERE seq = ?1",
+            ),
+            (
+                "recipient",
+                "UPDATE ledger SET recipient = 'ocmw:13048' WHERE seq = ?1 AND recipient = 'ocmw:13049'",
+            ),
+            (
+                "recipient",
+                "UPDATE ledger SET recipient = 'caw:brussem' WHERE seq = ?1 AND recipient = 'caw:brussel'",
+            ),
+            (
+                "reference",
+                "UPDATE ledger SET reference = coalesce(substr(reference, 1, 4) || 'X', 'R') WHERE seq = ?1",
+            ),
+        ] {
+            let (_dir, store) = chain(n);
+            let changed = store.conn().execute(sql, [seq]).unwrap();
+            if changed == 0 {
+                continue;
+            }
+            let c = check(&store);
+            assert!(!c.intact, "{column} of {seq}: {c:?}");
+            assert_eq!(c.broken_at, Some(seq), "{column} of {seq}: {c:?}");
+        }
+    }
+}
+
+#[test]
+fn flipping_one_byte_of_the_hash_breaks_the_chain_there() {
+    for seq in 1..=6 {
+        let (_dir, store) = chain(6);
+        let mut hash: Vec<u8> = store
+            .conn()
+            .query_row("SELECT hash FROM ledger WHERE seq = ?1", [seq], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        hash[31] ^= 0x01;
+        store
+            .conn()
+            .execute(
+                "UPDATE ledger SET hash = ?2 WHERE seq = ?1",
+                rusqlite::params![seq, hash],
+            )
+            .unwrap();
+        assert_eq!(check(&store).broken_at, Some(seq));
+    }
+}
+
+#[test]
+fn deleting_any_event_breaks_the_chain_at_that_event() {
+    let n = 7;
+    for seq in 1..=n {
+        let (_dir, store) = chain(n);
+        store
+            .conn()
+            .execute("DELETE FROM ledger WHERE seq = ?1", [seq])
+            .unwrap();
+        let c = check(&store);
+        assert!(!c.intact);
+        assert_eq!(c.broken_at, Some(seq), "deleted {seq}: {c:?}");
+    }
+}
+
+#[test]
+fn deleting_and_renumbering_still_breaks_at_that_event() {
+    let (_dir, store) = chain(6);
+    store
+        .conn()
+        .execute_batch(
+            "DELETE FROM ledger WHERE seq = 3;
+             UPDATE ledger SET seq = seq - 1 WHERE seq > 3;",
+        )
+        .unwrap();
+    assert_eq!(check(&store).broken_at, Some(3));
+}
+
+#[test]
+fn swapping_two_events_breaks_the_chain_at_the_first() {
+    for (a, b) in [(1, 2), (2, 5), (4, 6), (5, 6)] {
+        let (_dir, store) = chain(6);
+        store
+            .conn()
+            .execute_batch(&format!(
+                "UPDATE ledger SET seq = -1 WHERE seq = {a};
+                 UPDATE ledger SET seq = {a} WHERE seq = {b};
+                 UPDATE ledger SET seq = {b} WHERE seq = -1;"
+            ))
+            .unwrap();
+        let c = check(&store);
+        assert!(!c.intact);
+        assert_eq!(c.broken_at, Some(a), "swapped {a} and {b}: {c:?}");
+    }
+}
+
+#[test]
+fn an_event_added_outside_the_app_is_found() {
+    let (_dir, store) = chain(4);
+    store
+        .conn()
+        .execute(
+            "INSERT INTO ledger (seq, kind, at, recipient, reference, hash)
+             SELECT 5, 'sent', at, recipient, reference, hash FROM ledger WHERE seq = 4",
+            [],
+        )
+        .unwrap();
+    assert_eq!(check(&store).broken_at, Some(5));
+}
+
+#[test]
+fn rebuilding_the_chain_needs_the_key() {
+    // Someone who changes an event and recomputes every link with another key still fails.
+    let (_dir, store) = chain(5);
+    let other = LedgerKey::derive(&DbKey::generate().unwrap());
+    store
+        .conn()
+        .execute("UPDATE ledger SET kind = 'refused' WHERE seq = 2", [])
+        .unwrap();
+    let events: Vec<Event> = recent(&store, 100).unwrap().into_iter().rev().collect();
+    let mut prev = [0u8; 32];
+    for e in &events {
+        let h = link(&other, &prev, e);
+        store
+            .conn()
+            .execute(
+                "UPDATE ledger SET hash = ?2 WHERE seq = ?1",
+                rusqlite::params![e.seq, h.as_slice()],
+            )
+            .unwrap();
+        prev = h;
+    }
+    store
+        .conn()
+        .execute(
+            "UPDATE ledger_head SET hash = ?1, mac = ?2",
+            rusqlite::params![prev.as_slice(), head_mac(&other, 5, &prev).as_slice()],
+        )
+        .unwrap();
+    assert_eq!(check(&store).broken_at, Some(1));
+}
+
+#[test]
+fn cutting_events_off_the_end_is_found() {
+    let (_dir, store) = chain(5);
+    store
+        .conn()
+        .execute("DELETE FROM ledger WHERE seq >= 4", [])
+        .unwrap();
+    let c = check(&store);
+    assert_eq!(c.broken_at, Some(4), "{c:?}");
+    store.conn().execute("DELETE FROM ledger_head", []).unwrap();
+    assert!(!check(&store).intact);
+}
+
+#[test]
+fn the_chain_survives_closing_and_reopening_with_the_same_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aanmelder.db");
+    let key = DbKey::generate().unwrap();
+    {
+        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+        record(
+            &store,
+            EventKind::Created,
+            at("2026-01-05T10:00:00+01:00"),
+            "ocmw:13049",
+            Some("A"),
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+    record(
+        &store,
+        EventKind::Consented,
+        at("2026-01-05T10:05:00+01:00"),
+        "ocmw:13049",
+        Some("A"),
+    )
+    .unwrap();
+    let c = check(&store);
+    assert!(c.intact && c.events == 2, "{c:?}");
+}
+
+#[test]
+fn events_of_an_older_store_are_moved_into_the_chain_in_order() {
+    let (_dir, store) = Store::temporary();
+    let conn = store.conn();
+    conn.execute_batch(
+        "CREATE TABLE event (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, at TEXT NOT NULL,
+           recipient TEXT NOT NULL, reference TEXT) STRICT;
+         INSERT INTO event (kind, at, recipient, reference) VALUES
+           ('consented', '2025-02-01', 'ocmw:13049', 'OLD1'),
+           ('refused', '2025-02-02', 'caw:brussel', NULL);",
+    )
+    .unwrap();
+    adopt_unchained(conn, store.ledger_key()).unwrap();
+    let events: Vec<(EventKind, String)> = recent(&store, 10)
+        .unwrap()
+        .into_iter()
+        .rev()
+        .map(|e| (e.kind, e.at))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (EventKind::Consented, "2025-02-01".to_owned()),
+            (EventKind::Refused, "2025-02-02".to_owned())
+        ]
+    );
+    assert!(check(&store).intact);
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'event'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[test]
+fn every_kind_has_a_stable_name() {
+    for kind in EventKind::ALL {
+        assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+    }
+}

@@ -1,0 +1,177 @@
+use super::*;
+use crate::incident::{self, IncidentInput};
+use crate::outbox;
+use crate::retention::RetentionSettings;
+use crate::testing::{Office, at};
+
+fn client() -> crate::referral::ClientInput {
+    crate::referral::ClientInput {
+        first_name: "Mira".into(),
+        last_name: "Verbiest".into(),
+        street: "Boerenkrijglaan".into(),
+        house_number: "4".into(),
+        postal_code: "2260".into(),
+        phone: "0470 12 34 56".into(),
+        ..Default::default()
+    }
+}
+
+fn now() -> DateTime<FixedOffset> {
+    at("2026-11-22T10:15:00+01:00")
+}
+
+fn input(reference: &Reference, said_on: &str) -> WithdrawalInput {
+    WithdrawalInput {
+        reference: reference.clone(),
+        said_on: said_on.into(),
+        how: How::InPerson,
+    }
+}
+
+fn sent(f: &Office) -> Reference {
+    let reference = f.consented(&client(), crate::consent::Language::Nl, now());
+    Packages::new(&f.store, &f.gazetteer)
+        .build(&reference, now())
+        .unwrap();
+    // The demo partners are reached through the worker's mail program: draft, then confirm.
+    let folder = tempfile::tempdir().unwrap();
+    assert_eq!(
+        outbox::write_drafts(&f.store, folder.path(), now())
+            .unwrap()
+            .len(),
+        1
+    );
+    let id = outbox::list(&f.store, &f.gazetteer).unwrap()[0].id;
+    outbox::confirm_delivered(&f.store, id, now()).unwrap();
+    reference
+}
+
+#[test]
+fn the_day_must_be_a_real_day_between_the_referral_and_today() {
+    let f = Office::new();
+    let reference = f.consented(&client(), crate::consent::Language::Nl, now());
+    for (day, hint) in [
+        ("gisteren", "geldige datum"),
+        ("2026-11-23", "toekomst"),
+        ("2026-11-01", "vóór de aanmelding"),
+    ] {
+        let err = withdraw(&f.store, &f.gazetteer, &input(&reference, day), now()).unwrap_err();
+        assert_eq!(err.code(), "withdrawal.invalid");
+        assert_eq!(err.field(), Some("said_on"));
+        assert!(err.to_string().contains(hint), "{day}: {err}");
+    }
+    // Nothing was lost: the client's data are still there.
+    assert!(
+        Referral::get(&f.store, &f.gazetteer, &reference)
+            .unwrap()
+            .client
+            .is_some()
+    );
+}
+
+#[test]
+fn a_referral_without_consent_cannot_be_withdrawn_and_twice_is_refused() {
+    let f = Office::new();
+    let draft = f
+        .visit()
+        .start(&client(), now())
+        .unwrap()
+        .referral
+        .reference;
+    let err = withdraw(&f.store, &f.gazetteer, &input(&draft, "2026-11-22"), now()).unwrap_err();
+    assert_eq!(err.code(), "withdrawal.no_consent");
+    let reference = sent(&f);
+    withdraw(
+        &f.store,
+        &f.gazetteer,
+        &input(&reference, "2026-11-22"),
+        now(),
+    )
+    .unwrap();
+    let err = withdraw(
+        &f.store,
+        &f.gazetteer,
+        &input(&reference, "2026-11-22"),
+        now(),
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "withdrawal.already");
+}
+
+#[test]
+fn a_withdrawal_after_retention_still_tells_the_ocmw_by_reference() {
+    let f = Office::new();
+    let reference = sent(&f);
+    let later = now() + chrono::Duration::days(40);
+    assert_eq!(crate::retention::purge_due(&f.store, later).unwrap(), 1);
+    let done = withdraw(
+        &f.store,
+        &f.gazetteer,
+        &input(&reference, "2026-12-30"),
+        later,
+    )
+    .unwrap();
+    assert_eq!(done.notice.map(|n| n.kind), Some(PackageKind::Withdrawal));
+    assert!(crate::ledger::verify(&f.store).unwrap().intact);
+}
+
+#[test]
+fn a_wrong_mailbox_drafts_a_notice_for_the_dpo_without_client_data() {
+    let f = Office::new();
+    let reference = sent(&f);
+    let item = outbox::list(&f.store, &f.gazetteer).unwrap()[0].id;
+    let report = |noticed_on: &str| {
+        incident::report(
+            &f.store,
+            &f.gazetteer,
+            &IncidentInput {
+                outbox_id: item,
+                wrong_to: "iemand@elders.example".into(),
+                noticed_on: noticed_on.into(),
+            },
+            now(),
+        )
+    };
+    // Without a DPO address the worker is told where to set it.
+    let err = report("2026-11-22").unwrap_err();
+    assert!(err.fields().iter().any(|p| p.field == "dpo_email"), "{err}");
+    RetentionSettings {
+        days_after_send: 30,
+        dpo_email: "dpo@team.example".into(),
+    }
+    .save(&f.store)
+    .unwrap();
+    let (draft, eml) = report("2026-11-22").unwrap();
+    assert_eq!(draft.to, "dpo@team.example");
+    assert!(draft.subject.contains(reference.as_str()));
+    assert!(draft.body.contains("iemand@elders.example"));
+    assert!(draft.body.contains("OCMW Westerlo"));
+    let text = String::from_utf8_lossy(&eml.bytes);
+    for secret in ["Mira", "Verbiest", "Boerenkrijglaan", "470123456"] {
+        assert!(!draft.subject.contains(secret) && !draft.body.contains(secret));
+        assert!(!text.contains(secret), "{secret} in the draft");
+    }
+    assert!(eml.file_name.starts_with("datalek-") && !eml.file_name.contains("Mira"));
+    let incidents = crate::ledger::tally(&f.store, now().date_naive(), now().date_naive())
+        .unwrap()
+        .get(&("ocmw:13049".to_owned(), crate::ledger::EventKind::Incident))
+        .copied();
+    assert_eq!(incidents, Some(1));
+}
+
+#[test]
+fn retention_settings_name_the_field_and_the_fix() {
+    let f = Office::new();
+    let err = RetentionSettings {
+        days_after_send: 400,
+        dpo_email: "geen adres".into(),
+    }
+    .save(&f.store)
+    .unwrap_err();
+    let fields: Vec<String> = err.fields().into_iter().map(|p| p.field).collect();
+    assert_eq!(fields, ["days_after_send", "dpo_email"]);
+    assert_eq!(
+        RetentionSettings::load(&f.store).unwrap().days_after_send,
+        30
+    );
+}
