@@ -36,6 +36,14 @@ const COMMANDS: &[&str] = &[
     "smtp_settings",
     "save_smtp_settings",
     "write_drafts",
+    "withdraw_consent",
+    "correct_referral",
+    "correction_history",
+    "retention_settings",
+    "save_retention_settings",
+    "report_incident",
+    "verify_ledger",
+    "ledger_events",
 ];
 
 fn main() {

@@ -3,13 +3,18 @@
 
 use aanmelder_core::agreement::{Agreement, AgreementInput};
 use aanmelder_core::consent::{FivePoints, Language};
+use aanmelder_core::correction::{self, CorrectionEntry, CorrectionInput};
+use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
+use aanmelder_core::ledger::{self, ChainCheck, Event};
 use aanmelder_core::outbox::settings::{SmtpInput, SmtpView};
 use aanmelder_core::outbox::{self, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport};
 use aanmelder_core::package::{Channel, PackageView, save_to_folder};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
+use aanmelder_core::retention::RetentionSettings;
 use aanmelder_core::store::SessionState;
 use aanmelder_core::visit::{ConsentInput, ResidenceCheck, Started};
+use aanmelder_core::withdrawal::{self, WithdrawalInput, Withdrawn};
 use aanmelder_core::worker::WorkerProfile;
 use serde::Serialize;
 use tauri::{Manager as _, State};
@@ -254,4 +259,72 @@ pub async fn write_drafts(app: State<'_, AppState>, folder: String) -> Reply<Vec
     let written =
         app.with(|store| outbox::write_drafts(store, folder.as_ref(), crate::state::now()))?;
     Ok(written.iter().map(|p| p.display().to_string()).collect())
+}
+
+/// The client took consent back: cancel or notify, then purge, in one step.
+#[tauri::command]
+pub async fn withdraw_consent(
+    app: State<'_, AppState>,
+    input: WithdrawalInput,
+) -> Reply<Withdrawn> {
+    app.with_store(|store| withdrawal::withdraw(store, &app.gazetteer, &input, crate::state::now()))
+}
+
+#[tauri::command]
+pub async fn correct_referral(
+    app: State<'_, AppState>,
+    input: CorrectionInput,
+) -> Reply<PackageView> {
+    app.with_store(|store| correction::correct(store, &app.gazetteer, &input, crate::state::now()))
+}
+
+#[tauri::command]
+pub async fn correction_history(
+    app: State<'_, AppState>,
+    reference: Reference,
+) -> Reply<Vec<CorrectionEntry>> {
+    app.with_store(|store| correction::history(store, &reference))
+}
+
+#[tauri::command]
+pub async fn retention_settings(app: State<'_, AppState>) -> Reply<RetentionSettings> {
+    app.with_store(RetentionSettings::load)
+}
+
+#[tauri::command]
+pub async fn save_retention_settings(
+    app: State<'_, AppState>,
+    settings: RetentionSettings,
+) -> Reply<RetentionSettings> {
+    app.with_store(|store| settings.save(store))
+}
+
+/// A draft for the DPO, as it says, and where its `.eml` was saved.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct IncidentReport {
+    pub draft: DpoDraft,
+    pub saved_to: String,
+}
+
+#[tauri::command]
+pub async fn report_incident(
+    app: State<'_, AppState>,
+    input: IncidentInput,
+    folder: String,
+) -> Reply<IncidentReport> {
+    let (draft, eml) = app
+        .with_store(|store| incident::report(store, &app.gazetteer, &input, crate::state::now()))?;
+    let saved_to = save_to_folder(folder.as_ref(), &eml)?.display().to_string();
+    Ok(IncidentReport { draft, saved_to })
+}
+
+#[tauri::command]
+pub async fn verify_ledger(app: State<'_, AppState>) -> Reply<ChainCheck> {
+    app.with_store(ledger::verify)
+}
+
+#[tauri::command]
+pub async fn ledger_events(app: State<'_, AppState>) -> Reply<Vec<Event>> {
+    app.with_store(|store| ledger::recent(store, 500))
 }

@@ -14,7 +14,8 @@ pub const DATA_DIR_ENV: &str = "AANMELDER_DATA_DIR";
 const AUTO_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Back online? Then send: a background thread checks every minute whether items are due and the
-/// mail server answers, and syncs if so. The worker never has to remember.
+/// mail server answers, and syncs if so; it also purges data whose retention ran out. The worker
+/// never has to remember either.
 fn auto_sync(handle: tauri::AppHandle) {
     std::thread::spawn(move || {
         loop {
@@ -24,6 +25,9 @@ fn auto_sync(handle: tauri::AppHandle) {
                 // Failures stay on the items themselves; the outbox screen shows them.
                 let _ = app.sync_outbox();
             }
+            // Data whose retention ran out go now; a locked store simply waits for the next turn.
+            let _ =
+                app.with_store(|store| aanmelder_core::retention::purge_due(store, state::now()));
         }
     });
 }
@@ -74,6 +78,14 @@ pub fn run() {
             commands::smtp_settings,
             commands::save_smtp_settings,
             commands::write_drafts,
+            commands::withdraw_consent,
+            commands::correct_referral,
+            commands::correction_history,
+            commands::retention_settings,
+            commands::save_retention_settings,
+            commands::report_incident,
+            commands::verify_ledger,
+            commands::ledger_events,
         ])
         .build(tauri::generate_context!());
     match app {

@@ -379,7 +379,7 @@ fn use_mail_server(app: &aanmelder_e2e::Session<'_>, partner: &str) -> aanmelder
 
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
-fn two_referrals_are_sent_to_a_real_smtp_server_with_one_press() {
+fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     let server = aanmelder_e2e::smtp::SmtpServer::start().unwrap();
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(4480, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
@@ -429,14 +429,83 @@ fn two_referrals_are_sent_to_a_real_smtp_server_with_one_press() {
     assert_eq!(list.matches("Verzonden").count(), 2, "{list}");
     app.screenshot(&screenshot_dir().join("outbox.png"))
         .unwrap();
+    assert_eq!(server.received().len(), 2);
+
+    // Zoë withdraws her consent: one form, one button; the OCMW already has her data, so a
+    // notice goes out, and her name is gone from the list.
+    let reference = first
+        .trim_start_matches("aanmelding-")
+        .trim_end_matches(".7z")
+        .to_owned();
+    app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
+    app.fill(&app.wait_for("#referral-search", WAIT).unwrap(), "Zoë")
+        .unwrap();
+    app.click(
+        &app.wait_for_xpath(
+            &format!("//button[@aria-label='Intrekken {reference}']"),
+            WAIT,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    app.wait_for_text("#withdraw-title", "ingetrokken", WAIT)
+        .unwrap();
+    app.screenshot(&screenshot_dir().join("withdrawal.png"))
+        .unwrap();
+    app.click(&app.wait_for("#confirm-withdrawal", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#package-notice", "Intrekking genoteerd", WAIT)
+        .unwrap();
+    let notice_file = app
+        .text(&app.wait_for("#package-file", WAIT).unwrap())
+        .unwrap();
+    assert_eq!(notice_file, format!("intrekking-{reference}.7z"));
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    app.click(&app.wait_for("#sync-now", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#sync-status", "1 verzonden", WAIT)
+        .unwrap();
+    let list = app
+        .text(&app.wait_for("#outbox-list", WAIT).unwrap())
+        .unwrap();
+    assert!(list.contains("Intrekking"), "{list}");
+    app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
+    let row = app
+        .wait_for_text(
+            &format!("tr[data-reference='{reference}']"),
+            "ingetrokken",
+            WAIT,
+        )
+        .unwrap();
+    assert!(
+        row.contains("geen gegevens bewaard") && !row.contains("Zoë"),
+        "{row}"
+    );
+    let all = app
+        .text(&app.wait_for("#referral-list", WAIT).unwrap())
+        .unwrap();
+    assert!(!all.contains("Zoë") && all.contains("Ayşe"), "{all}");
+    app.screenshot(&screenshot_dir().join("withdrawn.png"))
+        .unwrap();
+
+    // The log of every step still checks out.
+    app.click(&app.button("Logboek").unwrap()).unwrap();
+    app.click(&app.wait_for("#verify-ledger", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#ledger-result", "intact", WAIT).unwrap();
     app.close().unwrap();
 
     let received = server.received();
-    assert_eq!(received.len(), 2);
+    assert_eq!(received.len(), 3);
     let mails: Vec<String> = received
         .iter()
         .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap()).into_owned())
         .collect();
+    let notice = mails
+        .iter()
+        .find(|m| m.contains("Subject: Intrekking toestemming"))
+        .expect("the withdrawal notice reached the server");
+    assert!(notice.contains(&reference) && notice.contains("intrekking-"));
     for file in [&first, &second] {
         assert!(
             mails.iter().any(|m| m.contains(file.as_str())),

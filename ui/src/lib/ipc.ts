@@ -24,6 +24,15 @@ import type { ResidenceCheck } from './bindings/ResidenceCheck';
 import type { SessionState } from './bindings/SessionState';
 import type { Started } from './bindings/Started';
 import type { WorkerProfile } from './bindings/WorkerProfile';
+import type { WithdrawalInput } from './bindings/WithdrawalInput';
+import type { Withdrawn } from './bindings/Withdrawn';
+import type { CorrectionInput } from './bindings/CorrectionInput';
+import type { CorrectionEntry } from './bindings/CorrectionEntry';
+import type { RetentionSettings } from './bindings/RetentionSettings';
+import type { IncidentInput } from './bindings/IncidentInput';
+import type { IncidentReport } from './bindings/IncidentReport';
+import type { ChainCheck } from './bindings/ChainCheck';
+import type { Event } from './bindings/Event';
 
 export class CommandError extends Error {
   readonly code: string;
@@ -105,6 +114,17 @@ export const api = {
   smtpSettings: () => call<SmtpView | null>('smtp_settings'),
   saveSmtpSettings: (settings: SmtpInput) => call<SmtpView>('save_smtp_settings', { settings }),
   writeDrafts: (folder: string) => call<string[]>('write_drafts', { folder }),
+  withdrawConsent: (input: WithdrawalInput) => call<Withdrawn>('withdraw_consent', { input }),
+  correctReferral: (input: CorrectionInput) => call<PackageView>('correct_referral', { input }),
+  correctionHistory: (reference: string) =>
+    call<CorrectionEntry[]>('correction_history', { reference }),
+  retentionSettings: () => call<RetentionSettings>('retention_settings'),
+  saveRetentionSettings: (settings: RetentionSettings) =>
+    call<RetentionSettings>('save_retention_settings', { settings }),
+  reportIncident: (input: IncidentInput, folder: string) =>
+    call<IncidentReport>('report_incident', { input, folder }),
+  verifyLedger: () => call<ChainCheck>('verify_ledger'),
+  ledgerEvents: () => call<Event[]>('ledger_events'),
 };
 
 /** Error text for a failed command, whatever was thrown. */

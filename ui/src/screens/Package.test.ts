@@ -5,6 +5,7 @@ import type { Api } from '../lib/ipc';
 import type { PackageView } from '../lib/bindings/PackageView';
 
 const view: PackageView = {
+  kind: 'referral',
   reference: 'AM-ABCD-EFGH',
   file_name: 'aanmelding-AM-ABCD-EFGH.7z',
   recipient_name: 'OCMW Westerlo',
