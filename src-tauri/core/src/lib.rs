@@ -13,6 +13,7 @@ pub mod ledger;
 pub mod outbox;
 pub mod package;
 pub mod referral;
+pub mod report;
 pub mod residence;
 pub mod retention;
 pub mod store;
