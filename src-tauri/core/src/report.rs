@@ -16,6 +16,8 @@ use ts_rs::TS;
 use crate::error::Coded;
 use crate::store::StoreError;
 
+pub mod export;
+
 /// A period of local calendar days, both ends included.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -33,11 +35,19 @@ pub struct Period {
 #[serde(tag = "kind", rename_all = "snake_case")]
 #[ts(export)]
 pub enum PeriodInput {
-    Year { year: i32 },
+    Year {
+        year: i32,
+    },
     /// `half` is 1 (January–June) or 2 (July–December).
-    Half { year: i32, half: u8 },
+    Half {
+        year: i32,
+        half: u8,
+    },
     /// Dates as typed, `YYYY-MM-DD`.
-    Custom { from: String, to: String },
+    Custom {
+        from: String,
+        to: String,
+    },
 }
 
 /// The figures of the evaluation, for one partner or all, over one period or month.

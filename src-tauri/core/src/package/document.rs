@@ -13,8 +13,8 @@ use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 use krilla::{Document, SerializeSettings};
 
-static REGULAR: &[u8] = include_bytes!("../../fonts/NotoSans-Regular.ttf");
-static BOLD: &[u8] = include_bytes!("../../fonts/NotoSans-Bold.ttf");
+pub(crate) static REGULAR: &[u8] = include_bytes!("../../fonts/NotoSans-Regular.ttf");
+pub(crate) static BOLD: &[u8] = include_bytes!("../../fonts/NotoSans-Bold.ttf");
 
 const PAGE_WIDTH: f32 = 595.28; // A4 in points
 const PAGE_HEIGHT: f32 = 841.89;
@@ -41,13 +41,14 @@ pub enum Block {
     Small(String),
 }
 
-struct Face {
-    pdf: Font,
+/// A font as krilla embeds it and as rustybuzz measures it; the report export uses it too.
+pub(crate) struct Face {
+    pub(crate) pdf: Font,
     shaper: rustybuzz::Face<'static>,
 }
 
 impl Face {
-    fn load(bytes: &'static [u8]) -> Result<Self, DocumentError> {
+    pub(crate) fn load(bytes: &'static [u8]) -> Result<Self, DocumentError> {
         Ok(Self {
             pdf: Font::new(bytes.into(), 0).ok_or(DocumentError::Font)?,
             shaper: rustybuzz::Face::from_slice(bytes, 0).ok_or(DocumentError::Font)?,
@@ -55,7 +56,7 @@ impl Face {
     }
 
     /// Width of `text` at `size`, with the same shaping and kerning `draw_text` uses.
-    fn width(&self, text: &str, size: f32) -> f32 {
+    pub(crate) fn width(&self, text: &str, size: f32) -> f32 {
         let mut buffer = rustybuzz::UnicodeBuffer::new();
         buffer.push_str(text);
         let shaped = rustybuzz::shape(&self.shaper, &[], buffer);
@@ -64,7 +65,7 @@ impl Face {
     }
 
     /// Greedy word wrap; a single word wider than the line is broken by characters.
-    fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
+    pub(crate) fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
         let mut lines = Vec::new();
         let mut line = String::new();
         for word in text.split_whitespace() {

@@ -1,0 +1,512 @@
+//! The evaluation as files: a CSV for Belgian Excel, an XLSX workbook and a printable PDF.
+//!
+//! The yearly evaluation is talked over with each OCMW and with the team's management, who work
+//! in Excel or on paper, so the counts of a [`Report`] leave the app in those three forms. All
+//! three show the same figures, made in one place ([`Figure`]), so a number can never differ
+//! between the CSV and the print.
+//!
+//! Excel in a Belgian locale opens a CSV by double-click only if it uses `;` between fields (the
+//! comma is the decimal mark) and starts with a UTF-8 byte order mark (without it Excel reads the
+//! file as Windows-1252 and mangles "Écaussinnes" and "→"). Dates are written dd/mm/yyyy, which
+//! it turns into real dates.
+//!
+//! Counts of people are anonymous, but a "2" for a small municipality in one month can still
+//! point at a family to someone who knows the village. Exports meant for outside the team can
+//! therefore replace every count from 1 to 4 by "<5" ([`ExportOptions::suppress_small`]); a 0
+//! reveals nobody and stays. A median rests on the referrals it is the median of, so it is shown
+//! only when there are 5 or more of them. Totals are not suppressed further: whoever needs a
+//! partner's exact small count from a total and the other partners' counts could ask for it, and
+//! hiding the totals would make the evaluation useless.
+
+use chrono::{Datelike, NaiveDate};
+use rust_xlsxwriter::{
+    Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
+};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{Counts, MonthCounts, PartnerCounts, Report};
+use crate::error::Coded;
+
+mod pdf;
+
+pub use pdf::pdf;
+
+/// What the worker chose in the export dialog.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ExportOptions {
+    /// Replace counts from 1 to 4 by "<5": for exports that leave the team.
+    pub suppress_small: bool,
+    /// Heading of the XLSX and the PDF, e.g. "Lokaal team Westerlo". Empty gives a plain title.
+    pub title: String,
+}
+
+impl ExportOptions {
+    fn heading(&self) -> &str {
+        match self.title.trim() {
+            "" => DEFAULT_TITLE,
+            title => title,
+        }
+    }
+}
+
+const DEFAULT_TITLE: &str = "Evaluatie doorverwijzingen";
+/// Counts below this are replaced when suppressing.
+const SMALL: u32 = 5;
+const SMALL_TEXT: &str = "<5";
+const SUPPRESSED_NOTE: &str = "Aantallen van 1 tot 4 zijn vervangen door <5.";
+const TOTAL: &str = "Totaal";
+const PARTNER: &str = "Partner";
+
+/// The column headers of the figures, in the order of [`figures`].
+const FIGURE_HEADERS: [&str; 9] = [
+    "Uitleg vijf punten",
+    "Toestemmingen",
+    "Weigeringen",
+    "Pakketten verzonden",
+    "Mislukt of aandacht",
+    "Intrekkingen",
+    "Correcties",
+    "Verkeerd adres (datalek)",
+    "Mediaan dagen toestemming → verzending",
+];
+
+/// One cell of the evaluation as every export shows it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Figure {
+    Count(u32),
+    /// The median number of days from consent to sending.
+    Days(f64),
+    /// A count from 1 to 4, or a median of fewer than 5 referrals, hidden.
+    Small,
+    /// No median: nothing was sent.
+    Blank,
+}
+
+impl Figure {
+    fn count(n: u32, options: &ExportOptions) -> Self {
+        if options.suppress_small && (1..SMALL).contains(&n) {
+            Self::Small
+        } else {
+            Self::Count(n)
+        }
+    }
+
+    fn median(counts: &Counts, options: &ExportOptions) -> Self {
+        let referrals: u64 = counts.days_to_send.iter().map(|&(_, n)| u64::from(n)).sum();
+        match median(counts) {
+            None => Self::Blank,
+            Some(_) if options.suppress_small && referrals < u64::from(SMALL) => Self::Small,
+            Some(days) => Self::Days(days),
+        }
+    }
+
+    /// As text for a reader in Belgium: decimal comma, no thousands separator.
+    fn text(self) -> String {
+        match self {
+            Self::Count(n) => n.to_string(),
+            Self::Days(days) => decimal(days),
+            Self::Small => SMALL_TEXT.to_owned(),
+            Self::Blank => String::new(),
+        }
+    }
+}
+
+/// The figures of one row, in the order of [`FIGURE_HEADERS`].
+fn figures(counts: &Counts, options: &ExportOptions) -> [Figure; 9] {
+    let c = |n| Figure::count(n, options);
+    [
+        c(counts.explained),
+        c(counts.consented),
+        c(counts.refused),
+        c(counts.sent),
+        c(counts.failed),
+        c(counts.withdrawn),
+        c(counts.corrected),
+        c(counts.incidents),
+        Figure::median(counts, options),
+    ]
+}
+
+/// The median of the days-to-send histogram; the mean of the two middle values for an even
+/// number of referrals. `None` when nothing was sent.
+fn median(counts: &Counts) -> Option<f64> {
+    let mut histogram = counts.days_to_send.clone();
+    histogram.sort_unstable();
+    let n: u64 = histogram.iter().map(|&(_, k)| u64::from(k)).sum();
+    // The days of the i-th referral (from 0) in order of days.
+    let nth = |i: u64| {
+        let mut seen = 0u64;
+        histogram.iter().find_map(|&(days, k)| {
+            seen += u64::from(k);
+            (seen > i).then_some(days)
+        })
+    };
+    let low = nth(n.checked_sub(1)? / 2)?;
+    let high = nth(n / 2)?;
+    Some((f64::from(low) + f64::from(high)) / 2.0)
+}
+
+/// `3` or `3,5`: a median of whole days is whole or halfway.
+fn decimal(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}").replace('.', ",")
+    }
+}
+
+fn date(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
+}
+
+/// `YYYY-MM` as a date on the first of the month.
+fn month_start(month: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").ok()
+}
+
+/// `YYYY-MM` as `mm/yyyy`.
+fn month_text(month: &MonthCounts) -> String {
+    month_start(&month.month).map_or_else(
+        || month.month.clone(),
+        |start| start.format("%m/%Y").to_string(),
+    )
+}
+
+/// The CSV: a header, one row per partner and a "Totaal" row, then after a blank line the same
+/// figures per month ("Maand" as mm/yyyy), per partner and for all partners together.
+///
+/// UTF-8 with a byte order mark, `;` between fields, CRLF line ends, fields quoted when they hold
+/// a `;`, a quote or a line break (quotes doubled). There is no title line, so Excel's filters and
+/// other tools find the header on line 1.
+pub fn csv(report: &Report, options: &ExportOptions) -> Vec<u8> {
+    let mut out = String::from("\u{feff}");
+    let from = date(report.period.from);
+    let to = date(report.period.to);
+
+    let mut header = vec![PARTNER, "Van", "Tot"];
+    header.extend(FIGURE_HEADERS);
+    csv_line(&mut out, header.into_iter().map(str::to_owned));
+    let summary = |name: &str, counts: &Counts| {
+        [name.to_owned(), from.clone(), to.clone()]
+            .into_iter()
+            .chain(figures(counts, options).map(Figure::text))
+    };
+    for partner in &report.partners {
+        csv_line(&mut out, summary(&partner.name, &partner.total));
+    }
+    csv_line(&mut out, summary(TOTAL, &report.total));
+
+    out.push_str("\r\n");
+    let mut header = vec![PARTNER, "Maand"];
+    header.extend(FIGURE_HEADERS);
+    csv_line(&mut out, header.into_iter().map(str::to_owned));
+    let monthly = |name: &str, month: &MonthCounts| {
+        [name.to_owned(), month_text(month)]
+            .into_iter()
+            .chain(figures(&month.counts, options).map(Figure::text))
+    };
+    for partner in &report.partners {
+        for month in &partner.months {
+            csv_line(&mut out, monthly(&partner.name, month));
+        }
+    }
+    for month in &report.months {
+        csv_line(&mut out, monthly(TOTAL, month));
+    }
+    out.into_bytes()
+}
+
+fn csv_line(out: &mut String, fields: impl IntoIterator<Item = String>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(&csv_field(&field));
+    }
+    out.push_str("\r\n");
+}
+
+fn csv_field(text: &str) -> String {
+    // Excel runs a cell starting with = + - @ as a formula; a name from the register must never
+    // become one in a file that travels. The apostrophe is what Excel itself uses to say "text".
+    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
+    if text.contains([';', '"', '\r', '\n']) || text.trim() != text {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// The workbook: an "Overzicht" sheet with one row per partner and the total, and one sheet per
+/// partner with its months and its total. Counts are numbers, dates are dates; only "<5" is text.
+pub fn xlsx(report: &Report, options: &ExportOptions) -> Result<Vec<u8>, ExportError> {
+    let styles = Styles::new();
+    let mut workbook = Workbook::new();
+    let mut taken = Vec::new();
+
+    let sheet = new_sheet(&mut workbook, SUMMARY_SHEET, &mut taken)?;
+    heading(sheet, report, options.heading(), options, &styles)?;
+    table_header(sheet, PARTNER, &styles)?;
+    let mut row = FIRST_ROW;
+    for partner in &report.partners {
+        sheet.write_string_with_format(row, 0, &partner.name, &styles.normal.label)?;
+        figure_cells(sheet, row, &partner.total, options, &styles.normal)?;
+        row += 1;
+    }
+    sheet.write_string_with_format(row, 0, TOTAL, &styles.total.label)?;
+    figure_cells(sheet, row, &report.total, options, &styles.total)?;
+    let widest = report.partners.iter().map(|p| p.name.chars().count());
+    label_column(sheet, widest.max().unwrap_or(0))?;
+
+    for partner in &report.partners {
+        let name = sheet_name(&partner.name, &taken);
+        let sheet = new_sheet(&mut workbook, &name, &mut taken)?;
+        partner_sheet(sheet, report, partner, options, &styles)?;
+    }
+    Ok(workbook.save_to_buffer()?)
+}
+
+const SUMMARY_SHEET: &str = "Overzicht";
+/// Row of the column headers; above it the title, the period and the note on suppression.
+const HEADER_ROW: u32 = 4;
+const FIRST_ROW: u32 = HEADER_ROW + 1;
+/// Excel's limit on a sheet name, in UTF-16 units.
+const SHEET_NAME_MAX: usize = 31;
+
+fn partner_sheet(
+    sheet: &mut Worksheet,
+    report: &Report,
+    partner: &PartnerCounts,
+    options: &ExportOptions,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    heading(sheet, report, &partner.name, options, styles)?;
+    table_header(sheet, "Maand", styles)?;
+    let mut row = FIRST_ROW;
+    for month in &partner.months {
+        match month_start(&month.month) {
+            Some(start) => {
+                sheet.write_date_with_format(row, 0, excel_date(start)?, &styles.month)?
+            }
+            None => sheet.write_string_with_format(row, 0, &month.month, &styles.normal.label)?,
+        };
+        figure_cells(sheet, row, &month.counts, options, &styles.normal)?;
+        row += 1;
+    }
+    sheet.write_string_with_format(row, 0, TOTAL, &styles.total.label)?;
+    figure_cells(sheet, row, &partner.total, options, &styles.total)?;
+    label_column(sheet, 0)?;
+    Ok(())
+}
+
+fn new_sheet<'a>(
+    workbook: &'a mut Workbook,
+    name: &str,
+    taken: &mut Vec<String>,
+) -> Result<&'a mut Worksheet, XlsxError> {
+    taken.push(name.to_lowercase());
+    let sheet = workbook.add_worksheet();
+    sheet.set_name(name)?;
+    sheet
+        .set_landscape()
+        .set_paper_size(9) // A4
+        .set_print_fit_to_pages(1, 0);
+    Ok(sheet)
+}
+
+/// Title, period and the note on suppression, above the table.
+fn heading(
+    sheet: &mut Worksheet,
+    report: &Report,
+    title: &str,
+    options: &ExportOptions,
+    styles: &Styles,
+) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(0, 0, title, &styles.title)?;
+    sheet.write_string_with_format(1, 0, "Periode", &styles.normal.label)?;
+    sheet.write_date_with_format(1, 1, excel_date(report.period.from)?, &styles.date)?;
+    sheet.write_string_with_format(1, 2, "tot en met", &styles.centre)?;
+    sheet.write_date_with_format(1, 3, excel_date(report.period.to)?, &styles.date)?;
+    if options.suppress_small {
+        sheet.write_string(2, 0, SUPPRESSED_NOTE)?;
+    }
+    Ok(())
+}
+
+fn table_header(sheet: &mut Worksheet, first: &str, styles: &Styles) -> Result<(), XlsxError> {
+    sheet.write_string_with_format(HEADER_ROW, 0, first, &styles.header)?;
+    for (col, text) in (1u16..).zip(FIGURE_HEADERS) {
+        sheet.write_string_with_format(HEADER_ROW, col, text, &styles.header)?;
+        sheet.set_column_width(col, 14)?;
+    }
+    // Room for three lines of the wrapped headers.
+    sheet.set_row_height(HEADER_ROW, 45)?;
+    sheet.set_freeze_panes(FIRST_ROW, 1)?;
+    Ok(())
+}
+
+/// Wide enough for the longest label, "Periode" and a date in the title rows.
+fn label_column(sheet: &mut Worksheet, chars: usize) -> Result<(), XlsxError> {
+    let width = chars.clamp(12, 45) as f64 + 2.0;
+    sheet.set_column_width(0, width)?;
+    Ok(())
+}
+
+fn figure_cells(
+    sheet: &mut Worksheet,
+    row: u32,
+    counts: &Counts,
+    options: &ExportOptions,
+    style: &RowStyle,
+) -> Result<(), XlsxError> {
+    for (col, figure) in (1u16..).zip(figures(counts, options)) {
+        match figure {
+            Figure::Count(n) => sheet.write_number_with_format(row, col, n, &style.count)?,
+            Figure::Days(days) => sheet.write_number_with_format(row, col, days, &style.days)?,
+            Figure::Small => sheet.write_string_with_format(row, col, SMALL_TEXT, &style.small)?,
+            Figure::Blank => sheet.write_blank(row, col, &style.count)?,
+        };
+    }
+    Ok(())
+}
+
+fn excel_date(day: NaiveDate) -> Result<ExcelDateTime, XlsxError> {
+    // Years and months fit their types for every date the app can hold; an error says so.
+    let year = u16::try_from(day.year()).map_err(|_| XlsxError::DateTimeRangeError(date(day)))?;
+    let month = u8::try_from(day.month()).map_err(|_| XlsxError::DateTimeRangeError(date(day)))?;
+    let dom = u8::try_from(day.day()).map_err(|_| XlsxError::DateTimeRangeError(date(day)))?;
+    ExcelDateTime::from_ymd(year, month, dom)
+}
+
+/// A sheet name Excel accepts, unlike every name in `taken` (compared as Excel does, without
+/// case): at most 31 UTF-16 units, none of `[]:*?/\`, no apostrophe at either end, not the
+/// reserved "History".
+fn sheet_name(name: &str, taken: &[String]) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| match c {
+            '[' | ']' | ':' | '*' | '?' | '/' | '\\' => ' ',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let cleaned = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut base = cleaned.trim_matches('\'').trim().to_owned();
+    if base.is_empty() || base.eq_ignore_ascii_case("history") {
+        base = PARTNER.to_owned();
+    }
+    (1..)
+        .map(|n| {
+            let suffix = if n == 1 {
+                String::new()
+            } else {
+                format!(" ({n})")
+            };
+            let room = SHEET_NAME_MAX - suffix.len();
+            let mut candidate = String::new();
+            for c in base.chars() {
+                if candidate.encode_utf16().count() + c.len_utf16() > room {
+                    break;
+                }
+                candidate.push(c);
+            }
+            // Cutting may leave an apostrophe or a space at the end.
+            let candidate = candidate.trim_end_matches(['\'', ' ']);
+            format!("{candidate}{suffix}")
+        })
+        .find(|candidate| !taken.contains(&candidate.to_lowercase()))
+        .unwrap_or_else(|| PARTNER.to_owned())
+}
+
+/// The cell formats of one kind of row.
+struct RowStyle {
+    label: Format,
+    count: Format,
+    days: Format,
+    small: Format,
+}
+
+struct Styles {
+    title: Format,
+    header: Format,
+    date: Format,
+    month: Format,
+    centre: Format,
+    normal: RowStyle,
+    total: RowStyle,
+}
+
+impl Styles {
+    fn new() -> Self {
+        let row = |base: Format| RowStyle {
+            label: base.clone(),
+            count: base.clone().set_num_format("0"),
+            days: base.clone().set_num_format("0.0"),
+            small: base.set_align(FormatAlign::Right),
+        };
+        Self {
+            title: Format::new().set_bold().set_font_size(14),
+            header: Format::new()
+                .set_bold()
+                .set_text_wrap()
+                .set_align(FormatAlign::Top)
+                .set_background_color(Color::RGB(0xE4F2EF))
+                .set_border_bottom(FormatBorder::Thin),
+            date: Format::new()
+                .set_num_format("dd/mm/yyyy")
+                .set_align(FormatAlign::Left),
+            month: Format::new()
+                .set_num_format("mm/yyyy")
+                .set_align(FormatAlign::Left),
+            centre: Format::new().set_align(FormatAlign::Center),
+            normal: row(Format::new()),
+            total: row(Format::new().set_bold().set_border_top(FormatBorder::Thin)),
+        }
+    }
+}
+
+/// Why an export could not be made. These are defects of the app, not of the report: the
+/// worker can only choose another format and tell whoever maintains the app.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(
+        "Het Excel-bestand kon niet gemaakt worden ({0}). Kies CSV of PDF, en meld dit aan wie \
+         de app beheert."
+    )]
+    Xlsx(String),
+    #[error(
+        "De PDF kon niet gemaakt worden ({0}). Kies CSV of Excel, en meld dit aan wie de app \
+         beheert."
+    )]
+    Pdf(String),
+    #[error(
+        "Het ingebouwde lettertype voor de PDF kon niet geladen worden. Kies CSV of Excel, en \
+         meld dit aan wie de app beheert."
+    )]
+    Font,
+}
+
+impl From<XlsxError> for ExportError {
+    fn from(e: XlsxError) -> Self {
+        Self::Xlsx(e.to_string())
+    }
+}
+
+impl Coded for ExportError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Xlsx(_) => "report.export_xlsx",
+            Self::Pdf(_) => "report.export_pdf",
+            Self::Font => "report.export_font",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
