@@ -25,8 +25,9 @@ use rust_xlsxwriter::{
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Counts, MonthCounts, PartnerCounts, Report};
+use super::{Counts, MonthCounts, PartnerCounts, Period, Report};
 use crate::error::Coded;
+use crate::package::Export;
 
 mod pdf;
 
@@ -473,6 +474,44 @@ impl Styles {
 
 /// Why an export could not be made. These are defects of the app, not of the report: the
 /// worker can only choose another format and tell whoever maintains the app.
+/// The three forms the evaluation leaves the app in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "lowercase")]
+#[ts(export)]
+pub enum ExportFormat {
+    Csv,
+    Xlsx,
+    Pdf,
+}
+
+/// The report as a file to save, named after the period only: `evaluatie-2026.xlsx`, or
+/// `evaluatie-2026-01-01-2026-06-30.csv` for any other period. No name of a worker, team or
+/// partner goes into a file name.
+pub fn file(
+    report: &Report,
+    format: ExportFormat,
+    options: &ExportOptions,
+) -> Result<Export, ExportError> {
+    let (bytes, extension) = match format {
+        ExportFormat::Csv => (csv(report, options), "csv"),
+        ExportFormat::Xlsx => (xlsx(report, options)?, "xlsx"),
+        ExportFormat::Pdf => (pdf(report, options)?, "pdf"),
+    };
+    let Period { from, to } = report.period;
+    let whole_year = from.month() == 1
+        && from.day() == 1
+        && NaiveDate::from_ymd_opt(from.year(), 12, 31) == Some(to);
+    let stem = if whole_year {
+        format!("evaluatie-{}", from.year())
+    } else {
+        format!("evaluatie-{from}-{to}")
+    };
+    Ok(Export {
+        file_name: format!("{stem}.{extension}"),
+        bytes,
+    })
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     #[error(

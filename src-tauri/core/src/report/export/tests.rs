@@ -714,3 +714,28 @@ fn a_long_title_and_name_are_cut_not_spilled() {
     );
     assert!(text.contains("Evaluatie doorverwijzingen"));
 }
+
+#[test]
+fn an_export_file_is_named_after_its_period_and_nothing_else() {
+    let mut report = sample();
+    let files: Vec<Export> = [ExportFormat::Csv, ExportFormat::Xlsx, ExportFormat::Pdf]
+        .into_iter()
+        .map(|format| file(&report, format, &plain()).unwrap())
+        .collect();
+    let names: Vec<&str> = files.iter().map(|f| f.file_name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "evaluatie-2025.csv",
+            "evaluatie-2025.xlsx",
+            "evaluatie-2025.pdf"
+        ]
+    );
+    assert_eq!(files[0].bytes, csv(&report, &plain()));
+    assert!(files[1].bytes.starts_with(b"PK"));
+    assert!(files[2].bytes.starts_with(b"%PDF"));
+
+    report.period.to = day(2025, 6, 30);
+    let half = file(&report, ExportFormat::Csv, &plain()).unwrap();
+    assert_eq!(half.file_name, "evaluatie-2025-01-01-2025-06-30.csv");
+}
