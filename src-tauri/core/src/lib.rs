@@ -17,6 +17,7 @@ pub mod report;
 pub mod residence;
 pub mod retention;
 pub mod store;
+pub mod team;
 pub mod visit;
 pub mod withdrawal;
 pub mod worker;
