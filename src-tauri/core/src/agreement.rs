@@ -247,6 +247,26 @@ impl Agreement {
         Self::get(store, id)
     }
 
+    /// The entry as the form (or a team profile) writes it.
+    pub fn to_input(&self) -> AgreementInput {
+        AgreementInput {
+            recipient_key: self.recipient.key(),
+            name: self.name.clone(),
+            kbo: self.kbo.clone(),
+            mailbox: self.mailbox.clone(),
+            dpo_email: self.dpo_email.clone(),
+            password_phone: self.password_phone.clone(),
+            agreement_date: self.agreement_date.to_string(),
+            protocol_from: self.protocol_from.to_string(),
+            protocol_until: self
+                .protocol_until
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            agreed_password: self.agreed_password.clone().unwrap_or_default(),
+            delivery: self.delivery,
+        }
+    }
+
     pub fn delete(store: &Store, id: i64) -> Result<(), AgreementError> {
         let changed = store
             .conn()

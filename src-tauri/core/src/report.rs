@@ -9,13 +9,20 @@
 //! ([`countfile`]); the supervisor imports the team's files and adds them up. The exports for
 //! spreadsheets and print are in [`export`].
 
-use chrono::NaiveDate;
+use std::collections::BTreeMap;
+
+use chrono::{Datelike as _, Days, NaiveDate};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::Coded;
-use crate::store::StoreError;
+use crate::package::Export;
+use crate::residence::{Gazetteer, Recipient};
+use crate::store::{Store, StoreError};
+use crate::team;
+use crate::worker::WorkerProfile;
 
+pub mod countfile;
 pub mod export;
 
 /// A period of local calendar days, both ends included.
@@ -106,9 +113,453 @@ pub struct Report {
     pub months: Vec<MonthCounts>,
 }
 
+/// The first year the decree allowed sharing (art. 10/1, inserted on 4 February 2022).
+const FIRST_YEAR: i32 = 2022;
+/// No evaluation looks further ahead than this.
+const LAST_YEAR: i32 = 2100;
+
+impl Period {
+    /// A calendar year: the agreements' evaluation interval unless agreed otherwise.
+    pub fn year(year: i32) -> Result<Self, ReportError> {
+        check_year(year)?;
+        Ok(Self {
+            from: day(year, 1, 1)?,
+            to: day(year, 12, 31)?,
+        })
+    }
+
+    pub fn from_input(input: &PeriodInput) -> Result<Self, ReportError> {
+        match *input {
+            PeriodInput::Year { year } => Self::year(year),
+            PeriodInput::Half { year, half } => {
+                check_year(year)?;
+                match half {
+                    1 => Ok(Self {
+                        from: day(year, 1, 1)?,
+                        to: day(year, 6, 30)?,
+                    }),
+                    2 => Ok(Self {
+                        from: day(year, 7, 1)?,
+                        to: day(year, 12, 31)?,
+                    }),
+                    _ => Err(ReportError::Half),
+                }
+            }
+            PeriodInput::Custom { ref from, ref to } => {
+                let from = parse_day(from, "from", "Van")?;
+                let to = parse_day(to, "to", "Tot en met")?;
+                check_year(from.year())?;
+                check_year(to.year())?;
+                if from > to {
+                    return Err(ReportError::Reversed);
+                }
+                Ok(Self { from, to })
+            }
+        }
+    }
+
+    /// "2026", "1e helft 2026", "2e helft 2026" or "01/03/2026 – 31/05/2026".
+    pub fn label(&self) -> String {
+        let (from, to) = (self.from, self.to);
+        let year = from.year();
+        if from == day_or(year, 1, 1) && to == day_or(year, 12, 31) {
+            year.to_string()
+        } else if from == day_or(year, 1, 1) && to == day_or(year, 6, 30) {
+            format!("1e helft {year}")
+        } else if from == day_or(year, 7, 1) && to == day_or(year, 12, 31) {
+            format!("2e helft {year}")
+        } else {
+            format!("{} – {}", from.format("%d/%m/%Y"), to.format("%d/%m/%Y"))
+        }
+    }
+
+    /// Every month the period touches, in order, as `YYYY-MM`.
+    pub fn months(&self) -> Vec<String> {
+        let mut months = Vec::new();
+        let (mut year, mut month) = (self.from.year(), self.from.month());
+        while (year, month) <= (self.to.year(), self.to.month()) {
+            months.push(format!("{year:04}-{month:02}"));
+            (year, month) = if month == 12 {
+                (year + 1, 1)
+            } else {
+                (year, month + 1)
+            };
+        }
+        months
+    }
+
+    /// The bounds as the ledger's `at` text compares: from the first day up to, not including,
+    /// the day after the last. `at` starts with the local date, so this needs no time zone.
+    fn bounds(&self) -> (String, String) {
+        let end = self.to.checked_add_days(Days::new(1)).unwrap_or(self.to);
+        (self.from.to_string(), end.to_string())
+    }
+}
+
+fn day(year: i32, month: u32, day: u32) -> Result<NaiveDate, ReportError> {
+    NaiveDate::from_ymd_opt(year, month, day).ok_or(ReportError::Year)
+}
+
+fn day_or(year: i32, month: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(year, month, d).unwrap_or(NaiveDate::MIN)
+}
+
+fn check_year(year: i32) -> Result<(), ReportError> {
+    if (FIRST_YEAR..=LAST_YEAR).contains(&year) {
+        Ok(())
+    } else {
+        Err(ReportError::Year)
+    }
+}
+
+fn parse_day(
+    text: &str,
+    field: &'static str,
+    label: &'static str,
+) -> Result<NaiveDate, ReportError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map_err(|_| ReportError::Date { field, label })
+}
+
+impl Counts {
+    /// The median days from consent to send: the middle referral, or the mean of the two middle
+    /// ones for an even number; `None` without any.
+    pub fn median_days(&self) -> Option<f64> {
+        let total: u64 = self.days_to_send.iter().map(|&(_, n)| u64::from(n)).sum();
+        if total == 0 {
+            return None;
+        }
+        let at = |position: u64| {
+            let mut seen = 0u64;
+            for &(days, n) in &self.days_to_send {
+                seen += u64::from(n);
+                if position < seen {
+                    return f64::from(days);
+                }
+            }
+            0.0
+        };
+        Some(f64::midpoint(at((total - 1) / 2), at(total / 2)))
+    }
+
+    /// Adds `other` to these counts.
+    pub fn add(&mut self, other: &Self) {
+        self.explained += other.explained;
+        self.consented += other.consented;
+        self.refused += other.refused;
+        self.sent += other.sent;
+        self.failed += other.failed;
+        self.withdrawn += other.withdrawn;
+        self.corrected += other.corrected;
+        self.incidents += other.incidents;
+        let mut days: BTreeMap<u32, u32> = self.days_to_send.iter().copied().collect();
+        for &(d, n) in &other.days_to_send {
+            *days.entry(d).or_default() += n;
+        }
+        self.days_to_send = days.into_iter().collect();
+    }
+
+    fn bump(&mut self, kind: &str, n: u32) {
+        match kind {
+            "explained" => self.explained += n,
+            "consented" => self.consented += n,
+            "refused" => self.refused += n,
+            "sent" => self.sent += n,
+            "failed" => self.failed += n,
+            "withdrawn" => self.withdrawn += n,
+            "corrected" => self.corrected += n,
+            "incident" => self.incidents += n,
+            _ => {}
+        }
+    }
+}
+
+impl Report {
+    /// An empty report: every month of the period, no partners.
+    pub fn empty(period: Period) -> Self {
+        Self {
+            period,
+            partners: Vec::new(),
+            total: Counts::default(),
+            months: empty_months(&period),
+        }
+    }
+
+    /// Adds another report over the same period (another worker's) to this one.
+    pub fn add(&mut self, other: &Self) {
+        for theirs in &other.partners {
+            let index = match self
+                .partners
+                .iter()
+                .position(|p| p.recipient == theirs.recipient)
+            {
+                Some(index) => index,
+                None => {
+                    self.partners.push(PartnerCounts {
+                        recipient: theirs.recipient.clone(),
+                        name: theirs.name.clone(),
+                        total: Counts::default(),
+                        months: empty_months(&self.period),
+                    });
+                    self.partners.len() - 1
+                }
+            };
+            let ours = &mut self.partners[index];
+            ours.total.add(&theirs.total);
+            add_months(&mut ours.months, &theirs.months);
+        }
+        self.total.add(&other.total);
+        add_months(&mut self.months, &other.months);
+        self.partners.sort_by(|a, b| a.name.cmp(&b.name));
+    }
+
+    /// Whether the totals are the sums of their parts: a count file edited by hand is not.
+    pub fn is_consistent(&self) -> bool {
+        let months = self.period.months();
+        let mut sum = Self::empty(self.period);
+        for partner in &self.partners {
+            let mut total = Counts::default();
+            for m in &partner.months {
+                total.add(&m.counts);
+            }
+            if total != partner.total || partner.months.iter().map(|m| &m.month).ne(months.iter()) {
+                return false;
+            }
+            sum.total.add(&partner.total);
+            add_months(&mut sum.months, &partner.months);
+        }
+        sum.total == self.total && sum.months == self.months
+    }
+}
+
+fn empty_months(period: &Period) -> Vec<MonthCounts> {
+    period
+        .months()
+        .into_iter()
+        .map(|month| MonthCounts {
+            month,
+            counts: Counts::default(),
+        })
+        .collect()
+}
+
+fn add_months(ours: &mut [MonthCounts], theirs: &[MonthCounts]) {
+    for m in theirs {
+        if let Some(mine) = ours.iter_mut().find(|o| o.month == m.month) {
+            mine.counts.add(&m.counts);
+        }
+    }
+}
+
+/// The kinds of event the evaluation counts.
+const COUNTED: &str =
+    "'explained', 'consented', 'refused', 'sent', 'failed', 'withdrawn', 'corrected', 'incident'";
+
+/// One worker's counts over `period`, from the ledger.
+///
+/// SQLite does the adding up, over an index that holds only the date, kind and partner, so a
+/// year of a busy ledger is counted without decrypting the events' hashes or moving rows to Rust.
+pub fn counts(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    period: &Period,
+) -> Result<Report, ReportError> {
+    let (from, until) = period.bounds();
+    let months = period.months();
+    let mut partners: BTreeMap<String, PartnerCounts> = BTreeMap::new();
+    let partner = |recipient: &str| -> PartnerCounts {
+        PartnerCounts {
+            recipient: recipient.to_owned(),
+            name: Recipient::from_key(recipient)
+                .map_or_else(|| recipient.to_owned(), |r| gazetteer.recipient_name(&r)),
+            total: Counts::default(),
+            months: empty_months(period),
+        }
+    };
+    let conn = store.conn();
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT recipient, kind, substr(at, 1, 7), count(*) FROM ledger
+             WHERE at >= ?1 AND at < ?2 AND kind IN ({COUNTED})
+             GROUP BY recipient, kind, substr(at, 1, 7)"
+        ))
+        .map_err(StoreError::from)?;
+    let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        let recipient: String = row.get(0).map_err(StoreError::from)?;
+        let kind: String = row.get(1).map_err(StoreError::from)?;
+        let month: String = row.get(2).map_err(StoreError::from)?;
+        let n: u32 = row.get(3).map_err(StoreError::from)?;
+        let entry = partners
+            .entry(recipient.clone())
+            .or_insert_with(|| partner(&recipient));
+        entry.total.bump(&kind, n);
+        if let Some(i) = months.iter().position(|m| *m == month) {
+            entry.months[i].counts.bump(&kind, n);
+        }
+    }
+    // Days from consent to a referral's first send (the first in the ledger's order), counted in
+    // the period of that send.
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT s.recipient, substr(s.at, 1, 10), substr(min(c.at), 1, 10)
+             FROM ledger AS s
+             JOIN ledger AS c ON c.reference = s.reference AND c.kind = 'consented'
+             WHERE s.seq IN (SELECT min(seq) FROM ledger
+                             WHERE kind = 'sent' AND reference IS NOT NULL GROUP BY reference)
+               AND s.at >= ?1 AND s.at < ?2
+             GROUP BY s.seq",
+        )
+        .map_err(StoreError::from)?;
+    let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
+    let mut days: BTreeMap<(String, usize), BTreeMap<u32, u32>> = BTreeMap::new();
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        let recipient: String = row.get(0).map_err(StoreError::from)?;
+        let (Some(sent), Some(consented)) = (
+            row.get::<_, String>(1)
+                .ok()
+                .and_then(|d| d.parse::<NaiveDate>().ok()),
+            row.get::<_, String>(2)
+                .ok()
+                .and_then(|d| d.parse::<NaiveDate>().ok()),
+        ) else {
+            continue;
+        };
+        let n = u32::try_from((sent - consented).num_days().max(0)).unwrap_or(u32::MAX);
+        let month = format!("{:04}-{:02}", sent.year(), sent.month());
+        let index = months.iter().position(|m| *m == month).unwrap_or(0);
+        *days
+            .entry((recipient, index))
+            .or_default()
+            .entry(n)
+            .or_default() += 1;
+    }
+    for ((recipient, index), histogram) in days {
+        let entry = partners
+            .entry(recipient.clone())
+            .or_insert_with(|| partner(&recipient));
+        let counts = Counts {
+            days_to_send: histogram.into_iter().collect(),
+            ..Counts::default()
+        };
+        entry.total.add(&counts);
+        if let Some(month) = entry.months.get_mut(index) {
+            month.counts.add(&counts);
+        }
+    }
+    let mut report = Report::empty(*period);
+    for partner in partners.into_values() {
+        report.total.add(&partner.total);
+        add_months(&mut report.months, &partner.months);
+        report.partners.push(partner);
+    }
+    report.partners.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(report)
+}
+
+/// The worker's own counts for the period the screen asks.
+pub fn own(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    input: &PeriodInput,
+) -> Result<Report, ReportError> {
+    counts(store, gazetteer, &Period::from_input(input)?)
+}
+
+/// The team's counts for the period: the count files read in for exactly that period, added up,
+/// and who on the team has none.
+pub fn team(store: &Store, input: &PeriodInput) -> Result<countfile::TeamReport, ReportError> {
+    let members = team::members(store).map_err(|e| ReportError::Team(e.to_string()))?;
+    countfile::team_report(store, &Period::from_input(input)?, &members)
+}
+
+/// Whose counts an export holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReportScope {
+    /// The worker's own ledger.
+    Own,
+    /// The count files the supervisor read in.
+    Team,
+}
+
+/// An export as the screen asks for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ReportExport {
+    pub scope: ReportScope,
+    pub period: PeriodInput,
+    pub format: export::ExportFormat,
+    pub suppress_small: bool,
+    pub folder: String,
+}
+
+/// The file of an export: the worker's or the team's counts, titled with the team (and the
+/// worker, for their own counts).
+pub fn export_file(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    request: &ReportExport,
+) -> Result<Export, ReportError> {
+    let profile = WorkerProfile::load(store)?;
+    let (report, title) = match request.scope {
+        ReportScope::Own => (
+            own(store, gazetteer, &request.period)?,
+            [profile.name.as_str(), profile.team.as_str()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        ReportScope::Team => (team(store, &request.period)?.report, profile.team),
+    };
+    let options = export::ExportOptions {
+        suppress_small: request.suppress_small,
+        title,
+    };
+    Ok(export::file(&report, request.format, &options)?)
+}
+
 /// Why a report could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
+    #[error("Jaar: kies een jaar van {FIRST_YEAR} tot {LAST_YEAR}.")]
+    Year,
+    #[error("Helft: kies de eerste (januari–juni) of de tweede (juli–december).")]
+    Half,
+    #[error("{label}: gebruik de vorm JJJJ-MM-DD, bijvoorbeeld 2026-03-01.")]
+    Date {
+        field: &'static str,
+        label: &'static str,
+    },
+    #[error("Tot en met: kies een dag op of na de eerste dag van de periode.")]
+    Reversed,
+    #[error(
+        "Vul eerst je naam en team in onder Instellingen: je leidinggevende herkent je telbestand \
+         daaraan."
+    )]
+    Incomplete,
+    #[error(
+        "Bestand: dit is geen telbestand van Aanmelder. Kies het .json-bestand dat het teamlid bewaarde onder Evaluatie."
+    )]
+    NotCountFile,
+    #[error(
+        "Bestand: dit telbestand komt uit een nieuwere versie van Aanmelder. Werk Aanmelder bij en \
+         lees het opnieuw in."
+    )]
+    Newer,
+    #[error(
+        "Bestand: de aantallen in dit telbestand kloppen niet met elkaar ({0}). Het werd na het \
+         bewaren gewijzigd; vraag het teamlid om een nieuw telbestand."
+    )]
+    Tampered(&'static str),
+    #[error("Dit telbestand is niet (meer) ingelezen.")]
+    NotFound,
+    #[error("De teamleden konden niet gelezen worden: {0}")]
+    Team(String),
+    #[error(transparent)]
+    Export(#[from] export::ExportError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -116,7 +567,32 @@ pub enum ReportError {
 impl Coded for ReportError {
     fn code(&self) -> &'static str {
         match self {
+            Self::Year => "report.year",
+            Self::Half => "report.half",
+            Self::Date { .. } => "report.date",
+            Self::Reversed => "report.reversed",
+            Self::Incomplete => "report.incomplete_profile",
+            Self::NotCountFile => "report.not_a_count_file",
+            Self::Newer => "report.newer_count_file",
+            Self::Tampered(_) => "report.tampered_count_file",
+            Self::NotFound => "report.not_found",
+            Self::Team(_) => "report.team",
+            Self::Export(e) => e.code(),
             Self::Store(e) => e.code(),
         }
     }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Year => Some("year"),
+            Self::Half => Some("half"),
+            Self::Date { field, .. } => Some(field),
+            Self::Reversed => Some("to"),
+            Self::NotCountFile | Self::Newer | Self::Tampered(_) => Some("path"),
+            _ => None,
+        }
+    }
 }
+
+#[cfg(test)]
+mod tests;

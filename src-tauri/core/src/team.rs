@@ -3,9 +3,36 @@
 //! Each worker's app holds only that worker's data. What the whole team shares (the register of
 //! partners and the list of members) travels as a team profile signed by the supervisor, and the
 //! yearly evaluation needs to know whose counts are still missing.
+//!
+//! The profile is signed with Ed25519 under a key made in the supervisor's app and kept only in
+//! its encrypted store. A member's app trusts no key by itself: on the first import it shows the
+//! key's fingerprint, the member compares it with the supervisor by phone, and only then pins it.
+//! After that a profile signed with any other key, or with one byte changed, is refused. The
+//! signature covers the exact bytes of the profile, so no canonical form of JSON is needed. A
+//! password agreed with a partner never goes into a profile: the file is signed, not encrypted.
 
+use std::str::FromStr as _;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, FixedOffset};
+use ed25519_dalek::{Signature, Signer as _, SigningKey, VerifyingKey};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
+use zeroize::Zeroizing;
+
+use crate::agreement::{Agreement, AgreementError, AgreementInput};
+use crate::error::{Coded, FieldMessage};
+use crate::package::Export;
+use crate::residence::Gazetteer;
+use crate::store::{Store, StoreError};
+use crate::worker::WorkerProfile;
+
+/// What the `schema` field of every team profile says.
+pub const SCHEMA: &str = "be.kindengezin.aanmelder.teamprofiel";
+/// The version this build writes and reads.
+pub const VERSION: u32 = 1;
 
 /// A member of the team, as the supervisor lists them: the evaluation recognises a worker's count
 /// file by the e-mail address in it.
@@ -15,3 +42,499 @@ pub struct Member {
     pub name: String,
     pub email: String,
 }
+
+/// What the app is used as. The supervisor also adds up the team's count files and signs the
+/// team profile.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Role {
+    #[default]
+    Member,
+    Supervisor,
+}
+
+pub fn role(store: &Store) -> Result<Role, TeamError> {
+    let role: String = store
+        .conn()
+        .query_row("SELECT role FROM team_settings WHERE id = 1", [], |r| {
+            r.get(0)
+        })
+        .map_err(StoreError::from)?;
+    Ok(if role == "supervisor" {
+        Role::Supervisor
+    } else {
+        Role::Member
+    })
+}
+
+pub fn set_role(store: &Store, role: Role) -> Result<(), TeamError> {
+    let text = match role {
+        Role::Member => "member",
+        Role::Supervisor => "supervisor",
+    };
+    store
+        .conn()
+        .execute("UPDATE team_settings SET role = ?1 WHERE id = 1", [text])
+        .map_err(StoreError::from)?;
+    Ok(())
+}
+
+pub fn members(store: &Store) -> Result<Vec<Member>, TeamError> {
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT name, email FROM team_member ORDER BY id")
+        .map_err(StoreError::from)?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok(Member {
+                name: r.get(0)?,
+                email: r.get(1)?,
+            })
+        })
+        .map_err(StoreError::from)?;
+    Ok(rows.collect::<Result<_, _>>().map_err(StoreError::from)?)
+}
+
+/// Checks every member; the problems name the row, e.g. `members.2.email`.
+fn validated(members: Vec<Member>) -> Result<Vec<Member>, TeamError> {
+    let mut problems = Vec::new();
+    let mut seen = Vec::new();
+    let members: Vec<Member> = members
+        .into_iter()
+        .map(|m| Member {
+            name: m.name.trim().to_owned(),
+            email: m.email.trim().to_owned(),
+        })
+        .collect();
+    for (i, m) in members.iter().enumerate() {
+        let row = i + 1;
+        if m.name.is_empty() || m.name.chars().any(char::is_control) || m.name.chars().count() > 100
+        {
+            problems.push(FieldMessage {
+                field: format!("members.{i}.name"),
+                message: format!("Teamlid {row}, naam: vul de naam in (hoogstens 100 tekens)."),
+            });
+        }
+        if email_address::EmailAddress::from_str(&m.email).is_err() {
+            problems.push(FieldMessage {
+                field: format!("members.{i}.email"),
+                message: format!(
+                    "Teamlid {row}, e-mailadres: vul het adres in zoals naam@voorbeeld.be."
+                ),
+            });
+        } else if seen.contains(&m.email.to_lowercase()) {
+            problems.push(FieldMessage {
+                field: format!("members.{i}.email"),
+                message: format!("Teamlid {row}, e-mailadres: dit adres staat al in de lijst."),
+            });
+        }
+        seen.push(m.email.to_lowercase());
+    }
+    if problems.is_empty() {
+        Ok(members)
+    } else {
+        Err(TeamError::Members(problems))
+    }
+}
+
+/// Replaces the list of members.
+pub fn save_members(store: &Store, members: Vec<Member>) -> Result<Vec<Member>, TeamError> {
+    let members = validated(members)?;
+    let tx = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(StoreError::from)?;
+    replace_members(&tx, &members)?;
+    tx.commit().map_err(StoreError::from)?;
+    Ok(members)
+}
+
+fn replace_members(conn: &rusqlite::Connection, members: &[Member]) -> Result<(), TeamError> {
+    conn.execute("DELETE FROM team_member", [])
+        .map_err(StoreError::from)?;
+    for m in members {
+        conn.execute(
+            "INSERT INTO team_member (name, email) VALUES (?1, ?2)",
+            (&m.name, &m.email),
+        )
+        .map_err(StoreError::from)?;
+    }
+    Ok(())
+}
+
+/// The supervisor's signing key, made on first need.
+fn signing_key(store: &Store) -> Result<SigningKey, TeamError> {
+    if role(store)? != Role::Supervisor {
+        return Err(TeamError::NotSupervisor);
+    }
+    let stored: Option<Vec<u8>> = store
+        .conn()
+        .query_row(
+            "SELECT signing_key FROM team_settings WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::from)?;
+    let mut seed = Zeroizing::new([0u8; 32]);
+    match stored {
+        Some(bytes) if bytes.len() == 32 => seed.copy_from_slice(&bytes),
+        _ => {
+            getrandom::fill(seed.as_mut_slice()).map_err(|e| TeamError::Random(e.to_string()))?;
+            store
+                .conn()
+                .execute(
+                    "UPDATE team_settings SET signing_key = ?1 WHERE id = 1",
+                    [seed.as_slice()],
+                )
+                .map_err(StoreError::from)?;
+        }
+    }
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// The first 16 bytes of the key's SHA-256, as 8 groups of 4 hex digits: short enough to read
+/// over the phone, long enough that nobody can make a key that matches it.
+pub fn fingerprint(key: &VerifyingKey) -> String {
+    let digest = Sha256::digest(key.as_bytes());
+    digest[..16]
+        .chunks(2)
+        .map(hex::encode_upper)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The fingerprint of the supervisor's own key, for the screen the members compare with.
+pub fn own_fingerprint(store: &Store) -> Result<String, TeamError> {
+    Ok(fingerprint(&signing_key(store)?.verifying_key()))
+}
+
+/// What the supervisor signs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct Profile {
+    schema: String,
+    version: u32,
+    team: String,
+    issuer: String,
+    /// RFC 3339.
+    issued_at: String,
+    members: Vec<Member>,
+    agreements: Vec<AgreementInput>,
+}
+
+/// The file: the profile's exact bytes as a string, the key, and the signature over those bytes.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    profile: String,
+    public_key: String,
+    signature: String,
+}
+
+/// Signs the register and the members as the team profile: `teamprofiel-<date>.json`.
+pub fn export_profile(store: &Store, now: DateTime<FixedOffset>) -> Result<Export, TeamError> {
+    let key = signing_key(store)?;
+    let worker = WorkerProfile::load(store)?;
+    if worker.team.trim().is_empty() || worker.name.trim().is_empty() {
+        return Err(TeamError::Incomplete);
+    }
+    let agreements = Agreement::list(store)?
+        .iter()
+        .filter(|a| !a.demo)
+        .map(|a| AgreementInput {
+            agreed_password: String::new(),
+            ..a.to_input()
+        })
+        .collect();
+    let profile = Profile {
+        schema: SCHEMA.into(),
+        version: VERSION,
+        team: worker.team,
+        issuer: worker.name,
+        issued_at: now.to_rfc3339(),
+        members: members(store)?,
+        agreements,
+    };
+    let text =
+        serde_json::to_string_pretty(&profile).map_err(|e| TeamError::Json(e.to_string()))?;
+    let signature = key.sign(text.as_bytes());
+    let envelope = Envelope {
+        profile: text,
+        public_key: BASE64.encode(key.verifying_key().as_bytes()),
+        signature: BASE64.encode(signature.to_bytes()),
+    };
+    Ok(Export {
+        file_name: format!("teamprofiel-{}.json", now.date_naive()),
+        bytes: serde_json::to_vec_pretty(&envelope).map_err(|e| TeamError::Json(e.to_string()))?,
+    })
+}
+
+/// What a member sees before applying a profile.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ProfilePreview {
+    pub fingerprint: String,
+    /// Signed with the key this app already pinned.
+    pub pinned: bool,
+    pub team: String,
+    pub issuer: String,
+    pub issued_at: String,
+    pub members: u32,
+    /// The partners' names.
+    pub agreements: Vec<String>,
+}
+
+/// Checks the file's signature against its own key and, once a key is pinned, against that one.
+fn open(store: &Store, bytes: &[u8]) -> Result<(VerifyingKey, bool, Profile), TeamError> {
+    let envelope: Envelope = serde_json::from_slice(bytes).map_err(|_| TeamError::NotAProfile)?;
+    let key_bytes: [u8; 32] = BASE64
+        .decode(envelope.public_key.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(TeamError::NotAProfile)?;
+    let key = VerifyingKey::from_bytes(&key_bytes).map_err(|_| TeamError::NotAProfile)?;
+    let signature: [u8; 64] = BASE64
+        .decode(envelope.signature.trim())
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or(TeamError::Changed)?;
+    let pinned: Option<Vec<u8>> = store
+        .conn()
+        .query_row(
+            "SELECT pinned_key FROM team_settings WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::from)?;
+    if let Some(pinned) = &pinned
+        && pinned.as_slice() != key.as_bytes()
+    {
+        let expected = <[u8; 32]>::try_from(pinned.as_slice())
+            .ok()
+            .and_then(|b| VerifyingKey::from_bytes(&b).ok())
+            .map_or_else(|| "onbekend".into(), |k| fingerprint(&k));
+        return Err(TeamError::OtherKey {
+            found: fingerprint(&key),
+            expected,
+        });
+    }
+    key.verify_strict(
+        envelope.profile.as_bytes(),
+        &Signature::from_bytes(&signature),
+    )
+    .map_err(|_| TeamError::Changed)?;
+    let value: serde_json::Value =
+        serde_json::from_str(&envelope.profile).map_err(|_| TeamError::NotAProfile)?;
+    if value.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
+        return Err(TeamError::NotAProfile);
+    }
+    if value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .is_none_or(|v| v > u64::from(VERSION))
+    {
+        return Err(TeamError::Newer);
+    }
+    let profile: Profile = serde_json::from_value(value).map_err(|_| TeamError::NotAProfile)?;
+    let issued =
+        DateTime::parse_from_rfc3339(&profile.issued_at).map_err(|_| TeamError::NotAProfile)?;
+    let last: Option<String> = store
+        .conn()
+        .query_row(
+            "SELECT profile_issued_at FROM team_settings WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(StoreError::from)?;
+    if let Some(last) = last.and_then(|l| DateTime::parse_from_rfc3339(&l).ok())
+        && issued < last
+    {
+        return Err(TeamError::Older);
+    }
+    Ok((key, pinned.is_some(), profile))
+}
+
+/// Verifies a team profile and says what is in it, changing nothing.
+pub fn inspect_profile(store: &Store, bytes: &[u8]) -> Result<ProfilePreview, TeamError> {
+    let (key, pinned, profile) = open(store, bytes)?;
+    Ok(ProfilePreview {
+        fingerprint: fingerprint(&key),
+        pinned,
+        team: profile.team,
+        issuer: profile.issuer,
+        issued_at: profile.issued_at,
+        members: u32::try_from(profile.members.len()).unwrap_or(u32::MAX),
+        agreements: profile.agreements.iter().map(|a| a.name.clone()).collect(),
+    })
+}
+
+/// What applying a profile changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Applied {
+    pub added: u32,
+    pub updated: u32,
+    pub removed: u32,
+    /// Partners not in the profile that could not be removed, with why.
+    pub kept: Vec<String>,
+    /// In Dutch, for the screen.
+    pub message: String,
+}
+
+/// Verifies the profile again and applies it: pins the key on the first import (only with the
+/// fingerprint the member confirmed), then brings the register and the members in line with it,
+/// all in one transaction.
+pub fn apply_profile(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    bytes: &[u8],
+    confirmed_fingerprint: Option<&str>,
+) -> Result<Applied, TeamError> {
+    let (key, pinned, profile) = open(store, bytes)?;
+    if !pinned {
+        let normalise = |f: &str| f.split_whitespace().collect::<String>().to_uppercase();
+        if confirmed_fingerprint.map(normalise) != Some(normalise(&fingerprint(&key))) {
+            return Err(TeamError::Unconfirmed);
+        }
+    }
+    let members = validated(profile.members)?;
+    let tx = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(StoreError::from)?;
+    let existing = Agreement::list(store)?;
+    let (mut added, mut updated, mut removed) = (0, 0, 0);
+    for input in &profile.agreements {
+        let current = existing
+            .iter()
+            .find(|a| a.recipient.key() == input.recipient_key);
+        let input = AgreementInput {
+            // The locally agreed password stays; a profile never carries one.
+            agreed_password: current
+                .and_then(|a| a.agreed_password.clone())
+                .unwrap_or_default(),
+            ..input.clone()
+        };
+        Agreement::save(store, gazetteer, current.map(|a| a.id), input)?;
+        if current.is_some() {
+            updated += 1;
+        } else {
+            added += 1;
+        }
+    }
+    let mut kept = Vec::new();
+    for old in existing.iter().filter(|a| {
+        !profile
+            .agreements
+            .iter()
+            .any(|p| p.recipient_key == a.recipient.key())
+    }) {
+        match Agreement::delete(store, old.id) {
+            Ok(()) => removed += 1,
+            Err(e) => kept.push(format!("{} ({e})", old.name)),
+        }
+    }
+    replace_members(&tx, &members)?;
+    tx.execute(
+        "UPDATE team_settings SET pinned_key = ?1, profile_issued_at = ?2 WHERE id = 1",
+        (key.as_bytes().as_slice(), &profile.issued_at),
+    )
+    .map_err(StoreError::from)?;
+    tx.commit().map_err(StoreError::from)?;
+    let mut message = format!(
+        "Teamprofiel van {} toegepast: {added} partner(s) toegevoegd, {updated} bijgewerkt, \
+         {removed} verwijderd; {} teamleden.",
+        profile.team,
+        members.len()
+    );
+    if !kept.is_empty() {
+        message.push_str(&format!(" Niet verwijderd: {}.", kept.join(", ")));
+    }
+    Ok(Applied {
+        added,
+        updated,
+        removed,
+        kept,
+        message,
+    })
+}
+
+/// Why a team action was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum TeamError {
+    #[error(
+        "Alleen een leidinggevende ondertekent het teamprofiel. Kies je rol onder Instellingen."
+    )]
+    NotSupervisor,
+    #[error("Vul eerst je naam en team in onder Instellingen: ze staan in het teamprofiel.")]
+    Incomplete,
+    #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    Members(Vec<FieldMessage>),
+    #[error(
+        "Bestand: dit is geen teamprofiel van Aanmelder. Kies het .json-bestand dat je \
+         leidinggevende je bezorgde."
+    )]
+    NotAProfile,
+    #[error(
+        "Het teamprofiel is gewijzigd na het ondertekenen: de handtekening klopt niet meer. Gebruik \
+         het niet en vraag je leidinggevende om het opnieuw te bezorgen."
+    )]
+    Changed,
+    #[error(
+        "Dit teamprofiel is ondertekend met een andere sleutel dan die van je leidinggevende \
+         (vingerafdruk {found}, verwacht {expected}). Gebruik het niet en bel je leidinggevende."
+    )]
+    OtherKey { found: String, expected: String },
+    #[error(
+        "Dit teamprofiel is ouder dan het profiel dat je al toepaste. Vraag je leidinggevende om \
+         het nieuwste."
+    )]
+    Older,
+    #[error(
+        "Dit teamprofiel komt uit een nieuwere versie van Aanmelder. Werk Aanmelder bij en lees het \
+         opnieuw in."
+    )]
+    Newer,
+    #[error(
+        "Bevestig eerst de vingerafdruk: vergelijk ze aan de telefoon met die op het scherm van je \
+         leidinggevende en vink aan dat ze klopt."
+    )]
+    Unconfirmed,
+    #[error("Het besturingssysteem gaf geen willekeurige getallen voor de sleutel: {0}")]
+    Random(String),
+    #[error("Het teamprofiel kon niet gemaakt worden: {0}")]
+    Json(String),
+    #[error("Een partner in het teamprofiel klopt niet: {0}")]
+    Agreement(#[from] AgreementError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Coded for TeamError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotSupervisor => "team.not_supervisor",
+            Self::Incomplete => "team.incomplete_profile",
+            Self::Members(_) => "team.members",
+            Self::NotAProfile => "team.not_a_profile",
+            Self::Changed => "team.signature",
+            Self::OtherKey { .. } => "team.other_key",
+            Self::Older => "team.older",
+            Self::Newer => "team.newer",
+            Self::Unconfirmed => "team.unconfirmed",
+            Self::Random(_) => "team.random",
+            Self::Json(_) => "team.json",
+            Self::Agreement(e) => e.code(),
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn fields(&self) -> Vec<FieldMessage> {
+        match self {
+            Self::Members(problems) => problems.clone(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -37,6 +37,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_smtp_settings.sql"),
     include_str!("migrations/0006_delivery_mode.sql"),
     include_str!("migrations/0007_after_send.sql"),
+    include_str!("migrations/0008_evaluation_and_team.sql"),
 ];
 
 /// The version whose migration moved the old `event` rows into the hash-chained ledger.

@@ -1,0 +1,356 @@
+//! Count files: how one worker's counts reach the supervisor, and how the supervisor adds the
+//! team's up.
+//!
+//! A count file holds counts only, with who made it (worker and team: staff, not clients), the
+//! period, the app version, and the seal of the worker's log at that moment: its number of events
+//! and last link. The supervisor can later ask the worker to run "Controleer logboek" and compare
+//! that link. The supervisor's app keeps the files it read in, recognises a second file of the
+//! same worker and period, and says whose file is still missing.
+
+use chrono::{DateTime, FixedOffset};
+use rusqlite::OptionalExtension as _;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{Period, PeriodInput, Report, ReportError, counts};
+use crate::ledger;
+use crate::package::Export;
+use crate::residence::Gazetteer;
+use crate::store::{Store, StoreError};
+use crate::team::Member;
+use crate::worker::WorkerProfile;
+
+/// What the `schema` field of every count file says.
+pub const SCHEMA: &str = "be.kindengezin.aanmelder.telling";
+/// The version this build writes and reads; older versions stay readable.
+pub const VERSION: u32 = 1;
+
+/// Who made a count file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CountWorker {
+    pub name: String,
+    pub team: String,
+    pub email: String,
+}
+
+impl CountWorker {
+    /// How the supervisor's app tells workers apart: the e-mail address, else name and team.
+    fn key(&self) -> String {
+        match self.email.trim() {
+            "" => format!("{}|{}", self.name.trim(), self.team.trim()).to_lowercase(),
+            email => email.to_lowercase(),
+        }
+    }
+}
+
+/// The state of the worker's log when the file was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct LedgerSeal {
+    #[ts(type = "number")]
+    pub events: i64,
+    /// The last link of the chain, in hex.
+    pub head: Option<String>,
+    pub intact: bool,
+}
+
+/// One worker's counts for one period, as a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CountFile {
+    pub schema: String,
+    pub version: u32,
+    pub worker: CountWorker,
+    pub period: Period,
+    pub app_version: String,
+    /// RFC 3339.
+    pub generated_at: String,
+    pub ledger: LedgerSeal,
+    pub report: Report,
+}
+
+/// Makes the worker's count file for the period: `telling-2026.json` and the like, a name that
+/// says nothing about anyone.
+pub fn export(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    period: &PeriodInput,
+    app_version: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<Export, ReportError> {
+    let period = Period::from_input(period)?;
+    let profile = WorkerProfile::load(store)?;
+    if profile.name.trim().is_empty() || profile.team.trim().is_empty() {
+        return Err(ReportError::Incomplete);
+    }
+    let check = ledger::verify(store).map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    let file = CountFile {
+        schema: SCHEMA.into(),
+        version: VERSION,
+        worker: CountWorker {
+            name: profile.name,
+            team: profile.team,
+            email: profile.email,
+        },
+        period,
+        app_version: app_version.into(),
+        generated_at: now.to_rfc3339(),
+        ledger: LedgerSeal {
+            events: check.events,
+            head: check.head,
+            intact: check.intact,
+        },
+        report: counts(store, gazetteer, &period)?,
+    };
+    let bytes = serde_json::to_vec_pretty(&file).map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    let stem = period.label().replace(' ', "-").replace(['/', '–'], "");
+    Ok(Export {
+        file_name: format!("telling-{}.json", stem.replace("--", "-")),
+        bytes,
+    })
+}
+
+/// Reads a count file, refusing anything that is not one, is newer than this app, or whose
+/// counts do not add up.
+pub fn parse(bytes: &[u8]) -> Result<CountFile, ReportError> {
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|_| ReportError::NotCountFile)?;
+    if value.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
+        return Err(ReportError::NotCountFile);
+    }
+    if value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .is_none_or(|v| v > u64::from(VERSION))
+    {
+        return Err(ReportError::Newer);
+    }
+    let file: CountFile = serde_json::from_value(value).map_err(|_| ReportError::NotCountFile)?;
+    if file.report.period != file.period {
+        return Err(ReportError::Tampered("de periode"));
+    }
+    if !file.report.is_consistent() {
+        return Err(ReportError::Tampered("de totalen"));
+    }
+    if file.worker.name.trim().is_empty() {
+        return Err(ReportError::Tampered("het teamlid"));
+    }
+    Ok(file)
+}
+
+/// A count file as the supervisor's app keeps it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ImportedFile {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub worker: CountWorker,
+    pub period: Period,
+    pub generated_at: String,
+    pub app_version: String,
+    pub ledger: LedgerSeal,
+}
+
+/// What reading in a count file did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ImportKind {
+    Added,
+    /// The same worker and period were already read in, from this file or a newer one: nothing
+    /// changed.
+    Duplicate,
+    /// A newer file of the same worker and period replaced the older one.
+    Replaced,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ImportOutcome {
+    pub kind: ImportKind,
+    /// In Dutch, for the screen.
+    pub message: String,
+    pub file: ImportedFile,
+}
+
+/// Reads in a worker's count file on the supervisor's app.
+pub fn import(
+    store: &Store,
+    bytes: &[u8],
+    now: DateTime<FixedOffset>,
+) -> Result<ImportOutcome, ReportError> {
+    let file = parse(bytes)?;
+    let key = file.worker.key();
+    let body = String::from_utf8_lossy(bytes).into_owned();
+    let conn = store.conn();
+    let tx = conn.unchecked_transaction().map_err(StoreError::from)?;
+    let existing: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT id, generated_at FROM count_import
+             WHERE worker_key = ?1 AND period_from = ?2 AND period_to = ?3",
+            (
+                &key,
+                file.period.from.to_string(),
+                file.period.to.to_string(),
+            ),
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()
+        .map_err(StoreError::from)?;
+    let who = &file.worker.name;
+    let label = file.period.label();
+    let newer = |old: &str| match (
+        DateTime::parse_from_rfc3339(&file.generated_at),
+        DateTime::parse_from_rfc3339(old),
+    ) {
+        (Ok(new), Ok(old)) => new > old,
+        _ => false,
+    };
+    let (kind, id, message) = match existing {
+        Some((id, old)) if !newer(&old) => (
+            ImportKind::Duplicate,
+            id,
+            format!(
+                "Het telbestand van {who} voor {label} was al ingelezen (een even nieuw of nieuwer \
+                 bestand). Er is niets veranderd."
+            ),
+        ),
+        Some((id, _)) => {
+            tx.execute(
+                "UPDATE count_import SET generated_at = ?2, imported_at = ?3, body = ?4
+                 WHERE id = ?1",
+                (id, &file.generated_at, now.to_rfc3339(), &body),
+            )
+            .map_err(StoreError::from)?;
+            (
+                ImportKind::Replaced,
+                id,
+                format!(
+                    "Het telbestand van {who} voor {label} vervangt het oudere bestand van \
+                     hetzelfde teamlid en dezelfde periode."
+                ),
+            )
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO count_import
+                   (worker_key, period_from, period_to, generated_at, imported_at, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                (
+                    &key,
+                    file.period.from.to_string(),
+                    file.period.to.to_string(),
+                    &file.generated_at,
+                    now.to_rfc3339(),
+                    &body,
+                ),
+            )
+            .map_err(StoreError::from)?;
+            (
+                ImportKind::Added,
+                tx.last_insert_rowid(),
+                format!("Het telbestand van {who} voor {label} is ingelezen."),
+            )
+        }
+    };
+    tx.commit().map_err(StoreError::from)?;
+    Ok(ImportOutcome {
+        kind,
+        message,
+        file: imported(id, &file),
+    })
+}
+
+fn imported(id: i64, file: &CountFile) -> ImportedFile {
+    ImportedFile {
+        id,
+        worker: file.worker.clone(),
+        period: file.period,
+        generated_at: file.generated_at.clone(),
+        app_version: file.app_version.clone(),
+        ledger: file.ledger.clone(),
+    }
+}
+
+/// Every count file read in, with its counts, oldest period first.
+fn stored(store: &Store) -> Result<Vec<(i64, CountFile)>, ReportError> {
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT id, body FROM count_import ORDER BY period_from, period_to, id")
+        .map_err(StoreError::from)?;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+        .map_err(StoreError::from)?;
+    let mut files = Vec::new();
+    for row in rows {
+        let (id, body) = row.map_err(StoreError::from)?;
+        files.push((id, parse(body.as_bytes())?));
+    }
+    Ok(files)
+}
+
+/// The count files read in, for the list on the team screen.
+pub fn imports(store: &Store) -> Result<Vec<ImportedFile>, ReportError> {
+    Ok(stored(store)?
+        .iter()
+        .map(|(id, file)| imported(*id, file))
+        .collect())
+}
+
+/// Forgets a count file that was read in.
+pub fn remove(store: &Store, id: i64) -> Result<(), ReportError> {
+    let n = store
+        .conn()
+        .execute("DELETE FROM count_import WHERE id = ?1", [id])
+        .map_err(StoreError::from)?;
+    if n == 0 {
+        return Err(ReportError::NotFound);
+    }
+    Ok(())
+}
+
+/// The team's counts over one period.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct TeamReport {
+    /// The sum of the files read in for exactly this period.
+    pub report: Report,
+    /// The files that were added up.
+    pub workers: Vec<ImportedFile>,
+    /// Team members without a file for this period.
+    pub missing: Vec<Member>,
+    /// Files read in for other periods, not counted here.
+    pub other_periods: u32,
+}
+
+/// Adds up the count files read in for `period` and names the members still missing.
+pub fn team_report(
+    store: &Store,
+    period: &Period,
+    members: &[Member],
+) -> Result<TeamReport, ReportError> {
+    let mut report = Report::empty(*period);
+    let mut workers = Vec::new();
+    let mut other_periods = 0;
+    for (id, file) in stored(store)? {
+        if file.period == *period {
+            report.add(&file.report);
+            workers.push(imported(id, &file));
+        } else {
+            other_periods += 1;
+        }
+    }
+    let present: Vec<String> = workers.iter().map(|w| w.worker.key()).collect();
+    let missing = members
+        .iter()
+        .filter(|m| !present.contains(&m.email.trim().to_lowercase()))
+        .cloned()
+        .collect();
+    Ok(TeamReport {
+        report,
+        workers,
+        missing,
+        other_periods,
+    })
+}

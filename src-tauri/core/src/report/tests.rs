@@ -1,0 +1,545 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone as _};
+
+use super::countfile::{self, ImportKind};
+use super::*;
+use crate::ledger::{self, EventKind};
+use crate::team::Member;
+use crate::testing::{Office, at};
+
+/// A small deterministic generator, so a failing case can be replayed.
+struct Lcg(u64);
+
+impl Lcg {
+    fn next(&mut self, below: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % below
+    }
+}
+
+const PARTNERS: [&str; 4] = ["ocmw:13049", "ocmw:24020", "caw:brussel", "ocmw:11002"];
+
+#[derive(Debug, Clone)]
+struct Generated {
+    at: DateTime<FixedOffset>,
+    kind: EventKind,
+    recipient: &'static str,
+    reference: Option<String>,
+}
+
+/// Referrals from the end of 2025 into 2027, with Belgian winter and summer offsets and events on
+/// the stroke of midnight and a second before it, the moments a period boundary cuts.
+fn generate(seed: u64, referrals: usize) -> Vec<Generated> {
+    let mut rng = Lcg(seed);
+    let mut events = Vec::new();
+    let start = NaiveDate::from_ymd_opt(2025, 12, 1).unwrap();
+    for r in 0..referrals {
+        let recipient = PARTNERS[rng.next(4) as usize];
+        let day = start + Duration::days(rng.next(420) as i64);
+        let offset = if (4..=10).contains(&day.format("%m").to_string().parse::<u32>().unwrap()) {
+            FixedOffset::east_opt(7200).unwrap()
+        } else {
+            FixedOffset::east_opt(3600).unwrap()
+        };
+        let time = match rng.next(4) {
+            0 => day.and_hms_opt(0, 0, 0).unwrap(),
+            1 => day.and_hms_opt(23, 59, 59).unwrap(),
+            _ => day
+                .and_hms_opt(8 + rng.next(10) as u32, rng.next(60) as u32, 0)
+                .unwrap(),
+        };
+        let t0 = offset.from_local_datetime(&time).unwrap();
+        let reference = format!("AM-TEST-{r:04}");
+        let mut push = |at: DateTime<FixedOffset>, kind, with_ref: bool| {
+            events.push(Generated {
+                at,
+                kind,
+                recipient,
+                reference: with_ref.then(|| reference.clone()),
+            });
+        };
+        push(t0, EventKind::Created, true);
+        if rng.next(4) == 0 {
+            push(t0, EventKind::Explained, false);
+            push(t0, EventKind::Refused, false);
+            continue;
+        }
+        push(t0, EventKind::Explained, true);
+        push(t0, EventKind::Consented, true);
+        push(t0, EventKind::Packaged, true);
+        let mut t = t0 + Duration::hours(rng.next(24 * 9) as i64);
+        match rng.next(6) {
+            0 => {
+                push(t, EventKind::Failed, true);
+                continue;
+            }
+            1 => {
+                push(t, EventKind::Cancelled, true);
+                push(t, EventKind::Withdrawn, true);
+                continue;
+            }
+            _ => push(t, EventKind::Sent, true),
+        }
+        if rng.next(3) == 0 {
+            t += Duration::days(1 + rng.next(20) as i64);
+            push(t, EventKind::Corrected, true);
+            push(t, EventKind::Sent, true);
+        }
+        if rng.next(5) == 0 {
+            t += Duration::days(1 + rng.next(20) as i64);
+            push(t, EventKind::Withdrawn, true);
+            push(t, EventKind::Sent, true);
+        }
+        if rng.next(10) == 0 {
+            push(t, EventKind::Incident, true);
+        }
+        push(t + Duration::days(30), EventKind::Purged, true);
+    }
+    // The ledger is written in the order things happen.
+    events.sort_by_key(|e| e.at);
+    events
+}
+
+fn write(office: &Office, events: &[Generated]) {
+    let conn = office.store.conn();
+    let tx = conn.unchecked_transaction().unwrap();
+    for e in events {
+        ledger::append(
+            &tx,
+            office.store.ledger_key(),
+            e.kind,
+            &e.at.to_rfc3339(),
+            e.recipient,
+            e.reference.as_deref(),
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+/// The counts worked out here, by walking the events, with nothing of the module under test.
+/// Per partner: the eight counts and the days histogram.
+fn expected(
+    events: &[Generated],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> BTreeMap<&'static str, ([u32; 8], BTreeMap<u32, u32>)> {
+    let mut out: BTreeMap<&'static str, ([u32; 8], BTreeMap<u32, u32>)> = BTreeMap::new();
+    let local = |e: &Generated| e.at.date_naive();
+    for e in events {
+        let slot = match e.kind {
+            EventKind::Explained => 0,
+            EventKind::Consented => 1,
+            EventKind::Refused => 2,
+            EventKind::Sent => 3,
+            EventKind::Failed => 4,
+            EventKind::Withdrawn => 5,
+            EventKind::Corrected => 6,
+            EventKind::Incident => 7,
+            _ => continue,
+        };
+        if (from..=to).contains(&local(e)) {
+            out.entry(e.recipient).or_default().0[slot] += 1;
+        }
+    }
+    let mut first_sent: BTreeMap<&str, &Generated> = BTreeMap::new();
+    let mut consent: BTreeMap<&str, &Generated> = BTreeMap::new();
+    for e in events {
+        let Some(r) = e.reference.as_deref() else {
+            continue;
+        };
+        match e.kind {
+            EventKind::Sent => {
+                first_sent.entry(r).or_insert(e);
+            }
+            EventKind::Consented => {
+                consent.insert(r, e);
+            }
+            _ => {}
+        }
+    }
+    for (r, sent) in first_sent {
+        if let Some(c) = consent.get(r)
+            && (from..=to).contains(&local(sent))
+        {
+            let days = (local(sent) - local(c)).num_days() as u32;
+            *out.entry(sent.recipient)
+                .or_default()
+                .1
+                .entry(days)
+                .or_default() += 1;
+        }
+    }
+    out
+}
+
+fn eight(c: &Counts) -> [u32; 8] {
+    [
+        c.explained,
+        c.consented,
+        c.refused,
+        c.sent,
+        c.failed,
+        c.withdrawn,
+        c.corrected,
+        c.incidents,
+    ]
+}
+
+fn check(office: &Office, events: &[Generated], period: Period) {
+    let report = counts(&office.store, &office.gazetteer, &period).unwrap();
+    let want = expected(events, period.from, period.to);
+    let got: BTreeMap<&str, ([u32; 8], BTreeMap<u32, u32>)> = report
+        .partners
+        .iter()
+        .map(|p| {
+            let key = PARTNERS.iter().find(|k| **k == p.recipient).unwrap();
+            (
+                *key,
+                (
+                    eight(&p.total),
+                    p.total.days_to_send.iter().copied().collect(),
+                ),
+            )
+        })
+        .collect();
+    assert_eq!(got, want, "{period:?}");
+    assert!(report.is_consistent(), "{period:?}");
+    assert_eq!(report.months.len(), period.months().len());
+}
+
+#[test]
+fn counts_over_a_generated_ledger_match_counts_worked_out_independently() {
+    for seed in [1, 7, 42] {
+        let office = Office::new();
+        let events = generate(seed, 300);
+        write(&office, &events);
+        for input in [
+            PeriodInput::Year { year: 2026 },
+            PeriodInput::Year { year: 2025 },
+            PeriodInput::Half {
+                year: 2026,
+                half: 1,
+            },
+            PeriodInput::Half {
+                year: 2026,
+                half: 2,
+            },
+            PeriodInput::Custom {
+                from: "2026-03-01".into(),
+                to: "2026-03-01".into(),
+            },
+            PeriodInput::Custom {
+                from: "2025-12-31".into(),
+                to: "2026-01-01".into(),
+            },
+        ] {
+            check(&office, &events, Period::from_input(&input).unwrap());
+        }
+    }
+}
+
+#[test]
+fn an_event_at_midnight_belongs_to_its_own_local_day() {
+    let office = Office::new();
+    let events = vec![
+        Generated {
+            at: at("2026-12-31T23:59:59+01:00"),
+            kind: EventKind::Consented,
+            recipient: PARTNERS[0],
+            reference: Some("AM-A".into()),
+        },
+        Generated {
+            at: at("2027-01-01T00:00:00+01:00"),
+            kind: EventKind::Sent,
+            recipient: PARTNERS[0],
+            reference: Some("AM-A".into()),
+        },
+    ];
+    write(&office, &events);
+    let y2026 = counts(
+        &office.store,
+        &office.gazetteer,
+        &Period::year(2026).unwrap(),
+    )
+    .unwrap();
+    assert_eq!((y2026.total.consented, y2026.total.sent), (1, 0));
+    assert_eq!(y2026.months[11].counts.consented, 1);
+    let y2027 = counts(
+        &office.store,
+        &office.gazetteer,
+        &Period::year(2027).unwrap(),
+    )
+    .unwrap();
+    assert_eq!((y2027.total.consented, y2027.total.sent), (0, 1));
+    assert_eq!(y2027.total.days_to_send, vec![(1, 1)]);
+    assert_eq!(y2027.partners[0].name, "OCMW Westerlo");
+}
+
+#[test]
+fn periods_are_checked_and_named_in_dutch() {
+    assert_eq!(Period::year(2026).unwrap().label(), "2026");
+    let half = Period::from_input(&PeriodInput::Half {
+        year: 2026,
+        half: 2,
+    })
+    .unwrap();
+    assert_eq!(half.label(), "2e helft 2026");
+    assert_eq!(half.months().first().map(String::as_str), Some("2026-07"));
+    let custom = PeriodInput::Custom {
+        from: "2026-03-01".into(),
+        to: "2026-05-31".into(),
+    };
+    assert_eq!(
+        Period::from_input(&custom).unwrap().label(),
+        "01/03/2026 – 31/05/2026"
+    );
+    let reversed = PeriodInput::Custom {
+        from: "2026-05-31".into(),
+        to: "2026-03-01".into(),
+    };
+    let e = Period::from_input(&reversed).unwrap_err();
+    assert_eq!((e.code(), e.field()), ("report.reversed", Some("to")));
+    let bad = PeriodInput::Custom {
+        from: "1/3/2026".into(),
+        to: "2026-03-01".into(),
+    };
+    let e = Period::from_input(&bad).unwrap_err();
+    assert_eq!(e.field(), Some("from"));
+    assert!(e.to_string().starts_with("Van: gebruik de vorm JJJJ-MM-DD"));
+    assert!(
+        Period::from_input(&PeriodInput::Half {
+            year: 2026,
+            half: 3
+        })
+        .is_err()
+    );
+    assert!(Period::year(1999).is_err());
+}
+
+#[test]
+fn the_median_of_the_histogram() {
+    let c = |h: &[(u32, u32)]| Counts {
+        days_to_send: h.to_vec(),
+        ..Counts::default()
+    };
+    assert_eq!(c(&[]).median_days(), None);
+    assert_eq!(c(&[(1, 1), (2, 2), (9, 2)]).median_days(), Some(2.0));
+    assert_eq!(c(&[(0, 2), (3, 1), (10, 1)]).median_days(), Some(1.5));
+}
+
+fn worker(office: &Office, name: &str, email: &str) {
+    WorkerProfile {
+        name: name.into(),
+        team: "Lokaal team Westerlo".into(),
+        email: email.into(),
+        phone: "014 12 34 56".into(),
+    }
+    .save(&office.store)
+    .unwrap();
+}
+
+fn count_file(office: &Office, year: i32, now: &str) -> Vec<u8> {
+    countfile::export(
+        &office.store,
+        &office.gazetteer,
+        &PeriodInput::Year { year },
+        "0.1.0",
+        at(now),
+    )
+    .unwrap()
+    .bytes
+}
+
+#[test]
+fn three_workers_count_files_add_up_and_a_fourth_of_the_same_worker_is_a_duplicate() {
+    let people = [
+        ("An Peeters", "an.peeters@example.be"),
+        ("Zoë Müller", "zoe.muller@example.be"),
+        ("Jan Çelik", "jan.celik@example.be"),
+    ];
+    let mut files = Vec::new();
+    let mut want = [0u32; 8];
+    let mut want_days: BTreeMap<u32, u32> = BTreeMap::new();
+    for (i, (name, email)) in people.iter().enumerate() {
+        let office = Office::new();
+        worker(&office, name, email);
+        let events = generate(100 + i as u64, 120);
+        write(&office, &events);
+        let from = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let to = NaiveDate::from_ymd_opt(2026, 12, 31).unwrap();
+        for (counts, days) in expected(&events, from, to).into_values() {
+            for (w, c) in want.iter_mut().zip(counts) {
+                *w += c;
+            }
+            for (d, n) in days {
+                *want_days.entry(d).or_default() += n;
+            }
+        }
+        files.push(count_file(&office, 2026, "2027-01-05T10:00:00+01:00"));
+    }
+    let text = String::from_utf8(files[0].clone()).unwrap();
+    assert!(text.contains("\"schema\": \"be.kindengezin.aanmelder.telling\""));
+    assert!(
+        text.contains("\"head\": \""),
+        "the log's last link travels along"
+    );
+    assert!(!text.contains("AM-TEST"), "no reference codes, only counts");
+
+    let supervisor = Office::new();
+    let now = at("2027-01-10T09:00:00+01:00");
+    for file in &files {
+        let outcome = countfile::import(&supervisor.store, file, now).unwrap();
+        assert_eq!(outcome.kind, ImportKind::Added);
+    }
+    let members = [
+        Member {
+            name: "An Peeters".into(),
+            email: "AN.PEETERS@example.be".into(),
+        },
+        Member {
+            name: "Zoë Müller".into(),
+            email: "zoe.muller@example.be".into(),
+        },
+        Member {
+            name: "Jan Çelik".into(),
+            email: "jan.celik@example.be".into(),
+        },
+        Member {
+            name: "Sara Janssens".into(),
+            email: "sara.janssens@example.be".into(),
+        },
+    ];
+    let period = Period::year(2026).unwrap();
+    let team = countfile::team_report(&supervisor.store, &period, &members).unwrap();
+    assert_eq!(eight(&team.report.total), want);
+    assert_eq!(
+        team.report.total.days_to_send,
+        want_days.into_iter().collect::<Vec<_>>()
+    );
+    assert!(team.report.is_consistent());
+    assert_eq!(team.workers.len(), 3);
+    assert_eq!(team.missing, vec![members[3].clone()]);
+
+    // The fourth file: the second worker's again.
+    let again = countfile::import(&supervisor.store, &files[1], now).unwrap();
+    assert_eq!(again.kind, ImportKind::Duplicate);
+    assert!(again.message.contains("Zoë Müller"));
+    let after = countfile::team_report(&supervisor.store, &period, &members).unwrap();
+    assert_eq!(after.report, team.report, "a duplicate changes nothing");
+
+    // A file of another year is kept but not counted in 2026.
+    let office = Office::new();
+    worker(&office, "Jan Çelik", "jan.celik@example.be");
+    write(&office, &generate(9, 40));
+    let other = count_file(&office, 2025, "2027-01-05T10:00:00+01:00");
+    assert_eq!(
+        countfile::import(&supervisor.store, &other, now)
+            .unwrap()
+            .kind,
+        ImportKind::Added
+    );
+    let with_other = countfile::team_report(&supervisor.store, &period, &members).unwrap();
+    assert_eq!(
+        (with_other.other_periods, with_other.report.total.clone()),
+        (1, team.report.total.clone())
+    );
+    assert_eq!(countfile::imports(&supervisor.store).unwrap().len(), 4);
+}
+
+#[test]
+fn a_newer_file_of_the_same_worker_and_period_replaces_the_older() {
+    let office = Office::new();
+    worker(&office, "An Peeters", "an.peeters@example.be");
+    write(&office, &generate(3, 50));
+    let old = count_file(&office, 2026, "2026-12-01T10:00:00+01:00");
+    write(&office, &generate(4, 50));
+    let new = count_file(&office, 2026, "2027-01-02T10:00:00+01:00");
+    let supervisor = Office::new();
+    let now = at("2027-01-10T09:00:00+01:00");
+    assert_eq!(
+        countfile::import(&supervisor.store, &old, now)
+            .unwrap()
+            .kind,
+        ImportKind::Added
+    );
+    assert_eq!(
+        countfile::import(&supervisor.store, &new, now)
+            .unwrap()
+            .kind,
+        ImportKind::Replaced
+    );
+    assert_eq!(
+        countfile::import(&supervisor.store, &old, now)
+            .unwrap()
+            .kind,
+        ImportKind::Duplicate
+    );
+    let team =
+        countfile::team_report(&supervisor.store, &Period::year(2026).unwrap(), &[]).unwrap();
+    let mine = counts(
+        &office.store,
+        &office.gazetteer,
+        &Period::year(2026).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(team.report.total, mine.total);
+}
+
+#[test]
+fn an_edited_or_foreign_count_file_is_refused() {
+    let office = Office::new();
+    worker(&office, "An Peeters", "an.peeters@example.be");
+    write(&office, &generate(5, 80));
+    let file = count_file(&office, 2026, "2027-01-02T10:00:00+01:00");
+    let mut value: serde_json::Value = serde_json::from_slice(&file).unwrap();
+    let sent = value["report"]["partners"][0]["total"]["sent"]
+        .as_u64()
+        .unwrap();
+    value["report"]["partners"][0]["total"]["sent"] = (sent + 1).into();
+    let edited = serde_json::to_vec(&value).unwrap();
+    let supervisor = Office::new();
+    let now = at("2027-01-10T09:00:00+01:00");
+    let e = countfile::import(&supervisor.store, &edited, now).unwrap_err();
+    assert_eq!(e.code(), "report.tampered_count_file");
+    let e =
+        countfile::import(&supervisor.store, b"{\"schema\": \"iets anders\"}", now).unwrap_err();
+    assert_eq!(
+        (e.code(), e.field()),
+        ("report.not_a_count_file", Some("path"))
+    );
+    assert!(countfile::import(&supervisor.store, b"not json", now).is_err());
+    value["version"] = 99.into();
+    let newer = serde_json::to_vec(&value).unwrap();
+    assert_eq!(
+        countfile::import(&supervisor.store, &newer, now)
+            .unwrap_err()
+            .code(),
+        "report.newer_count_file"
+    );
+    assert!(countfile::imports(&supervisor.store).unwrap().is_empty());
+}
+
+#[test]
+fn a_count_file_needs_the_workers_name_and_team() {
+    let office = Office::new();
+    WorkerProfile {
+        name: "An Peeters".into(),
+        ..WorkerProfile::default()
+    }
+    .save(&office.store)
+    .unwrap();
+    let e = countfile::export(
+        &office.store,
+        &office.gazetteer,
+        &PeriodInput::Year { year: 2026 },
+        "0.1.0",
+        at("2027-01-02T10:00:00+01:00"),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "report.incomplete_profile");
+}

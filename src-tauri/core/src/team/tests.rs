@@ -1,0 +1,272 @@
+use super::*;
+use crate::agreement::Delivery;
+use crate::testing::{Office, at};
+
+fn supervisor() -> Office {
+    let office = Office::new();
+    set_role(&office.store, Role::Supervisor).unwrap();
+    office
+}
+
+fn entry(recipient_key: &str, name: &str, mailbox: &str) -> AgreementInput {
+    AgreementInput {
+        recipient_key: recipient_key.into(),
+        name: name.into(),
+        kbo: "0212.181.956".into(),
+        mailbox: mailbox.into(),
+        dpo_email: "informatieveiligheid@iok.be".into(),
+        password_phone: "014 53 82 00".into(),
+        agreement_date: "2023-12-18".into(),
+        protocol_from: "2024-01-01".into(),
+        protocol_until: String::new(),
+        agreed_password: String::new(),
+        delivery: Delivery::Smtp,
+    }
+}
+
+fn register(office: &Office) -> Vec<(String, String)> {
+    Agreement::list(&office.store)
+        .unwrap()
+        .into_iter()
+        .filter(|a| !a.demo)
+        .map(|a| (a.recipient.key(), a.mailbox))
+        .collect()
+}
+
+fn team_members() -> Vec<Member> {
+    vec![
+        Member {
+            name: "An Peeters".into(),
+            email: "an.peeters@example.be".into(),
+        },
+        Member {
+            name: "Zoë Müller".into(),
+            email: "zoe.muller@example.be".into(),
+        },
+    ]
+}
+
+/// A supervisor with Westerlo (agreed password) and Geel in the register, and two members.
+fn signed_profile(office: &Office, now: &str) -> Vec<u8> {
+    for (id, input) in [
+        (
+            None,
+            AgreementInput {
+                agreed_password: "geheim-westerlo-2026".into(),
+                ..entry("ocmw:13049", "OCMW Westerlo", "info.ocmw@westerlo.be")
+            },
+        ),
+        (
+            None,
+            entry("ocmw:13008", "OCMW Geel", "sociaal@ocmwgeel.be"),
+        ),
+    ] {
+        let existing = Agreement::list(&office.store)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.recipient.key() == input.recipient_key)
+            .map(|a| a.id);
+        Agreement::save(&office.store, &office.gazetteer, existing.or(id), input).unwrap();
+    }
+    save_members(&office.store, team_members()).unwrap();
+    export_profile(&office.store, at(now)).unwrap().bytes
+}
+
+fn apply(member: &Office, bytes: &[u8], fingerprint: Option<&str>) -> Result<Applied, TeamError> {
+    apply_profile(&member.store, &member.gazetteer, bytes, fingerprint)
+}
+
+#[test]
+fn a_valid_profile_confirmed_by_fingerprint_updates_the_register_and_the_members() {
+    let boss = supervisor();
+    let file = signed_profile(&boss, "2026-01-15T09:00:00+01:00");
+    assert!(
+        !String::from_utf8_lossy(&file).contains("geheim-westerlo"),
+        "an agreed password never travels in a profile"
+    );
+
+    let member = Office::new();
+    // The member had Westerlo with an old mailbox and their own agreed password, and Lier,
+    // which the team no longer works with, beside the demo register.
+    let demo_westerlo = Agreement::list(&member.store)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.recipient.key() == "ocmw:13049")
+        .map(|a| a.id);
+    Agreement::save(
+        &member.store,
+        &member.gazetteer,
+        demo_westerlo,
+        AgreementInput {
+            agreed_password: "eigen-wachtwoord-2026".into(),
+            ..entry("ocmw:13049", "OCMW Westerlo", "oud@westerlo.be")
+        },
+    )
+    .unwrap();
+    Agreement::save(
+        &member.store,
+        &member.gazetteer,
+        None,
+        entry("ocmw:12021", "OCMW Lier", "sociaal@lier.be"),
+    )
+    .unwrap();
+
+    let before = Agreement::list(&member.store).unwrap().len() as u32;
+    let preview = inspect_profile(&member.store, &file).unwrap();
+    assert!(!preview.pinned);
+    assert_eq!(preview.fingerprint, own_fingerprint(&boss.store).unwrap());
+    assert_eq!(preview.fingerprint.split(' ').count(), 8);
+    assert_eq!(
+        (preview.members, preview.team.as_str()),
+        (2, "Lokaal team Westerlo")
+    );
+
+    let applied = apply(&member, &file, Some(&preview.fingerprint.to_lowercase())).unwrap();
+    // Geel is new, Westerlo changed, Lier and the demo entries are gone.
+    assert_eq!(
+        (applied.added, applied.updated, applied.removed),
+        (1, 1, before - 1)
+    );
+    assert!(applied.kept.is_empty());
+    assert_eq!(Agreement::list(&member.store).unwrap().len(), 2);
+    let mut got = register(&member);
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("ocmw:13008".to_owned(), "sociaal@ocmwgeel.be".to_owned()),
+            ("ocmw:13049".to_owned(), "info.ocmw@westerlo.be".to_owned()),
+        ]
+    );
+    let westerlo = Agreement::list(&member.store)
+        .unwrap()
+        .into_iter()
+        .find(|a| a.recipient.key() == "ocmw:13049")
+        .unwrap();
+    assert_eq!(
+        westerlo.agreed_password.as_deref(),
+        Some("eigen-wachtwoord-2026"),
+        "the member's own agreed password stays"
+    );
+    assert_eq!(members(&member.store).unwrap(), team_members());
+
+    // Pinned now: a later profile of the same key applies without asking again.
+    let later = signed_profile(&boss, "2026-03-01T09:00:00+01:00");
+    assert!(inspect_profile(&member.store, &later).unwrap().pinned);
+    apply(&member, &later, None).unwrap();
+}
+
+#[test]
+fn the_first_import_needs_the_confirmed_fingerprint_and_pins_nothing_without_it() {
+    let boss = supervisor();
+    let file = signed_profile(&boss, "2026-01-15T09:00:00+01:00");
+    let member = Office::new();
+    for wrong in [None, Some("0000 0000 0000 0000 0000 0000 0000 0000")] {
+        let e = apply(&member, &file, wrong).unwrap_err();
+        assert_eq!(e.code(), "team.unconfirmed");
+    }
+    assert!(register(&member).is_empty());
+    assert!(!inspect_profile(&member.store, &file).unwrap().pinned);
+}
+
+#[test]
+fn a_profile_signed_with_another_key_is_refused_after_pinning() {
+    let boss = supervisor();
+    let file = signed_profile(&boss, "2026-01-15T09:00:00+01:00");
+    let member = Office::new();
+    let fingerprint = inspect_profile(&member.store, &file).unwrap().fingerprint;
+    apply(&member, &file, Some(&fingerprint)).unwrap();
+
+    let impostor = supervisor();
+    let forged = signed_profile(&impostor, "2026-02-15T09:00:00+01:00");
+    let e = inspect_profile(&member.store, &forged).unwrap_err();
+    assert_eq!(e.code(), "team.other_key");
+    assert!(e.to_string().contains(&fingerprint), "{e}");
+    assert_eq!(
+        apply(&member, &forged, None).unwrap_err().code(),
+        "team.other_key"
+    );
+}
+
+#[test]
+fn any_changed_byte_in_the_signed_profile_is_refused() {
+    let boss = supervisor();
+    let file = signed_profile(&boss, "2026-01-15T09:00:00+01:00");
+    let envelope: serde_json::Value = serde_json::from_slice(&file).unwrap();
+    let profile = envelope["profile"].as_str().unwrap().as_bytes().to_vec();
+    let member = Office::new();
+    for i in (0..profile.len()).step_by(7) {
+        let mut bytes = profile.clone();
+        // Stay within ASCII so the profile is still a string a JSON parser accepts.
+        bytes[i] = if bytes[i] == b'x' { b'y' } else { b'x' };
+        let mut tampered = envelope.clone();
+        tampered["profile"] = String::from_utf8(bytes).unwrap().into();
+        let tampered = serde_json::to_vec(&tampered).unwrap();
+        let e = inspect_profile(&member.store, &tampered).unwrap_err();
+        assert_eq!(e.code(), "team.signature", "byte {i}");
+    }
+    assert!(register(&member).is_empty());
+}
+
+#[test]
+fn an_older_profile_is_refused_as_a_replay() {
+    let boss = supervisor();
+    let old = signed_profile(&boss, "2026-01-15T09:00:00+01:00");
+    let new = signed_profile(&boss, "2026-03-01T09:00:00+01:00");
+    let member = Office::new();
+    let fingerprint = inspect_profile(&member.store, &new).unwrap().fingerprint;
+    apply(&member, &new, Some(&fingerprint)).unwrap();
+    assert_eq!(
+        inspect_profile(&member.store, &old).unwrap_err().code(),
+        "team.older"
+    );
+}
+
+#[test]
+fn only_a_supervisor_signs_and_the_key_survives_a_restart() {
+    let office = Office::new();
+    assert_eq!(role(&office.store).unwrap(), Role::Member);
+    assert_eq!(
+        export_profile(&office.store, at("2026-01-15T09:00:00+01:00"))
+            .unwrap_err()
+            .code(),
+        "team.not_supervisor"
+    );
+    set_role(&office.store, Role::Supervisor).unwrap();
+    let first = own_fingerprint(&office.store).unwrap();
+    assert_eq!(
+        own_fingerprint(&office.store).unwrap(),
+        first,
+        "one key, made once"
+    );
+    assert_eq!(role(&office.store).unwrap(), Role::Supervisor);
+}
+
+#[test]
+fn members_are_checked_row_by_row() {
+    let office = Office::new();
+    let e = save_members(
+        &office.store,
+        vec![
+            Member {
+                name: "An Peeters".into(),
+                email: "an.peeters@example.be".into(),
+            },
+            Member {
+                name: String::new(),
+                email: "geen-adres".into(),
+            },
+            Member {
+                name: "An bis".into(),
+                email: "AN.PEETERS@example.be".into(),
+            },
+        ],
+    )
+    .unwrap_err();
+    let fields: Vec<String> = e.fields().into_iter().map(|f| f.field).collect();
+    assert_eq!(
+        fields,
+        ["members.1.name", "members.1.email", "members.2.email"]
+    );
+    assert!(members(&office.store).unwrap().is_empty());
+}
