@@ -44,6 +44,22 @@ const COMMANDS: &[&str] = &[
     "report_incident",
     "verify_ledger",
     "ledger_events",
+    "report_counts",
+    "save_count_file",
+    "export_report",
+    "import_count_file",
+    "count_imports",
+    "remove_count_import",
+    "team_report",
+    "pick_file",
+    "role",
+    "set_role",
+    "team_members",
+    "save_team_members",
+    "own_fingerprint",
+    "export_team_profile",
+    "inspect_team_profile",
+    "apply_team_profile",
 ];
 
 fn main() {

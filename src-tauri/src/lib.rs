@@ -2,6 +2,7 @@
 //! thin call into `aanmelder_core`, and everything the window may call is listed in `build.rs`.
 
 mod commands;
+mod evaluation;
 mod ipc;
 mod state;
 
@@ -86,6 +87,22 @@ pub fn run() {
             commands::report_incident,
             commands::verify_ledger,
             commands::ledger_events,
+            evaluation::report_counts,
+            evaluation::save_count_file,
+            evaluation::export_report,
+            evaluation::import_count_file,
+            evaluation::count_imports,
+            evaluation::remove_count_import,
+            evaluation::team_report,
+            evaluation::pick_file,
+            evaluation::role,
+            evaluation::set_role,
+            evaluation::team_members,
+            evaluation::save_team_members,
+            evaluation::own_fingerprint,
+            evaluation::export_team_profile,
+            evaluation::inspect_team_profile,
+            evaluation::apply_team_profile,
         ])
         .build(tauri::generate_context!());
     match app {

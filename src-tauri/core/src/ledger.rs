@@ -229,6 +229,28 @@ pub(crate) fn record(
     )
 }
 
+/// Appends many events in one transaction, chained like any other. For benchmarks, which need a
+/// ledger of a size no worker reaches by hand; the app records each step as it happens.
+#[doc(hidden)]
+pub fn append_many(
+    store: &Store,
+    events: impl IntoIterator<Item = (EventKind, String, String, Option<String>)>,
+) -> Result<(), StoreError> {
+    let tx = store.conn().unchecked_transaction()?;
+    for (kind, at, recipient, reference) in events {
+        append(
+            &tx,
+            store.ledger_key(),
+            kind,
+            &at,
+            &recipient,
+            reference.as_deref(),
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 /// Moves the events of a store older than the ledger into the chain, in their order, and drops
 /// the old table. Part of migration 7's transaction.
 pub(crate) fn adopt_unchained(conn: &Connection, key: &LedgerKey) -> Result<(), StoreError> {

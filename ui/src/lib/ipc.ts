@@ -33,6 +33,16 @@ import type { IncidentInput } from './bindings/IncidentInput';
 import type { IncidentReport } from './bindings/IncidentReport';
 import type { ChainCheck } from './bindings/ChainCheck';
 import type { Event } from './bindings/Event';
+import type { PeriodInput } from './bindings/PeriodInput';
+import type { Report } from './bindings/Report';
+import type { ReportExport } from './bindings/ReportExport';
+import type { ImportOutcome } from './bindings/ImportOutcome';
+import type { ImportedFile } from './bindings/ImportedFile';
+import type { TeamReport } from './bindings/TeamReport';
+import type { Role } from './bindings/Role';
+import type { Member } from './bindings/Member';
+import type { ProfilePreview } from './bindings/ProfilePreview';
+import type { Applied } from './bindings/Applied';
 
 export class CommandError extends Error {
   readonly code: string;
@@ -125,6 +135,24 @@ export const api = {
     call<IncidentReport>('report_incident', { input, folder }),
   verifyLedger: () => call<ChainCheck>('verify_ledger'),
   ledgerEvents: () => call<Event[]>('ledger_events'),
+  reportCounts: (period: PeriodInput) => call<Report>('report_counts', { period }),
+  saveCountFile: (period: PeriodInput, folder: string) =>
+    call<string>('save_count_file', { period, folder }),
+  exportReport: (exp: ReportExport) => call<string>('export_report', { export: exp }),
+  importCountFile: (path: string) => call<ImportOutcome>('import_count_file', { path }),
+  countImports: () => call<ImportedFile[]>('count_imports'),
+  removeCountImport: (id: number) => call<null>('remove_count_import', { id }),
+  teamReport: (period: PeriodInput) => call<TeamReport>('team_report', { period }),
+  pickFile: () => call<string | null>('pick_file'),
+  role: () => call<Role>('role'),
+  setRole: (role: Role) => call<Role>('set_role', { role }),
+  teamMembers: () => call<Member[]>('team_members'),
+  saveTeamMembers: (members: Member[]) => call<Member[]>('save_team_members', { members }),
+  ownFingerprint: () => call<string>('own_fingerprint'),
+  exportTeamProfile: (folder: string) => call<string>('export_team_profile', { folder }),
+  inspectTeamProfile: (path: string) => call<ProfilePreview>('inspect_team_profile', { path }),
+  applyTeamProfile: (path: string, fingerprint: string | null) =>
+    call<Applied>('apply_team_profile', { path, fingerprint }),
 };
 
 /** Error text for a failed command, whatever was thrown. */

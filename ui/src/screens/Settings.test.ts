@@ -18,7 +18,7 @@ const empty: WorkerProfile = { name: '', team: '', email: '', phone: '' };
 describe('Settings', () => {
   it('labels every field so it can be found by its Dutch name', async () => {
     render(Settings, { api: fakeApi(empty, async (p) => p) });
-    for (const label of [/Naam/, /Team/, /E-mailadres/, /Telefoon/]) {
+    for (const label of [/^Naam/, /^Team$/, /^E-mailadres/, /^Telefoon/]) {
       expect(await screen.findByLabelText(label)).toBeInstanceOf(HTMLInputElement);
     }
   });
