@@ -48,12 +48,12 @@ fn referral(i: usize) -> impl Iterator<Item = (EventKind, String, String, Option
         EventKind::Packaged,
         EventKind::PasswordPassed,
         EventKind::Sent,
-        if i % 9 == 0 {
+        if i.is_multiple_of(9) {
             EventKind::Corrected
         } else {
             EventKind::Purged
         },
-        if i % 13 == 0 {
+        if i.is_multiple_of(13) {
             EventKind::Withdrawn
         } else {
             EventKind::Purged

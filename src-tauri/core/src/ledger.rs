@@ -168,47 +168,167 @@ pub(crate) fn append(
     recipient: &str,
     reference: Option<&str>,
 ) -> Result<(), StoreError> {
+    append_all(
+        conn,
+        key,
+        [(
+            kind,
+            at.to_owned(),
+            recipient.to_owned(),
+            reference.map(str::to_owned),
+        )],
+        Tally::Keep,
+    )
+}
+
+/// Whether appending also keeps the evaluation's tallies (see [`Tallies`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Tally {
+    Keep,
+    /// Only while migration 7 moves old events into the chain: [`count_tallies`] counts them
+    /// right after, with every other event of that older store.
+    Skip,
+}
+
+/// Links `events` onto the chain in order, seals the new head once, and adds them to the tallies.
+fn append_all(
+    conn: &Connection,
+    key: &LedgerKey,
+    events: impl IntoIterator<Item = (EventKind, String, String, Option<String>)>,
+    tally: Tally,
+) -> Result<(), StoreError> {
     let head: Option<(i64, Vec<u8>)> = conn
         .query_row("SELECT seq, hash FROM ledger_head WHERE id = 1", [], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })
         .optional()?;
-    let (seq, prev) = match head {
+    let (mut seq, mut prev) = match head {
         Some((seq, hash)) => (
-            seq + 1,
+            seq,
             to_hash(&hash).ok_or(StoreError::Sqlite(
                 "de kop van het logboek is beschadigd".into(),
             ))?,
         ),
-        None => (1, [0u8; 32]),
+        None => (0, [0u8; 32]),
     };
-    let event = Event {
-        seq,
-        kind,
-        at: at.to_owned(),
-        recipient: recipient.to_owned(),
-        reference: reference.map(str::to_owned),
-    };
-    let hash = link(key, &prev, &event);
-    conn.execute(
+    let mut tallies = Tallies::default();
+    let mut insert = conn.prepare_cached(
         "INSERT INTO ledger (seq, kind, at, recipient, reference, hash)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![
+    )?;
+    for (kind, at, recipient, reference) in events {
+        seq += 1;
+        let event = Event {
             seq,
-            kind.as_str(),
+            kind,
             at,
             recipient,
             reference,
-            hash.as_slice()
-        ],
-    )?;
+        };
+        prev = link(key, &prev, &event);
+        insert.execute(rusqlite::params![
+            seq,
+            kind.as_str(),
+            event.at,
+            event.recipient,
+            event.reference,
+            prev.as_slice()
+        ])?;
+        tallies.add(&event);
+    }
     conn.execute(
         "INSERT INTO ledger_head (id, seq, hash, mac) VALUES (1, ?1, ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash,
            mac = excluded.mac",
-        rusqlite::params![seq, hash.as_slice(), head_mac(key, seq, &hash).as_slice()],
+        rusqlite::params![seq, prev.as_slice(), head_mac(key, seq, &prev).as_slice()],
     )?;
+    if tally == Tally::Keep {
+        tallies.write(conn)?;
+    }
     Ok(())
+}
+
+/// What the yearly evaluation reads instead of the whole chain: how many events of each kind
+/// each partner had each day, and per referral the day of consent and of its first send.
+///
+/// A year of a busy ledger is a million rows that SQLCipher would decrypt page by page; these
+/// tables hold a few thousand. They are written only here, in the same transaction as the events
+/// they count, and [`verify`] recounts them from the chain, so they cannot drift unnoticed.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Tallies {
+    /// (day, recipient, kind) → events.
+    days: BTreeMap<(String, String, &'static str), i64>,
+    /// reference → (recipient, day of consent, day of first send), each the first seen.
+    spans: BTreeMap<String, (String, Option<String>, Option<String>)>,
+}
+
+impl Tallies {
+    fn add(&mut self, event: &Event) {
+        let day = event.at.get(..10).unwrap_or(&event.at).to_owned();
+        *self
+            .days
+            .entry((day.clone(), event.recipient.clone(), event.kind.as_str()))
+            .or_default() += 1;
+        let Some(reference) = &event.reference else {
+            return;
+        };
+        if !matches!(event.kind, EventKind::Consented | EventKind::Sent) {
+            return;
+        }
+        let span = self
+            .spans
+            .entry(reference.clone())
+            .or_insert_with(|| (event.recipient.clone(), None, None));
+        let slot = if event.kind == EventKind::Consented {
+            &mut span.1
+        } else {
+            &mut span.2
+        };
+        slot.get_or_insert(day);
+    }
+
+    fn write(&self, conn: &Connection) -> Result<(), StoreError> {
+        let mut day = conn.prepare_cached(
+            "INSERT INTO ledger_tally (day, recipient, kind, n) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (day, recipient, kind) DO UPDATE SET n = n + excluded.n",
+        )?;
+        for ((d, recipient, kind), n) in &self.days {
+            day.execute((d, recipient, kind, n))?;
+        }
+        let mut span = conn.prepare_cached(
+            "INSERT INTO ledger_span (reference, recipient, consented_on, first_sent_on)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (reference) DO UPDATE SET
+               consented_on = coalesce(consented_on, excluded.consented_on),
+               first_sent_on = coalesce(first_sent_on, excluded.first_sent_on)",
+        )?;
+        for (reference, (recipient, consented, sent)) in &self.spans {
+            span.execute((reference, recipient, consented, sent))?;
+        }
+        Ok(())
+    }
+
+    /// The tallies as stored.
+    fn stored(conn: &Connection) -> Result<Self, StoreError> {
+        let mut tallies = Self::default();
+        let mut stmt = conn.prepare("SELECT day, recipient, kind, n FROM ledger_tally")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let kind: String = r.get(2)?;
+            // An unknown kind cannot match anything the chain holds: the check reports it.
+            let kind = EventKind::parse(&kind).map_or("?", EventKind::as_str);
+            tallies.days.insert((r.get(0)?, r.get(1)?, kind), r.get(3)?);
+        }
+        let mut stmt = conn
+            .prepare("SELECT reference, recipient, consented_on, first_sent_on FROM ledger_span")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            tallies
+                .spans
+                .insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
+        }
+        Ok(tallies)
+    }
 }
 
 /// Records an event in the store's ledger.
@@ -251,6 +371,27 @@ pub fn append_many(
     Ok(())
 }
 
+/// Counts the tallies of every event in the chain anew. Part of the migration that added them.
+pub(crate) fn count_tallies(conn: &Connection) -> Result<(), StoreError> {
+    let mut tallies = Tallies::default();
+    let mut stmt =
+        conn.prepare("SELECT seq, kind, at, recipient, reference FROM ledger ORDER BY seq")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let kind: String = r.get(1)?;
+        tallies.add(&Event {
+            seq: r.get(0)?,
+            kind: EventKind::parse(&kind)
+                .ok_or_else(|| StoreError::Sqlite(format!("onbekende gebeurtenis {kind}")))?,
+            at: r.get(2)?,
+            recipient: r.get(3)?,
+            reference: r.get(4)?,
+        });
+    }
+    conn.execute_batch("DELETE FROM ledger_tally; DELETE FROM ledger_span;")?;
+    tallies.write(conn)
+}
+
 /// Moves the events of a store older than the ledger into the chain, in their order, and drops
 /// the old table. Part of migration 7's transaction.
 pub(crate) fn adopt_unchained(conn: &Connection, key: &LedgerKey) -> Result<(), StoreError> {
@@ -269,7 +410,7 @@ pub(crate) fn adopt_unchained(conn: &Connection, key: &LedgerKey) -> Result<(), 
     for (kind, at, recipient, reference) in rows {
         let kind = EventKind::parse(&kind)
             .ok_or_else(|| StoreError::Sqlite(format!("onbekende gebeurtenis {kind}")))?;
-        append(conn, key, kind, &at, &recipient, reference.as_deref())?;
+        append_all(conn, key, [(kind, at, recipient, reference)], Tally::Skip)?;
     }
     conn.execute_batch("DROP TABLE event;")?;
     Ok(())
@@ -329,6 +470,7 @@ fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerE
         })
         .map_err(StoreError::from)?;
     let mut prev = [0u8; 32];
+    let mut tallies = Tallies::default();
     let mut expected = 1i64;
     let mut count = 0i64;
     for row in rows {
@@ -370,6 +512,7 @@ fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerE
             ));
         }
         prev = computed;
+        tallies.add(&event);
         expected += 1;
     }
     let last = expected - 1;
@@ -424,6 +567,15 @@ fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerE
                 "Gebeurtenis {} werd buiten Aanmelder om toegevoegd.",
                 head_seq + 1
             ),
+        ));
+    }
+    if Tallies::stored(conn)? != tallies {
+        return Ok(ChainCheck::broken(
+            count,
+            last,
+            "De tellingen voor de evaluatie kloppen niet met het logboek: ze werden buiten \
+             Aanmelder om gewijzigd."
+                .into(),
         ));
     }
     Ok(ChainCheck {

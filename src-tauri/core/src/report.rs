@@ -355,10 +355,8 @@ fn add_months(ours: &mut [MonthCounts], theirs: &[MonthCounts]) {
 const COUNTED: &str =
     "'explained', 'consented', 'refused', 'sent', 'failed', 'withdrawn', 'corrected', 'incident'";
 
-/// One worker's counts over `period`, from the ledger.
-///
-/// SQLite does the adding up, over an index that holds only the date, kind and partner, so a
-/// year of a busy ledger is counted without decrypting the events' hashes or moving rows to Rust.
+/// One worker's counts over `period`, from the ledger's tallies (see [`crate::ledger`]): a few
+/// thousand rows for a year however busy, where the events themselves would be a million.
 pub fn counts(
     store: &Store,
     gazetteer: &Gazetteer,
@@ -366,85 +364,62 @@ pub fn counts(
 ) -> Result<Report, ReportError> {
     let (from, until) = period.bounds();
     let months = period.months();
+    let month_index = |day: &str| months.iter().position(|m| day.starts_with(m.as_str()));
     let mut partners: BTreeMap<String, PartnerCounts> = BTreeMap::new();
-    let partner = |recipient: &str| -> PartnerCounts {
-        PartnerCounts {
-            recipient: recipient.to_owned(),
-            name: Recipient::from_key(recipient)
-                .map_or_else(|| recipient.to_owned(), |r| gazetteer.recipient_name(&r)),
-            total: Counts::default(),
-            months: empty_months(period),
-        }
+    let new_partner = |recipient: &String| PartnerCounts {
+        recipient: recipient.clone(),
+        name: Recipient::from_key(recipient)
+            .map_or_else(|| recipient.clone(), |r| gazetteer.recipient_name(&r)),
+        total: Counts::default(),
+        months: empty_months(period),
     };
     let conn = store.conn();
     let mut stmt = conn
         .prepare_cached(&format!(
-            "SELECT recipient, kind, substr(at, 1, 7), count(*) FROM ledger
-             WHERE at >= ?1 AND at < ?2 AND kind IN ({COUNTED})
-             GROUP BY recipient, kind, substr(at, 1, 7)"
+            "SELECT recipient, kind, substr(day, 1, 7), sum(n) FROM ledger_tally
+             WHERE day >= ?1 AND day < ?2 AND kind IN ({COUNTED})
+             GROUP BY recipient, kind, substr(day, 1, 7)"
         ))
         .map_err(StoreError::from)?;
     let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
     while let Some(row) = rows.next().map_err(StoreError::from)? {
-        let recipient: String = row.get(0).map_err(StoreError::from)?;
         let kind: String = row.get(1).map_err(StoreError::from)?;
         let month: String = row.get(2).map_err(StoreError::from)?;
         let n: u32 = row.get(3).map_err(StoreError::from)?;
         let entry = partners
-            .entry(recipient.clone())
-            .or_insert_with(|| partner(&recipient));
+            .entry(row.get(0).map_err(StoreError::from)?)
+            .or_insert_with_key(new_partner);
         entry.total.bump(&kind, n);
-        if let Some(i) = months.iter().position(|m| *m == month) {
+        if let Some(i) = month_index(&month) {
             entry.months[i].counts.bump(&kind, n);
         }
     }
-    // Days from consent to a referral's first send (the first in the ledger's order), counted in
-    // the period of that send.
+    // Days from consent to a referral's first send, counted in the month of that send.
     let mut stmt = conn
         .prepare_cached(
-            "SELECT s.recipient, substr(s.at, 1, 10), substr(min(c.at), 1, 10)
-             FROM ledger AS s
-             JOIN ledger AS c ON c.reference = s.reference AND c.kind = 'consented'
-             WHERE s.seq IN (SELECT min(seq) FROM ledger
-                             WHERE kind = 'sent' AND reference IS NOT NULL GROUP BY reference)
-               AND s.at >= ?1 AND s.at < ?2
-             GROUP BY s.seq",
+            "SELECT recipient, substr(first_sent_on, 1, 7),
+                    max(0, CAST(julianday(first_sent_on) - julianday(consented_on) AS INTEGER)),
+                    count(*)
+             FROM ledger_span
+             WHERE first_sent_on >= ?1 AND first_sent_on < ?2 AND consented_on IS NOT NULL
+             GROUP BY 1, 2, 3 ORDER BY 3",
         )
         .map_err(StoreError::from)?;
     let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
-    let mut days: BTreeMap<(String, usize), BTreeMap<u32, u32>> = BTreeMap::new();
     while let Some(row) = rows.next().map_err(StoreError::from)? {
-        let recipient: String = row.get(0).map_err(StoreError::from)?;
-        let (Some(sent), Some(consented)) = (
-            row.get::<_, String>(1)
-                .ok()
-                .and_then(|d| d.parse::<NaiveDate>().ok()),
-            row.get::<_, String>(2)
-                .ok()
-                .and_then(|d| d.parse::<NaiveDate>().ok()),
-        ) else {
-            continue;
-        };
-        let n = u32::try_from((sent - consented).num_days().max(0)).unwrap_or(u32::MAX);
-        let month = format!("{:04}-{:02}", sent.year(), sent.month());
-        let index = months.iter().position(|m| *m == month).unwrap_or(0);
-        *days
-            .entry((recipient, index))
-            .or_default()
-            .entry(n)
-            .or_default() += 1;
-    }
-    for ((recipient, index), histogram) in days {
-        let entry = partners
-            .entry(recipient.clone())
-            .or_insert_with(|| partner(&recipient));
+        let month: String = row.get(1).map_err(StoreError::from)?;
+        let days: u32 = row.get(2).map_err(StoreError::from)?;
+        let n: u32 = row.get(3).map_err(StoreError::from)?;
         let counts = Counts {
-            days_to_send: histogram.into_iter().collect(),
+            days_to_send: vec![(days, n)],
             ..Counts::default()
         };
+        let entry = partners
+            .entry(row.get(0).map_err(StoreError::from)?)
+            .or_insert_with_key(new_partner);
         entry.total.add(&counts);
-        if let Some(month) = entry.months.get_mut(index) {
-            month.counts.add(&counts);
+        if let Some(i) = month_index(&month) {
+            entry.months[i].counts.add(&counts);
         }
     }
     let mut report = Report::empty(*period);

@@ -256,6 +256,7 @@ fn events_of_an_older_store_are_moved_into_the_chain_in_order() {
     )
     .unwrap();
     adopt_unchained(conn, store.ledger_key()).unwrap();
+    count_tallies(conn).unwrap();
     let events: Vec<(EventKind, String)> = recent(&store, 10)
         .unwrap()
         .into_iter()
@@ -284,5 +285,39 @@ fn events_of_an_older_store_are_moved_into_the_chain_in_order() {
 fn every_kind_has_a_stable_name() {
     for kind in EventKind::ALL {
         assert_eq!(EventKind::parse(kind.as_str()), Some(kind));
+    }
+}
+
+#[test]
+fn a_tally_changed_outside_the_ledger_fails_the_check() {
+    let (_dir, store) = Store::temporary();
+    for (kind, reference) in [
+        (EventKind::Consented, Some("A")),
+        (EventKind::Sent, Some("A")),
+        (EventKind::Refused, None),
+    ] {
+        record(
+            &store,
+            kind,
+            at("2026-03-05T10:00:00+01:00"),
+            "ocmw:13049",
+            reference,
+        )
+        .unwrap();
+    }
+    assert!(check(&store).intact);
+    for tamper in [
+        "UPDATE ledger_tally SET n = n + 1 WHERE kind = 'sent'",
+        "DELETE FROM ledger_tally WHERE kind = 'refused'",
+        "UPDATE ledger_span SET first_sent_on = '2026-03-09'",
+        "INSERT INTO ledger_span (reference, recipient, consented_on) VALUES ('B', 'x', '2026-01-01')",
+    ] {
+        let tx = store.conn().unchecked_transaction().unwrap();
+        tx.execute_batch(tamper).unwrap();
+        let c = check(&store);
+        assert!(!c.intact, "{tamper}");
+        assert!(c.problem.unwrap().contains("tellingen"), "{tamper}");
+        drop(tx);
+        assert!(check(&store).intact, "rolled back: {tamper}");
     }
 }

@@ -42,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
 
 /// The version whose migration moved the old `event` rows into the hash-chained ledger.
 const LEDGER_VERSION: u32 = 7;
+/// The version whose migration added the ledger's tallies, which the events before it fill.
+const TALLY_VERSION: u32 = 8;
 
 /// The schema version this build of the app writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -195,6 +197,10 @@ impl Store {
         if found < LEDGER_VERSION {
             ledger::adopt_unchained(&tx, &self.ledger_key)
                 .map_err(|e| StoreError::Migration(LEDGER_VERSION, e.to_string()))?;
+        }
+        if found < TALLY_VERSION {
+            ledger::count_tallies(&tx)
+                .map_err(|e| StoreError::Migration(TALLY_VERSION, e.to_string()))?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(StoreError::sqlite)?;

@@ -151,6 +151,7 @@ fn migrating_an_older_database_keeps_an_encrypted_backup_first() {
         .conn()
         .execute_batch(
             "DROP TABLE team_member; DROP TABLE team_settings; DROP TABLE count_import;
+             DROP TABLE ledger_span; DROP TABLE ledger_tally;
              DROP TABLE incident; DROP TABLE correction; DROP TABLE withdrawal;
              DROP TABLE retention_settings; DROP TABLE ledger_head; DROP TABLE ledger;
              DROP TABLE smtp_settings; DROP TABLE outbox; DROP TABLE package;
