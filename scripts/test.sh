@@ -54,6 +54,6 @@ bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
   cargo test -p aanmelder-e2e -- --ignored --test-threads=1'
 
 step "Benchmarks (they print figures; a figure is not a test)"
-cargo bench -p aanmelder-core --bench package --bench outbox
+cargo bench -p aanmelder-core --bench package --bench outbox --bench report
 
 step "All tests passed"

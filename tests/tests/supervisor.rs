@@ -1,0 +1,200 @@
+//! The supervisor's evaluation in the real window: two workers' count files read in, the team's
+//! table and chart, a duplicate recognised, and the counts saved as CSV and XLSX.
+//!
+//! The count files are made by `aanmelder-core`'s own export from two real (temporary) stores,
+//! as the workers' apps make them. Ignored by a plain `cargo test`: run through scripts/test.sh.
+
+use std::io::Cursor;
+use std::path::Path;
+use std::time::Duration;
+
+use aanmelder_core::ledger::{self, EventKind};
+use aanmelder_core::report::PeriodInput;
+use aanmelder_core::report::countfile;
+use aanmelder_core::residence::Gazetteer;
+use aanmelder_core::store::{DbKey, KeyProtection, Store};
+use aanmelder_core::worker::WorkerProfile;
+use aanmelder_e2e::{Driver, screenshot_dir};
+use calamine::{Data, Reader, Xlsx};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// A worker's count file for 2026: `referrals` consents to Westerlo, each sent two days later,
+/// and one refusal for Diest.
+fn count_file(dir: &Path, name: &str, email: &str, referrals: usize) -> std::path::PathBuf {
+    let store_dir = tempfile::tempdir().unwrap();
+    let store = Store::create(
+        &store_dir.path().join("aanmelder.db"),
+        &DbKey::generate().unwrap(),
+        KeyProtection::Keyring,
+    )
+    .unwrap();
+    WorkerProfile {
+        name: name.into(),
+        team: "Lokaal team Westerlo".into(),
+        email: email.into(),
+        phone: "014 12 34 56".into(),
+    }
+    .save(&store)
+    .unwrap();
+    let mut events = Vec::new();
+    for i in 0..referrals {
+        let reference = Some(format!("AM-E2E{i:03}-{}", &email[..2]));
+        let month = 3 + i % 6;
+        for (kind, day) in [
+            (EventKind::Explained, 3),
+            (EventKind::Consented, 3),
+            (EventKind::Sent, 5),
+        ] {
+            events.push((
+                kind,
+                format!("2026-{month:02}-{day:02}T10:00:00+01:00"),
+                "ocmw:13049".to_owned(),
+                reference.clone(),
+            ));
+        }
+    }
+    for kind in [EventKind::Explained, EventKind::Refused] {
+        events.push((
+            kind,
+            "2026-04-10T11:00:00+02:00".into(),
+            "ocmw:24020".into(),
+            None,
+        ));
+    }
+    ledger::append_many(&store, events).unwrap();
+    let file = countfile::export(
+        &store,
+        &Gazetteer::embedded().unwrap(),
+        &PeriodInput::Year { year: 2026 },
+        "0.1.0",
+        chrono::DateTime::parse_from_rfc3339("2026-11-20T16:00:00+01:00").unwrap(),
+    )
+    .unwrap();
+    let path = dir.join(format!("{}-{}", &email[..3], file.file_name));
+    std::fs::write(&path, file.bytes).unwrap();
+    path
+}
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
+    let files = tempfile::tempdir().unwrap();
+    let an = count_file(files.path(), "An Peeters", "an.peeters@example.be", 4);
+    let zoe = count_file(files.path(), "Zoë Müller", "zoe.muller@example.be", 3);
+    let exports = tempfile::tempdir().unwrap();
+
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(4490, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let app = driver.launch().unwrap();
+    app.wait_for_text("#store-status", "Versleuteld", WAIT)
+        .unwrap();
+
+    // Settings: work as the team's supervisor; the Team screen appears in the menu.
+    app.click(&app.button("Instellingen").unwrap()).unwrap();
+    for (id, value) in [
+        ("#name", "Lies Supervisor"),
+        ("#team", "Lokaal team Westerlo"),
+    ] {
+        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+    }
+    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#settings-status", "bewaard", WAIT)
+        .unwrap();
+    app.click(&app.wait_for("#role-supervisor", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#role-status", "leidinggevende", WAIT)
+        .unwrap();
+    app.click(&app.button("Team").unwrap()).unwrap();
+
+    // Two count files, then the first again: recognised, nothing counted twice.
+    for (path, who) in [
+        (&an, "An Peeters"),
+        (&zoe, "Zoë Müller"),
+        (&an, "al ingelezen"),
+    ] {
+        app.fill(
+            &app.wait_for("#count-file-path", WAIT).unwrap(),
+            &path.display().to_string(),
+        )
+        .unwrap();
+        app.click(&app.wait_for("#import-count-file", WAIT).unwrap())
+            .unwrap();
+        app.wait_for_text("#import-status", who, WAIT).unwrap();
+    }
+
+    // The team's table: 7 consents and sends to Westerlo, 2 refusals for Diest, median 2 days.
+    let total = "#team-counts tfoot";
+    app.wait_for_text(&format!("{total} [data-count='consented']"), "7", WAIT)
+        .unwrap();
+    for (count, value) in [("sent", "7"), ("refused", "2"), ("explained", "9")] {
+        let cell = app
+            .wait_for(&format!("{total} [data-count='{count}']"), WAIT)
+            .unwrap();
+        assert_eq!(app.text(&cell).unwrap().trim(), value, "{count}");
+    }
+    app.wait_for_text(total, "2 dagen", WAIT).unwrap();
+    app.wait_for("#team-counts tr[data-recipient='ocmw:13049']", WAIT)
+        .unwrap();
+    // The chart: March has the first referral of each worker, so a bar of 2 consents.
+    app.wait_for(
+        "#team-chart rect[data-month='2026-03'][data-series='consented'][data-value='2']",
+        WAIT,
+    )
+    .unwrap();
+    app.wait_for(
+        "#team-chart rect[data-month='2026-04'][data-series='refused'][data-value='2']",
+        WAIT,
+    )
+    .unwrap();
+    app.screenshot(&screenshot_dir().join("team.png")).unwrap();
+
+    // Export both to a folder the test reads back.
+    app.fill(
+        &app.wait_for("#team-folder", WAIT).unwrap(),
+        &exports.path().display().to_string(),
+    )
+    .unwrap();
+    for (button, extension) in [("#team-export-csv", "csv"), ("#team-export-xlsx", "xlsx")] {
+        app.click(&app.wait_for(button, WAIT).unwrap()).unwrap();
+        app.wait_for_text("#team-export-status", extension, WAIT)
+            .unwrap();
+    }
+    app.close().unwrap();
+
+    let csv = std::fs::read(exports.path().join("evaluatie-2026.csv")).unwrap();
+    assert!(csv.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
+    let text = String::from_utf8(csv[3..].to_vec()).unwrap();
+    let total_row: Vec<&str> = text
+        .lines()
+        .find(|l| l.starts_with("Totaal;"))
+        .unwrap()
+        .split(';')
+        .collect();
+    // Totaal; Van; Tot; explained, consented, refused, sent, …
+    assert_eq!(
+        &total_row[1..7],
+        ["01/01/2026", "31/12/2026", "9", "7", "2", "7"]
+    );
+
+    let xlsx = std::fs::read(exports.path().join("evaluatie-2026.xlsx")).unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(xlsx)).unwrap();
+    let names = book.sheet_names();
+    assert!(names.iter().any(|n| n == "Overzicht"), "{names:?}");
+    assert!(names.iter().any(|n| n.contains("Westerlo")), "{names:?}");
+    let summary = book.worksheet_range("Overzicht").unwrap();
+    let total = summary
+        .rows()
+        .find(|row| matches!(row.first(), Some(Data::String(s)) if s == "Totaal"))
+        .unwrap();
+    let numbers: Vec<f64> = total
+        .iter()
+        .filter_map(|c| match c {
+            Data::Float(f) => Some(*f),
+            Data::Int(i) => Some(*i as f64),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(&numbers[..4], [9.0, 7.0, 2.0, 7.0]);
+}
