@@ -488,6 +488,64 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     app.screenshot(&screenshot_dir().join("withdrawn.png"))
         .unwrap();
 
+    // Ayşe's package went to a wrong mailbox after all: with the team's DPO set, the worker
+    // reports it on the sent item and gets the DPO's draft, without her data.
+    app.click(&app.button("Instellingen").unwrap()).unwrap();
+    app.fill(&app.wait_for("#retention-days", WAIT).unwrap(), "14")
+        .unwrap();
+    app.fill(
+        &app.wait_for("#dpo-email", WAIT).unwrap(),
+        "dpo@team.example",
+    )
+    .unwrap();
+    app.click(&app.wait_for("#save-retention", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#retention-status", "bewaard", WAIT)
+        .unwrap();
+    let other = second
+        .trim_start_matches("aanmelding-")
+        .trim_end_matches(".7z")
+        .to_owned();
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    app.click(
+        &app.wait_for_xpath(
+            &format!(
+                "//tr[@data-reference='{other}' and @data-state='sent']\
+                 //button[normalize-space(.)='Verkeerd adres melden']"
+            ),
+            WAIT,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let drafts = tempfile::tempdir().unwrap();
+    app.fill(
+        &app.wait_for("#incident-to", WAIT).unwrap(),
+        "iemand@verkeerd.example",
+    )
+    .unwrap();
+    app.fill(
+        &app.wait_for("#incident-folder", WAIT).unwrap(),
+        &drafts.path().display().to_string(),
+    )
+    .unwrap();
+    app.click(&app.wait_for("#report-incident", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#incident-result", "dpo@team.example", WAIT)
+        .unwrap();
+    app.screenshot(&screenshot_dir().join("incident.png"))
+        .unwrap();
+    let eml: Vec<String> = std::fs::read_dir(drafts.path())
+        .unwrap()
+        .map(|e| String::from_utf8_lossy(&std::fs::read(e.unwrap().path()).unwrap()).into_owned())
+        .collect();
+    assert_eq!(eml.len(), 1);
+    assert!(eml[0].contains(&other) && eml[0].contains("iemand@verkeerd.example"));
+    assert!(
+        !eml[0].contains("Ayşe") && !eml[0].contains("Ay=C5"),
+        "no client data in the DPO draft"
+    );
+
     // The log of every step still checks out.
     app.click(&app.button("Logboek").unwrap()).unwrap();
     app.click(&app.wait_for("#verify-ledger", WAIT).unwrap())
