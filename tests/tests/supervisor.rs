@@ -21,22 +21,25 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// A worker's count file for 2026: `referrals` consents to Westerlo, each sent two days later,
 /// and one refusal for Diest.
-fn count_file(dir: &Path, name: &str, email: &str, referrals: usize) -> std::path::PathBuf {
-    let store_dir = tempfile::tempdir().unwrap();
+fn count_file(
+    dir: &Path,
+    name: &str,
+    email: &str,
+    referrals: usize,
+) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+    let store_dir = tempfile::tempdir()?;
     let store = Store::create(
         &store_dir.path().join("aanmelder.db"),
-        &DbKey::generate().unwrap(),
+        &DbKey::generate()?,
         KeyProtection::Keyring,
-    )
-    .unwrap();
+    )?;
     WorkerProfile {
         name: name.into(),
         team: "Lokaal team Westerlo".into(),
         email: email.into(),
         phone: "014 12 34 56".into(),
     }
-    .save(&store)
-    .unwrap();
+    .save(&store)?;
     let mut events = Vec::new();
     for i in 0..referrals {
         let reference = Some(format!("AM-E2E{i:03}-{}", &email[..2]));
@@ -62,26 +65,25 @@ fn count_file(dir: &Path, name: &str, email: &str, referrals: usize) -> std::pat
             None,
         ));
     }
-    ledger::append_many(&store, events).unwrap();
+    ledger::append_many(&store, events)?;
     let file = countfile::export(
         &store,
-        &Gazetteer::embedded().unwrap(),
+        &Gazetteer::embedded()?,
         &PeriodInput::Year { year: 2026 },
         "0.1.0",
-        chrono::DateTime::parse_from_rfc3339("2026-11-20T16:00:00+01:00").unwrap(),
-    )
-    .unwrap();
+        chrono::DateTime::parse_from_rfc3339("2026-11-20T16:00:00+01:00")?,
+    )?;
     let path = dir.join(format!("{}-{}", &email[..3], file.file_name));
-    std::fs::write(&path, file.bytes).unwrap();
-    path
+    std::fs::write(&path, file.bytes)?;
+    Ok(path)
 }
 
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     let files = tempfile::tempdir().unwrap();
-    let an = count_file(files.path(), "An Peeters", "an.peeters@example.be", 4);
-    let zoe = count_file(files.path(), "Zoë Müller", "zoe.muller@example.be", 3);
+    let an = count_file(files.path(), "An Peeters", "an.peeters@example.be", 4).unwrap();
+    let zoe = count_file(files.path(), "Zoë Müller", "zoe.muller@example.be", 3).unwrap();
     let exports = tempfile::tempdir().unwrap();
 
     let data = tempfile::tempdir().unwrap();

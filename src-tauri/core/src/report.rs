@@ -223,23 +223,22 @@ fn parse_day(
 
 impl Counts {
     /// The median days from consent to send: the middle referral, or the mean of the two middle
-    /// ones for an even number; `None` without any.
+    /// ones for an even number; `None` when nothing was sent. The histogram need not be sorted.
     pub fn median_days(&self) -> Option<f64> {
-        let total: u64 = self.days_to_send.iter().map(|&(_, n)| u64::from(n)).sum();
-        if total == 0 {
-            return None;
-        }
-        let at = |position: u64| {
+        let mut histogram = self.days_to_send.clone();
+        histogram.sort_unstable();
+        let n: u64 = histogram.iter().map(|&(_, k)| u64::from(k)).sum();
+        // The days of the i-th referral (from 0) in order of days.
+        let nth = |i: u64| {
             let mut seen = 0u64;
-            for &(days, n) in &self.days_to_send {
-                seen += u64::from(n);
-                if position < seen {
-                    return f64::from(days);
-                }
-            }
-            0.0
+            histogram.iter().find_map(|&(days, k)| {
+                seen += u64::from(k);
+                (seen > i).then_some(days)
+            })
         };
-        Some(f64::midpoint(at((total - 1) / 2), at(total / 2)))
+        let low = nth(n.checked_sub(1)? / 2)?;
+        let high = nth(n / 2)?;
+        Some(f64::midpoint(f64::from(low), f64::from(high)))
     }
 
     /// Adds `other` to these counts.

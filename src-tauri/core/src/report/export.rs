@@ -96,7 +96,7 @@ impl Figure {
 
     fn median(counts: &Counts, options: &ExportOptions) -> Self {
         let referrals: u64 = counts.days_to_send.iter().map(|&(_, n)| u64::from(n)).sum();
-        match median(counts) {
+        match counts.median_days() {
             None => Self::Blank,
             Some(_) if options.suppress_small && referrals < u64::from(SMALL) => Self::Small,
             Some(days) => Self::Days(days),
@@ -128,25 +128,6 @@ fn figures(counts: &Counts, options: &ExportOptions) -> [Figure; 9] {
         c(counts.incidents),
         Figure::median(counts, options),
     ]
-}
-
-/// The median of the days-to-send histogram; the mean of the two middle values for an even
-/// number of referrals. `None` when nothing was sent.
-fn median(counts: &Counts) -> Option<f64> {
-    let mut histogram = counts.days_to_send.clone();
-    histogram.sort_unstable();
-    let n: u64 = histogram.iter().map(|&(_, k)| u64::from(k)).sum();
-    // The days of the i-th referral (from 0) in order of days.
-    let nth = |i: u64| {
-        let mut seen = 0u64;
-        histogram.iter().find_map(|&(days, k)| {
-            seen += u64::from(k);
-            (seen > i).then_some(days)
-        })
-    };
-    let low = nth(n.checked_sub(1)? / 2)?;
-    let high = nth(n / 2)?;
-    Some((f64::from(low) + f64::from(high)) / 2.0)
 }
 
 /// `3` or `3,5`: a median of whole days is whole or halfway.

@@ -322,14 +322,27 @@ fn periods_are_checked_and_named_in_dutch() {
 }
 
 #[test]
-fn the_median_of_the_histogram() {
-    let c = |h: &[(u32, u32)]| Counts {
-        days_to_send: h.to_vec(),
-        ..Counts::default()
+fn the_median_of_the_histogram_takes_the_middle_referral_or_the_mean_of_the_two() {
+    let m = |h: &[(u32, u32)]| {
+        Counts {
+            days_to_send: h.to_vec(),
+            ..Counts::default()
+        }
+        .median_days()
     };
-    assert_eq!(c(&[]).median_days(), None);
-    assert_eq!(c(&[(1, 1), (2, 2), (9, 2)]).median_days(), Some(2.0));
-    assert_eq!(c(&[(0, 2), (3, 1), (10, 1)]).median_days(), Some(1.5));
+    assert_eq!(m(&[]), None);
+    assert_eq!(m(&[(3, 0)]), None);
+    assert_eq!(m(&[(7, 1)]), Some(7.0));
+    // 1 1 1 2 2 6 6: the 4th of 7.
+    assert_eq!(m(&[(1, 3), (2, 2), (6, 2)]), Some(2.0));
+    // 4 9: even, the mean.
+    assert_eq!(m(&[(4, 1), (9, 1)]), Some(6.5));
+    // 0 0 0 0 3 3 3 3 3 3: the 5th and 6th are both 3.
+    assert_eq!(m(&[(0, 4), (3, 6)]), Some(3.0));
+    // Unsorted input (a hand-made file) gives the same answer as sorted.
+    assert_eq!(m(&[(6, 2), (1, 3), (2, 2)]), Some(2.0));
+    // 1 1 2 | 10 10 10: middle pair 2 and 10.
+    assert_eq!(m(&[(1, 2), (2, 1), (10, 3)]), Some(6.0));
 }
 
 fn worker(office: &Office, name: &str, email: &str) {
