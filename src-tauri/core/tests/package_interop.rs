@@ -132,6 +132,48 @@ fn a_single_file_with_a_short_name_keeps_its_name_hidden() {
     check_with_7zz(&sealed, password.expose(), &[("a.json", b"{\"x\":1}")], &[]);
 }
 
+/// Where the 7zAES coder's properties are in the archive: its method id, the properties' size
+/// (34), then the flags byte (salt and IV present, 2^cycles) and the sizes byte.
+fn aes_properties(archive: &[u8]) -> Vec<&[u8]> {
+    const AES: [u8; 5] = [0x06, 0xF1, 0x07, 0x01, 34];
+    archive
+        .windows(AES.len() + 34)
+        .filter(|w| w.starts_with(&AES))
+        .map(|w| &w[AES.len()..])
+        .collect()
+}
+
+#[test]
+fn the_key_takes_2_to_the_19_rounds_with_a_fresh_16_byte_salt() {
+    let password = Password::generate().unwrap();
+    let files: [(&str, &[u8]); 1] = [("a.json", b"{\"x\":1}")];
+    let one = archive::seal(&files, &password).unwrap();
+    let two = archive::seal(&files, &password).unwrap();
+    // The header's coder is stored in clear (the header itself is not): salt flag, IV flag, 19;
+    // then salt size - 1 and IV size - 1, both 15.
+    let (p1, p2) = (aes_properties(&one), aes_properties(&two));
+    assert_eq!(p1.len(), 1, "one AES coder in the clear part: the header's");
+    assert_eq!(&p1[0][..2], [0xC0 | 19, 0xFF]);
+    let (salt1, salt2) = (&p1[0][2..18], &p2[0][2..18]);
+    assert_ne!(salt1, salt2, "a fresh salt per archive");
+    assert_ne!(&p1[0][18..], &p2[0][18..], "a fresh IV per archive");
+    // And 7-Zip reads the same from the decrypted header: 7zAES with 2^19 rounds.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pakket.7z"), &one).unwrap();
+    let out = tool(
+        "7zz",
+        &[
+            "l",
+            "-slt",
+            &format!("-p{}", password.expose()),
+            "pakket.7z",
+        ],
+        dir.path(),
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("7zAES:19"), "{text}");
+}
+
 #[test]
 fn the_stored_package_opens_with_the_password_shown_to_the_worker() {
     let office = Office::new();
