@@ -200,3 +200,140 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         .collect();
     assert_eq!(&numbers[..4], [9.0, 7.0, 2.0, 7.0]);
 }
+
+/// The supervisor signs the team profile in their app; a member reads it in, compares the
+/// fingerprint, applies it, and a copy with one changed byte is refused.
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_one() {
+    let profiles = tempfile::tempdir().unwrap();
+
+    // The supervisor: the real Westerlo mailbox in the register, one team member, sign.
+    let boss = tempfile::tempdir().unwrap();
+    let (fingerprint, profile) = {
+        let driver = Driver::start(4500, &[("AANMELDER_DATA_DIR", boss.path())]).unwrap();
+        let app = driver.launch().unwrap();
+        app.wait_for_text("#store-status", "Versleuteld", WAIT)
+            .unwrap();
+        app.click(&app.button("Instellingen").unwrap()).unwrap();
+        for (id, value) in [
+            ("#name", "Lies Supervisor"),
+            ("#team", "Lokaal team Westerlo"),
+        ] {
+            app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+        }
+        app.click(&app.wait_for("#save-settings", WAIT).unwrap())
+            .unwrap();
+        app.wait_for_text("#settings-status", "bewaard", WAIT)
+            .unwrap();
+        app.click(&app.wait_for("#role-supervisor", WAIT).unwrap())
+            .unwrap();
+        app.wait_for_text("#role-status", "leidinggevende", WAIT)
+            .unwrap();
+
+        app.click(&app.button("Partners").unwrap()).unwrap();
+        let edit =
+            "//tr[td[contains(., 'OCMW Westerlo (demo)')]]//button[normalize-space(.)='Wijzigen']";
+        app.click(&app.wait_for_xpath(edit, WAIT).unwrap()).unwrap();
+        app.fill(&app.wait_for("#name", WAIT).unwrap(), "OCMW Westerlo")
+            .unwrap();
+        app.fill(
+            &app.wait_for("#mailbox", WAIT).unwrap(),
+            "info.ocmw@westerlo.be",
+        )
+        .unwrap();
+        app.click(&app.button("Bewaren").unwrap()).unwrap();
+        app.wait_for_text("[role=status]", "is bewaard", WAIT)
+            .unwrap();
+
+        app.click(&app.button("Team").unwrap()).unwrap();
+        app.click(&app.wait_for("#add-member", WAIT).unwrap())
+            .unwrap();
+        app.fill(&app.wait_for("#member-0-name", WAIT).unwrap(), "An Peeters")
+            .unwrap();
+        app.fill(
+            &app.wait_for("#member-0-email", WAIT).unwrap(),
+            "an.peeters@example.be",
+        )
+        .unwrap();
+        app.click(&app.wait_for("#save-members", WAIT).unwrap())
+            .unwrap();
+        app.wait_for_text("#members-status", "bewaard", WAIT)
+            .unwrap();
+        let fingerprint = app
+            .text(&app.wait_for("#own-fingerprint", WAIT).unwrap())
+            .unwrap();
+        app.fill(
+            &app.wait_for("#profile-folder", WAIT).unwrap(),
+            &profiles.path().display().to_string(),
+        )
+        .unwrap();
+        app.click(&app.wait_for("#export-profile", WAIT).unwrap())
+            .unwrap();
+        let status = app
+            .wait_for_text("#profile-export-status", "teamprofiel-", WAIT)
+            .unwrap();
+        app.close().unwrap();
+        let path = status
+            .split_whitespace()
+            .find(|w| w.contains("teamprofiel-"))
+            .unwrap()
+            .trim_end_matches('.')
+            .to_owned();
+        (fingerprint.trim().to_owned(), path)
+    };
+    assert_eq!(fingerprint.split(' ').count(), 8, "{fingerprint}");
+
+    // A copy with one letter of the signed profile changed.
+    let bytes = std::fs::read(&profile).unwrap();
+    let text = String::from_utf8(bytes).unwrap();
+    let changed = text.replacen("info.ocmw@westerlo.be", "info.ocmw@westerlo.bf", 1);
+    assert_ne!(changed, text);
+    let tampered = profiles.path().join("gewijzigd.json");
+    std::fs::write(&tampered, changed).unwrap();
+
+    // The member: first the changed copy, refused; then the real one, after the fingerprint.
+    let member = tempfile::tempdir().unwrap();
+    let driver = Driver::start(4510, &[("AANMELDER_DATA_DIR", member.path())]).unwrap();
+    let app = driver.launch().unwrap();
+    app.wait_for_text("#store-status", "Versleuteld", WAIT)
+        .unwrap();
+    app.click(&app.button("Instellingen").unwrap()).unwrap();
+    app.fill(
+        &app.wait_for("#profile-path", WAIT).unwrap(),
+        &tampered.display().to_string(),
+    )
+    .unwrap();
+    app.click(&app.wait_for("#inspect-profile", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#profile-path-error", "gewijzigd na het ondertekenen", WAIT)
+        .unwrap();
+
+    app.fill(&app.wait_for("#profile-path", WAIT).unwrap(), &profile)
+        .unwrap();
+    app.click(&app.wait_for("#inspect-profile", WAIT).unwrap())
+        .unwrap();
+    let shown = app
+        .text(&app.wait_for("#profile-fingerprint", WAIT).unwrap())
+        .unwrap();
+    assert_eq!(shown.trim(), fingerprint);
+    let apply = app.wait_for("#apply-profile", WAIT).unwrap();
+    assert!(
+        !app.enabled(&apply).unwrap(),
+        "not before the fingerprint is confirmed"
+    );
+    app.click(&app.wait_for("#confirm-fingerprint", WAIT).unwrap())
+        .unwrap();
+    app.click(&apply).unwrap();
+    app.wait_for_text("#profile-result", "toegepast", WAIT)
+        .unwrap();
+    app.screenshot(&screenshot_dir().join("team-profile.png"))
+        .unwrap();
+
+    app.click(&app.button("Partners").unwrap()).unwrap();
+    let register = app
+        .wait_for_text("#agreement-list", "info.ocmw@westerlo.be", WAIT)
+        .unwrap();
+    assert!(!register.contains("Diest (demo)"), "{register}");
+    app.close().unwrap();
+}

@@ -106,13 +106,25 @@ pub fn report(
     let recipient_name = Recipient::from_key(&recipient)
         .map(|r| gazetteer.recipient_name(&r))
         .unwrap_or_else(|| recipient.clone());
+    // Times as the DPO reads them: local, to the minute.
+    let local = |at: &str| {
+        DateTime::parse_from_rfc3339(at).map_or_else(
+            |_| at.to_owned(),
+            |t| {
+                t.with_timezone(now.offset())
+                    .format("%d/%m/%Y om %H:%M")
+                    .to_string()
+            },
+        )
+    };
     let sent = sent_at
         .as_deref()
-        .unwrap_or("(onbekend: mogelijk verzonden)");
+        .map_or_else(|| "(onbekend: mogelijk verzonden)".to_owned(), local);
     let password = match &password_passed_at {
         Some(at) => format!(
-            "Het wachtwoord werd op {at} doorgegeven aan de bedoelde ontvanger, niet aan het \
-             verkeerde adres."
+            "Het wachtwoord werd op {} doorgegeven aan de bedoelde ontvanger, niet aan het \
+             verkeerde adres.",
+            local(at)
         ),
         None => "Het wachtwoord werd nog aan niemand doorgegeven: de bijlage is zonder \
                  wachtwoord niet te openen."

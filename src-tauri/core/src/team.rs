@@ -440,11 +440,14 @@ pub fn apply_profile(
     )
     .map_err(StoreError::from)?;
     tx.commit().map_err(StoreError::from)?;
+    let members_text = match members.len() {
+        1 => "1 teamlid".to_owned(),
+        n => format!("{n} teamleden"),
+    };
     let mut message = format!(
         "Teamprofiel van {} toegepast: {added} partner(s) toegevoegd, {updated} bijgewerkt, \
-         {removed} verwijderd; {} teamleden.",
-        profile.team,
-        members.len()
+         {removed} verwijderd; {members_text}.",
+        profile.team
     );
     if !kept.is_empty() {
         message.push_str(&format!(" Niet verwijderd: {}.", kept.join(", ")));
