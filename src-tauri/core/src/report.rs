@@ -443,7 +443,7 @@ pub fn own(
 /// The team's counts for the period: the count files read in for exactly that period, added up,
 /// and who on the team has none.
 pub fn team(store: &Store, input: &PeriodInput) -> Result<countfile::TeamReport, ReportError> {
-    let members = team::members(store).map_err(|e| ReportError::Team(e.to_string()))?;
+    let members = team::members(store)?;
     countfile::team_report(store, &Period::from_input(input)?, &members)
 }
 
@@ -530,8 +530,10 @@ pub enum ReportError {
     Tampered(&'static str),
     #[error("Dit telbestand is niet (meer) ingelezen.")]
     NotFound,
-    #[error("De teamleden konden niet gelezen worden: {0}")]
-    Team(String),
+    #[error(transparent)]
+    Team(#[from] team::TeamError),
+    #[error(transparent)]
+    Ledger(#[from] crate::ledger::LedgerError),
     #[error(transparent)]
     Export(#[from] export::ExportError),
     #[error(transparent)]
@@ -550,7 +552,8 @@ impl Coded for ReportError {
             Self::Newer => "report.newer_count_file",
             Self::Tampered(_) => "report.tampered_count_file",
             Self::NotFound => "report.not_found",
-            Self::Team(_) => "report.team",
+            Self::Team(e) => e.code(),
+            Self::Ledger(e) => e.code(),
             Self::Export(e) => e.code(),
             Self::Store(e) => e.code(),
         }

@@ -84,7 +84,7 @@ pub fn export(
     if profile.name.trim().is_empty() || profile.team.trim().is_empty() {
         return Err(ReportError::Incomplete);
     }
-    let check = ledger::verify(store).map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    let check = ledger::verify(store)?;
     let file = CountFile {
         schema: SCHEMA.into(),
         version: VERSION,
