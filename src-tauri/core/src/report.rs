@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::Coded;
+use crate::ledger::{EventKind, LedgerError};
 use crate::package::Export;
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
@@ -258,18 +259,26 @@ impl Counts {
         self.days_to_send = days.into_iter().collect();
     }
 
-    fn bump(&mut self, kind: &str, n: u32) {
-        match kind {
-            "explained" => self.explained += n,
-            "consented" => self.consented += n,
-            "refused" => self.refused += n,
-            "sent" => self.sent += n,
-            "failed" => self.failed += n,
-            "withdrawn" => self.withdrawn += n,
-            "corrected" => self.corrected += n,
-            "incident" => self.incidents += n,
-            _ => {}
-        }
+    /// Counts `n` events of `kind`; the steps the evaluation does not ask about (a referral
+    /// started, a package built, a password passed on, a send cancelled, data purged) count
+    /// nowhere.
+    fn bump(&mut self, kind: EventKind, n: u32) {
+        let slot = match kind {
+            EventKind::Explained => &mut self.explained,
+            EventKind::Consented => &mut self.consented,
+            EventKind::Refused => &mut self.refused,
+            EventKind::Sent => &mut self.sent,
+            EventKind::Failed => &mut self.failed,
+            EventKind::Withdrawn => &mut self.withdrawn,
+            EventKind::Corrected => &mut self.corrected,
+            EventKind::Incident => &mut self.incidents,
+            EventKind::Created
+            | EventKind::Packaged
+            | EventKind::PasswordPassed
+            | EventKind::Cancelled
+            | EventKind::Purged => return,
+        };
+        *slot += n;
     }
 }
 
@@ -350,10 +359,6 @@ fn add_months(ours: &mut [MonthCounts], theirs: &[MonthCounts]) {
     }
 }
 
-/// The kinds of event the evaluation counts.
-const COUNTED: &str =
-    "'explained', 'consented', 'refused', 'sent', 'failed', 'withdrawn', 'corrected', 'incident'";
-
 /// One worker's counts over `period`, from the ledger's tallies (see [`crate::ledger`]): a few
 /// thousand rows for a year however busy, where the events themselves would be a million.
 pub fn counts(
@@ -374,23 +379,24 @@ pub fn counts(
     };
     let conn = store.conn();
     let mut stmt = conn
-        .prepare_cached(&format!(
+        .prepare_cached(
             "SELECT recipient, kind, substr(day, 1, 7), sum(n) FROM ledger_tally
-             WHERE day >= ?1 AND day < ?2 AND kind IN ({COUNTED})
-             GROUP BY recipient, kind, substr(day, 1, 7)"
-        ))
+             WHERE day >= ?1 AND day < ?2
+             GROUP BY recipient, kind, substr(day, 1, 7)",
+        )
         .map_err(StoreError::from)?;
     let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
     while let Some(row) = rows.next().map_err(StoreError::from)? {
         let kind: String = row.get(1).map_err(StoreError::from)?;
+        let kind = EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?;
         let month: String = row.get(2).map_err(StoreError::from)?;
         let n: u32 = row.get(3).map_err(StoreError::from)?;
         let entry = partners
             .entry(row.get(0).map_err(StoreError::from)?)
             .or_insert_with_key(new_partner);
-        entry.total.bump(&kind, n);
+        entry.total.bump(kind, n);
         if let Some(i) = month_index(&month) {
-            entry.months[i].counts.bump(&kind, n);
+            entry.months[i].counts.bump(kind, n);
         }
     }
     // Days from consent to a referral's first send, counted in the month of that send.
@@ -533,7 +539,7 @@ pub enum ReportError {
     #[error(transparent)]
     Team(#[from] team::TeamError),
     #[error(transparent)]
-    Ledger(#[from] crate::ledger::LedgerError),
+    Ledger(#[from] LedgerError),
     #[error(transparent)]
     Export(#[from] export::ExportError),
     #[error(transparent)]
