@@ -163,7 +163,25 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         app.wait_for_text("#team-export-status", extension, WAIT)
             .unwrap();
     }
+
+    // Everyone's own evaluation screen saves a count file; the supervisor's log is empty.
+    app.click(&app.button("Evaluatie").unwrap()).unwrap();
+    app.wait_for_text("#evaluation-empty", "Geen gebeurtenissen", WAIT)
+        .unwrap();
+    app.fill(
+        &app.wait_for("#own-folder", WAIT).unwrap(),
+        &exports.path().display().to_string(),
+    )
+    .unwrap();
+    app.click(&app.wait_for("#save-count-file", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#own-export-status", "Telbestand bewaard", WAIT)
+        .unwrap();
     app.close().unwrap();
+    let own = countfile::parse(&std::fs::read(exports.path().join("telling-2026.json")).unwrap())
+        .unwrap();
+    assert_eq!(own.worker.name, "Lies Supervisor");
+    assert!(own.ledger.intact && own.report.partners.is_empty());
 
     let csv = std::fs::read(exports.path().join("evaluatie-2026.csv")).unwrap();
     assert!(csv.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
