@@ -78,6 +78,22 @@ fn count_file(
     Ok(path)
 }
 
+/// Under Instellingen: the supervisor's name and team, and the supervisor's role.
+fn become_supervisor(app: &aanmelder_e2e::Session<'_>) -> aanmelder_e2e::Result<()> {
+    app.click(&app.button("Instellingen")?)?;
+    for (id, value) in [
+        ("#name", "Lies Supervisor"),
+        ("#team", "Lokaal team Westerlo"),
+    ] {
+        app.fill(&app.wait_for(id, WAIT)?, value)?;
+    }
+    app.click(&app.wait_for("#save-settings", WAIT)?)?;
+    app.wait_for_text("#settings-status", "bewaard", WAIT)?;
+    app.click(&app.wait_for("#role-supervisor", WAIT)?)?;
+    app.wait_for_text("#role-status", "leidinggevende", WAIT)?;
+    Ok(())
+}
+
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
@@ -93,21 +109,7 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         .unwrap();
 
     // Settings: work as the team's supervisor; the Team screen appears in the menu.
-    app.click(&app.button("Instellingen").unwrap()).unwrap();
-    for (id, value) in [
-        ("#name", "Lies Supervisor"),
-        ("#team", "Lokaal team Westerlo"),
-    ] {
-        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
-    }
-    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
-        .unwrap();
-    app.wait_for_text("#settings-status", "bewaard", WAIT)
-        .unwrap();
-    app.click(&app.wait_for("#role-supervisor", WAIT).unwrap())
-        .unwrap();
-    app.wait_for_text("#role-status", "leidinggevende", WAIT)
-        .unwrap();
+    become_supervisor(&app).unwrap();
     app.click(&app.button("Team").unwrap()).unwrap();
 
     // Two count files, then the first again: recognised, nothing counted twice.
@@ -233,21 +235,7 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
         let app = driver.launch().unwrap();
         app.wait_for_text("#store-status", "Versleuteld", WAIT)
             .unwrap();
-        app.click(&app.button("Instellingen").unwrap()).unwrap();
-        for (id, value) in [
-            ("#name", "Lies Supervisor"),
-            ("#team", "Lokaal team Westerlo"),
-        ] {
-            app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
-        }
-        app.click(&app.wait_for("#save-settings", WAIT).unwrap())
-            .unwrap();
-        app.wait_for_text("#settings-status", "bewaard", WAIT)
-            .unwrap();
-        app.click(&app.wait_for("#role-supervisor", WAIT).unwrap())
-            .unwrap();
-        app.wait_for_text("#role-status", "leidinggevende", WAIT)
-            .unwrap();
+        become_supervisor(&app).unwrap();
 
         app.click(&app.button("Partners").unwrap()).unwrap();
         let edit =
