@@ -8,7 +8,7 @@ use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
 use aanmelder_core::ledger::{self, ChainCheck, Event};
 use aanmelder_core::outbox::settings::{SmtpInput, SmtpView};
 use aanmelder_core::outbox::{self, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport};
-use aanmelder_core::package::{Channel, PackageView, save_to_folder};
+use aanmelder_core::package::{Channel, PackageError, PackageView, save_to_folder};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
 use aanmelder_core::retention::RetentionSettings;
@@ -313,6 +313,11 @@ pub async fn report_incident(
     input: IncidentInput,
     folder: String,
 ) -> Reply<IncidentReport> {
+    // A folder that cannot take the draft is refused before anything is recorded: otherwise the
+    // worker's second try, with a good folder, would count the same breach twice.
+    if !std::path::Path::new(&folder).is_dir() {
+        return Err(PackageError::NoFolder(folder).into());
+    }
     let (draft, eml) = app
         .with_store(|store| incident::report(store, &app.gazetteer, &input, crate::state::now()))?;
     let saved_to = save_to_folder(folder.as_ref(), &eml)?.display().to_string();

@@ -525,14 +525,34 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     )
     .unwrap();
     app.fill(
+        &app.wait_for("#incident-note", WAIT).unwrap(),
+        "Ontvanger gebeld en gevraagd de mail te wissen.",
+    )
+    .unwrap();
+    // A folder that is not there is refused next to the field, before anything is recorded.
+    app.fill(
+        &app.wait_for("#incident-folder", WAIT).unwrap(),
+        &drafts.path().join("weg").display().to_string(),
+    )
+    .unwrap();
+    app.click(&app.wait_for("#report-incident", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#incident-folder-error", "bestaat niet", WAIT)
+        .unwrap();
+    app.fill(
         &app.wait_for("#incident-folder", WAIT).unwrap(),
         &drafts.path().display().to_string(),
     )
     .unwrap();
     app.click(&app.wait_for("#report-incident", WAIT).unwrap())
         .unwrap();
-    app.wait_for_text("#incident-result", "dpo@team.example", WAIT)
+    let result = app
+        .wait_for_text("#incident-result", "dpo@team.example", WAIT)
         .unwrap();
+    assert!(
+        result.contains("logboek") && result.contains("Toelichting: Ontvanger gebeld"),
+        "{result}"
+    );
     app.screenshot(&screenshot_dir().join("incident.png"))
         .unwrap();
     let eml: Vec<String> = std::fs::read_dir(drafts.path())
@@ -541,6 +561,10 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .collect();
     assert_eq!(eml.len(), 1);
     assert!(eml[0].contains(&other) && eml[0].contains("iemand@verkeerd.example"));
+    assert!(
+        eml[0].contains("Ontvanger gebeld"),
+        "the note is in the draft"
+    );
     assert!(
         !eml[0].contains("Ayşe") && !eml[0].contains("Ay=C5"),
         "no client data in the DPO draft"

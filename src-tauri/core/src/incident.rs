@@ -5,7 +5,9 @@
 //! noticed; the app records an anonymous event and drafts the notice for the team's DPO as an
 //! `.eml` the worker opens in their mail program. The draft states what, when, to whom and which
 //! reference, and whether the password was passed on (the archive is useless without it), but no
-//! client data: the DPO looks those up with the worker if needed.
+//! client data: the DPO looks those up with the worker if needed. The worker's own note (how it
+//! happened, what was already done) goes into the draft too, so it is refused when it repeats the
+//! client's name, street, phone or e-mail as still stored for that referral.
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use email_address::EmailAddress;
@@ -34,7 +36,12 @@ pub struct IncidentInput {
     pub wrong_to: String,
     /// `YYYY-MM-DD`: when the worker found out.
     pub noticed_on: String,
+    /// How it happened and what was already done, for the DPO; may be empty. No client data.
+    pub note: String,
 }
+
+/// Long enough for what happened and what was done; a note is not a case file.
+const NOTE_MAX_CHARS: usize = 1000;
 
 /// The drafted notice, shown to the worker and saved as an `.eml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -100,6 +107,23 @@ pub fn report(
     let Some((reference, recipient, sent_at, file_name, password_passed_at)) = item else {
         return Err(IncidentError::NotSent);
     };
+    let note = input.note.trim().to_owned();
+    if note.chars().count() > NOTE_MAX_CHARS {
+        problems.push(FieldMessage {
+            field: "note".into(),
+            message: format!(
+                "Toelichting: houd het kort, hoogstens {NOTE_MAX_CHARS} tekens. De DPO vraagt je \
+                 zelf naar de details."
+            ),
+        });
+    } else if mentions_client(store, input.outbox_id, &note)? {
+        problems.push(FieldMessage {
+            field: "note".into(),
+            message: "Toelichting: laat de gegevens van de cliënt weg (naam, straat, telefoon, \
+                      e-mail). De melding gaat zonder; de DPO vindt ze bij jou onder de referentie."
+                .into(),
+        });
+    }
     let (Some(noticed_on), true) = (noticed_on, problems.is_empty()) else {
         return Err(IncidentError::Invalid(problems));
     };
@@ -143,11 +167,17 @@ pub fn report(
          Verkeerde ontvanger: {wrong_to}\n\
          Verzonden op: {sent}\n\
          Vastgesteld op: {noticed}\n\
-         Wachtwoord: {password}\n\n\
+         Wachtwoord: {password}\n\
+         {note_line}\n\
          Dit bericht bevat geen gegevens van de cliënt. Die vind je bij mij, onder de \
          referentie.\n\n\
          {name}\n{team}\n{phone}\n",
         noticed = noticed_on.format("%d/%m/%Y"),
+        note_line = if note.is_empty() {
+            String::new()
+        } else {
+            format!("Toelichting: {note}\n")
+        },
         name = worker.name,
         team = worker.team,
         phone = worker.phone,
@@ -159,12 +189,13 @@ pub fn report(
         .map_err(StoreError::from)?;
     tx.execute(
         "INSERT INTO incident (outbox_id, wrong_to, noticed_at, recorded_at, note)
-         VALUES (?1, ?2, ?3, ?4, '')",
+         VALUES (?1, ?2, ?3, ?4, ?5)",
         (
             input.outbox_id,
             &wrong_to,
             noticed_on.to_string(),
             now.to_rfc3339(),
+            &note,
         ),
     )
     .map_err(StoreError::from)?;
@@ -187,6 +218,55 @@ pub fn report(
             bytes: eml,
         },
     ))
+}
+
+/// Whether `note` repeats the client's name, street, e-mail or phone as still stored for the
+/// referral of outbox item `outbox_id`. Names and street count as whole words, so a short first
+/// name does not match inside another word; the phone counts whatever its spacing.
+fn mentions_client(store: &Store, outbox_id: i64, note: &str) -> Result<bool, StoreError> {
+    if note.is_empty() {
+        return Ok(false);
+    }
+    type Client = [Option<String>; 5];
+    let client: Option<Client> = store
+        .conn()
+        .query_row(
+            "SELECT r.first_name, r.last_name, r.street, r.email, r.phone
+             FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE o.id = ?1",
+            [outbox_id],
+            |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
+        )
+        .optional()?;
+    // Purged or unknown: nothing left to repeat.
+    let Some([first_name, last_name, street, email, phone]) = client else {
+        return Ok(false);
+    };
+    let words = |text: &str| -> Vec<String> {
+        text.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let said = words(note);
+    let names_word_for_word = [first_name, last_name, street]
+        .into_iter()
+        .flatten()
+        .any(|v| {
+            let value = words(&v);
+            !value.is_empty() && said.windows(value.len()).any(|w| w == value.as_slice())
+        });
+    let lower = note.to_lowercase();
+    let names_email = email.is_some_and(|e| !e.is_empty() && lower.contains(&e.to_lowercase()));
+    // E.164 in the store; the last eight digits are the number however it is written.
+    let digits: String = note
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '.' | '/' | '-' | '(' | ')'))
+        .collect();
+    let names_phone = phone.is_some_and(|p| {
+        let own: Vec<char> = p.chars().filter(char::is_ascii_digit).collect();
+        own.len() >= 8 && digits.contains(&own[own.len() - 8..].iter().collect::<String>())
+    });
+    Ok(names_word_for_word || names_email || names_phone)
 }
 
 /// The draft as a mail the worker's program opens ready to send (`X-Unsent: 1`).
@@ -247,3 +327,6 @@ impl Coded for IncidentError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

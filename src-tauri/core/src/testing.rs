@@ -71,4 +71,24 @@ impl Office {
             .expect("consent");
         reference
     }
+
+    /// Walks a client to consent, builds the package and confirms it went out through the
+    /// worker's mail program (the demo partners' way), so its outbox item stands as sent.
+    pub fn sent(&self, input: &ClientInput, now: DateTime<FixedOffset>) -> Reference {
+        let reference = self.consented(input, Language::Nl, now);
+        crate::package::Packages::new(&self.store, &self.gazetteer)
+            .build(&reference, now)
+            .expect("a package");
+        let folder = tempfile::tempdir().expect("a temporary folder");
+        let drafted = crate::outbox::write_drafts(&self.store, folder.path(), now).expect("drafts");
+        assert_eq!(drafted.len(), 1, "one draft for the mail program");
+        let id = crate::outbox::list(&self.store, &self.gazetteer)
+            .expect("the outbox")
+            .into_iter()
+            .find(|item| item.reference == reference.as_str())
+            .expect("the referral's outbox item")
+            .id;
+        crate::outbox::confirm_delivered(&self.store, id, now).expect("confirmed");
+        reference
+    }
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import IncidentForm from './IncidentForm.svelte';
 import RetentionSettings from './RetentionSettings.svelte';
@@ -37,6 +37,9 @@ describe('RetentionSettings', () => {
     render(RetentionSettings, { api });
     const days = (await screen.findByLabelText(/Bewaartermijn/)) as HTMLInputElement;
     expect(days.value).toBe('30');
+    // The hints say what the days mean and what the DPO address is for.
+    expect(document.getElementById('retention-days-hint')?.textContent).toMatch(/standaard 30.*weigering of intrekking.*meteen/s);
+    expect(document.getElementById('dpo-email-hint')?.textContent).toContain('datalek');
     await fireEvent.input(days, { target: { value: '14' } });
     await fireEvent.input(screen.getByLabelText(/DPO/), { target: { value: 'dpo@team.example' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Bewaren' }));
@@ -63,9 +66,18 @@ describe('RetentionSettings', () => {
 });
 
 describe('IncidentForm', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+  });
+
   it('reports the wrong mailbox and shows the DPO draft', async () => {
     const report = vi.fn(async () => ({
-      draft: { to: 'dpo@team.example', subject: 'Datalek: pakket AM-ABCD-EFGH', body: 'Referentie AM-ABCD-EFGH' },
+      draft: {
+        to: 'dpo@team.example',
+        subject: 'Melding datalek (AVG art. 33): referentie AM-ABCD-EFGH',
+        body: 'Beste DPO,\nReferentie: AM-ABCD-EFGH\nToelichting: ontvanger gebeld',
+      },
       saved_to: '/home/an/Documenten/Aanmelder/datalek.eml',
     }));
     const api = {
@@ -75,15 +87,77 @@ describe('IncidentForm', () => {
     render(IncidentForm, { api, item: sent, onclose: () => {} });
     await fireEvent.input(screen.getByRole('textbox', { name: /Verkeerd adres/ }), { target: { value: 'iemand@verkeerd.example' } });
     await fireEvent.input(screen.getByLabelText(/Vastgesteld op/), { target: { value: '2026-11-23' } });
+    await fireEvent.input(screen.getByLabelText(/Toelichting/), { target: { value: 'ontvanger gebeld' } });
     await waitFor(() => expect((screen.getByLabelText(/Map/) as HTMLInputElement).value).not.toBe(''));
     await fireEvent.click(screen.getByRole('button', { name: 'Incident melden' }));
     const result = await screen.findByRole('status');
-    expect(result.textContent).toContain('datalek.eml');
-    expect(result.textContent).toContain('dpo@team.example');
+    expect(result.id).toBe('incident-result');
+    const text = result.textContent ?? '';
+    expect(text).toContain('genoteerd in het logboek');
+    expect(text).toContain('/home/an/Documenten/Aanmelder/datalek.eml');
+    expect(text).toContain('dpo@team.example');
+    expect(text).toContain('Melding datalek (AVG art. 33): referentie AM-ABCD-EFGH');
+    expect(text).toContain('Toelichting: ontvanger gebeld');
+    expect(text).toMatch(/verstuur het/);
+    expect(text).toMatch(/DPO van de\s+partner/);
+    expect(report).toHaveBeenCalledTimes(1);
     expect(report).toHaveBeenCalledWith(
-      { outbox_id: 7, wrong_to: 'iemand@verkeerd.example', noticed_on: '2026-11-23' },
+      { outbox_id: 7, wrong_to: 'iemand@verkeerd.example', noticed_on: '2026-11-23', note: 'ontvanger gebeld' },
       '/home/an/Documenten/Aanmelder',
     );
+  });
+
+  it("proposes today's date as the worker's calendar has it, also just after midnight", async () => {
+    // 00:30 in Brussels on 23 November is still 22 November in UTC.
+    vi.stubEnv('TZ', 'Europe/Brussels');
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-22T23:30:00Z'));
+    const api = { exportFolder: vi.fn(async () => '/tmp') } as Partial<Api> as Api;
+    render(IncidentForm, { api, item: sent, onclose: () => {} });
+    expect((screen.getByLabelText(/Vastgesteld op/) as HTMLInputElement).value).toBe('2026-11-23');
+  });
+
+  it('takes the folder from the picker, and shows a picker failure next to the folder', async () => {
+    const pick = vi
+      .fn<Api['pickFolder']>()
+      .mockResolvedValueOnce('/home/an/Bureaublad')
+      .mockResolvedValueOnce(null)
+      .mockRejectedValueOnce(new Error('Het venster om een map te kiezen ging niet open.'));
+    const api = { exportFolder: vi.fn(async () => '/home/an/Documenten'), pickFolder: pick } as Partial<Api> as Api;
+    render(IncidentForm, { api, item: sent, onclose: () => {} });
+    const folder = screen.getByLabelText(/Map voor het concept/) as HTMLInputElement;
+    await waitFor(() => expect(folder.value).toBe('/home/an/Documenten'));
+    const choose = screen.getByRole('button', { name: 'Kies map…' });
+    await fireEvent.click(choose);
+    await waitFor(() => expect(folder.value).toBe('/home/an/Bureaublad'));
+    // Cancelled: the folder stays.
+    await fireEvent.click(choose);
+    await waitFor(() => expect(pick).toHaveBeenCalledTimes(2));
+    expect(folder.value).toBe('/home/an/Bureaublad');
+    await fireEvent.click(choose);
+    expect(await screen.findByText(/ging niet open/)).toHaveProperty('id', 'incident-folder-error');
+  });
+
+  it('shows a refused note and a missing folder next to their fields, focusing the first', async () => {
+    const api = {
+      exportFolder: vi.fn(async () => '/tmp'),
+      reportIncident: vi.fn(async () => {
+        throw invalid([
+          ['note', 'Toelichting: laat de gegevens van de cliënt weg (naam, straat, telefoon, e-mail).'],
+          ['folder', 'Map: /weg bestaat niet of is geen map. Kies een bestaande map.'],
+        ]);
+      }),
+    } as Partial<Api> as Api;
+    render(IncidentForm, { api, item: sent, onclose: () => {} });
+    await fireEvent.click(screen.getByRole('button', { name: 'Incident melden' }));
+    expect(await screen.findByText(/laat de gegevens van de cliënt weg/)).toHaveProperty('id', 'incident-note-error');
+    expect(screen.getByText(/bestaat niet of is geen map/)).toHaveProperty('id', 'incident-folder-error');
+    const note = screen.getByLabelText(/Toelichting/);
+    expect(note.getAttribute('aria-invalid')).toBe('true');
+    expect(note.getAttribute('aria-describedby')).toContain('incident-note-error');
+    await waitFor(() => expect(document.activeElement).toBe(note));
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(document.getElementById('incident-result')).toBeNull();
   });
 
   it('puts errors next to the fields and says when no DPO is set', async () => {
@@ -100,5 +174,6 @@ describe('IncidentForm', () => {
     await fireEvent.click(screen.getByRole('button', { name: 'Incident melden' }));
     expect(await screen.findByText(/volledige e-mailadres/)).toHaveProperty('id', 'incident-to-error');
     expect(screen.getByRole('alert').textContent).toContain('geen DPO ingesteld');
+    expect(screen.getByRole('alert').textContent).toContain('Instellingen');
   });
 });

@@ -11,4 +11,8 @@ wrong_to: string,
 /**
  * `YYYY-MM-DD`: when the worker found out.
  */
-noticed_on: string, };
+noticed_on: string, 
+/**
+ * How it happened and what was already done, for the DPO; may be empty. No client data.
+ */
+note: string, };

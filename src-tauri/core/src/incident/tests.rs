@@ -1,0 +1,191 @@
+use super::*;
+use crate::outbox;
+use crate::referral::{ClientInput, Reference};
+use crate::retention::RetentionSettings;
+use crate::testing::{Office, at};
+
+fn client() -> ClientInput {
+    ClientInput {
+        first_name: "Mira".into(),
+        last_name: "Verbiest".into(),
+        street: "Boerenkrijglaan".into(),
+        house_number: "4".into(),
+        postal_code: "2260".into(),
+        phone: "0470 12 34 56".into(),
+        email: "mira.verbiest@example.be".into(),
+        ..Default::default()
+    }
+}
+
+fn now() -> DateTime<FixedOffset> {
+    at("2026-11-22T10:15:00+01:00")
+}
+
+/// An office with one sent referral and, if `dpo` is given, the team's DPO set.
+fn office(dpo: Option<&str>) -> (Office, Reference, i64) {
+    let f = Office::new();
+    let reference = f.sent(&client(), now());
+    if let Some(dpo) = dpo {
+        RetentionSettings {
+            days_after_send: 30,
+            dpo_email: dpo.into(),
+        }
+        .save(&f.store)
+        .unwrap();
+    }
+    let item = outbox::list(&f.store, &f.gazetteer).unwrap()[0].id;
+    (f, reference, item)
+}
+
+fn input(item: i64, note: &str) -> IncidentInput {
+    IncidentInput {
+        outbox_id: item,
+        wrong_to: "iemand@elders.example".into(),
+        noticed_on: "2026-11-22".into(),
+        note: note.into(),
+    }
+}
+
+fn incidents(f: &Office) -> i64 {
+    f.store
+        .conn()
+        .query_row("SELECT count(*) FROM incident", [], |r| r.get(0))
+        .unwrap()
+}
+
+#[test]
+fn a_wrong_mailbox_drafts_a_notice_for_the_dpo_without_client_data() {
+    let (f, reference, item) = office(None);
+    // Without a DPO address the worker is told where to set it, and nothing is recorded.
+    let err = report(&f.store, &f.gazetteer, &input(item, ""), now()).unwrap_err();
+    assert!(err.fields().iter().any(|p| p.field == "dpo_email"), "{err}");
+    assert!(err.to_string().contains("Instellingen"), "{err}");
+    assert_eq!(incidents(&f), 0);
+    RetentionSettings {
+        days_after_send: 30,
+        dpo_email: "dpo@team.example".into(),
+    }
+    .save(&f.store)
+    .unwrap();
+    let (draft, eml) = report(&f.store, &f.gazetteer, &input(item, ""), now()).unwrap();
+    assert_eq!(draft.to, "dpo@team.example");
+    assert!(draft.subject.contains(reference.as_str()));
+    assert!(draft.body.contains("iemand@elders.example"));
+    assert!(draft.body.contains("OCMW Westerlo"));
+    assert!(!draft.body.contains("Toelichting"), "no empty note line");
+    let text = String::from_utf8_lossy(&eml.bytes);
+    for secret in [
+        "Mira",
+        "Verbiest",
+        "Boerenkrijglaan",
+        "470123456",
+        "mira.verbiest",
+    ] {
+        assert!(!draft.subject.contains(secret) && !draft.body.contains(secret));
+        assert!(!text.contains(secret), "{secret} in the draft");
+    }
+    assert!(eml.file_name.starts_with("datalek-") && !eml.file_name.contains("Mira"));
+    let incidents = crate::ledger::tally(&f.store, now().date_naive(), now().date_naive())
+        .unwrap()
+        .get(&("ocmw:13049".to_owned(), crate::ledger::EventKind::Incident))
+        .copied();
+    assert_eq!(incidents, Some(1));
+}
+
+#[test]
+fn the_note_goes_into_the_draft_and_the_record() {
+    let (f, _, item) = office(Some("dpo@team.example"));
+    let note = "  Tikfout in het adres; de ontvanger heeft bevestigd dat hij de mail wiste.\n";
+    let (draft, eml) = report(&f.store, &f.gazetteer, &input(item, note), now()).unwrap();
+    let line = format!("Toelichting: {}", note.trim());
+    assert!(draft.body.contains(&line), "{}", draft.body);
+    // The signature still closes the mail, after the sentence that no client data are in it.
+    let (before, after) = draft.body.split_once(&line).unwrap();
+    assert!(before.contains("Wachtwoord:"));
+    assert!(after.contains("geen gegevens van de cliënt") && after.contains("An Peeters"));
+    assert!(String::from_utf8_lossy(&eml.bytes).contains("ontvanger heeft bevestigd"));
+    let stored: String = f
+        .store
+        .conn()
+        .query_row(
+            "SELECT note FROM incident WHERE outbox_id = ?1",
+            [item],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, note.trim());
+}
+
+#[test]
+fn a_note_that_repeats_the_client_is_refused_next_to_the_note() {
+    let (f, _, item) = office(Some("dpo@team.example"));
+    for note in [
+        "Pakket van mira ging naar de buurvrouw.",
+        "Familie Verbiest verwittigd.",
+        "Woont in de BOERENKRIJGLAAN.",
+        "Gebeld op 0470/12.34.56, geen antwoord.",
+        "Gebeld op +32 470 12 34 56.",
+        "Mail gestuurd naar Mira.Verbiest@example.be.",
+    ] {
+        let err = report(&f.store, &f.gazetteer, &input(item, note), now()).unwrap_err();
+        assert_eq!(err.code(), "incident.invalid", "{note}");
+        let fields = err.fields();
+        assert_eq!(fields.len(), 1, "{note}: {fields:?}");
+        assert_eq!(fields[0].field, "note");
+        assert!(
+            fields[0].message.contains("gegevens van de cliënt"),
+            "{fields:?}"
+        );
+    }
+    assert_eq!(incidents(&f), 0, "a refused report records nothing");
+    // Words that merely contain a name, or other numbers, are fine.
+    for note in [
+        "Miramar-adres verward met het juiste; gemerkt om 10:15 op 22/11/2026.",
+        "Ontvanger gebeld op 014 99 88 77.",
+    ] {
+        report(&f.store, &f.gazetteer, &input(item, note), now()).unwrap();
+    }
+    assert_eq!(incidents(&f), 2);
+}
+
+#[test]
+fn a_note_of_a_purged_client_is_only_checked_for_length() {
+    let (f, _, item) = office(Some("dpo@team.example"));
+    // Thirty days after sending the client's data are gone; the incident can still be reported.
+    let later = at("2026-12-23T09:00:00+01:00");
+    assert_eq!(crate::retention::purge_due(&f.store, later).unwrap(), 1);
+    report(&f.store, &f.gazetteer, &input(item, "Mira"), later).unwrap();
+    let long = "a".repeat(NOTE_MAX_CHARS + 1);
+    let err = report(&f.store, &f.gazetteer, &input(item, &long), later).unwrap_err();
+    assert_eq!(err.fields()[0].field, "note");
+    assert!(err.fields()[0].message.contains("1000"));
+    report(
+        &f.store,
+        &f.gazetteer,
+        &input(item, &"é".repeat(NOTE_MAX_CHARS)),
+        later,
+    )
+    .unwrap();
+}
+
+#[test]
+fn every_problem_is_named_at_once_and_an_unsent_item_is_refused() {
+    let (f, _, item) = office(None);
+    let err = report(
+        &f.store,
+        &f.gazetteer,
+        &IncidentInput {
+            outbox_id: item,
+            wrong_to: "niet een adres".into(),
+            noticed_on: "2026-11-23".into(),
+            note: "Verbiest".into(),
+        },
+        now(),
+    )
+    .unwrap_err();
+    let mut fields: Vec<String> = err.fields().into_iter().map(|p| p.field).collect();
+    fields.sort();
+    assert_eq!(fields, ["dpo_email", "note", "noticed_on", "wrong_to"]);
+    let err = report(&f.store, &f.gazetteer, &input(item + 100, ""), now()).unwrap_err();
+    assert_eq!(err.code(), "incident.not_sent");
+}
