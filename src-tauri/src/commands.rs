@@ -8,7 +8,7 @@ use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
 use aanmelder_core::ledger::{self, ChainCheck, Event};
 use aanmelder_core::outbox::settings::{SmtpInput, SmtpView};
 use aanmelder_core::outbox::{self, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport};
-use aanmelder_core::package::{Channel, PackageError, PackageView, save_to_folder};
+use aanmelder_core::package::{Channel, PackageView};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
 use aanmelder_core::retention::RetentionSettings;
@@ -20,6 +20,7 @@ use serde::Serialize;
 use tauri::{Manager as _, State};
 use tauri_plugin_dialog::DialogExt as _;
 use ts_rs::TS;
+use zeroize::Zeroizing;
 
 use crate::ipc::IpcError;
 use crate::state::AppState;
@@ -34,8 +35,8 @@ pub async fn session_state(app: State<'_, AppState>) -> Reply<SessionState> {
 #[tauri::command]
 pub async fn create_passphrase(
     app: State<'_, AppState>,
-    passphrase: String,
-    confirmation: String,
+    passphrase: Zeroizing<String>,
+    confirmation: Zeroizing<String>,
 ) -> Reply<SessionState> {
     let mut session = app.session();
     session.create_with_passphrase(&passphrase, &confirmation)?;
@@ -43,7 +44,10 @@ pub async fn create_passphrase(
 }
 
 #[tauri::command]
-pub async fn unlock(app: State<'_, AppState>, passphrase: String) -> Reply<SessionState> {
+pub async fn unlock(
+    app: State<'_, AppState>,
+    passphrase: Zeroizing<String>,
+) -> Reply<SessionState> {
     let mut session = app.session();
     session.unlock(&passphrase)?;
     Ok(session.state())
@@ -154,7 +158,7 @@ pub async fn save_package(
     reference: Reference,
     folder: String,
 ) -> Reply<String> {
-    app.packages(|p, _| save_to_folder(folder.as_ref(), &p.archive(&reference)?))
+    app.packages(|p, now| p.save_archive(&reference, folder.as_ref(), now))
         .map(|path| path.display().to_string())
 }
 
@@ -164,7 +168,7 @@ pub async fn save_receipt(
     reference: Reference,
     folder: String,
 ) -> Reply<String> {
-    app.packages(|p, _| save_to_folder(folder.as_ref(), &p.receipt(&reference)?))
+    app.packages(|p, now| p.save_receipt(&reference, folder.as_ref(), now))
         .map(|path| path.display().to_string())
 }
 
@@ -313,15 +317,21 @@ pub async fn report_incident(
     input: IncidentInput,
     folder: String,
 ) -> Reply<IncidentReport> {
-    // A folder that cannot take the draft is refused before anything is recorded: otherwise the
-    // worker's second try, with a good folder, would count the same breach twice.
-    if !std::path::Path::new(&folder).is_dir() {
-        return Err(PackageError::NoFolder(folder).into());
-    }
-    let (draft, eml) = app
-        .with_store(|store| incident::report(store, &app.gazetteer, &input, crate::state::now()))?;
-    let saved_to = save_to_folder(folder.as_ref(), &eml)?.display().to_string();
-    Ok(IncidentReport { draft, saved_to })
+    // The draft is written before the incident is recorded and the record is rolled back if
+    // it cannot be: a worker's second try, with a good folder, counts the breach once.
+    let (draft, path) = app.with_store(|store| {
+        incident::report_to_folder(
+            store,
+            &app.gazetteer,
+            &input,
+            folder.as_ref(),
+            crate::state::now(),
+        )
+    })?;
+    Ok(IncidentReport {
+        draft,
+        saved_to: path.display().to_string(),
+    })
 }
 
 #[tauri::command]

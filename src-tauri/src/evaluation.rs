@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use aanmelder_core::package::save_to_folder;
+use aanmelder_core::files;
 use aanmelder_core::report::countfile::{self, ImportOutcome, ImportedFile, TeamReport};
 use aanmelder_core::report::{self, PeriodInput, Report, ReportExport};
 use aanmelder_core::team::{self, Applied, Member, ProfilePreview, Role};
@@ -70,16 +70,14 @@ pub async fn save_count_file(
             now(),
         )
     })?;
-    Ok(save_to_folder(folder.as_ref(), &file)?
-        .display()
-        .to_string())
+    Ok(files::save(folder.as_ref(), &file)?.display().to_string())
 }
 
 /// Saves the worker's or the team's counts as CSV, XLSX or PDF in the folder asked.
 #[tauri::command]
 pub async fn export_report(app: State<'_, AppState>, export: ReportExport) -> Reply<String> {
     let file = app.with_store(|store| report::export_file(store, &app.gazetteer, &export))?;
-    Ok(save_to_folder(export.folder.as_ref(), &file)?
+    Ok(files::save(export.folder.as_ref(), &file)?
         .display()
         .to_string())
 }
@@ -150,9 +148,7 @@ pub async fn own_fingerprint(app: State<'_, AppState>) -> Reply<String> {
 #[tauri::command]
 pub async fn export_team_profile(app: State<'_, AppState>, folder: String) -> Reply<String> {
     let file = app.with_store(|store| team::export_profile(store, now()))?;
-    Ok(save_to_folder(folder.as_ref(), &file)?
-        .display()
-        .to_string())
+    Ok(files::save(folder.as_ref(), &file)?.display().to_string())
 }
 
 #[tauri::command]

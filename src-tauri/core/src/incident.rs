@@ -9,6 +9,8 @@
 //! happened, what was already done) goes into the draft too, so it is refused when it repeats the
 //! client's name, street, phone or e-mail as still stored for that referral.
 
+use std::path::{Path, PathBuf};
+
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use email_address::EmailAddress;
 use lettre::Message;
@@ -19,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Coded, FieldMessage};
+use crate::files::{self, Export, SaveError, Staged};
 use crate::ledger::{self, EventKind};
-use crate::package::Export;
 use crate::residence::{Gazetteer, Recipient};
 use crate::retention::{RetentionError, RetentionSettings};
 use crate::store::{Store, StoreError};
@@ -62,6 +64,31 @@ pub fn report(
     input: &IncidentInput,
     now: DateTime<FixedOffset>,
 ) -> Result<(DpoDraft, Export), IncidentError> {
+    record(store, gazetteer, input, None, now).map(|(draft, eml, _)| (draft, eml))
+}
+
+/// Records the incident and saves the notice for the DPO as an `.eml` in `folder`, both or
+/// neither: the file is written and flushed before the record, and takes its name before the
+/// record is committed. A folder that is full or read-only records nothing, so the worker's
+/// second try counts the breach once.
+pub fn report_to_folder(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    input: &IncidentInput,
+    folder: &Path,
+    now: DateTime<FixedOffset>,
+) -> Result<(DpoDraft, PathBuf), IncidentError> {
+    let (draft, _, path) = record(store, gazetteer, input, Some(folder), now)?;
+    Ok((draft, path.ok_or(IncidentError::Draft)?))
+}
+
+fn record(
+    store: &Store,
+    gazetteer: &Gazetteer,
+    input: &IncidentInput,
+    folder: Option<&Path>,
+    now: DateTime<FixedOffset>,
+) -> Result<(DpoDraft, Export, Option<PathBuf>), IncidentError> {
     let settings = RetentionSettings::load(store)?;
     let worker = WorkerProfile::load(store)?;
     worker.require_complete()?;
@@ -182,7 +209,11 @@ pub fn report(
         team = worker.team,
         phone = worker.phone,
     );
-    let eml = compose(&worker, &settings.dpo_email, &subject, &body)?;
+    let eml = Export {
+        file_name: format!("datalek-{reference}.eml"),
+        bytes: compose(&worker, &settings.dpo_email, &subject, &body)?,
+    };
+    let staged = folder.map(|f| files::stage(f, &eml)).transpose()?;
     let tx = store
         .conn()
         .unchecked_transaction()
@@ -206,6 +237,11 @@ pub fn report(
         &recipient,
         Some(&reference),
     )?;
+    let path = staged.map(Staged::commit).transpose()?;
+    if let Some(path) = &path {
+        // It names the reference: the purge deletes it with the referral's other copies.
+        files::remember(store, &reference, path, now)?;
+    }
     tx.commit().map_err(StoreError::from)?;
     Ok((
         DpoDraft {
@@ -213,10 +249,8 @@ pub fn report(
             subject,
             body,
         },
-        Export {
-            file_name: format!("datalek-{reference}.eml"),
-            bytes: eml,
-        },
+        eml,
+        path,
     ))
 }
 
@@ -301,6 +335,8 @@ pub enum IncidentError {
     #[error("Het concept voor de DPO kon niet opgesteld worden. Controleer je e-mailadres.")]
     Draft,
     #[error(transparent)]
+    Save(#[from] SaveError),
+    #[error(transparent)]
     Retention(#[from] RetentionError),
     #[error(transparent)]
     Worker(#[from] WorkerError),
@@ -314,6 +350,7 @@ impl Coded for IncidentError {
             Self::Invalid(_) => "incident.invalid",
             Self::NotSent => "incident.not_sent",
             Self::Draft => "incident.draft",
+            Self::Save(e) => e.code(),
             Self::Retention(e) => e.code(),
             Self::Worker(e) => e.code(),
             Self::Store(e) => e.code(),
@@ -323,6 +360,7 @@ impl Coded for IncidentError {
     fn fields(&self) -> Vec<FieldMessage> {
         match self {
             Self::Invalid(problems) => problems.clone(),
+            Self::Save(e) => e.fields(),
             _ => Vec::new(),
         }
     }

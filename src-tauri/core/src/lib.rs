@@ -8,6 +8,7 @@ pub mod agreement;
 pub mod consent;
 pub mod correction;
 pub mod error;
+pub mod files;
 pub mod incident;
 pub mod ledger;
 pub mod outbox;

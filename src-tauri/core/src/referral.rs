@@ -598,6 +598,8 @@ impl Referral {
             ledger::record(store, kind, now, &recipient, None)?;
         }
         tx.commit().map_err(StoreError::from)?;
+        // As after a withdrawal or purge: the zeroed pages must not live on in the log.
+        store.checkpoint()?;
         Ok(())
     }
 
@@ -699,6 +701,7 @@ pub(crate) fn purge(
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    crate::files::delete_for_referral(store, &reference, now)?;
     ledger::record(store, EventKind::Purged, now, &recipient, Some(&reference))?;
     Ok(true)
 }

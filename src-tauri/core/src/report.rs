@@ -16,8 +16,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::Coded;
+use crate::files::Export;
 use crate::ledger::{EventKind, LedgerError};
-use crate::package::Export;
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 use crate::team;

@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 
 use crate::agreement::{Agreement, AgreementError, AgreementInput};
 use crate::error::{Coded, FieldMessage};
-use crate::package::Export;
+use crate::files::Export;
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
 use crate::worker::WorkerProfile;

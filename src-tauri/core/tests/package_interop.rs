@@ -9,10 +9,9 @@ use std::path::Path;
 
 use aanmelder_core::agreement::Agreement;
 use aanmelder_core::consent::Language;
+use aanmelder_core::files;
 use aanmelder_core::package::password::Password;
-use aanmelder_core::package::{
-    Contents, JSON_NAME, PDF_NAME, Packages, Referrer, archive, save_to_folder,
-};
+use aanmelder_core::package::{Contents, JSON_NAME, PDF_NAME, Packages, Referrer, archive};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::worker::WorkerProfile;
 use proptest::prelude::*;
@@ -182,7 +181,7 @@ fn the_stored_package_opens_with_the_password_shown_to_the_worker() {
     let view = packages.build(&reference, now()).unwrap();
     let export = packages.archive(&reference).unwrap();
     let folder = tempfile::tempdir().unwrap();
-    let path = save_to_folder(folder.path(), &export).unwrap();
+    let path = files::save(folder.path(), &export).unwrap();
     assert_eq!(
         path.file_name().unwrap().to_string_lossy(),
         format!("aanmelding-{reference}.7z")

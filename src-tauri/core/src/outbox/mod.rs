@@ -18,6 +18,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::error::Coded;
+use crate::files::{self, Export};
 use crate::ledger::{self, EventKind};
 use crate::package::PackageKind;
 use crate::residence::{Gazetteer, Recipient};
@@ -424,21 +425,27 @@ pub fn write_drafts(
 ) -> Result<Vec<std::path::PathBuf>, OutboxError> {
     let mut written = Vec::new();
     for id in due_for(store, now, "mail_program")? {
-        let (mail, file_name) = compose_for(store, id)?;
+        let (mail, file_name, reference) = compose_for(store, id)?;
         let mut bytes = b"X-Unsent: 1\r\n".to_vec();
         bytes.extend_from_slice(&mail.bytes);
-        let path = crate::package::save_to_folder(
-            folder,
-            &crate::package::Export {
-                file_name: file_name.replace(".7z", ".eml"),
-                bytes,
-            },
-        )
-        .map_err(|e| OutboxError::Draft(e.to_string()))?;
-        store
+        let draft = Export {
+            file_name: file_name.replace(".7z", ".eml"),
+            bytes,
+        };
+        // Whole file first, then the record, then its name: a full or read-only folder leaves
+        // neither a partial draft nor an item marked as drafted.
+        let staged = files::stage(folder, &draft).map_err(|e| OutboxError::Draft(e.to_string()))?;
+        let tx = store
             .conn()
-            .execute("UPDATE outbox SET state = 'drafted' WHERE id = ?1", [id])
+            .unchecked_transaction()
             .map_err(StoreError::from)?;
+        tx.execute("UPDATE outbox SET state = 'drafted' WHERE id = ?1", [id])
+            .map_err(StoreError::from)?;
+        let path = staged
+            .commit()
+            .map_err(|e| OutboxError::Draft(e.to_string()))?;
+        files::remember(store, &reference, &path, now)?;
+        tx.commit().map_err(StoreError::from)?;
         written.push(path);
     }
     Ok(written)
@@ -446,7 +453,7 @@ pub fn write_drafts(
 
 /// Marks an item `sending` (committed) and composes its mail.
 fn begin(store: &Store, id: i64) -> Result<OutgoingMail, OutboxError> {
-    let (mail, _) = compose_for(store, id)?;
+    let (mail, _, _) = compose_for(store, id)?;
     store
         .conn()
         .execute(
@@ -457,8 +464,8 @@ fn begin(store: &Store, id: i64) -> Result<OutgoingMail, OutboxError> {
     Ok(mail)
 }
 
-/// The mail for a waiting item, and its attachment's name.
-fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String), OutboxError> {
+/// The mail for a waiting item, its attachment's name and the referral's reference.
+fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String), OutboxError> {
     let worker = WorkerProfile::load(store)?;
     worker.require_complete()?;
     let row = store
@@ -501,7 +508,7 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String), OutboxE
         file_name: &file_name,
         archive: &archive,
     })?;
-    Ok((mail, file_name))
+    Ok((mail, file_name, reference))
 }
 
 /// Records how an attempt ended.

@@ -32,7 +32,9 @@ pub struct SmtpInput {
     pub port: u16,
     pub security: Security,
     pub username: String,
-    pub password: String,
+    /// Wiped from memory when the input is dropped.
+    #[ts(type = "string")]
+    pub password: Zeroizing<String>,
     pub ca_pem: String,
 }
 
@@ -110,9 +112,9 @@ pub fn save(store: &Store, input: SmtpInput) -> Result<SmtpView, OutboxError> {
     };
     let ca = ca.as_str();
     let current = load(store)?;
-    let password = match (input.password.as_str(), &current) {
-        ("", Some(c)) => c.password.to_string(),
-        (p, _) => p.to_owned(),
+    let password: Zeroizing<String> = match (input.password.as_str(), &current) {
+        ("", Some(c)) => c.password.clone(),
+        (p, _) => Zeroizing::new(p.to_owned()),
     };
     let ca_pem = match (ca, &current) {
         ("", Some(c)) => c
@@ -135,7 +137,7 @@ pub fn save(store: &Store, input: SmtpInput) -> Result<SmtpView, OutboxError> {
                 input.port,
                 security_str(input.security),
                 input.username.trim(),
-                password,
+                password.as_str(),
                 ca_pem
             ],
         )

@@ -10,10 +10,6 @@ pub mod archive;
 pub mod document;
 pub mod password;
 
-use std::fs;
-use std::io::Write as _;
-use std::path::{Path, PathBuf};
-
 use chrono::{DateTime, FixedOffset};
 use rusqlite::OptionalExtension as _;
 use serde::{Deserialize, Serialize};
@@ -22,6 +18,7 @@ use ts_rs::TS;
 use crate::agreement::{ActiveProtocol, Agreement, AgreementError};
 use crate::consent::{Language, POINT_KEYS};
 use crate::error::Coded;
+use crate::files::{self, Export, SaveError};
 use crate::ledger::{self, EventKind};
 use crate::referral::{ClientData, ReadyReferral, Reference, Referral, ReferralError};
 use crate::residence::{Gazetteer, Recipient};
@@ -361,13 +358,6 @@ pub struct PackageView {
     pub size_bytes: Option<i64>,
 }
 
-/// A file the worker asked to save: its neutral name and its bytes.
-#[derive(Debug)]
-pub struct Export {
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-}
-
 /// The packages in the store.
 #[derive(Debug, Clone, Copy)]
 pub struct Packages<'a> {
@@ -550,6 +540,40 @@ impl<'a> Packages<'a> {
         }
     }
 
+    /// Saves the sealed archive into `folder`, remembered for the purge.
+    pub fn save_archive(
+        &self,
+        reference: &Reference,
+        folder: &std::path::Path,
+        now: DateTime<FixedOffset>,
+    ) -> Result<std::path::PathBuf, PackageError> {
+        let export = self.archive(reference)?;
+        Ok(files::save_for_referral(
+            self.store,
+            reference.as_str(),
+            folder,
+            &export,
+            now,
+        )?)
+    }
+
+    /// Saves the client's receipt into `folder`, remembered for the purge.
+    pub fn save_receipt(
+        &self,
+        reference: &Reference,
+        folder: &std::path::Path,
+        now: DateTime<FixedOffset>,
+    ) -> Result<std::path::PathBuf, PackageError> {
+        let export = self.receipt(reference)?;
+        Ok(files::save_for_referral(
+            self.store,
+            reference.as_str(),
+            folder,
+            &export,
+            now,
+        )?)
+    }
+
     /// The client's receipt, in the language the five points were shown in.
     pub fn receipt(&self, reference: &Reference) -> Result<Export, PackageError> {
         let ready = Referral::ready(self.store, self.gazetteer, reference)?;
@@ -646,43 +670,6 @@ pub(crate) fn store_sealed(
     Ok(())
 }
 
-/// Writes `export` into `folder` under its own name, never over an existing file: a second copy
-/// becomes `name-2.ext`. Returns the path written.
-pub fn save_to_folder(folder: &Path, export: &Export) -> Result<PathBuf, PackageError> {
-    if !folder.is_dir() {
-        return Err(PackageError::NoFolder(folder.display().to_string()));
-    }
-    let (stem, ext) = export
-        .file_name
-        .rsplit_once('.')
-        .unwrap_or((export.file_name.as_str(), ""));
-    for n in 1..100 {
-        let name = if n == 1 {
-            export.file_name.clone()
-        } else {
-            format!("{stem}-{n}.{ext}")
-        };
-        let path = folder.join(name);
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-        {
-            Ok(mut file) => {
-                file.write_all(&export.bytes)
-                    .and_then(|()| file.sync_all())
-                    .map_err(|e| PackageError::Write(e.to_string()))?;
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(PackageError::Write(e.to_string())),
-        }
-    }
-    Err(PackageError::Write(
-        "te veel bestanden met dezelfde naam".into(),
-    ))
-}
-
 /// Why a package could not be made, shown or saved.
 #[derive(Debug, thiserror::Error)]
 pub enum PackageError {
@@ -695,10 +682,6 @@ pub enum PackageError {
     AlreadyDeleted,
     #[error("Het protocol geldt niet voor de ontvanger van deze aanmelding.")]
     RecipientMismatch,
-    #[error("Map: {0} bestaat niet of is geen map. Kies een bestaande map.")]
-    NoFolder(String),
-    #[error("Het bestand kon niet bewaard worden: {0}. Kies een andere map.")]
-    Write(String),
     #[error("De gegevens konden niet als JSON geschreven worden: {0}")]
     Json(String),
     #[error(transparent)]
@@ -712,6 +695,8 @@ pub enum PackageError {
     #[error(transparent)]
     Worker(#[from] WorkerError),
     #[error(transparent)]
+    Save(#[from] SaveError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -721,21 +706,20 @@ impl Coded for PackageError {
             Self::NotBuilt => "package.not_built",
             Self::AlreadyDeleted => "package.already_deleted",
             Self::RecipientMismatch => "package.recipient_mismatch",
-            Self::NoFolder(_) => "package.no_folder",
-            Self::Write(_) => "package.write",
             Self::Json(_) => "package.json",
             Self::Document(_) => "package.document",
             Self::Archive(_) => "package.archive",
             Self::Referral(e) => e.code(),
             Self::Agreement(e) => e.code(),
             Self::Worker(e) => e.code(),
+            Self::Save(e) => e.code(),
             Self::Store(e) => e.code(),
         }
     }
 
     fn field(&self) -> Option<&'static str> {
         match self {
-            Self::NoFolder(_) | Self::Write(_) => Some("folder"),
+            Self::Save(e) => e.field(),
             _ => None,
         }
     }

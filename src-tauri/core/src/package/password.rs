@@ -25,16 +25,15 @@ impl Password {
         let mut bytes = [0u8; LENGTH];
         getrandom::fill(&mut bytes)?;
         // 256 is a multiple of 32, so `b % 32` is uniform: no bias, full 5 bits per character.
-        let chars: Vec<char> = bytes
-            .iter()
-            .map(|b| char::from(ALPHABET[usize::from(b % 32)]))
-            .collect();
+        // Written straight into a buffer of the final size, so no partial copy is left behind.
+        let mut text = String::with_capacity(LENGTH + LENGTH / GROUP - 1);
+        for (i, b) in bytes.iter().enumerate() {
+            if i > 0 && i % GROUP == 0 {
+                text.push('-');
+            }
+            text.push(char::from(ALPHABET[usize::from(b % 32)]));
+        }
         bytes.zeroize();
-        let text = chars
-            .chunks(GROUP)
-            .map(|group| group.iter().collect::<String>())
-            .collect::<Vec<_>>()
-            .join("-");
         Ok(Self(text))
     }
 

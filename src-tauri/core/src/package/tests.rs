@@ -184,33 +184,3 @@ fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else(
     let err = Contents::compose(&ready, &wrong, &agreement, referrer, now).unwrap_err();
     assert_eq!(err.code(), "package.recipient_mismatch");
 }
-
-#[test]
-fn saving_never_overwrites_and_names_stay_neutral() {
-    let dir = tempfile::tempdir().unwrap();
-    let export = Export {
-        file_name: "aanmelding-AM-ABCD-EFGH.7z".into(),
-        bytes: b"first".to_vec(),
-    };
-    let first = save_to_folder(dir.path(), &export).unwrap();
-    let second = save_to_folder(
-        dir.path(),
-        &Export {
-            bytes: b"second".to_vec(),
-            ..export
-        },
-    )
-    .unwrap();
-    assert_eq!(first.file_name().unwrap(), "aanmelding-AM-ABCD-EFGH.7z");
-    assert_eq!(second.file_name().unwrap(), "aanmelding-AM-ABCD-EFGH-2.7z");
-    assert_eq!(fs::read(first).unwrap(), b"first");
-    let err = save_to_folder(
-        &dir.path().join("weg"),
-        &Export {
-            file_name: "x.7z".into(),
-            bytes: vec![],
-        },
-    )
-    .unwrap_err();
-    assert_eq!(err.field(), Some("folder"));
-}

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use super::{Period, PeriodInput, Report, ReportError, counts};
+use crate::files::Export;
 use crate::ledger;
-use crate::package::Export;
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
 use crate::team::Member;

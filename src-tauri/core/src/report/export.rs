@@ -27,7 +27,7 @@ use ts_rs::TS;
 
 use super::{Counts, MonthCounts, PartnerCounts, Period, Report};
 use crate::error::Coded;
-use crate::package::Export;
+use crate::files::Export;
 
 mod pdf;
 

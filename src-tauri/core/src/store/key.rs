@@ -46,9 +46,23 @@ impl DbKey {
         Ok(Self(bytes))
     }
 
-    /// The value for `PRAGMA key`: SQLCipher's raw-key syntax, `"x'<64 hex digits>'"`.
+    /// The value for `PRAGMA key`: SQLCipher's raw-key syntax, `"x'<64 hex digits>'"`. Built in
+    /// one zeroed buffer: a `format!` over `hex::encode` would leave two unzeroed copies behind.
     pub(crate) fn pragma_value(&self) -> Zeroizing<String> {
-        Zeroizing::new(format!("\"x'{}'\"", hex::encode(self.0)))
+        let mut value = Zeroizing::new(String::with_capacity(68));
+        value.push_str("\"x'");
+        value.push_str(&self.to_hex());
+        value.push_str("'\"");
+        value
+    }
+
+    /// The whole `PRAGMA key = …;` statement, in a zeroed buffer too.
+    pub(crate) fn pragma_statement(&self) -> Zeroizing<String> {
+        let mut statement = Zeroizing::new(String::with_capacity(84));
+        statement.push_str("PRAGMA key = ");
+        statement.push_str(&self.pragma_value());
+        statement.push(';');
+        statement
     }
 
     /// The raw key, for deriving the ledger's key from it.
@@ -57,7 +71,14 @@ impl DbKey {
     }
 
     fn to_hex(&self) -> Zeroizing<String> {
-        Zeroizing::new(hex::encode(self.0))
+        // Encoded into a buffer of the final size, so no growing copy is left unzeroed.
+        let mut text = Zeroizing::new(String::with_capacity(64));
+        for byte in self.0 {
+            for nibble in [byte >> 4, byte & 0x0f] {
+                text.push(char::from(b"0123456789abcdef"[usize::from(nibble)]));
+            }
+        }
+        text
     }
 
     fn from_hex(text: &str) -> Result<Self, KeyError> {

@@ -38,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_delivery_mode.sql"),
     include_str!("migrations/0007_after_send.sql"),
     include_str!("migrations/0008_evaluation_and_team.sql"),
+    include_str!("migrations/0009_privacy_at_rest.sql"),
 ];
 
 /// The version whose migration moved the old `event` rows into the hash-chained ledger.
@@ -149,7 +150,7 @@ impl Store {
         // would only repeat it.
         conn.execute_batch("PRAGMA cipher_log_level = NONE;")
             .map_err(StoreError::sqlite)?;
-        conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))
+        conn.execute_batch(&key.pragma_statement())
             .map_err(StoreError::sqlite)?;
         // SQLCipher accepts any key at `PRAGMA key`; only the first read tells whether it fits.
         // Nothing is written before this check, so a wrong key leaves the file byte-identical.
@@ -186,25 +187,54 @@ impl Store {
         if found == SCHEMA_VERSION {
             return Ok(());
         }
-        if existed {
-            self.backup(found)?;
+        let backup = if existed {
+            Some(self.backup(found)?)
+        } else {
+            None
+        };
+        // The backup holds what the store held before, including data wiped since (refusals,
+        // withdrawals, retention): it is kept only while the migration may still need undoing.
+        let failed = |version: u32, why: String| StoreError::Migration {
+            version,
+            why,
+            backup: backup.clone(),
+        };
+        self.run_migrations(found)
+            .map_err(|(v, why)| failed(v, why))?;
+        self.quick_check()
+            .map_err(|why| failed(SCHEMA_VERSION, why))?;
+        if let Some(path) = &backup {
+            fs::remove_file(path).map_err(|e| StoreError::Io(e.to_string()))?;
         }
-        let tx = self.conn.transaction().map_err(StoreError::sqlite)?;
+        Ok(())
+    }
+
+    /// Runs the migrations after `found` in one transaction; on failure, which one and why.
+    fn run_migrations(&mut self, found: u32) -> Result<(), (u32, String)> {
+        let sqlite = |v: u32| move |e: rusqlite::Error| (v, e.to_string());
+        let tx = self.conn.transaction().map_err(sqlite(found + 1))?;
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
-            tx.execute_batch(sql)
-                .map_err(|e| StoreError::Migration(index as u32 + 1, e.to_string()))?;
+            tx.execute_batch(sql).map_err(sqlite(index as u32 + 1))?;
         }
         if found < LEDGER_VERSION {
             ledger::adopt_unchained(&tx, &self.ledger_key)
-                .map_err(|e| StoreError::Migration(LEDGER_VERSION, e.to_string()))?;
+                .map_err(|e| (LEDGER_VERSION, e.to_string()))?;
         }
         if found < TALLY_VERSION {
-            ledger::count_tallies(&tx)
-                .map_err(|e| StoreError::Migration(TALLY_VERSION, e.to_string()))?;
+            ledger::count_tallies(&tx).map_err(|e| (TALLY_VERSION, e.to_string()))?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(StoreError::sqlite)?;
-        tx.commit().map_err(StoreError::sqlite)
+            .map_err(sqlite(SCHEMA_VERSION))?;
+        tx.commit().map_err(sqlite(SCHEMA_VERSION))
+    }
+
+    /// SQLite's own consistency check of every page and index: `ok`, or what is wrong.
+    fn quick_check(&self) -> Result<(), String> {
+        let answer: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))
+            .map_err(|e| e.to_string())?;
+        if answer == "ok" { Ok(()) } else { Err(answer) }
     }
 
     /// Copies the encrypted file, as it is, to `<name>.v<version>-<unix time>.bak`.
@@ -354,10 +384,15 @@ pub enum StoreError {
     #[error("De databank is nog vergrendeld. Ontgrendel ze eerst.")]
     Locked,
     #[error(
-        "Aanpassing {0} van de databank mislukte ({1}). Er is niets veranderd; de back-up staat \
-         naast het bestand. Neem contact op met je ICT-ondersteuning."
+        "Aanpassing {version} van de databank mislukte ({why}). Er is niets veranderd{}. Neem \
+         contact op met je ICT-ondersteuning.",
+        backup.as_ref().map(|p| format!("; de back-up van vóór de aanpassing staat in {}", p.display())).unwrap_or_default()
     )]
-    Migration(u32, String),
+    Migration {
+        version: u32,
+        why: String,
+        backup: Option<PathBuf>,
+    },
     #[error(
         "Vóór het bijwerken van de databank kon geen back-up gemaakt worden ({0}). Er is niets \
          veranderd. Maak ruimte vrij op de schijf en start Aanmelder opnieuw."
@@ -396,7 +431,7 @@ impl Coded for StoreError {
             Self::PassphraseTooShort => "store.passphrase_too_short",
             Self::PassphraseMismatch => "store.passphrase_mismatch",
             Self::Locked => "store.locked",
-            Self::Migration(..) => "store.migration",
+            Self::Migration { .. } => "store.migration",
             Self::Backup(_) => "store.backup",
             Self::Key(e) => e.code(),
             Self::Io(_) => "store.io",

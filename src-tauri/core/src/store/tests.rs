@@ -139,18 +139,15 @@ fn a_newer_schema_is_refused_without_touching_the_file() {
     assert_eq!(fs::read(&path).unwrap(), before);
 }
 
-#[test]
-fn migrating_an_older_database_keeps_an_encrypted_backup_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("aanmelder.db");
-    let key = DbKey::generate().unwrap();
-    let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+/// A store as it was before every migration, holding `secret_value()`.
+fn store_before_every_migration(path: &Path, key: &DbKey) {
+    let store = Store::create(path, key, KeyProtection::Keyring).unwrap();
     write_value(&store, secret_value());
-    // Pretend the database predates every migration.
     store
         .conn()
         .execute_batch(
-            "DROP TABLE team_member; DROP TABLE team_settings; DROP TABLE count_import;
+            "DROP TABLE saved_file; DROP TABLE privacy_settings;
+             DROP TABLE team_member; DROP TABLE team_settings; DROP TABLE count_import;
              DROP TABLE ledger_span; DROP TABLE ledger_tally;
              DROP TABLE incident; DROP TABLE correction; DROP TABLE withdrawal;
              DROP TABLE retention_settings; DROP TABLE ledger_head; DROP TABLE ledger;
@@ -159,18 +156,56 @@ fn migrating_an_older_database_keeps_an_encrypted_backup_first() {
              DROP TABLE referral; DROP TABLE agreement; PRAGMA user_version = 0;",
         )
         .unwrap();
-    drop(store);
+}
+
+fn backups_in(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".bak"))
+        .collect()
+}
+
+#[test]
+fn a_successful_migration_deletes_its_backup() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aanmelder.db");
+    let key = DbKey::generate().unwrap();
+    store_before_every_migration(&path, &key);
 
     let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     drop(store);
+    // The backup would keep data wiped later (a refusal, a withdrawal, retention) out of reach
+    // of every purge, so it goes once the migrated store has passed its check.
+    assert_eq!(backups_in(dir.path()), Vec::<PathBuf>::new());
+}
 
-    let backups: Vec<PathBuf> = fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.to_string_lossy().ends_with(".bak"))
-        .collect();
+#[test]
+fn a_failed_migration_keeps_its_encrypted_backup_and_says_where_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aanmelder.db");
+    let key = DbKey::generate().unwrap();
+    store_before_every_migration(&path, &key);
+    // A table the first migration creates already exists: that migration fails half-way.
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(&key.pragma_statement()).unwrap();
+        conn.execute_batch("CREATE TABLE worker_profile (x INTEGER);")
+            .unwrap();
+    }
+
+    let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
+    let backups = backups_in(dir.path());
     assert_eq!(backups.len(), 1, "{backups:?}");
+    assert!(
+        matches!(&err, StoreError::Migration { version: 1, backup: Some(b), .. } if *b == backups[0]),
+        "got {err:?}"
+    );
+    assert!(
+        err.to_string().contains(&backups[0].display().to_string()),
+        "{err}"
+    );
     let name = backups[0]
         .file_name()
         .unwrap()
@@ -181,8 +216,7 @@ fn migrating_an_older_database_keeps_an_encrypted_backup_first() {
     let bytes = fs::read(&backups[0]).unwrap();
     assert!(!contains(&bytes, b"SQLite format 3"));
     let conn = Connection::open(&backups[0]).unwrap();
-    conn.execute_batch(&format!("PRAGMA key = {};", key.pragma_value().as_str()))
-        .unwrap();
+    conn.execute_batch(&key.pragma_statement()).unwrap();
     let v: String = conn
         .query_row("SELECT v FROM probe", [], |r| r.get(0))
         .unwrap();
@@ -206,6 +240,9 @@ fn a_failing_migration_changes_nothing() {
     // The table already exists, so re-running migration 1 fails half-way: the transaction
     // must roll back and the version must stay at 0.
     let err = store.migrate(true).unwrap_err();
-    assert!(matches!(err, StoreError::Migration(1, _)), "got {err:?}");
+    assert!(
+        matches!(err, StoreError::Migration { version: 1, .. }),
+        "got {err:?}"
+    );
     assert_eq!(store.schema_version().unwrap(), 0);
 }

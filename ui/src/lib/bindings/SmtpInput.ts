@@ -4,4 +4,8 @@ import type { Security } from "./Security";
 /**
  * The settings as the form sends them. An empty password or certificate keeps the stored one.
  */
-export type SmtpInput = { host: string, port: number, security: Security, username: string, password: string, ca_pem: string, };
+export type SmtpInput = { host: string, port: number, security: Security, username: string, 
+/**
+ * Wiped from memory when the input is dropped.
+ */
+password: string, ca_pem: string, };

@@ -1,0 +1,269 @@
+//! Files the app writes outside its encrypted store: packages, receipts, mail drafts, exports.
+//!
+//! Two promises. A file is whole or absent: it is written under a temporary name in the target
+//! folder, flushed to disk and only then renamed, so a full disk or a read-only folder leaves no
+//! truncated file behind and the caller can record nothing. And a file that names a referral is
+//! remembered (its path only, in the `saved_file` table), so that when the referral's data are
+//! purged the app can delete its copies too, and say which it could not reach.
+
+use std::fs;
+use std::io::{ErrorKind, Write as _};
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use ts_rs::TS;
+
+use crate::error::Coded;
+use crate::store::{Store, StoreError};
+
+/// A file the worker asked to save: its neutral name and its bytes.
+#[derive(Debug)]
+pub struct Export {
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A file written and flushed under a temporary name, waiting for [`Staged::commit`]. Dropped
+/// without a commit, it removes itself.
+#[derive(Debug)]
+pub struct Staged {
+    temp: PathBuf,
+    target: PathBuf,
+    committed: bool,
+}
+
+impl Staged {
+    /// Gives the file its final name. Returns the path.
+    pub fn commit(mut self) -> Result<PathBuf, SaveError> {
+        // Checked again: another program may have taken the name since `stage` chose it.
+        if self.target.exists() {
+            return Err(SaveError::Write(format!(
+                "{} bestaat intussen al",
+                self.target.display()
+            )));
+        }
+        fs::rename(&self.temp, &self.target).map_err(|e| SaveError::from_io(&self.target, &e))?;
+        self.committed = true;
+        sync_folder(&self.target);
+        Ok(self.target.clone())
+    }
+
+    pub fn target(&self) -> &Path {
+        &self.target
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = fs::remove_file(&self.temp);
+        }
+    }
+}
+
+/// Makes the rename itself durable where the platform allows it (a folder can be fsynced on
+/// Unix; Windows makes renames durable on its own).
+fn sync_folder(path: &Path) {
+    #[cfg(unix)]
+    if let Some(folder) = path.parent()
+        && let Ok(dir) = fs::File::open(folder)
+    {
+        let _ = dir.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// Writes `export` into `folder` under a temporary name and flushes it; the final name is its
+/// own, or `name-2.ext` and so on, never over an existing file.
+pub fn stage(folder: &Path, export: &Export) -> Result<Staged, SaveError> {
+    if !folder.is_dir() {
+        return Err(SaveError::NoFolder(folder.display().to_string()));
+    }
+    let target = free_name(folder, &export.file_name)?;
+    let mut random = [0u8; 6];
+    getrandom::fill(&mut random).map_err(|e| SaveError::Write(e.to_string()))?;
+    // Neutral and hidden: the temporary name says nothing about the client or the referral.
+    let temp = folder.join(format!(".aanmelder-{}.tmp", hex::encode(random)));
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&temp)
+        .map_err(|e| SaveError::from_io(folder, &e))?;
+    let staged = Staged {
+        temp,
+        target,
+        committed: false,
+    };
+    file.write_all(&export.bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| SaveError::from_io(folder, &e))?;
+    Ok(staged)
+}
+
+fn free_name(folder: &Path, file_name: &str) -> Result<PathBuf, SaveError> {
+    let (stem, ext) = file_name.rsplit_once('.').unwrap_or((file_name, ""));
+    (1..100)
+        .map(|n| match n {
+            1 => folder.join(file_name),
+            _ => folder.join(format!("{stem}-{n}.{ext}")),
+        })
+        .find(|path| !path.exists())
+        .ok_or_else(|| SaveError::Write("te veel bestanden met dezelfde naam".into()))
+}
+
+/// Writes `export` into `folder`, whole or not at all. Returns the path written.
+pub fn save(folder: &Path, export: &Export) -> Result<PathBuf, SaveError> {
+    stage(folder, export)?.commit()
+}
+
+/// Saves a file that belongs to referral `reference` and remembers where, for the purge.
+pub fn save_for_referral(
+    store: &Store,
+    reference: &str,
+    folder: &Path,
+    export: &Export,
+    now: DateTime<FixedOffset>,
+) -> Result<PathBuf, SaveError> {
+    let path = save(folder, export)?;
+    remember(store, reference, &path, now)?;
+    Ok(path)
+}
+
+/// Records that `path` holds a copy made for referral `reference`.
+pub(crate) fn remember(
+    store: &Store,
+    reference: &str,
+    path: &Path,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    store.conn().execute(
+        "INSERT INTO saved_file (reference, path, saved_at) VALUES (?1, ?2, ?3)",
+        (reference, path.display().to_string(), now.to_rfc3339()),
+    )?;
+    Ok(())
+}
+
+/// The copies of referral `reference`'s files that are still where the app saved them.
+pub fn copies(store: &Store, reference: &str) -> Result<Vec<String>, StoreError> {
+    Ok(store
+        .conn()
+        .prepare(
+            "SELECT path FROM saved_file WHERE reference = ?1 AND deleted_at IS NULL ORDER BY id",
+        )?
+        .query_map([reference], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Deletes every recorded copy of referral `reference`'s files. A file already gone counts as
+/// deleted; one the app cannot delete (a folder on a removed stick, no permission) stays listed
+/// with the reason, for [`not_deleted`].
+pub(crate) fn delete_for_referral(
+    store: &Store,
+    reference: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    let conn = store.conn();
+    let files: Vec<(i64, String)> = conn
+        .prepare("SELECT id, path FROM saved_file WHERE reference = ?1 AND deleted_at IS NULL")?
+        .query_map([reference], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, path) in files {
+        match fs::remove_file(&path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => {
+                conn.execute(
+                    "UPDATE saved_file SET delete_failed = ?2 WHERE id = ?1",
+                    (id, e.to_string()),
+                )?;
+                continue;
+            }
+        }
+        conn.execute(
+            "UPDATE saved_file SET deleted_at = ?2, delete_failed = NULL WHERE id = ?1",
+            (id, now.to_rfc3339()),
+        )?;
+    }
+    Ok(())
+}
+
+/// A copy the purge could not delete: the worker has to remove it by hand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct NotDeleted {
+    pub path: String,
+    pub why: String,
+}
+
+/// The copies whose referral was purged but that the app could not delete.
+pub fn not_deleted(store: &Store) -> Result<Vec<NotDeleted>, StoreError> {
+    Ok(store
+        .conn()
+        .prepare(
+            "SELECT path, delete_failed FROM saved_file
+             WHERE deleted_at IS NULL AND delete_failed IS NOT NULL ORDER BY id",
+        )?
+        .query_map([], |r| {
+            Ok(NotDeleted {
+                path: r.get(0)?,
+                why: r.get(1)?,
+            })
+        })?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Why a file could not be saved. Nothing was written, and nothing was recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    #[error("Map: {0} bestaat niet of is geen map. Kies een bestaande map.")]
+    NoFolder(String),
+    #[error(
+        "De schijf van {0} is vol: het bestand is niet bewaard en er is niets vastgelegd. Maak \
+         ruimte vrij of kies een andere map."
+    )]
+    Full(String),
+    #[error(
+        "In de map {0} mag Aanmelder niet schrijven: het bestand is niet bewaard en er is niets \
+         vastgelegd. Kies een andere map."
+    )]
+    ReadOnly(String),
+    #[error("Het bestand kon niet bewaard worden: {0}. Kies een andere map.")]
+    Write(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SaveError {
+    fn from_io(place: &Path, e: &std::io::Error) -> Self {
+        let place = place.display().to_string();
+        match e.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Self::Full(place),
+            ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => Self::ReadOnly(place),
+            _ => Self::Write(e.to_string()),
+        }
+    }
+}
+
+impl Coded for SaveError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NoFolder(_) => "file.no_folder",
+            Self::Full(_) => "file.full",
+            Self::ReadOnly(_) => "file.read_only",
+            Self::Write(_) => "file.write",
+            Self::Store(e) => e.code(),
+        }
+    }
+
+    fn field(&self) -> Option<&'static str> {
+        match self {
+            Self::Store(_) => None,
+            _ => Some("folder"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

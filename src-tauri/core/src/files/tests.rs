@@ -1,0 +1,127 @@
+use std::fs;
+
+use super::*;
+use crate::testing::at;
+
+#[test]
+fn saving_never_overwrites_and_names_stay_neutral() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = Export {
+        file_name: "aanmelding-AM-ABCD-EFGH.7z".into(),
+        bytes: b"first".to_vec(),
+    };
+    let first = save(dir.path(), &export).unwrap();
+    let second = save(
+        dir.path(),
+        &Export {
+            bytes: b"second".to_vec(),
+            ..export
+        },
+    )
+    .unwrap();
+    assert_eq!(first.file_name().unwrap(), "aanmelding-AM-ABCD-EFGH.7z");
+    assert_eq!(second.file_name().unwrap(), "aanmelding-AM-ABCD-EFGH-2.7z");
+    assert_eq!(fs::read(first).unwrap(), b"first");
+    let err = save(
+        &dir.path().join("weg"),
+        &Export {
+            file_name: "x.7z".into(),
+            bytes: vec![],
+        },
+    )
+    .unwrap_err();
+    assert_eq!(err.field(), Some("folder"));
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_staged_file_has_only_a_neutral_temporary_name_until_committed() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = Export {
+        file_name: "ontvangstbewijs-AM-ABCD-EFGH.pdf".into(),
+        bytes: b"%PDF-1.7 whole".to_vec(),
+    };
+    let staged = stage(dir.path(), &export).unwrap();
+    let names = names_in(dir.path());
+    assert_eq!(names.len(), 1, "{names:?}");
+    assert!(names[0].starts_with(".aanmelder-") && names[0].ends_with(".tmp"));
+    assert!(!names[0].contains("AM-"), "{names:?}");
+    let path = staged.commit().unwrap();
+    assert_eq!(names_in(dir.path()), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
+    assert_eq!(fs::read(path).unwrap(), b"%PDF-1.7 whole");
+}
+
+#[test]
+fn a_staged_file_dropped_without_commit_leaves_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let export = Export {
+        file_name: "aanmelding-AM-ABCD-EFGH.eml".into(),
+        bytes: b"draft".to_vec(),
+    };
+    drop(stage(dir.path(), &export).unwrap());
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
+}
+
+#[test]
+fn the_purge_deletes_remembered_copies_and_lists_those_it_cannot() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let now = at("2026-11-22T10:15:00+01:00");
+    let export = |name: &str| Export {
+        file_name: name.into(),
+        bytes: b"copy".to_vec(),
+    };
+    let package = save_for_referral(
+        &store,
+        "AM-ABCD-EFGH",
+        dir.path(),
+        &export("aanmelding-AM-ABCD-EFGH.7z"),
+        now,
+    )
+    .unwrap();
+    let receipt = save_for_referral(
+        &store,
+        "AM-ABCD-EFGH",
+        dir.path(),
+        &export("ontvangstbewijs-AM-ABCD-EFGH.pdf"),
+        now,
+    )
+    .unwrap();
+    let other = save_for_referral(
+        &store,
+        "AM-WXYZ-2345",
+        dir.path(),
+        &export("aanmelding-AM-WXYZ-2345.7z"),
+        now,
+    )
+    .unwrap();
+    assert_eq!(copies(&store, "AM-ABCD-EFGH").unwrap().len(), 2);
+    // One copy the worker already removed by hand; it counts as deleted.
+    fs::remove_file(&receipt).unwrap();
+    // And one the app cannot delete: a folder where a file should be.
+    let stuck = dir.path().join("vast");
+    fs::create_dir(&stuck).unwrap();
+    fs::write(stuck.join("inhoud"), b"x").unwrap();
+    remember(&store, "AM-ABCD-EFGH", &stuck, now).unwrap();
+
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+
+    assert!(!package.exists());
+    assert!(other.exists(), "another referral's copy stays");
+    let left = not_deleted(&store).unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].path, stuck.display().to_string());
+    assert!(!left[0].why.is_empty());
+    assert_eq!(
+        copies(&store, "AM-ABCD-EFGH").unwrap(),
+        [stuck.display().to_string()]
+    );
+}
