@@ -6,6 +6,11 @@
 //! are purged; after a refusal or withdrawal they go at once (see [`crate::referral`] and
 //! [`crate::withdrawal`]). A referral with anything still waiting in the outbox is not purged:
 //! its package would lose its data on the way.
+//!
+//! Data that never went anywhere are not kept forever either: an unfinished draft goes after a
+//! day, a consent without a package and a package stuck in the outbox (failed, needing
+//! attention, possibly sent, an unconfirmed draft) after the same retention period, each with
+//! an anonymous "purged" event. The worker may also delete those at once ([`discard`]).
 
 use chrono::{DateTime, Duration, FixedOffset};
 use email_address::EmailAddress;
@@ -13,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Coded, FieldMessage};
+use crate::outbox;
 use crate::referral;
 use crate::store::{Store, StoreError};
 
@@ -81,33 +87,145 @@ impl RetentionSettings {
     }
 }
 
-/// Purges every referral whose retention has run out. Returns how many were purged.
-pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
-    let settings = RetentionSettings::load(store)?;
-    let cutoff = now - Duration::days(i64::from(settings.days_after_send));
-    // sent_at is RFC 3339 with the offset it was taken in, so compare as instants, not text.
-    let candidates: Vec<(i64, String)> = store
-        .conn()
-        .prepare(
-            "SELECT r.id, o.sent_at FROM referral r
+/// How long an unfinished draft keeps the client's data: the visit is over by then.
+pub const DRAFT_HOURS: i64 = 24;
+/// How far ahead the home screen warns of a wipe.
+pub const WARN_DAYS: i64 = 7;
+
+/// Why a referral's data are wiped when their time is up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum WipeReason {
+    /// The package went out (or the worker confirmed it did) longer ago than the retention.
+    Sent,
+    /// The five points and the client's answer never came within a day.
+    UnfinishedDraft,
+    /// Consent was recorded but no package was ever made.
+    NoPackage,
+    /// A package stuck in the outbox (failed, needing attention, possibly sent, or a draft for
+    /// the mail program never confirmed) for longer than the retention.
+    Stuck,
+}
+
+impl WipeReason {
+    /// The home screen's sentence.
+    pub fn explain(self) -> &'static str {
+        match self {
+            Self::Sent => "verzonden; de bewaartermijn loopt af",
+            Self::UnfinishedDraft => "niet afgewerkt binnen 24 uur",
+            Self::NoPackage => "toestemming zonder pakket",
+            Self::Stuck => "blijft hangen in de outbox",
+        }
+    }
+}
+
+/// A referral whose data will be wiped, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Wipe {
+    pub reference: String,
+    pub reason: WipeReason,
+    pub explanation: String,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// `(referral id, reference, reason, when the data go)`, for every referral that still holds
+/// the client's data and whose retention has a date.
+type Candidate = (i64, String, WipeReason, DateTime<FixedOffset>);
+
+fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
+    let days = Duration::days(i64::from(RetentionSettings::load(store)?.days_after_send));
+    let conn = store.conn();
+    // The states from which nothing more happens by itself: the worker or the server has to act.
+    const STUCK: &str = "('failed', 'attention', 'maybe_sent', 'drafted')";
+    let queries: [(WipeReason, Duration, String); 4] = [
+        (
+            WipeReason::Sent,
+            days,
+            "SELECT r.id, r.reference, o.sent_at FROM referral r
              JOIN package p ON p.referral_id = r.id AND p.kind = 'referral'
              JOIN outbox o ON o.package_id = p.id
              WHERE r.purged_at IS NULL AND o.state = 'sent' AND o.sent_at IS NOT NULL
                AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = r.id
                  AND w.state IN ('queued', 'sending', 'failed', 'attention', 'maybe_sent',
-                                 'drafted'))",
-        )
-        .map_err(StoreError::from)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(StoreError::from)?
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::from)?;
-    let due: Vec<i64> = candidates
+                                 'drafted'))"
+                .to_owned(),
+        ),
+        (
+            WipeReason::UnfinishedDraft,
+            Duration::hours(DRAFT_HOURS),
+            "SELECT id, reference, created_at FROM referral
+             WHERE status = 'draft' AND purged_at IS NULL"
+                .to_owned(),
+        ),
+        (
+            WipeReason::NoPackage,
+            days,
+            "SELECT r.id, r.reference, c.given_at FROM referral r
+             JOIN consent c ON c.referral_id = r.id
+             WHERE r.status = 'ready' AND r.purged_at IS NULL
+               AND NOT EXISTS (SELECT 1 FROM package p WHERE p.referral_id = r.id)"
+                .to_owned(),
+        ),
+        (
+            WipeReason::Stuck,
+            days,
+            format!(
+                "SELECT r.id, r.reference, min(o.queued_at) FROM referral r
+                 JOIN outbox o ON o.referral_id = r.id AND o.state IN {STUCK}
+                 WHERE r.purged_at IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = r.id
+                     AND w.state IN ('queued', 'sending'))
+                 GROUP BY r.id"
+            ),
+        ),
+    ];
+    let mut found = Vec::new();
+    for (reason, keep, sql) in queries {
+        let rows: Vec<(i64, String, String)> = conn
+            .prepare(&sql)
+            .map_err(StoreError::from)?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .map_err(StoreError::from)?
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::from)?;
+        // Times are RFC 3339 with the offset they were taken in: compare instants, not text.
+        found.extend(rows.into_iter().filter_map(|(id, reference, since)| {
+            let since = DateTime::parse_from_rfc3339(&since).ok()?;
+            Some((id, reference, reason, since + keep))
+        }));
+    }
+    Ok(found)
+}
+
+/// The referrals whose data will be wiped within [`WARN_DAYS`], soonest first, for the home
+/// screen.
+pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, RetentionError> {
+    let horizon = now + Duration::days(WARN_DAYS);
+    let mut soon: Vec<Candidate> = candidates(store)?
         .into_iter()
-        .filter(|(_, sent_at)| {
-            DateTime::parse_from_rfc3339(sent_at).is_ok_and(|sent| sent <= cutoff)
+        .filter(|(_, _, _, at)| *at <= horizon)
+        .collect();
+    soon.sort_by_key(|(_, _, _, at)| *at);
+    Ok(soon
+        .into_iter()
+        .map(|(_, reference, reason, at)| Wipe {
+            reference,
+            reason,
+            explanation: reason.explain().to_owned(),
+            at: at.to_rfc3339(),
         })
-        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Purges every referral whose retention has run out, in any state. Returns how many.
+pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
+    let due: Vec<(i64, WipeReason)> = candidates(store)?
+        .into_iter()
+        .filter(|(_, _, _, at)| *at <= now)
+        .map(|(id, _, reason, _)| (id, reason))
         .collect();
     if due.is_empty() {
         return Ok(0);
@@ -117,7 +235,11 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
         .unchecked_transaction()
         .map_err(StoreError::from)?;
     let mut purged = 0;
-    for id in due {
+    for (id, reason) in due {
+        if reason == WipeReason::Stuck {
+            // Taken out of the outbox first, so the purge also deletes their archives.
+            outbox::give_up(store, id, now)?;
+        }
         if referral::purge(store, id, now)? {
             purged += 1;
         }
@@ -127,11 +249,78 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
     Ok(purged)
 }
 
+/// Why the worker deletes a referral that cannot go on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DiscardReason {
+    /// Typed by mistake, or for the wrong client.
+    Mistake,
+    /// Started twice for the same client.
+    Duplicate,
+    /// The client stopped before consenting.
+    ClientStopped,
+    /// The package cannot be delivered and will not be sent again.
+    Undeliverable,
+}
+
+impl DiscardReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Mistake => "mistake",
+            Self::Duplicate => "duplicate",
+            Self::ClientStopped => "client_stopped",
+            Self::Undeliverable => "undeliverable",
+        }
+    }
+}
+
+/// "Verwijderen": the worker wipes a draft, a consent without a package, or a referral whose
+/// packages are stuck, now. A referral whose package went out (or is on its way) is not
+/// deleted but withdrawn, so the OCMW is told.
+pub fn discard(
+    store: &Store,
+    reference: &str,
+    reason: DiscardReason,
+    now: DateTime<FixedOffset>,
+) -> Result<(), RetentionError> {
+    let found = candidates(store)?
+        .into_iter()
+        .find(|(_, r, reason, _)| r == reference && *reason != WipeReason::Sent);
+    let Some((id, _, kind, _)) = found else {
+        return Err(RetentionError::NotDiscardable);
+    };
+    let tx = store
+        .conn()
+        .unchecked_transaction()
+        .map_err(StoreError::from)?;
+    if kind == WipeReason::Stuck {
+        outbox::give_up(store, id, now)?;
+    }
+    referral::purge(store, id, now)?;
+    store
+        .conn()
+        .execute(
+            "INSERT INTO discard (reference, at, reason) VALUES (?1, ?2, ?3)",
+            (reference, now.to_rfc3339(), reason.as_str()),
+        )
+        .map_err(StoreError::from)?;
+    tx.commit().map_err(StoreError::from)?;
+    store.checkpoint()?;
+    Ok(())
+}
+
 /// Why the retention settings or purge failed.
 #[derive(Debug, thiserror::Error)]
 pub enum RetentionError {
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
     Invalid(Vec<FieldMessage>),
+    #[error(
+        "Deze aanmelding kan niet verwijderd worden: ze is verzonden of onderweg. Trek de \
+         toestemming in als de cliënt dat vraagt; anders wist Aanmelder de gegevens vanzelf na de \
+         bewaartermijn."
+    )]
+    NotDiscardable,
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -140,6 +329,7 @@ impl Coded for RetentionError {
     fn code(&self) -> &'static str {
         match self {
             Self::Invalid(_) => "retention.invalid",
+            Self::NotDiscardable => "retention.not_discardable",
             Self::Store(e) => e.code(),
         }
     }
@@ -147,7 +337,10 @@ impl Coded for RetentionError {
     fn fields(&self) -> Vec<FieldMessage> {
         match self {
             Self::Invalid(problems) => problems.clone(),
-            Self::Store(_) => Vec::new(),
+            _ => Vec::new(),
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

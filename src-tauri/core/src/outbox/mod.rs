@@ -385,6 +385,31 @@ pub(crate) fn cancel_unsent(
     Ok(reached)
 }
 
+/// Takes a referral's stuck items (failed, needing attention, possibly sent, an unconfirmed
+/// draft) out of the outbox for good: their retention ran out, or the worker deleted them.
+pub(crate) fn give_up(
+    store: &Store,
+    referral_id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    let conn = store.conn();
+    let ids: Vec<i64> = conn
+        .prepare(
+            "SELECT id FROM outbox WHERE referral_id = ?1
+               AND state IN ('failed', 'attention', 'maybe_sent', 'drafted')",
+        )?
+        .query_map([referral_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids {
+        conn.execute(
+            "UPDATE outbox SET state = 'cancelled', next_attempt_at = ?2 WHERE id = ?1",
+            (id, now.to_rfc3339()),
+        )?;
+        event(store, id, EventKind::Cancelled, now)?;
+    }
+    Ok(())
+}
+
 /// Items whose turn it is, for partners reached through the mail server.
 pub fn due(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<i64>, OutboxError> {
     due_for(store, now, "smtp")

@@ -1,5 +1,9 @@
 //! The client's receipt: a printable page in the language of the five points, saying which OCMW
-//! will call, which data went, and how to take consent back. It never holds the password.
+//! will call and how to reach it, which *kinds* of data went, and how to take consent back.
+//!
+//! It holds none of the client's values and never the password. It is a file the worker saves
+//! and may print, outside the encrypted store, on a laptop that may sync its documents; the
+//! client knows their own name, and the reference ties the receipt to the referral.
 
 use serde::Deserialize;
 
@@ -9,7 +13,7 @@ use crate::agreement::Agreement;
 use crate::consent::Language;
 use crate::referral::ReadyReferral;
 
-const TEXTS: &str = include_str!("../../texts/receipt-2026-1.json");
+const TEXTS: &str = include_str!("../../texts/receipt-2026-2.json");
 
 #[derive(Deserialize)]
 struct File {
@@ -29,12 +33,9 @@ struct Texts {
     reference: String,
     date: String,
     intro: String,
+    reach: String,
     data_heading: String,
-    name: String,
-    address: String,
-    phone: String,
-    email: String,
-    none: String,
+    categories: String,
     withdraw_heading: String,
     withdraw: String,
     privacy_heading: String,
@@ -62,8 +63,8 @@ pub(super) fn render(
             .replace("{worker_email}", &referrer.email)
             .replace("{reference}", ready.reference.as_str())
             .replace("{dpo}", &agreement.dpo_email)
+            .replace("{recipient_phone}", &agreement.password_phone)
     };
-    let c = &ready.client;
     let blocks = vec![
         Block::Title(t.title.clone()),
         Block::Subtitle(format!(
@@ -74,11 +75,9 @@ pub(super) fn render(
             ready.consent.given_at.format("%d/%m/%Y")
         )),
         Block::Paragraph(fill(&t.intro)),
+        Block::Paragraph(fill(&t.reach)),
         Block::Heading(t.data_heading),
-        Block::Field(t.name, c.full_name()),
-        Block::Field(t.address, c.address.to_string()),
-        Block::Field(t.phone, c.phone.clone().unwrap_or_else(|| t.none.clone())),
-        Block::Field(t.email, c.email.clone().unwrap_or(t.none)),
+        Block::Paragraph(t.categories),
         Block::Heading(t.withdraw_heading),
         Block::Paragraph(fill(&t.withdraw)),
         Block::Heading(t.privacy_heading),

@@ -28,3 +28,13 @@ CREATE TABLE privacy_settings (
 ) STRICT;
 INSERT INTO privacy_settings (id) VALUES (1);
 
+
+-- "Verwijderen": a referral the worker wiped before it went anywhere, and why (a fixed choice,
+-- never free text, so nothing about the client can be typed into it).
+CREATE TABLE discard (
+    id        INTEGER PRIMARY KEY,
+    reference TEXT NOT NULL,
+    at        TEXT NOT NULL,
+    reason    TEXT NOT NULL
+                CHECK (reason IN ('mistake', 'duplicate', 'client_stopped', 'undeliverable'))
+) STRICT;

@@ -1,0 +1,245 @@
+//! Every state a referral can stay in, against a fake clock: each loses the client's data when
+//! its time is up, and not a moment before.
+
+use chrono::Duration;
+
+use super::*;
+use crate::consent::Language;
+use crate::ledger;
+use crate::package::Packages;
+use crate::referral::{ClientInput, Reference, Referral};
+use crate::testing::{Office, at};
+
+fn t0() -> DateTime<FixedOffset> {
+    at("2026-03-02T10:00:00+01:00")
+}
+
+fn client() -> ClientInput {
+    ClientInput {
+        first_name: "Mirela".into(),
+        last_name: "Vandewalle".into(),
+        street: "Kapelstraat".into(),
+        house_number: "9".into(),
+        postal_code: "2260".into(),
+        phone: "0470 11 22 33".into(),
+        email: "mirela@example.be".into(),
+        ..Default::default()
+    }
+}
+
+fn referral(f: &Office, reference: &Reference) -> Referral {
+    Referral::list(&f.store, &f.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.reference == *reference)
+        .unwrap()
+}
+
+fn purged_events(f: &Office, reference: &Reference) -> usize {
+    ledger::recent(&f.store, 500)
+        .unwrap()
+        .into_iter()
+        .filter(|e| {
+            e.kind == ledger::EventKind::Purged
+                && e.reference.as_deref() == Some(reference.as_str())
+        })
+        .count()
+}
+
+/// Asserts that `reference` keeps its data until `due` and loses them, once, just after.
+fn wiped_exactly_at(f: &Office, reference: &Reference, due: DateTime<FixedOffset>) {
+    assert_eq!(purge_due(&f.store, due - Duration::minutes(1)).unwrap(), 0);
+    assert!(
+        referral(f, reference).client.is_some(),
+        "kept until its time"
+    );
+    assert_eq!(purge_due(&f.store, due + Duration::minutes(1)).unwrap(), 1);
+    let after = referral(f, reference);
+    assert_eq!(after.client, None, "the four fields are gone");
+    assert!(after.purged_at.is_some());
+    assert_eq!(purged_events(f, reference), 1, "one anonymous event");
+    assert_eq!(purge_due(&f.store, due + Duration::days(400)).unwrap(), 0);
+}
+
+fn draft(f: &Office) -> Reference {
+    f.visit().start(&client(), t0()).unwrap().referral.reference
+}
+
+fn built(f: &Office) -> Reference {
+    let reference = f.consented(&client(), Language::Nl, t0());
+    Packages::new(&f.store, &f.gazetteer)
+        .build(&reference, t0())
+        .unwrap();
+    reference
+}
+
+fn set_state(f: &Office, reference: &Reference, state: &str) {
+    f.store
+        .conn()
+        .execute(
+            "UPDATE outbox SET state = ?2 WHERE referral_id =
+               (SELECT id FROM referral WHERE reference = ?1)",
+            (reference.as_str(), state),
+        )
+        .unwrap();
+}
+
+fn outbox_state(f: &Office, reference: &Reference) -> String {
+    f.store
+        .conn()
+        .query_row(
+            "SELECT o.state FROM outbox o JOIN referral r ON r.id = o.referral_id
+             WHERE r.reference = ?1",
+            [reference.as_str()],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn archive_kept(f: &Office, reference: &Reference) -> bool {
+    f.store
+        .conn()
+        .query_row(
+            "SELECT p.archive IS NOT NULL FROM package p JOIN referral r ON r.id = p.referral_id
+             WHERE r.reference = ?1",
+            [reference.as_str()],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn an_unfinished_draft_is_wiped_after_a_day() {
+    let f = Office::new();
+    let reference = draft(&f);
+    wiped_exactly_at(&f, &reference, t0() + Duration::hours(DRAFT_HOURS));
+}
+
+#[test]
+fn a_consent_without_a_package_is_wiped_after_the_retention_period() {
+    let f = Office::new();
+    let reference = f.consented(&client(), Language::Nl, t0());
+    wiped_exactly_at(
+        &f,
+        &reference,
+        t0() + Duration::days(i64::from(DEFAULT_DAYS)),
+    );
+}
+
+#[test]
+fn a_package_stuck_in_any_state_is_taken_out_and_wiped_after_the_retention_period() {
+    for state in ["failed", "attention", "maybe_sent", "drafted"] {
+        let f = Office::new();
+        let reference = built(&f);
+        set_state(&f, &reference, state);
+        wiped_exactly_at(
+            &f,
+            &reference,
+            t0() + Duration::days(i64::from(DEFAULT_DAYS)),
+        );
+        assert_eq!(outbox_state(&f, &reference), "cancelled", "{state}");
+        assert!(
+            !archive_kept(&f, &reference),
+            "{state}: the archive went too"
+        );
+    }
+}
+
+#[test]
+fn the_team_setting_sets_the_period_for_stuck_items_too() {
+    let f = Office::new();
+    RetentionSettings {
+        days_after_send: 10,
+        dpo_email: String::new(),
+    }
+    .save(&f.store)
+    .unwrap();
+    let reference = built(&f);
+    set_state(&f, &reference, "attention");
+    wiped_exactly_at(&f, &reference, t0() + Duration::days(10));
+}
+
+#[test]
+fn a_queued_package_keeps_its_data_until_it_goes() {
+    let f = Office::new();
+    let reference = built(&f);
+    assert_eq!(outbox_state(&f, &reference), "queued");
+    assert_eq!(purge_due(&f.store, t0() + Duration::days(90)).unwrap(), 0);
+    assert!(referral(&f, &reference).client.is_some());
+    assert!(archive_kept(&f, &reference));
+}
+
+#[test]
+fn the_home_screen_is_told_what_goes_within_a_week_and_why() {
+    let f = Office::new();
+    let unfinished = draft(&f);
+    let stuck = built(&f);
+    set_state(&f, &stuck, "failed");
+    let soon = upcoming(&f.store, t0()).unwrap();
+    assert_eq!(soon.len(), 1, "{soon:?}");
+    assert_eq!(soon[0].reference, unfinished.as_str());
+    assert_eq!(soon[0].reason, WipeReason::UnfinishedDraft);
+    assert_eq!(soon[0].explanation, "niet afgewerkt binnen 24 uur");
+    // Once the draft has gone, the stuck package is next, a week before its time.
+    assert_eq!(purge_due(&f.store, t0() + Duration::days(25)).unwrap(), 1);
+    let later = upcoming(&f.store, t0() + Duration::days(25)).unwrap();
+    assert_eq!(later.len(), 1, "{later:?}");
+    assert_eq!(later[0].reference, stuck.as_str());
+    assert_eq!(later[0].reason, WipeReason::Stuck);
+    assert_eq!(
+        DateTime::parse_from_rfc3339(&later[0].at).unwrap(),
+        t0() + Duration::days(i64::from(DEFAULT_DAYS))
+    );
+}
+
+#[test]
+fn the_worker_deletes_a_draft_or_a_stuck_package_now_but_not_a_sent_one() {
+    let f = Office::new();
+    // First, since confirming it writes the drafts of everything waiting.
+    let sent = f.sent(&client(), t0());
+    let unfinished = draft(&f);
+    discard(&f.store, unfinished.as_str(), DiscardReason::Mistake, t0()).unwrap();
+    assert_eq!(referral(&f, &unfinished).client, None);
+    assert_eq!(purged_events(&f, &unfinished), 1);
+
+    let stuck = built(&f);
+    set_state(&f, &stuck, "attention");
+    discard(&f.store, stuck.as_str(), DiscardReason::Undeliverable, t0()).unwrap();
+    assert_eq!(outbox_state(&f, &stuck), "cancelled");
+    assert!(!archive_kept(&f, &stuck));
+
+    let queued = built(&f);
+    let err = discard(&f.store, queued.as_str(), DiscardReason::Mistake, t0()).unwrap_err();
+    assert_eq!(err.code(), "retention.not_discardable");
+    let err = discard(&f.store, sent.as_str(), DiscardReason::Mistake, t0()).unwrap_err();
+    assert_eq!(err.code(), "retention.not_discardable");
+    assert!(referral(&f, &sent).client.is_some());
+}
+
+#[test]
+fn the_purge_deletes_the_copies_the_worker_saved() {
+    let f = Office::new();
+    let reference = built(&f);
+    let packages = Packages::new(&f.store, &f.gazetteer);
+    let folder = tempfile::tempdir().unwrap();
+    let archive = packages
+        .save_archive(&reference, folder.path(), t0())
+        .unwrap();
+    let receipt = packages
+        .save_receipt(&reference, folder.path(), t0())
+        .unwrap();
+    let drafts = tempfile::tempdir().unwrap();
+    let drafted = crate::outbox::write_drafts(&f.store, drafts.path(), t0()).unwrap();
+    assert_eq!(drafted.len(), 1);
+    for path in [&archive, &receipt, &drafted[0]] {
+        assert!(path.exists(), "{}", path.display());
+    }
+    assert_eq!(
+        purge_due(&f.store, t0() + Duration::days(i64::from(DEFAULT_DAYS) + 1)).unwrap(),
+        1
+    );
+    for path in [&archive, &receipt, &drafted[0]] {
+        assert!(!path.exists(), "{} was not deleted", path.display());
+    }
+    assert_eq!(crate::files::not_deleted(&f.store).unwrap(), vec![]);
+}
