@@ -13,6 +13,7 @@ pub mod incident;
 pub mod ledger;
 pub mod outbox;
 pub mod package;
+pub mod privacy;
 pub mod referral;
 pub mod report;
 pub mod residence;

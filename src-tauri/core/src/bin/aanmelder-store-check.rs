@@ -29,6 +29,11 @@ fn main() -> ExitCode {
             println!("vergrendeld: deze databank gebruikt een wachtwoordzin");
             ExitCode::from(3)
         }
+        // A session that has just started was never locked; listed for completeness.
+        SessionState::Locked { .. } => {
+            println!("vergrendeld: vraag de pincode");
+            ExitCode::from(3)
+        }
         SessionState::NeedsNewPassphrase { reason } => {
             eprintln!("geen sleutelbos: {reason}");
             ExitCode::FAILURE

@@ -65,6 +65,11 @@ impl DbKey {
         statement
     }
 
+    /// A key rebuilt from its bytes (the idle lock's unmasking).
+    pub(crate) fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self(bytes)
+    }
+
     /// The raw key, for deriving the ledger's key from it.
     pub(crate) fn bytes(&self) -> &[u8; 32] {
         &self.0

@@ -7,6 +7,7 @@
 //! (still encrypted) file is put beside it.
 
 mod key;
+mod pin;
 mod session;
 
 use std::fs;
@@ -22,6 +23,7 @@ pub use key::{
     DbKey, KEYRING_SERVICE, KeyError, KeyScheme, KeyVault, MIN_PASSPHRASE_CHARS, OsKeyring,
     PassphraseParams,
 };
+pub use pin::{MAX_PIN_DIGITS, MIN_PIN_DIGITS, PIN_TRIES, PinHash, pin_is_valid};
 pub use session::{Session, SessionState};
 
 use crate::error::Coded;
@@ -108,6 +110,8 @@ pub struct Store {
     path: PathBuf,
     key_protection: KeyProtection,
     ledger_key: LedgerKey,
+    /// Kept for the idle lock, which masks it under the PIN and drops the store.
+    key: DbKey,
 }
 
 impl Store {
@@ -170,6 +174,7 @@ impl Store {
             path: path.to_path_buf(),
             key_protection: protection,
             ledger_key: LedgerKey::derive(key),
+            key: key.clone(),
         };
         store.migrate(existed)?;
         Ok(store)
@@ -278,6 +283,10 @@ impl Store {
         &self.conn
     }
 
+    pub(crate) fn key(&self) -> &DbKey {
+        &self.key
+    }
+
     pub(crate) fn ledger_key(&self) -> &LedgerKey {
         &self.ledger_key
     }
@@ -384,6 +393,16 @@ pub enum StoreError {
     #[error("De databank is nog vergrendeld. Ontgrendel ze eerst.")]
     Locked,
     #[error(
+        "Die pincode klopt niet. Nog {tries_left} {} voordat Aanmelder sluit.",
+        if *tries_left == 1 { "poging" } else { "pogingen" }
+    )]
+    WrongPin { tries_left: u8 },
+    #[error(
+        "Vijf keer een verkeerde pincode: Aanmelder sluit. Start Aanmelder opnieuw; dan vraagt \
+         het de sleutelbos of je wachtwoordzin."
+    )]
+    PinExhausted,
+    #[error(
         "Aanpassing {version} van de databank mislukte ({why}). Er is niets veranderd{}. Neem \
          contact op met je ICT-ondersteuning.",
         backup.as_ref().map(|p| format!("; de back-up van vóór de aanpassing staat in {}", p.display())).unwrap_or_default()
@@ -431,6 +450,8 @@ impl Coded for StoreError {
             Self::PassphraseTooShort => "store.passphrase_too_short",
             Self::PassphraseMismatch => "store.passphrase_mismatch",
             Self::Locked => "store.locked",
+            Self::WrongPin { .. } => "store.wrong_pin",
+            Self::PinExhausted => "store.pin_exhausted",
             Self::Migration { .. } => "store.migration",
             Self::Backup(_) => "store.backup",
             Self::Key(e) => e.code(),
@@ -442,6 +463,7 @@ impl Coded for StoreError {
     fn field(&self) -> Option<&'static str> {
         match self {
             Self::PassphraseTooShort | Self::WrongKey(_) => Some("passphrase"),
+            Self::WrongPin { .. } => Some("pin"),
             Self::PassphraseMismatch => Some("confirmation"),
             _ => None,
         }

@@ -10,6 +10,7 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use super::key::SchemeFile;
+use super::pin::{LockedKey, PinHash};
 use super::{
     DataDir, DbKey, KeyError, KeyProtection, KeyScheme, KeyVault, MIN_PASSPHRASE_CHARS,
     PassphraseParams, Store, StoreError, StoreInfo,
@@ -27,6 +28,8 @@ pub enum SessionState {
     NeedsPassphrase,
     /// First launch without a usable keyring: explain why and ask for a new passphrase.
     NeedsNewPassphrase { reason: String },
+    /// The window was locked (idle, suspend): ask for the PIN.
+    Locked { tries_left: u8 },
     /// The store cannot be opened; `message` says what happened and what to do.
     Failed { code: String, message: String },
 }
@@ -45,6 +48,8 @@ enum Phase {
     Open(Store),
     NeedsPassphrase(PassphraseParams),
     NeedsNewPassphrase(String),
+    /// The store is closed and its key masked under the PIN.
+    Locked(LockedKey),
     Failed(StoreError),
 }
 
@@ -184,6 +189,47 @@ impl Session {
         Ok(())
     }
 
+    /// Locks: closes the store and keeps its key only masked under the PIN whose hash is
+    /// `pin`. Nothing to do if the store is not open.
+    pub fn lock(&mut self, pin: &PinHash) {
+        if let Phase::Open(store) = &self.phase {
+            let locked = LockedKey::seal(store.key(), pin);
+            // Dropping the store closes the connection; SQLCipher wipes its copy of the key.
+            self.phase = Phase::Locked(locked);
+        }
+    }
+
+    /// Unlocks with the PIN. A wrong one costs a try; after the last the session fails for
+    /// good ([`StoreError::PinExhausted`]) and the app must close.
+    pub fn unlock_with_pin(&mut self, pin: &str) -> Result<(), StoreError> {
+        let Phase::Locked(locked) = &mut self.phase else {
+            return match self.phase {
+                Phase::Open(_) => Ok(()),
+                _ => Err(StoreError::Locked),
+            };
+        };
+        match locked.open(pin)? {
+            Some(key) => {
+                let file = SchemeFile::read(&self.dir.key_scheme())?
+                    .ok_or_else(|| StoreError::SchemeMissing(self.dir.database()))?;
+                let exists = self.dir.database().exists();
+                self.phase = Phase::Open(Self::open_or_finish(&self.dir, &file, exists, &key)?);
+                Ok(())
+            }
+            None if locked.tries_left == 0 => {
+                self.phase = Phase::Failed(StoreError::PinExhausted);
+                Err(StoreError::PinExhausted)
+            }
+            None => Err(StoreError::WrongPin {
+                tries_left: locked.tries_left,
+            }),
+        }
+    }
+
+    pub fn is_locked(&self) -> bool {
+        matches!(self.phase, Phase::Locked(_))
+    }
+
     pub fn state(&self) -> SessionState {
         match &self.phase {
             Phase::Open(store) => match store.info() {
@@ -194,6 +240,9 @@ impl Session {
                 },
             },
             Phase::NeedsPassphrase(_) => SessionState::NeedsPassphrase,
+            Phase::Locked(locked) => SessionState::Locked {
+                tries_left: locked.tries_left,
+            },
             Phase::NeedsNewPassphrase(reason) => SessionState::NeedsNewPassphrase {
                 reason: reason.clone(),
             },

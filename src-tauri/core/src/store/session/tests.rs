@@ -3,6 +3,7 @@ use std::fs;
 use std::sync::Mutex;
 
 use super::*;
+use crate::store::PinHash;
 
 /// An in-memory keyring; `available: false` behaves like a session without Secret Service.
 #[derive(Default)]
@@ -183,4 +184,70 @@ fn without_a_keyring_the_worker_sets_a_passphrase_and_no_key_file_is_written() {
         panic!()
     };
     assert_eq!(store.key_protection, KeyProtection::Passphrase);
+}
+
+fn locked_session(dir: &std::path::Path, vault: &FakeVault) -> Session {
+    let mut session = Session::start(DataDir::new(dir), vault);
+    session
+        .store()
+        .unwrap()
+        .conn()
+        .execute_batch("CREATE TABLE probe (v TEXT); INSERT INTO probe VALUES ('Vandewalle');")
+        .unwrap();
+    let pin = PinHash::new("480215", 256, 1).unwrap();
+    session.lock(&pin);
+    session
+}
+
+#[test]
+fn a_locked_session_has_no_store_until_the_right_pin() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    let mut session = locked_session(dir.path(), &vault);
+    assert!(session.is_locked());
+    assert!(matches!(
+        session.state(),
+        SessionState::Locked { tries_left: 5 }
+    ));
+    assert!(matches!(session.store(), Err(StoreError::Locked)));
+    let err = session.unlock_with_pin("000000").unwrap_err();
+    assert!(
+        matches!(err, StoreError::WrongPin { tries_left: 4 }),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "Die pincode klopt niet. Nog 4 pogingen voordat Aanmelder sluit."
+    );
+    session.unlock_with_pin("480215").unwrap();
+    let v: String = session
+        .store()
+        .unwrap()
+        .conn()
+        .query_row("SELECT v FROM probe", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(v, "Vandewalle");
+}
+
+#[test]
+fn five_wrong_pins_end_the_session_for_good() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    let mut session = locked_session(dir.path(), &vault);
+    for tries_left in (1..5).rev() {
+        assert!(matches!(
+            session.unlock_with_pin("111111"),
+            Err(StoreError::WrongPin { tries_left: t }) if t == tries_left
+        ));
+    }
+    assert!(matches!(
+        session.unlock_with_pin("111111"),
+        Err(StoreError::PinExhausted)
+    ));
+    assert_eq!(code(&session), "store.pin_exhausted");
+    // Not even the right PIN opens it now: the next start goes through the keyring again.
+    assert!(session.unlock_with_pin("480215").is_err());
+    assert!(session.store().is_err());
+    let again = Session::start(DataDir::new(dir.path()), &vault);
+    assert!(matches!(again.state(), SessionState::Ready { .. }));
 }
