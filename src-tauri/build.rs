@@ -60,6 +60,17 @@ const COMMANDS: &[&str] = &[
     "export_team_profile",
     "inspect_team_profile",
     "apply_team_profile",
+    "privacy_settings",
+    "set_pin",
+    "save_idle_minutes",
+    "lock_policy",
+    "touch",
+    "lock_now",
+    "unlock_pin",
+    "copy_password",
+    "upcoming_wipes",
+    "discard_referral",
+    "files_not_deleted",
 ];
 
 fn main() {

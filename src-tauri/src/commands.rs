@@ -158,8 +158,9 @@ pub async fn save_package(
     reference: Reference,
     folder: String,
 ) -> Reply<String> {
-    app.packages(|p, now| p.save_archive(&reference, folder.as_ref(), now))
-        .map(|path| path.display().to_string())
+    let path = app.packages(|p, now| p.save_archive(&reference, folder.as_ref(), now))?;
+    app.remember_folder(&folder);
+    Ok(path.display().to_string())
 }
 
 #[tauri::command]
@@ -168,22 +169,19 @@ pub async fn save_receipt(
     reference: Reference,
     folder: String,
 ) -> Reply<String> {
-    app.packages(|p, now| p.save_receipt(&reference, folder.as_ref(), now))
-        .map(|path| path.display().to_string())
+    let path = app.packages(|p, now| p.save_receipt(&reference, folder.as_ref(), now))?;
+    app.remember_folder(&folder);
+    Ok(path.display().to_string())
 }
 
-/// The folder the save buttons start in: `Documenten/Aanmelder`, made if missing.
+/// The folder the save buttons start in: the one the worker chose before, or nothing, so that
+/// the first save asks (never a Documents folder the system may sync to the cloud).
 #[tauri::command]
-pub async fn export_folder(handle: tauri::AppHandle) -> Reply<String> {
-    let folder = handle
-        .path()
-        .document_dir()
-        .or_else(|_| handle.path().home_dir())
-        .map(|dir| dir.join("Aanmelder"))
-        .map_err(|e| IpcError::message("export.folder", e.to_string()))?;
-    std::fs::create_dir_all(&folder)
-        .map_err(|e| IpcError::message("export.folder", e.to_string()))?;
-    Ok(folder.display().to_string())
+pub async fn export_folder(app: State<'_, AppState>) -> Reply<String> {
+    Ok(app
+        .with_store(aanmelder_core::privacy::load)?
+        .save_folder
+        .unwrap_or_default())
 }
 
 /// The system's folder picker, opened from the Rust side: the page gets no file-system access.
@@ -262,6 +260,7 @@ pub async fn save_smtp_settings(app: State<'_, AppState>, settings: SmtpInput) -
 pub async fn write_drafts(app: State<'_, AppState>, folder: String) -> Reply<Vec<String>> {
     let written =
         app.with(|store| outbox::write_drafts(store, folder.as_ref(), crate::state::now()))?;
+    app.remember_folder(&folder);
     Ok(written.iter().map(|p| p.display().to_string()).collect())
 }
 
@@ -328,6 +327,7 @@ pub async fn report_incident(
             crate::state::now(),
         )
     })?;
+    app.remember_folder(&folder);
     Ok(IncidentReport {
         draft,
         saved_to: path.display().to_string(),

@@ -70,16 +70,18 @@ pub async fn save_count_file(
             now(),
         )
     })?;
-    Ok(files::save(folder.as_ref(), &file)?.display().to_string())
+    let path = files::save(folder.as_ref(), &file)?;
+    app.remember_folder(&folder);
+    Ok(path.display().to_string())
 }
 
 /// Saves the worker's or the team's counts as CSV, XLSX or PDF in the folder asked.
 #[tauri::command]
 pub async fn export_report(app: State<'_, AppState>, export: ReportExport) -> Reply<String> {
     let file = app.with_store(|store| report::export_file(store, &app.gazetteer, &export))?;
-    Ok(files::save(export.folder.as_ref(), &file)?
-        .display()
-        .to_string())
+    let path = files::save(export.folder.as_ref(), &file)?;
+    app.remember_folder(&export.folder);
+    Ok(path.display().to_string())
 }
 
 #[tauri::command]
@@ -148,7 +150,9 @@ pub async fn own_fingerprint(app: State<'_, AppState>) -> Reply<String> {
 #[tauri::command]
 pub async fn export_team_profile(app: State<'_, AppState>, folder: String) -> Reply<String> {
     let file = app.with_store(|store| team::export_profile(store, now()))?;
-    Ok(files::save(folder.as_ref(), &file)?.display().to_string())
+    let path = files::save(folder.as_ref(), &file)?;
+    app.remember_folder(&folder);
+    Ok(path.display().to_string())
 }
 
 #[tauri::command]

@@ -4,6 +4,7 @@
 mod commands;
 mod evaluation;
 mod ipc;
+mod privacy;
 mod state;
 
 use tauri::Manager as _;
@@ -44,6 +45,7 @@ pub fn run() {
             };
             app.manage(state::AppState::start(dir)?);
             auto_sync(app.handle().clone());
+            privacy::watch(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -103,6 +105,17 @@ pub fn run() {
             evaluation::export_team_profile,
             evaluation::inspect_team_profile,
             evaluation::apply_team_profile,
+            privacy::privacy_settings,
+            privacy::set_pin,
+            privacy::save_idle_minutes,
+            privacy::lock_policy,
+            privacy::touch,
+            privacy::lock_now,
+            privacy::unlock_pin,
+            privacy::copy_password,
+            privacy::upcoming_wipes,
+            privacy::discard_referral,
+            privacy::files_not_deleted,
         ])
         .build(tauri::generate_context!());
     match app {

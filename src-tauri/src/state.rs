@@ -19,6 +19,7 @@ pub struct AppState {
     session: Mutex<Session>,
     pub gazetteer: Gazetteer,
     sync: SyncProgress,
+    pub guard: crate::privacy::Guard,
 }
 
 /// Where a running sync is: read by the window while the sync runs on another thread.
@@ -35,6 +36,7 @@ impl AppState {
             session: Mutex::new(Session::start(DataDir::new(dir), &OsKeyring)),
             gazetteer: Gazetteer::embedded()?,
             sync: SyncProgress::default(),
+            guard: crate::privacy::Guard::new(),
         })
     }
 
@@ -92,6 +94,12 @@ impl AppState {
     ) -> Result<T, IpcError> {
         let session = self.session();
         f(session.store()?).map_err(Into::into)
+    }
+
+    /// Remembers `folder` as the worker's folder for saving, after a save into it worked. A
+    /// failure here loses nothing: the next save asks again.
+    pub fn remember_folder(&self, folder: &str) {
+        let _ = self.with_store(|store| aanmelder_core::privacy::set_save_folder(store, folder));
     }
 
     /// Runs `f` on the packages in the open store, at the current local time.

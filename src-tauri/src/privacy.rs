@@ -1,0 +1,289 @@
+//! The commands and the watcher behind the idle lock, the PIN, the clipboard and retention.
+//!
+//! The window reports input (`touch`) and locks itself when the worker is away; the watcher
+//! thread here locks too, in case the page is not running its timers (a minimised window), and
+//! when it sees the machine has been suspended (the wall clock jumped ahead of the monotonic
+//! one). Locking closes the store: see `Session::lock`.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use aanmelder_core::files::{self, NotDeleted};
+use aanmelder_core::privacy::{self, PinInput, PrivacySettings};
+use aanmelder_core::referral::Reference;
+use aanmelder_core::retention::{self, DiscardReason, Wipe};
+use aanmelder_core::store::{SessionState, StoreError};
+use serde::Serialize;
+use tauri::{Manager as _, State};
+use ts_rs::TS;
+use zeroize::Zeroizing;
+
+use crate::ipc::IpcError;
+use crate::state::{AppState, now};
+
+type Reply<T> = Result<T, IpcError>;
+
+/// Environment variable that sets the idle time in seconds instead of the worker's minutes: the
+/// end-to-end test of the lock cannot wait minutes.
+pub const IDLE_SECONDS_ENV: &str = "AANMELDER_IDLE_SECONDS";
+
+/// How long a copied password stays on the clipboard.
+const CLIPBOARD_SECONDS: u64 = 45;
+
+/// A wall clock this far ahead of the monotonic clock over one tick means a suspend.
+const SUSPEND_JUMP: Duration = Duration::from_secs(30);
+
+/// Input times and the clipboard, for the lock and the password.
+pub struct Guard {
+    last_input: Mutex<Instant>,
+    idle_override: Option<Duration>,
+    /// Kept alive while it owns the clipboard: on X11 the owner serves the text.
+    clipboard: Mutex<Option<arboard::Clipboard>>,
+}
+
+impl std::fmt::Debug for Guard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Guard")
+            .field("idle_override", &self.idle_override)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Guard {
+    pub fn new() -> Self {
+        Self {
+            last_input: Mutex::new(Instant::now()),
+            idle_override: std::env::var(IDLE_SECONDS_ENV)
+                .ok()
+                .and_then(|s| s.parse::<u64>().ok())
+                .filter(|s| *s > 0)
+                .map(Duration::from_secs),
+            clipboard: Mutex::new(None),
+        }
+    }
+
+    fn touch(&self) {
+        *self.last_input.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+    }
+
+    fn idle_for(&self) -> Duration {
+        self.last_input
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .elapsed()
+    }
+}
+
+impl AppState {
+    /// The idle time after which the window locks.
+    fn idle_limit(&self, settings: &PrivacySettings) -> Duration {
+        self.guard
+            .idle_override
+            .unwrap_or(Duration::from_secs(u64::from(settings.idle_minutes) * 60))
+    }
+
+    /// Locks the store if it is open and has a PIN. Never in the middle of a sync, which would
+    /// leave an item "mogelijk al verzonden"; the next tick tries again.
+    pub fn lock(&self, only_if_idle: bool) -> Result<bool, IpcError> {
+        if self.sync_progress().0 {
+            return Ok(false);
+        }
+        let mut session = self.session();
+        let Ok(store) = session.store() else {
+            return Ok(false);
+        };
+        let settings = privacy::load(store)?;
+        // The window checks input itself; this is the backstop, so it allows a quarter more.
+        let limit = self.idle_limit(&settings);
+        if only_if_idle && self.guard.idle_for() < limit + limit / 4 {
+            return Ok(false);
+        }
+        let Some(pin) = privacy::pin_hash(store)? else {
+            return Ok(false);
+        };
+        session.lock(&pin);
+        Ok(true)
+    }
+}
+
+/// Every two seconds: lock when idle, or after a suspend.
+pub fn watch(handle: tauri::AppHandle) {
+    std::thread::spawn(move || {
+        let tick = Duration::from_secs(2);
+        let mut wall = SystemTime::now();
+        let mut mono = Instant::now();
+        loop {
+            std::thread::sleep(tick);
+            let wall_gone = SystemTime::now()
+                .duration_since(wall)
+                .unwrap_or(Duration::ZERO);
+            let suspended = wall_gone > mono.elapsed() + SUSPEND_JUMP;
+            wall = SystemTime::now();
+            mono = Instant::now();
+            let app = handle.state::<AppState>();
+            // A store that will not lock (no PIN yet, locked already) simply waits.
+            let _ = app.lock(!suspended);
+        }
+    });
+}
+
+#[tauri::command]
+pub async fn privacy_settings(app: State<'_, AppState>) -> Reply<PrivacySettings> {
+    app.with_store(privacy::load)
+}
+
+#[tauri::command]
+pub async fn set_pin(app: State<'_, AppState>, input: PinInput) -> Reply<PrivacySettings> {
+    app.guard.touch();
+    app.with_store(|store| privacy::set_pin(store, &input))
+}
+
+#[tauri::command]
+pub async fn save_idle_minutes(app: State<'_, AppState>, minutes: u32) -> Reply<PrivacySettings> {
+    app.with_store(|store| privacy::save_idle_minutes(store, minutes))
+}
+
+/// The idle time the window should lock after, in seconds.
+#[derive(Debug, Serialize, TS)]
+#[ts(export)]
+pub struct LockPolicy {
+    pub idle_seconds: u32,
+}
+
+#[tauri::command]
+pub async fn lock_policy(app: State<'_, AppState>) -> Reply<LockPolicy> {
+    let settings = app.with_store(privacy::load)?;
+    let seconds = app.idle_limit(&settings).as_secs();
+    Ok(LockPolicy {
+        idle_seconds: u32::try_from(seconds).unwrap_or(u32::MAX),
+    })
+}
+
+/// The worker is at the keyboard.
+#[tauri::command]
+pub async fn touch(app: State<'_, AppState>) -> Reply<()> {
+    app.guard.touch();
+    Ok(())
+}
+
+#[tauri::command]
+pub async fn lock_now(app: State<'_, AppState>) -> Reply<SessionState> {
+    app.lock(false)?;
+    Ok(app.session().state())
+}
+
+/// Unlocks with the PIN. After the last wrong try the app closes, as the worker is told.
+#[tauri::command]
+pub async fn unlock_pin(
+    handle: tauri::AppHandle,
+    app: State<'_, AppState>,
+    pin: Zeroizing<String>,
+) -> Reply<SessionState> {
+    let result = app.session().unlock_with_pin(pin.trim());
+    match result {
+        Ok(()) => {
+            app.guard.touch();
+            Ok(app.session().state())
+        }
+        Err(StoreError::PinExhausted) => {
+            // Long enough for the window to show why it closes.
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(3));
+                handle.exit(0);
+            });
+            Err(StoreError::PinExhausted.into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Puts the package's password on the clipboard, marked as secret so clipboard histories skip
+/// it, and clears it after 45 seconds if it is still there.
+#[tauri::command]
+pub async fn copy_password(handle: tauri::AppHandle, reference: Reference) -> Reply<()> {
+    let app = handle.state::<AppState>();
+    let password = app.packages(|p, _| p.view(&reference))?.map(|v| v.password);
+    let password = Zeroizing::new(password.ok_or_else(|| {
+        IpcError::message("package.not_built", "Er is nog geen pakket voor deze aanmelding.")
+    })?);
+    let unavailable = |e: arboard::Error| {
+        IpcError::message(
+            "clipboard.unavailable",
+            format!("Kopiëren lukte niet ({e}): lees het wachtwoord voor of typ het over."),
+        )
+    };
+    {
+        let mut slot = app
+            .guard
+            .clipboard
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(arboard::Clipboard::new().map_err(unavailable)?);
+        }
+        if let Some(clipboard) = slot.as_mut() {
+            secret(clipboard.set())
+                .text(password.as_str())
+                .map_err(unavailable)?;
+        }
+    }
+    std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(CLIPBOARD_SECONDS));
+        let app = handle.state::<AppState>();
+        let mut slot = app
+            .guard
+            .clipboard
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(clipboard) = slot.as_mut() {
+            // Only our own text: something the worker copied since is theirs.
+            let still_ours = clipboard
+                .get_text()
+                .map(Zeroizing::new)
+                .is_ok_and(|text| *text == *password);
+            if still_ours {
+                let _ = clipboard.clear();
+            }
+        }
+    });
+    Ok(())
+}
+
+#[cfg(target_os = "linux")]
+fn secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    use arboard::SetExtLinux as _;
+    set.exclude_from_history()
+}
+
+#[cfg(target_os = "windows")]
+fn secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    use arboard::SetExtWindows as _;
+    set.exclude_from_history().exclude_from_cloud()
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "windows")))]
+fn secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    set
+}
+
+/// What will be wiped within a week, and why.
+#[tauri::command]
+pub async fn upcoming_wipes(app: State<'_, AppState>) -> Reply<Vec<Wipe>> {
+    app.with_store(|store| retention::upcoming(store, now()))
+}
+
+/// "Verwijderen": a draft or a referral that cannot go on, wiped now.
+#[tauri::command]
+pub async fn discard_referral(
+    app: State<'_, AppState>,
+    reference: Reference,
+    reason: DiscardReason,
+) -> Reply<()> {
+    app.with_store(|store| retention::discard(store, reference.as_str(), reason, now()))
+}
+
+/// Copies the purge could not delete.
+#[tauri::command]
+pub async fn files_not_deleted(app: State<'_, AppState>) -> Reply<Vec<NotDeleted>> {
+    app.with_store(files::not_deleted)
+}
