@@ -63,7 +63,10 @@ impl Guard {
     }
 
     fn touch(&self) {
-        *self.last_input.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        *self
+            .last_input
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Instant::now();
     }
 
     fn idle_for(&self) -> Duration {
@@ -204,7 +207,10 @@ pub async fn copy_password(handle: tauri::AppHandle, reference: Reference) -> Re
     let app = handle.state::<AppState>();
     let password = app.packages(|p, _| p.view(&reference))?.map(|v| v.password);
     let password = Zeroizing::new(password.ok_or_else(|| {
-        IpcError::message("package.not_built", "Er is nog geen pakket voor deze aanmelding.")
+        IpcError::message(
+            "package.not_built",
+            "Er is nog geen pakket voor deze aanmelding.",
+        )
     })?);
     let unavailable = |e: arboard::Error| {
         IpcError::message(

@@ -311,6 +311,33 @@ impl Session<'_> {
         std::fs::write(path, png).map_err(|e| e.to_string())
     }
 
+    /// The page's whole DOM as HTML, attributes included.
+    pub fn page_source(&self) -> Result<String> {
+        let v = self.call("GET", "/source", None)?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// The PIN the end-to-end tests choose at first start.
+    pub const PIN: &'static str = "480215";
+
+    /// Gets past the start: at first start the app asks for a PIN (typed twice), later starts
+    /// go straight to the home screen. Returns once the home screen shows.
+    pub fn past_first_start(&self) -> Result<()> {
+        let either = "//*[@id='pin-title' or @id='home-title']";
+        let found = self.wait_for_xpath(either, Duration::from_secs(30))?;
+        let id = self.call("GET", &format!("/element/{}/attribute/id", found.0), None)?;
+        if id.as_str() == Some("pin-title") {
+            self.fill(&self.wait_for("#pin", Duration::from_secs(5))?, Self::PIN)?;
+            self.fill(
+                &self.wait_for("#pin-confirmation", Duration::from_secs(5))?,
+                Self::PIN,
+            )?;
+            self.click(&self.button("Pincode bewaren")?)?;
+            self.wait_for("#home-title", Duration::from_secs(30))?;
+        }
+        Ok(())
+    }
+
     /// Ends the session, which quits the app.
     pub fn close(mut self) -> Result<()> {
         self.open = false;

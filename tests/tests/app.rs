@@ -18,6 +18,7 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
 
     // First launch: the store is created and the home screen says it is encrypted.
     let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
     let status = app
         .wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
@@ -57,6 +58,7 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
 
     // Relaunch: no questions asked, and the name is still there.
     let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
     app.wait_for_text("#home-title", name, WAIT).unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
@@ -104,6 +106,7 @@ fn without_a_secret_service_the_worker_protects_the_store_with_a_passphrase() {
         .unwrap();
     app.click(&app.button("Beveiligen en starten").unwrap())
         .unwrap();
+    app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
     app.close().unwrap();
@@ -139,6 +142,7 @@ fn without_a_secret_service_the_worker_protects_the_store_with_a_passphrase() {
     app.fill(&app.wait_for("#passphrase", WAIT).unwrap(), phrase)
         .unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
+    app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
     app.close().unwrap();
@@ -222,6 +226,7 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(4470, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
     let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
 
@@ -384,6 +389,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(4480, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
     let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
 

@@ -105,6 +105,7 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     let data = tempfile::tempdir().unwrap();
     let driver = Driver::start(4490, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
     let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
 
@@ -233,6 +234,7 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
     let (fingerprint, profile) = {
         let driver = Driver::start(4500, &[("AANMELDER_DATA_DIR", boss.path())]).unwrap();
         let app = driver.launch().unwrap();
+        app.past_first_start().unwrap();
         app.wait_for_text("#store-status", "Versleuteld", WAIT)
             .unwrap();
         become_supervisor(&app).unwrap();
@@ -302,6 +304,7 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
     let member = tempfile::tempdir().unwrap();
     let driver = Driver::start(4510, &[("AANMELDER_DATA_DIR", member.path())]).unwrap();
     let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
     app.click(&app.button("Instellingen").unwrap()).unwrap();

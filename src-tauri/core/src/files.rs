@@ -78,6 +78,9 @@ fn sync_folder(path: &Path) {
 /// Writes `export` into `folder` under a temporary name and flushes it; the final name is its
 /// own, or `name-2.ext` and so on, never over an existing file.
 pub fn stage(folder: &Path, export: &Export) -> Result<Staged, SaveError> {
+    if folder.as_os_str().is_empty() {
+        return Err(SaveError::NoFolderChosen);
+    }
     if !folder.is_dir() {
         return Err(SaveError::NoFolder(folder.display().to_string()));
     }
@@ -217,6 +220,11 @@ pub fn not_deleted(store: &Store) -> Result<Vec<NotDeleted>, StoreError> {
 /// Why a file could not be saved. Nothing was written, and nothing was recorded.
 #[derive(Debug, thiserror::Error)]
 pub enum SaveError {
+    #[error(
+        "Kies eerst een map met ‘Kies map…’: liefst een map op deze computer die niet met \
+         OneDrive of een andere cloud gesynchroniseerd wordt."
+    )]
+    NoFolderChosen,
     #[error("Map: {0} bestaat niet of is geen map. Kies een bestaande map.")]
     NoFolder(String),
     #[error(
@@ -249,6 +257,7 @@ impl SaveError {
 impl Coded for SaveError {
     fn code(&self) -> &'static str {
         match self {
+            Self::NoFolderChosen => "file.no_folder_chosen",
             Self::NoFolder(_) => "file.no_folder",
             Self::Full(_) => "file.full",
             Self::ReadOnly(_) => "file.read_only",

@@ -43,6 +43,12 @@ import type { Role } from './bindings/Role';
 import type { Member } from './bindings/Member';
 import type { ProfilePreview } from './bindings/ProfilePreview';
 import type { Applied } from './bindings/Applied';
+import type { PrivacySettings } from './bindings/PrivacySettings';
+import type { PinInput } from './bindings/PinInput';
+import type { LockPolicy } from './bindings/LockPolicy';
+import type { Wipe } from './bindings/Wipe';
+import type { DiscardReason } from './bindings/DiscardReason';
+import type { NotDeleted } from './bindings/NotDeleted';
 
 export class CommandError extends Error {
   readonly code: string;
@@ -153,6 +159,18 @@ export const api = {
   inspectTeamProfile: (path: string) => call<ProfilePreview>('inspect_team_profile', { path }),
   applyTeamProfile: (path: string, fingerprint: string | null) =>
     call<Applied>('apply_team_profile', { path, fingerprint }),
+  privacySettings: () => call<PrivacySettings>('privacy_settings'),
+  setPin: (input: PinInput) => call<PrivacySettings>('set_pin', { input }),
+  saveIdleMinutes: (minutes: number) => call<PrivacySettings>('save_idle_minutes', { minutes }),
+  lockPolicy: () => call<LockPolicy>('lock_policy'),
+  touch: () => call<null>('touch'),
+  lockNow: () => call<SessionState>('lock_now'),
+  unlockPin: (pin: string) => call<SessionState>('unlock_pin', { pin }),
+  copyPassword: (reference: string) => call<null>('copy_password', { reference }),
+  upcomingWipes: () => call<Wipe[]>('upcoming_wipes'),
+  discardReferral: (reference: string, reason: DiscardReason) =>
+    call<null>('discard_referral', { reference, reason }),
+  filesNotDeleted: () => call<NotDeleted[]>('files_not_deleted'),
 };
 
 /** Error text for a failed command, whatever was thrown. */

@@ -1,0 +1,346 @@
+//! Privacy at rest, tried in the real window: where the client's data end up on disk after a
+//! worker's day, and what the idle lock leaves on the screen.
+
+// Test helpers outside #[test] functions: a failed unwrap here is a failed test, as intended.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use aanmelder_e2e::{Driver, Session, screenshot_dir};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+/// One client, with values that occur nowhere else on this machine.
+struct Client {
+    first: &'static str,
+    last: &'static str,
+    street: &'static str,
+    phone: &'static str,
+    email: &'static str,
+}
+
+impl Client {
+    /// What must never be readable outside the encrypted store and package: the last name, the
+    /// phone's digits and the e-mail address.
+    fn needles(&self) -> Vec<String> {
+        let digits: String = self.phone.chars().filter(char::is_ascii_digit).collect();
+        vec![
+            self.last.to_owned(),
+            // As typed (0470…) and as stored (+32 470…): the digits after the leading zero.
+            digits.trim_start_matches('0').to_owned(),
+            self.email.to_owned(),
+        ]
+    }
+}
+
+const CONSENTS: Client = Client {
+    first: "Wendelien",
+    last: "Oosterlynck",
+    street: "Zwaluwenstraat",
+    phone: "0470 83 61 29",
+    email: "wendelien.oosterlynck@example.be",
+};
+const REFUSES: Client = Client {
+    first: "Gwijde",
+    last: "Vermeulebroeck",
+    street: "Kievitlaan",
+    phone: "0471 52 90 37",
+    email: "gwijde.vermeulebroeck@example.be",
+};
+const WITHDRAWS: Client = Client {
+    first: "Ilse",
+    last: "Dendermonckx",
+    street: "Reigerstraat",
+    phone: "0472 64 18 05",
+    email: "ilse.dendermonckx@example.be",
+};
+
+fn worker_settings(app: &Session<'_>) {
+    app.click(&app.button("Instellingen").unwrap()).unwrap();
+    for (id, value) in [
+        ("#name", "An Peeters"),
+        ("#team", "Lokaal team Westerlo"),
+        ("#email", "an.peeters@example.be"),
+        ("#phone", "014 12 34 56"),
+    ] {
+        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+    }
+    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#settings-status", "bewaard", WAIT)
+        .unwrap();
+}
+
+/// The new-referral form for `client` in Westerlo, up to the five points.
+fn to_five_points(app: &Session<'_>, client: &Client) {
+    app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
+    app.click(&app.wait_for("#new-referral", WAIT).unwrap())
+        .unwrap();
+    for (id, value) in [
+        ("#first_name", client.first),
+        ("#last_name", client.last),
+        ("#street", client.street),
+        ("#house_number", "12"),
+        ("#phone", client.phone),
+        ("#email", client.email),
+        ("#postal_code", "2260"),
+    ] {
+        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+    }
+    app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
+        .unwrap();
+    app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#visit-title", "De vijf punten", WAIT)
+        .unwrap();
+}
+
+/// Ticks the five points and records consent; returns the reference.
+fn consent(app: &Session<'_>, client: &Client) -> String {
+    to_five_points(app, client);
+    for key in ["purpose", "data", "recipient", "next", "expect"] {
+        app.click(&app.wait_for(&format!("#explained-{key}"), WAIT).unwrap())
+            .unwrap();
+    }
+    app.click(&app.wait_for("#record-consent", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#package-password", "-", WAIT).unwrap();
+    app.text(&app.wait_for("#package-file", WAIT).unwrap())
+        .unwrap()
+        .trim_start_matches("aanmelding-")
+        .trim_end_matches(".7z")
+        .to_owned()
+}
+
+fn utf16le(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Every regular file under `root`, not following links out of it.
+fn files_under(root: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
+        if kind.is_dir() {
+            files_under(&entry.path(), out);
+        } else if kind.is_file() {
+            out.push(entry.path());
+        }
+    }
+}
+
+/// Where any of `needles` is readable: as UTF-8 or UTF-16LE bytes, or in a PDF's text.
+fn findings(roots: &[&Path], needles: &[String]) -> (Vec<String>, usize, usize) {
+    let mut files = Vec::new();
+    for root in roots {
+        files_under(root, &mut files);
+    }
+    files.sort();
+    files.dedup();
+    let (mut found, mut pdfs) = (Vec::new(), 0);
+    for file in &files {
+        let Ok(bytes) = std::fs::read(file) else {
+            continue;
+        };
+        for needle in needles {
+            if contains(&bytes, needle.as_bytes()) || contains(&bytes, &utf16le(needle)) {
+                found.push(format!("{} in {}", needle, file.display()));
+            }
+        }
+        if bytes.starts_with(b"%PDF") {
+            pdfs += 1;
+            let out = std::process::Command::new("pdftotext")
+                .args([file.as_os_str(), "-".as_ref()])
+                .output()
+                .expect("pdftotext is installed by scripts/setup.sh --test");
+            assert!(out.status.success(), "pdftotext {}", file.display());
+            let text = String::from_utf8_lossy(&out.stdout);
+            let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+            for needle in needles {
+                if text.contains(needle.as_str()) || compact.contains(needle.as_str()) {
+                    found.push(format!("{} in the text of {}", needle, file.display()));
+                }
+            }
+        }
+    }
+    (found, files.len(), pdfs)
+}
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
+    // The app's own HOME, so its data, config, cache and WebKit folders are all under it.
+    let home = tempfile::tempdir().unwrap();
+    let saved = tempfile::tempdir().unwrap();
+    let drafts = tempfile::tempdir().unwrap();
+    let driver = Driver::start(4520, &[("HOME", home.path())]).unwrap();
+    let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
+    worker_settings(&app);
+
+    // A full visit with consent; the package and the client's receipt saved to a folder.
+    let reference = consent(&app, &CONSENTS);
+    app.fill(
+        &app.wait_for("#folder", WAIT).unwrap(),
+        &saved.path().display().to_string(),
+    )
+    .unwrap();
+    app.click(&app.wait_for("#save-package", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#saved-status", "Bewaard", WAIT).unwrap();
+    app.click(&app.wait_for("#save-receipt", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#saved-status", "ontvangstbewijs", WAIT)
+        .unwrap();
+    // The demo partner is reached by the worker's mail program: its draft is written too.
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    app.click(
+        &app.wait_for_xpath("//summary[contains(., 'Zonder mailserver')]", WAIT)
+            .unwrap(),
+    )
+    .unwrap();
+    app.fill(
+        &app.wait_for("#draft-folder", WAIT).unwrap(),
+        &drafts.path().display().to_string(),
+    )
+    .unwrap();
+    app.click(&app.wait_for("#write-drafts", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_xpath(
+        "//p[@role='status'][contains(., 'concept(en) bewaard')]",
+        WAIT,
+    )
+    .unwrap();
+
+    // A refusal.
+    to_five_points(&app, &REFUSES);
+    app.click(&app.wait_for("#record-refusal", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT)
+        .unwrap();
+
+    // A consent withdrawn before anything went out.
+    let withdrawn = consent(&app, &WITHDRAWS);
+    app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
+    app.click(
+        &app.wait_for_xpath(
+            &format!("//button[@aria-label='Intrekken {withdrawn}']"),
+            WAIT,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    app.click(&app.wait_for("#confirm-withdrawal", WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#referrals-notice", "Intrekking genoteerd", WAIT)
+        .unwrap();
+    let list = app
+        .text(&app.wait_for("#referral-list", WAIT).unwrap())
+        .unwrap();
+    assert!(list.contains(&reference), "{list}");
+    app.close().unwrap();
+    drop(driver);
+
+    let mut needles = CONSENTS.needles();
+    needles.extend(REFUSES.needles());
+    needles.extend(WITHDRAWS.needles());
+    let tmp = std::env::temp_dir();
+    let roots = [home.path(), saved.path(), drafts.path(), tmp.as_path()];
+    let (found, scanned, pdfs) = findings(&roots, &needles);
+    println!(
+        "scanned {scanned} files ({pdfs} PDFs read with pdftotext) under HOME, /tmp and the \
+         chosen folders for {} values: {} found",
+        needles.len(),
+        found.len()
+    );
+    assert!(
+        found.is_empty(),
+        "client data in clear:\n{}",
+        found.join("\n")
+    );
+    // The control: what was saved is there, so the scan looked at the right files.
+    let mut saved_files = Vec::new();
+    files_under(saved.path(), &mut saved_files);
+    files_under(drafts.path(), &mut saved_files);
+    let names: Vec<String> = saved_files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        format!("aanmelding-{reference}.7z"),
+        format!("ontvangstbewijs-{reference}.pdf"),
+        format!("aanmelding-{reference}.eml"),
+    ] {
+        assert!(names.contains(&expected), "{expected} not in {names:?}");
+    }
+    assert!(pdfs >= 1, "the receipt was read as a PDF");
+    let database = home
+        .path()
+        .join(".local/share/be.kindengezin.aanmelder/aanmelder.db");
+    assert!(database.is_file(), "the store is where the scan looked");
+}
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
+    let data = tempfile::tempdir().unwrap();
+    let idle = Path::new("4");
+    let driver = Driver::start(
+        4530,
+        &[
+            ("AANMELDER_DATA_DIR", data.path()),
+            ("AANMELDER_IDLE_SECONDS", idle),
+        ],
+    )
+    .unwrap();
+    let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
+    worker_settings(&app);
+    to_five_points(&app, &CONSENTS);
+    app.wait_for_text(".point:nth-child(2) .body", CONSENTS.last, WAIT)
+        .unwrap();
+
+    // Hands off the keyboard: the window locks by itself.
+    app.wait_for_text("#lock-title", "vergrendeld", Duration::from_secs(20))
+        .unwrap();
+    app.screenshot(&screenshot_dir().join("locked.png"))
+        .unwrap();
+    let page = app.page_source().unwrap();
+    for needle in CONSENTS
+        .needles()
+        .iter()
+        .chain([&CONSENTS.first.to_owned()])
+    {
+        assert!(
+            !page.contains(needle.as_str()),
+            "{needle} in the locked page"
+        );
+    }
+
+    let pin = app.wait_for("#unlock-pin", WAIT).unwrap();
+    app.fill(&pin, "000000").unwrap();
+    app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
+    let error = app
+        .wait_for_text("#unlock-pin-error", "klopt niet", WAIT)
+        .unwrap();
+    assert!(error.contains("Nog 4 pogingen"), "{error}");
+
+    app.fill(&app.wait_for("#unlock-pin", WAIT).unwrap(), Session::PIN)
+        .unwrap();
+    app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
+    // Back where the worker was: the five points of the same client.
+    app.wait_for_text("#visit-title", "De vijf punten", WAIT)
+        .unwrap();
+    app.wait_for_text(".point:nth-child(2) .body", CONSENTS.last, WAIT)
+        .unwrap();
+    app.close().unwrap();
+}
