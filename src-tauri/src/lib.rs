@@ -34,6 +34,22 @@ fn auto_sync(handle: tauri::AppHandle) {
     });
 }
 
+/// The one window, made here rather than in `tauri.conf.json` for its private mode: the
+/// WebView keeps no form data, autofill entries, cache or storage on disk (WebKitGTK's
+/// ephemeral context, WebView2's InPrivate). WebKit's WebDriver cannot drive an ephemeral
+/// context, so under test automation (`TAURI_WEBVIEW_AUTOMATION`, set by tauri-driver) the
+/// window uses the ordinary one; the end-to-end disk scan thus checks the weaker mode.
+fn main_window(app: &tauri::App) -> tauri::Result<()> {
+    let automated = std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() == Ok("true");
+    tauri::WebviewWindowBuilder::new(app, "main", tauri::WebviewUrl::default())
+        .title("Aanmelder")
+        .inner_size(1100.0, 780.0)
+        .min_inner_size(720.0, 560.0)
+        .incognito(!automated)
+        .build()
+        .map(drop)
+}
+
 pub fn run() {
     let app = tauri::Builder::default()
         // Registered for the Rust side only (`pick_folder`); no capability grants it to the page.
@@ -44,6 +60,7 @@ pub fn run() {
                 None => app.path().app_data_dir()?,
             };
             app.manage(state::AppState::start(dir)?);
+            main_window(app)?;
             auto_sync(app.handle().clone());
             privacy::watch(app.handle().clone());
             Ok(())

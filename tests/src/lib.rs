@@ -324,7 +324,15 @@ impl Session<'_> {
     /// go straight to the home screen. Returns once the home screen shows.
     pub fn past_first_start(&self) -> Result<()> {
         let either = "//*[@id='pin-title' or @id='home-title']";
-        let found = self.wait_for_xpath(either, Duration::from_secs(30))?;
+        let found = self
+            .wait_for_xpath(either, Duration::from_secs(30))
+            .map_err(|e| {
+                let shown = self
+                    .wait_for("body", Duration::from_secs(1))
+                    .and_then(|b| self.text(&b))
+                    .unwrap_or_default();
+                format!("{e}; the window shows: {shown}")
+            })?;
         let id = self.call("GET", &format!("/element/{}/attribute/id", found.0), None)?;
         if id.as_str() == Some("pin-title") {
             self.fill(&self.wait_for("#pin", Duration::from_secs(5))?, Self::PIN)?;

@@ -182,13 +182,32 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     let home = tempfile::tempdir().unwrap();
     let saved = tempfile::tempdir().unwrap();
     let drafts = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4520, &[("HOME", home.path())]).unwrap();
+    let (data_home, config_home, cache_home) = (
+        home.path().join(".local/share"),
+        home.path().join(".config"),
+        home.path().join(".cache"),
+    );
+    let driver = Driver::start(
+        4520,
+        &[
+            ("HOME", home.path()),
+            ("XDG_DATA_HOME", &data_home),
+            ("XDG_CONFIG_HOME", &config_home),
+            ("XDG_CACHE_HOME", &cache_home),
+        ],
+    )
+    .unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
     worker_settings(&app);
 
     // A full visit with consent; the package and the client's receipt saved to a folder.
     let reference = consent(&app, &CONSENTS);
+    let password = app
+        .text(&app.wait_for("#package-password", WAIT).unwrap())
+        .unwrap()
+        .trim()
+        .to_owned();
     app.fill(
         &app.wait_for("#folder", WAIT).unwrap(),
         &saved.path().display().to_string(),
@@ -283,6 +302,29 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         assert!(names.contains(&expected), "{expected} not in {names:?}");
     }
     assert!(pdfs >= 1, "the receipt was read as a PDF");
+    // And the scan can see what it looks for: opened with its password, the package's PDF
+    // (text compressed) and JSON name the client, and the scan finds them there.
+    let opened = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("7zz")
+        .args(["x", &format!("-p{password}"), "-y"])
+        .arg(format!("-o{}", opened.path().display()))
+        .arg(saved.path().join(format!("aanmelding-{reference}.7z")))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("7zz is installed by scripts/setup.sh --test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let (control, _, control_pdfs) = findings(&[opened.path()], &CONSENTS.needles());
+    assert_eq!(control_pdfs, 1, "{control:?}");
+    assert!(
+        control
+            .iter()
+            .any(|f| f.starts_with(CONSENTS.last) && f.contains("the text of")),
+        "the scan must find the name in the PDF's text: {control:?}"
+    );
     let database = home
         .path()
         .join(".local/share/be.kindengezin.aanmelder/aanmelder.db");

@@ -251,3 +251,16 @@ fn five_wrong_pins_end_the_session_for_good() {
     let again = Session::start(DataDir::new(dir.path()), &vault);
     assert!(matches!(again.state(), SessionState::Ready { .. }));
 }
+
+#[test]
+fn a_first_launch_makes_the_data_folder_it_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join(".local/share/be.kindengezin.aanmelder");
+    let session = Session::start(DataDir::new(&data), &FakeVault::default());
+    assert!(
+        matches!(session.state(), SessionState::Ready { .. }),
+        "{:?}",
+        session.state()
+    );
+    assert!(data.join("aanmelder.db").is_file());
+}
