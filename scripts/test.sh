@@ -20,6 +20,9 @@ step "UI: build (the Rust shell embeds it)"
 step "Rust: unit and integration tests (also regenerates the TypeScript bindings)"
 cargo test --workspace
 
+step "Saving into a full disk and a read-only folder (a tmpfs and a bind mount; needs root)"
+cargo test -p aanmelder-core --test full_disk -- --ignored
+
 step "TypeScript bindings are up to date"
 if ! git diff --exit-code --stat -- ui/src/lib/bindings \
   || [[ -n "$(git ls-files --others --exclude-standard -- ui/src/lib/bindings)" ]]; then
