@@ -9,7 +9,7 @@ build_packages=(
   build-essential pkg-config file
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
 )
-test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 libsecret-tools 7zip poppler-utils
+test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 dbus-bin libsecret-tools 7zip poppler-utils
   openssl python3-pip)
 
 packages=("${build_packages[@]}")

@@ -63,6 +63,7 @@ pub fn run() {
             main_window(app)?;
             auto_sync(app.handle().clone());
             privacy::watch(app.handle().clone());
+            privacy::watch_session_lock(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -3,7 +3,8 @@
 //! The window reports input (`touch`) and locks itself when the worker is away; the watcher
 //! thread here locks too, in case the page is not running its timers (a minimised window), and
 //! when it sees the machine has been suspended (the wall clock jumped ahead of the monotonic
-//! one). Locking closes the store: see `Session::lock`.
+//! one). On Linux the desktop's own screen lock locks it as well. Locking closes the store:
+//! see `Session::lock`.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
@@ -129,6 +130,51 @@ pub fn watch(handle: tauri::AppHandle) {
         }
     });
 }
+
+/// Locks when the desktop says the screen is locked: the screen saver's `ActiveChanged(true)`
+/// on the session bus (freedesktop and GNOME names) and logind's `Lock` on the system bus. A
+/// desktop that sends none of these still has the idle and suspend locks.
+#[cfg(target_os = "linux")]
+pub fn watch_session_lock(handle: tauri::AppHandle) {
+    type Rule = (bool, &'static str, &'static str, bool);
+    const RULES: [Rule; 3] = [
+        // (system bus?, interface, member, carries "active"?)
+        (false, "org.freedesktop.ScreenSaver", "ActiveChanged", true),
+        (false, "org.gnome.ScreenSaver", "ActiveChanged", true),
+        (true, "org.freedesktop.login1.Session", "Lock", false),
+    ];
+    for (system, interface, member, has_flag) in RULES {
+        let handle = handle.clone();
+        std::thread::spawn(move || {
+            let listen = || -> zbus::Result<()> {
+                let conn = if system {
+                    zbus::blocking::Connection::system()?
+                } else {
+                    zbus::blocking::Connection::session()?
+                };
+                let rule = zbus::MatchRule::builder()
+                    .msg_type(zbus::message::Type::Signal)
+                    .interface(interface)?
+                    .member(member)?
+                    .build();
+                for message in zbus::blocking::MessageIterator::for_match_rule(rule, &conn, None)?
+                {
+                    let message = message?;
+                    let locked = !has_flag || message.body().deserialize::<bool>().unwrap_or(false);
+                    if locked {
+                        let _ = handle.state::<AppState>().lock(false);
+                    }
+                }
+                Ok(())
+            };
+            // No such bus (a bare session): nothing tells us, nothing to do.
+            let _ = listen();
+        });
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn watch_session_lock(_handle: tauri::AppHandle) {}
 
 #[tauri::command]
 pub async fn privacy_settings(app: State<'_, AppState>) -> Reply<PrivacySettings> {

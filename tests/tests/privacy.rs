@@ -386,3 +386,38 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
         .unwrap();
     app.close().unwrap();
 }
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn the_desktops_screen_lock_locks_the_window_too() {
+    let data = tempfile::tempdir().unwrap();
+    let driver = Driver::start(4540, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
+    // The screen saver of the desktop says the screen is locked, on the real session bus; sent
+    // again for a few seconds, in case the app was still subscribing.
+    let mut locked = Err(String::new());
+    for _ in 0..10 {
+        let sent = std::process::Command::new("dbus-send")
+            .args([
+                "--session",
+                "--type=signal",
+                "/org/freedesktop/ScreenSaver",
+                "org.freedesktop.ScreenSaver.ActiveChanged",
+                "boolean:true",
+            ])
+            .status()
+            .expect("dbus-send is installed with dbus");
+        assert!(sent.success());
+        locked = app.wait_for_text("#lock-title", "vergrendeld", Duration::from_secs(1));
+        if locked.is_ok() {
+            break;
+        }
+    }
+    locked.unwrap();
+    app.fill(&app.wait_for("#unlock-pin", WAIT).unwrap(), Session::PIN)
+        .unwrap();
+    app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
+    app.wait_for("#home-title", WAIT).unwrap();
+    app.close().unwrap();
+}
