@@ -112,6 +112,11 @@ pub fn correct(
     if changes.is_empty() {
         return Err(CorrectionError::NoChange);
     }
+    // A new first name and a new last name together is another person, whose consent this
+    // referral does not have.
+    if ready.client.first_name != client.first_name && ready.client.last_name != client.last_name {
+        return Err(CorrectionError::OtherPerson);
+    }
     let agreement = Agreement::for_recipient(store, &ready.recipient)?.ok_or_else(|| {
         AgreementError::NoAgreement {
             partner: ready.recipient_name.clone(),
@@ -136,10 +141,7 @@ pub fn correct(
     let pdf = contents.pdf()?;
     let json = contents.json()?;
     let (password, agreed) = package::password_for(&agreement)?;
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     let a = &client.address;
     tx.execute(
         "UPDATE referral SET first_name = ?2, last_name = ?3, street = ?4, house_number = ?5,
@@ -303,6 +305,8 @@ pub enum CorrectionError {
     OtherRecipient { now_for: String, was_for: String },
     #[error("Er is niets veranderd. Pas de gegevens aan die niet klopten.")]
     NoChange,
+    #[error("Dit is een andere persoon: start een nieuwe aanmelding met een nieuwe toestemming.")]
+    OtherPerson,
     #[error("De geschiedenis van de correcties is onleesbaar.")]
     Corrupt,
     #[error(transparent)]
@@ -324,6 +328,7 @@ impl Coded for CorrectionError {
             Self::NotSent(_) => "correction.not_sent",
             Self::OtherRecipient { .. } => "correction.other_recipient",
             Self::NoChange => "correction.no_change",
+            Self::OtherPerson => "correction.other_person",
             Self::Corrupt => "correction.corrupt",
             Self::Referral(e) => e.code(),
             Self::Package(e) => e.code(),

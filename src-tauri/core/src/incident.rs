@@ -214,10 +214,7 @@ fn record(
         bytes: compose(&worker, &settings.dpo_email, &subject, &body)?,
     };
     let staged = folder.map(|f| files::stage(f, &eml)).transpose()?;
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     tx.execute(
         "INSERT INTO incident (outbox_id, wrong_to, noticed_at, recorded_at, note)
          VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -447,10 +447,7 @@ impl Referral {
     ) -> Result<Self, ReferralError> {
         let reference = Reference::generate()?;
         let a = &client.address;
-        let tx = store
-            .conn()
-            .unchecked_transaction()
-            .map_err(StoreError::from)?;
+        let tx = store.transaction()?;
         tx.execute(
             "INSERT INTO referral (reference, recipient, status, created_at, updated_at,
                    first_name, last_name, street, house_number, box, postal_code,
@@ -570,10 +567,7 @@ impl Referral {
         reference: &Reference,
         now: DateTime<FixedOffset>,
     ) -> Result<(), ReferralError> {
-        let tx = store
-            .conn()
-            .unchecked_transaction()
-            .map_err(StoreError::from)?;
+        let tx = store.transaction()?;
         let recipient: String = tx
             .query_row(
                 "SELECT recipient FROM referral WHERE reference = ?1 AND status = 'draft'",
@@ -614,10 +608,7 @@ impl Referral {
         if consent.recipient() != protocol.recipient() {
             return Err(ReferralError::RecipientMismatch);
         }
-        let tx = store
-            .conn()
-            .unchecked_transaction()
-            .map_err(StoreError::from)?;
+        let tx = store.transaction()?;
         let (id, recipient): (i64, String) = tx
             .query_row(
                 "SELECT id, recipient FROM referral WHERE reference = ?1 AND status = 'draft'",

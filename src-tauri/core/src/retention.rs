@@ -230,10 +230,7 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
     if due.is_empty() {
         return Ok(0);
     }
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     let mut purged = 0;
     for (id, reason) in due {
         if reason == WipeReason::Stuck {
@@ -290,10 +287,7 @@ pub fn discard(
     let Some((id, _, kind, _)) = found else {
         return Err(RetentionError::NotDiscardable);
     };
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     if kind == WipeReason::Stuck {
         outbox::give_up(store, id, now)?;
     }

@@ -141,10 +141,7 @@ fn validated(members: Vec<Member>) -> Result<Vec<Member>, TeamError> {
 /// Replaces the list of members.
 pub fn save_members(store: &Store, members: Vec<Member>) -> Result<Vec<Member>, TeamError> {
     let members = validated(members)?;
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     replace_members(&tx, &members)?;
     tx.commit().map_err(StoreError::from)?;
     Ok(members)
@@ -397,10 +394,7 @@ pub fn apply_profile(
         }
     }
     let members = validated(profile.members)?;
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     let existing = Agreement::list(store)?;
     let (mut added, mut updated, mut removed) = (0, 0, 0);
     for input in &profile.agreements {

@@ -11,6 +11,7 @@ use ts_rs::TS;
 use crate::agreement::{Agreement, AgreementError};
 use crate::consent::{self, ConsentError, Context, FivePoints, Language};
 use crate::error::{Coded, FieldMessage};
+use crate::package::{PackageError, Packages};
 use crate::referral::{ClientData, ClientInput, Reference, Referral, ReferralError, Status};
 use crate::residence::{Gazetteer, Municipality, PostalMatch, ResidenceError};
 use crate::store::{Store, StoreError};
@@ -177,7 +178,12 @@ impl<'a> Visit<'a> {
             &worker.name,
             now,
         )?;
+        // Consent, package and outbox item in one transaction: a crash at any moment leaves
+        // either no consent or a consented package on its way, never a consent nobody sends.
+        let tx = self.store.transaction()?;
         Referral::mark_ready(self.store, &record, &protocol)?;
+        Packages::new(self.store, self.gazetteer).build(&input.reference, now)?;
+        tx.commit()?;
         Ok(Referral::get(self.store, self.gazetteer, &input.reference)?)
     }
 
@@ -235,6 +241,8 @@ pub enum VisitError {
     #[error(transparent)]
     Worker(#[from] WorkerError),
     #[error(transparent)]
+    Package(#[from] PackageError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -246,6 +254,7 @@ impl Coded for VisitError {
             Self::Consent(e) => e.code(),
             Self::Residence(e) => e.code(),
             Self::Worker(e) => e.code(),
+            Self::Package(e) => e.code(),
             Self::Store(e) => e.code(),
         }
     }
@@ -257,6 +266,7 @@ impl Coded for VisitError {
             Self::Consent(e) => e.field(),
             Self::Residence(e) => e.field(),
             Self::Worker(e) => e.field(),
+            Self::Package(e) => e.field(),
             Self::Store(e) => e.field(),
         }
     }
@@ -268,6 +278,7 @@ impl Coded for VisitError {
             Self::Consent(e) => e.fields(),
             Self::Residence(e) => e.fields(),
             Self::Worker(e) => e.fields(),
+            Self::Package(e) => e.fields(),
             Self::Store(e) => e.fields(),
         }
     }

@@ -80,10 +80,7 @@ pub fn withdraw(
         return Err(WithdrawalError::Already(input.reference.clone()));
     }
     let said_on = said_on(&input.said_on, &referral, now)?;
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     let before: u32 = tx
         .query_row(
             "SELECT count(*) FROM outbox WHERE referral_id = ?1 AND state = 'cancelled'",

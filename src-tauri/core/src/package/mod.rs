@@ -393,10 +393,7 @@ impl<'a> Packages<'a> {
         let pdf = contents.pdf()?;
         let json = contents.json()?;
         let tx = self
-            .store
-            .conn()
-            .unchecked_transaction()
-            .map_err(StoreError::from)?;
+            .store.transaction()?;
         store_sealed(
             self.store,
             &Sealing {
@@ -486,10 +483,7 @@ impl<'a> Packages<'a> {
         now: DateTime<FixedOffset>,
     ) -> Result<PackageView, PackageError> {
         let tx = self
-            .store
-            .conn()
-            .unchecked_transaction()
-            .map_err(StoreError::from)?;
+            .store.transaction()?;
         let changed = tx
             .execute(
                 "UPDATE package SET password_passed_at = ?2, password_channel = ?3

@@ -68,7 +68,18 @@ fn a_draft_or_refusal_cannot_be_packaged() {
 #[test]
 fn no_package_after_the_protocol_ended() {
     let f = Office::new();
-    let reference = consented(&f, "Zoë");
+    let input = ClientInput {
+        first_name: "Zoë".into(),
+        last_name: "Đorđević".into(),
+        street: "Boerenkrijglaan".into(),
+        house_number: "12".into(),
+        postal_code: "2260".into(),
+        ..Default::default()
+    };
+    let visit = f.visit();
+    let started = at("2026-11-30T16:00:00+01:00");
+    let reference = visit.start(&input, started).unwrap().referral.reference;
+    let five = visit.five_points(&reference, Language::En, started).unwrap();
     f.store
         .conn()
         .execute(
@@ -76,11 +87,23 @@ fn no_package_after_the_protocol_ended() {
             [],
         )
         .unwrap();
-    let packages = Packages::new(&f.store, &f.gazetteer);
-    let err = packages
-        .build(&reference, at("2026-12-01T09:00:00+01:00"))
+    // Consent makes the package; the day after the protocol's end, neither is recorded.
+    let err = visit
+        .consent(
+            &crate::visit::ConsentInput {
+                reference: reference.clone(),
+                language: Language::En,
+                explained: crate::consent::POINT_KEYS
+                    .iter()
+                    .map(|k| (*k).to_owned())
+                    .collect(),
+                shown_sha256: five.sha256,
+            },
+            at("2026-12-01T09:00:00+01:00"),
+        )
         .unwrap_err();
     assert_eq!(err.code(), "agreement.ended");
+    let packages = Packages::new(&f.store, &f.gazetteer);
     assert!(packages.view(&reference).unwrap().is_none());
 }
 

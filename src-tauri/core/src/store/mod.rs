@@ -143,6 +143,37 @@ impl Store {
         Self::unlock(conn, path, key, protection, true)
     }
 
+    /// Opens the database at `path` for reading only: no migration, no recovery, no write of
+    /// any kind, for tools that look at a store the app may have open. An older schema is
+    /// reported as it is.
+    pub fn open_read_only(
+        path: &Path,
+        key: &DbKey,
+        protection: KeyProtection,
+    ) -> Result<Self, StoreError> {
+        if !path.is_file() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite)?;
+        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+            .map_err(StoreError::sqlite)?;
+        conn.execute_batch(&key.pragma_statement())
+            .map_err(StoreError::sqlite)?;
+        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            return Err(classify_open_failure(path, e));
+        }
+        Ok(Self {
+            conn,
+            path: path.to_path_buf(),
+            key_protection: protection,
+            ledger_key: LedgerKey::derive(key),
+            key: key.clone(),
+        })
+    }
+
     fn unlock(
         conn: Connection,
         path: &Path,
@@ -166,7 +197,8 @@ impl Store {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA foreign_keys = ON;
-             PRAGMA secure_delete = ON;",
+             PRAGMA secure_delete = ON;
+             PRAGMA busy_timeout = 10000;",
         )
         .map_err(StoreError::sqlite)?;
         let mut store = Self {
@@ -283,6 +315,23 @@ impl Store {
         &self.conn
     }
 
+    /// Starts a unit of work that commits whole or not at all. Inside another one it is a
+    /// savepoint of it, so a step that is atomic on its own (a consent, a package) can also be
+    /// part of a larger step (a consent with its package) without changing.
+    pub(crate) fn transaction(&self) -> Result<Tx<'_>, StoreError> {
+        let nested = !self.conn.is_autocommit();
+        self.conn.execute_batch(if nested {
+            "SAVEPOINT unit"
+        } else {
+            "BEGIN IMMEDIATE"
+        })?;
+        Ok(Tx {
+            conn: &self.conn,
+            nested,
+            done: false,
+        })
+    }
+
     pub(crate) fn key(&self) -> &DbKey {
         &self.key
     }
@@ -318,6 +367,45 @@ impl Store {
         )
         .expect("new store");
         (dir, store)
+    }
+}
+
+/// A unit of work from [`Store::transaction`]: rolled back when dropped without `commit`.
+#[derive(Debug)]
+pub(crate) struct Tx<'a> {
+    conn: &'a Connection,
+    nested: bool,
+    done: bool,
+}
+
+impl Tx<'_> {
+    pub(crate) fn commit(mut self) -> Result<(), StoreError> {
+        self.done = true;
+        self.conn.execute_batch(if self.nested {
+            "RELEASE unit"
+        } else {
+            "COMMIT"
+        })?;
+        Ok(())
+    }
+}
+
+impl std::ops::Deref for Tx<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn
+    }
+}
+
+impl Drop for Tx<'_> {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = self.conn.execute_batch(if self.nested {
+                "ROLLBACK TO unit; RELEASE unit"
+            } else {
+                "ROLLBACK"
+            });
+        }
     }
 }
 
