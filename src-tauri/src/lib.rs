@@ -52,6 +52,14 @@ fn main_window(app: &tauri::App) -> tauri::Result<()> {
 
 pub fn run() {
     let app = tauri::Builder::default()
+        // First: a second launch hands over to the running app, which comes to the front, and
+        // exits. One app, one sender per store.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
         // Registered for the Rust side only (`pick_folder`); no capability grants it to the page.
         .plugin(tauri_plugin_dialog::init())
         .setup(|app| {

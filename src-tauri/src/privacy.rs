@@ -30,6 +30,8 @@ pub const IDLE_SECONDS_ENV: &str = "AANMELDER_IDLE_SECONDS";
 
 /// How long a copied password stays on the clipboard.
 const CLIPBOARD_SECONDS: u64 = 45;
+/// Environment variable that shortens that, for the end-to-end test only.
+pub const CLIPBOARD_SECONDS_ENV: &str = "AANMELDER_CLIPBOARD_SECONDS";
 
 /// A wall clock this far ahead of the monotonic clock over one tick means a suspend.
 const SUSPEND_JUMP: Duration = Duration::from_secs(30);
@@ -38,6 +40,7 @@ const SUSPEND_JUMP: Duration = Duration::from_secs(30);
 pub struct Guard {
     last_input: Mutex<Instant>,
     idle_override: Option<Duration>,
+    clipboard_for: Duration,
     /// Kept alive while it owns the clipboard: on X11 the owner serves the text.
     clipboard: Mutex<Option<arboard::Clipboard>>,
 }
@@ -59,6 +62,12 @@ impl Guard {
                 .and_then(|s| s.parse::<u64>().ok())
                 .filter(|s| *s > 0)
                 .map(Duration::from_secs),
+            clipboard_for: Duration::from_secs(
+                std::env::var(CLIPBOARD_SECONDS_ENV)
+                    .ok()
+                    .and_then(|s| s.parse().ok())
+                    .unwrap_or(CLIPBOARD_SECONDS),
+            ),
             clipboard: Mutex::new(None),
         }
     }
@@ -280,8 +289,8 @@ pub async fn copy_password(handle: tauri::AppHandle, reference: Reference) -> Re
         }
     }
     std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_secs(CLIPBOARD_SECONDS));
         let app = handle.state::<AppState>();
+        std::thread::sleep(app.guard.clipboard_for);
         let mut slot = app
             .guard
             .clipboard

@@ -194,6 +194,7 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
             ("XDG_DATA_HOME", &data_home),
             ("XDG_CONFIG_HOME", &config_home),
             ("XDG_CACHE_HOME", &cache_home),
+            ("AANMELDER_CLIPBOARD_SECONDS", Path::new("3")),
         ],
     )
     .unwrap();
@@ -208,6 +209,14 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         .unwrap()
         .trim()
         .to_owned();
+    // The password on the clipboard, as another program reads it, and gone a moment later (45 s
+    // in the app; 3 s here).
+    app.click(&app.button("Wachtwoord kopiëren").unwrap()).unwrap();
+    app.wait_for_text("#package-copied", "Gekopieerd", WAIT).unwrap();
+    let mut clipboard = arboard::Clipboard::new().unwrap();
+    assert_eq!(clipboard.get_text().unwrap(), password);
+    std::thread::sleep(Duration::from_secs(5));
+    assert_ne!(clipboard.get_text().unwrap_or_default(), password, "still on the clipboard");
     app.fill(
         &app.wait_for("#folder", WAIT).unwrap(),
         &saved.path().display().to_string(),

@@ -455,13 +455,15 @@ pub enum AgreementError {
     )]
     NoAgreement { partner: String },
     #[error(
-        "Het protocol met {partner} is pas van kracht vanaf {from}. Tot dan mag je geen gegevens \
-         doorgeven. Neem contact op met de leidinggevende van je team."
+        "Het protocol met {partner} is pas van kracht vanaf {}. Tot dan mag je geen gegevens \
+         doorgeven. Neem contact op met de leidinggevende van je team.",
+        from.format("%d/%m/%Y")
     )]
     NotYetInForce { partner: String, from: NaiveDate },
     #[error(
-        "Het protocol met {partner} liep af op {until}. Je mag geen gegevens meer doorgeven. Neem \
-         contact op met de leidinggevende van je team."
+        "Het protocol met {partner} liep af op {}. Je mag geen gegevens meer doorgeven. Neem \
+         contact op met de leidinggevende van je team.",
+        until.format("%d/%m/%Y")
     )]
     Ended { partner: String, until: NaiveDate },
     #[error("{1}")]

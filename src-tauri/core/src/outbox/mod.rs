@@ -17,6 +17,7 @@ use rusqlite::{Connection, OptionalExtension as _};
 use serde::Serialize;
 use ts_rs::TS;
 
+use crate::agreement::{Agreement, AgreementError};
 use crate::error::Coded;
 use crate::files::{self, Export};
 use crate::ledger::{self, EventKind};
@@ -303,10 +304,7 @@ pub fn confirm_delivered(
     id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     let changed = tx
         .execute(
             "UPDATE outbox SET state = 'sent', sent_at = ?2
@@ -450,6 +448,11 @@ pub fn write_drafts(
 ) -> Result<Vec<std::path::PathBuf>, OutboxError> {
     let mut written = Vec::new();
     for id in due_for(store, now, "mail_program")? {
+        // The same legal check as a send: a draft is a send the worker finishes.
+        match check_basis(store, id, now) {
+            Err(OutboxError::NoBasis(_)) => continue,
+            other => other?,
+        }
         let (mail, file_name, reference) = compose_for(store, id)?;
         let mut bytes = b"X-Unsent: 1\r\n".to_vec();
         bytes.extend_from_slice(&mail.bytes);
@@ -460,12 +463,17 @@ pub fn write_drafts(
         // Whole file first, then the record, then its name: a full or read-only folder leaves
         // neither a partial draft nor an item marked as drafted.
         let staged = files::stage(folder, &draft).map_err(|e| OutboxError::Draft(e.to_string()))?;
-        let tx = store
-            .conn()
-            .unchecked_transaction()
+        let tx = store.transaction()?;
+        let claimed = tx
+            .execute(
+                "UPDATE outbox SET state = 'drafted' WHERE id = ?1 AND state IN ('queued', 'failed')",
+                [id],
+            )
             .map_err(StoreError::from)?;
-        tx.execute("UPDATE outbox SET state = 'drafted' WHERE id = ?1", [id])
-            .map_err(StoreError::from)?;
+        if claimed != 1 {
+            // Taken by another copy of the app meanwhile: its draft, not ours.
+            continue;
+        }
         let path = staged
             .commit()
             .map_err(|e| OutboxError::Draft(e.to_string()))?;
@@ -476,17 +484,65 @@ pub fn write_drafts(
     Ok(written)
 }
 
-/// Marks an item `sending` (committed) and composes its mail.
-fn begin(store: &Store, id: i64) -> Result<OutgoingMail, OutboxError> {
+/// Checks the legal basis on the day of the send, composes the mail and claims the item
+/// (`sending`, committed). The claim only takes an item that is still waiting, so of two
+/// processes on one store exactly one sends it; the other gets [`OutboxError::NotWaiting`].
+fn begin(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<OutgoingMail, OutboxError> {
+    check_basis(store, id, now)?;
     let (mail, _, _) = compose_for(store, id)?;
-    store
+    let claimed = store
         .conn()
         .execute(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1 WHERE id = ?1",
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1
+             WHERE id = ?1 AND state IN ('queued', 'failed')",
             [id],
         )
         .map_err(StoreError::from)?;
+    if claimed != 1 {
+        return Err(OutboxError::NotWaiting);
+    }
     Ok(mail)
+}
+
+/// The decree allows a referral only under a protocol in force: checked on the day a package
+/// goes out, not only when it was made. A referral or correction whose partner's protocol has
+/// ended (or not begun, or is gone from the register) is put in "aandacht nodig" with the reason
+/// and never sent. A withdrawal notice always goes: the OCMW has the data and must delete them.
+fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), OutboxError> {
+    let (kind, recipient, name): (String, String, String) = store
+        .conn()
+        .query_row(
+            "SELECT p.kind, r.recipient, coalesce(a.name, r.recipient)
+             FROM outbox o JOIN package p ON p.id = o.package_id
+             JOIN referral r ON r.id = o.referral_id
+             LEFT JOIN agreement a ON a.recipient = r.recipient
+             WHERE o.id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()
+        .map_err(StoreError::from)?
+        .ok_or(OutboxError::NotWaiting)?;
+    if PackageKind::parse(&kind) == Some(PackageKind::Withdrawal) {
+        return Ok(());
+    }
+    let recipient = Recipient::from_key(&recipient).ok_or(OutboxError::Corrupt)?;
+    let why = match Agreement::for_recipient(store, &recipient)? {
+        None => AgreementError::NoAgreement { partner: name }.to_string(),
+        Some(agreement) => match agreement.in_force_on(now.date_naive()) {
+            Ok(_) => return Ok(()),
+            Err(e) => e.to_string(),
+        },
+    };
+    store
+        .conn()
+        .execute(
+            "UPDATE outbox SET state = 'attention', last_error = ?2
+             WHERE id = ?1 AND state IN ('queued', 'failed')",
+            (id, &why),
+        )
+        .map_err(StoreError::from)?;
+    Err(OutboxError::NoBasis(why))
 }
 
 /// The mail for a waiting item, its attachment's name and the referral's reference.
@@ -543,10 +599,7 @@ fn finish(
     result: &Result<(), DeliveryError>,
     now: DateTime<FixedOffset>,
 ) -> Result<ItemState, OutboxError> {
-    let tx = store
-        .conn()
-        .unchecked_transaction()
-        .map_err(StoreError::from)?;
+    let tx = store.transaction()?;
     let attempts: u32 = tx
         .query_row("SELECT attempts FROM outbox WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -591,7 +644,7 @@ pub fn send_one(
     transport: &impl Transport,
     now: impl Fn() -> DateTime<FixedOffset>,
 ) -> Result<ItemState, OutboxError> {
-    let mail = access.with(|store| begin(store, id))?;
+    let mail = access.with(|store| begin(store, id, now()))?;
     let result = transport.deliver(&mail);
     access.with(|store| finish(store, id, &result, now()))
 }
@@ -610,8 +663,13 @@ pub fn sync(
             Ok(ItemState::Sent) => report.sent += 1,
             Ok(ItemState::Attention) => report.attention += 1,
             Ok(_) => report.failed += 1,
-            // A mail that cannot even be composed needs the worker; the others still go.
-            Err(OutboxError::Mail(_) | OutboxError::NoPartner) => report.attention += 1,
+            // A mail that cannot even be composed, or may not go, needs the worker; the others
+            // still go.
+            Err(OutboxError::Mail(_) | OutboxError::NoPartner | OutboxError::NoBasis(_)) => {
+                report.attention += 1;
+            }
+            // Another copy of the app on this store took it first: it sends it, we do not.
+            Err(OutboxError::NotWaiting) => {}
             Err(e) => return Err(e),
         }
         progress(done + 1, ids.len());
@@ -638,6 +696,9 @@ pub enum OutboxError {
     NoServer,
     #[error("Het concept kon niet bewaard worden: {0}")]
     Draft(String),
+    /// The protocol with the partner is not in force today; the Dutch reason says why.
+    #[error("{0}")]
+    NoBasis(String),
     #[error(transparent)]
     Settings(#[from] settings::SettingsError),
     #[error(transparent)]
@@ -658,6 +719,7 @@ impl Coded for OutboxError {
             Self::Corrupt => "outbox.corrupt",
             Self::NoServer => "outbox.no_server",
             Self::Draft(_) => "outbox.draft",
+            Self::NoBasis(_) => "outbox.no_basis",
             Self::Settings(e) => e.code(),
             Self::Smtp(_) => "outbox.smtp",
             Self::Mail(_) => "outbox.mail",

@@ -315,7 +315,7 @@ fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let id = office.state(&reference).id;
     // The app dies after marking the item `sending`, before the server's answer is recorded.
-    begin(&office.store, id).unwrap();
+    begin(&office.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
     assert_eq!(office.state(&reference).state, ItemState::Sending);
     assert_eq!(recover(&office.store).unwrap(), 1);
     assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
@@ -342,7 +342,7 @@ fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
     // The other answer: the OCMW did receive it.
     let other = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
     let other_id = office.state(&other).id;
-    begin(&office.store, other_id).unwrap();
+    begin(&office.store, other_id, at("2026-11-23T09:30:00+01:00")).unwrap();
     recover(&office.store).unwrap();
     confirm_delivered(&office.store, other_id, at("2026-11-23T11:00:00+01:00")).unwrap();
     assert_eq!(office.state(&other).state, ItemState::Sent);
@@ -428,4 +428,101 @@ fn mail_program_partners_get_a_draft_and_are_sent_when_the_worker_confirms() {
         packages.archive(&drafted).unwrap_err().code(),
         "package.already_deleted"
     );
+}
+
+/// Ends the protocol with every partner on `until`, as a supervisor would in the register.
+fn end_protocols(office: &Office, until: &str) {
+    office
+        .store
+        .conn()
+        .execute("UPDATE agreement SET protocol_until = ?1", [until])
+        .unwrap();
+}
+
+#[test]
+fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
+    end_protocols(&office, "2026-06-30");
+    let server = FakeServer::new();
+    let report = sync(&office.store, &server, || at("2026-07-01T09:00:00+02:00"), |_, _| {}).unwrap();
+    assert_eq!(report.attention, 1);
+    assert!(server.accepted.borrow().is_empty(), "nothing reached the server");
+    let item = office.state(&reference);
+    assert_eq!(item.state, ItemState::Attention);
+    assert_eq!(
+        item.last_error.as_deref(),
+        Some(
+            "Het protocol met OCMW Westerlo (demo) liep af op 30/06/2026. Je mag geen gegevens \
+             meer doorgeven. Neem contact op met de leidinggevende van je team."
+        )
+    );
+    // Still in force on its last day: a package queued then goes.
+    let other = office.queue("Ayşe", "2260", "2026-06-30T09:00:00+02:00");
+    let report = sync(&office.store, &server, || at("2026-06-30T18:00:00+02:00"), |_, _| {}).unwrap();
+    assert_eq!(report.sent, 1);
+    assert_eq!(office.state(&other).state, ItemState::Sent);
+}
+
+#[test]
+fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
+    let server = FakeServer::new();
+    sync(&office.store, &server, || at("2026-06-29T10:00:00+02:00"), |_, _| {}).unwrap();
+    end_protocols(&office, "2026-06-30");
+    crate::withdrawal::withdraw(
+        &office.store,
+        &office.gazetteer,
+        &crate::withdrawal::WithdrawalInput {
+            reference: reference.clone(),
+            said_on: "2026-07-02".into(),
+            how: crate::withdrawal::How::Phone,
+        },
+        at("2026-07-02T09:00:00+02:00"),
+    )
+    .unwrap();
+    let report = sync(&office.store, &server, || at("2026-07-02T09:05:00+02:00"), |_, _| {}).unwrap();
+    assert_eq!(report.sent, 1, "the OCMW must hear of the withdrawal");
+    assert_eq!(server.accepted.borrow().len(), 2);
+}
+
+#[test]
+fn a_draft_is_not_written_once_the_protocol_has_ended() {
+    let office = Office::new();
+    let reference = office.consented(
+        &ClientInput {
+            first_name: "Zoë".into(),
+            last_name: "Vandenberghe".into(),
+            street: "Geheimstraat".into(),
+            house_number: "7".into(),
+            postal_code: "2260".into(),
+            ..Default::default()
+        },
+        Language::Nl,
+        at("2026-06-29T09:00:00+02:00"),
+    );
+    end_protocols(&office, "2026-06-30");
+    let folder = tempfile::tempdir().unwrap();
+    let written = write_drafts(&office.store, folder.path(), at("2026-07-01T09:00:00+02:00")).unwrap();
+    assert!(written.is_empty());
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0);
+    let item = list(&office.store, &office.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.reference == reference.as_str())
+        .unwrap();
+    assert_eq!(item.state, ItemState::Attention);
+    assert!(item.last_error.unwrap().contains("liep af op 30/06/2026"));
+}
+
+#[test]
+fn an_item_another_process_claimed_is_not_claimed_again() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let id = office.state(&reference).id;
+    let when = at("2026-11-23T09:30:00+01:00");
+    begin(&office.store, id, when).unwrap();
+    assert!(matches!(begin(&office.store, id, when), Err(OutboxError::NotWaiting)));
+    assert_eq!(office.state(&reference).attempts, 1);
 }

@@ -109,6 +109,30 @@ impl Session {
         Self::open_or_finish(dir, &file, false, &key).map(Phase::Open)
     }
 
+    /// What a store in `dir` looks like, opened read-only: for support tools, which must not
+    /// migrate, recover or otherwise change a store the app may be using.
+    pub fn inspect(dir: &DataDir, vault: &dyn KeyVault) -> SessionState {
+        let phase = (|| {
+            let file = SchemeFile::read(&dir.key_scheme())?
+                .ok_or_else(|| StoreError::SchemeMissing(dir.database()))?;
+            match file.scheme {
+                KeyScheme::Keyring { ref account } => {
+                    let key = vault.load(account)?;
+                    Store::open_read_only(&dir.database(), &key, KeyProtection::Keyring)
+                        .map(Phase::Open)
+                }
+                KeyScheme::Passphrase(params) => Ok(Phase::NeedsPassphrase(params)),
+            }
+        })()
+        .unwrap_or_else(Phase::Failed);
+        Self {
+            dir: dir.clone(),
+            phase,
+            new_passphrase_costs: (64 * 1024, 3, 1),
+        }
+        .state()
+    }
+
     /// Opens an existing database, or finishes creating one whose creation was interrupted.
     fn open_or_finish(
         dir: &DataDir,

@@ -264,3 +264,36 @@ fn a_first_launch_makes_the_data_folder_it_needs() {
     );
     assert!(data.join("aanmelder.db").is_file());
 }
+
+#[test]
+fn inspecting_a_store_changes_no_byte_and_recovers_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    let session = Session::start(DataDir::new(dir.path()), &vault);
+    // A store from an older version: opening it for work would back it up and migrate it.
+    session
+        .store()
+        .unwrap()
+        .conn()
+        .execute_batch("PRAGMA user_version = 8; PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
+    drop(session);
+    let snapshot = |dir: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<_> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| {
+                let p = e.unwrap().path();
+                (p.display().to_string(), fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        files
+    };
+    let before = snapshot(dir.path());
+    let state = Session::inspect(&DataDir::new(dir.path()), &vault);
+    let SessionState::Ready { store } = state else {
+        panic!("{state:?}")
+    };
+    assert_eq!(store.schema_version, 8, "reported as it is, not migrated");
+    assert_eq!(snapshot(dir.path()), before, "a look changes nothing");
+}

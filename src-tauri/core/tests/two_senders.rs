@@ -1,0 +1,146 @@
+//! Two processes on one store, syncing the same 100 queued packages to a real SMTP server on
+//! loopback (aiosmtpd, STARTTLS, AUTH) at the same time: each item is claimed by exactly one of
+//! them, so exactly 100 mails arrive, none twice. Twenty runs; the counts are printed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use aanmelder_core::consent::Language;
+use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
+use aanmelder_core::outbox::{self, ItemState};
+use aanmelder_core::residence::Gazetteer;
+use aanmelder_core::store::{KeyProtection, PassphraseParams, Store};
+use aanmelder_e2e::smtp::{self, SmtpServer};
+use zeroize::Zeroizing;
+
+mod support;
+use support::{Office, client, now};
+
+const PACKAGES: usize = 100;
+const RUNS: usize = 20;
+
+fn smtp_client(port: u16, cert: &[u8]) -> Smtp {
+    Smtp::new(&SmtpSettings {
+        host: "localhost".into(),
+        port,
+        security: Security::StartTls,
+        username: smtp::USER.into(),
+        password: Zeroizing::new(smtp::PASSWORD.into()),
+        extra_root_pem: Some(cert.to_vec()),
+        timeout: Duration::from_secs(10),
+    })
+    .unwrap()
+}
+
+/// One of the two senders. Runs only when the parent starts it.
+#[test]
+#[ignore = "a child process of two_processes_never_send_one_package_twice"]
+fn sender_child() {
+    let db = std::env::var("SENDER_DB").expect("started by the two-sender test");
+    let params = PassphraseParams {
+        salt: std::env::var("SENDER_SALT").unwrap(),
+        m_cost_kib: 256,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    let key = support::key(&std::env::var("SENDER_PASSPHRASE").unwrap(), &params);
+    let port: u16 = std::env::var("SENDER_PORT").unwrap().parse().unwrap();
+    let cert = std::fs::read(std::env::var("SENDER_CERT").unwrap()).unwrap();
+    let store = Store::open(Path::new(&db), &key, KeyProtection::Passphrase).unwrap();
+    let report = outbox::sync(&store, &smtp_client(port, &cert), now, |_, _| {}).unwrap();
+    println!("SENT {}", report.sent);
+}
+
+#[test]
+fn two_processes_never_send_one_package_twice() {
+    let server = SmtpServer::start().unwrap();
+    let cert_dir = tempfile::tempdir().unwrap();
+    let cert_path = cert_dir.path().join("cert.pem");
+    std::fs::write(&cert_path, &server.cert).unwrap();
+
+    // Consent makes the package and queues it.
+    let office = Office::new();
+    for i in 0..PACKAGES {
+        let postal_code = ["2260", "3290", "1000"][i % 3];
+        office.consent(&client("Zoë", "Twee", postal_code), Language::Nl);
+    }
+    let passphrase = office.passphrase;
+    let salt = office.params.salt.clone();
+    let (_keep, template, key) = office.close();
+    let gazetteer = Gazetteer::embedded().unwrap();
+
+    let exe = std::env::current_exe().unwrap();
+    let (mut arrived, mut duplicated, mut by_both) = (0, 0, 0);
+    for run in 0..RUNS {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("aanmelder.db");
+        std::fs::copy(&template, &db).unwrap();
+        let before = server.received().len();
+        let senders: Vec<_> = (0..2)
+            .map(|_| {
+                Command::new(&exe)
+                    .args([
+                        "--ignored",
+                        "--exact",
+                        "sender_child",
+                        "--test-threads=1",
+                        "--nocapture",
+                    ])
+                    .env("SENDER_DB", &db)
+                    .env("SENDER_PASSPHRASE", passphrase)
+                    .env("SENDER_SALT", &salt)
+                    .env("SENDER_PORT", server.port.to_string())
+                    .env("SENDER_CERT", &cert_path)
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::inherit())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        let mut shares = Vec::new();
+        for sender in senders {
+            let out = sender.wait_with_output().unwrap();
+            assert!(out.status.success(), "run {run}: a sender failed");
+            let said = String::from_utf8_lossy(&out.stdout).into_owned();
+            let sent: usize = said
+                .lines()
+                .find_map(|l| l.strip_prefix("SENT "))
+                .and_then(|n| n.trim().parse().ok())
+                .unwrap_or_else(|| panic!("run {run}: a sender said {said:?}"));
+            shares.push(sent);
+        }
+        if shares.iter().all(|n| *n > 0) {
+            by_both += 1;
+        }
+
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for path in server.received().into_iter().skip(before) {
+            let mail = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+            let id = mail
+                .lines()
+                .find_map(|l| l.strip_prefix("Message-ID: "))
+                .unwrap()
+                .trim()
+                .to_owned();
+            *ids.entry(id).or_insert(0) += 1;
+        }
+        let total: usize = ids.values().sum();
+        arrived += total;
+        duplicated += ids.values().filter(|n| **n > 1).count();
+        assert_eq!(total, PACKAGES, "run {run}: {total} mails arrived");
+        let store = Store::open(&db, &key, KeyProtection::Passphrase).unwrap();
+        let items = outbox::list(&store, &gazetteer).unwrap();
+        assert!(items.iter().all(|i| i.state == ItemState::Sent), "run {run}");
+        assert_eq!(shares.iter().sum::<usize>(), PACKAGES, "run {run}: {shares:?}");
+    }
+    println!(
+        "two senders on one store: {RUNS} runs × {PACKAGES} packages: {arrived} mails arrived, \
+         {duplicated} twice; {by_both} runs where both processes sent"
+    );
+    assert_eq!((arrived, duplicated), (RUNS * PACKAGES, 0));
+    assert!(by_both > 0, "the two processes never overlapped: the test tested nothing");
+}
