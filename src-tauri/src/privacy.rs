@@ -166,8 +166,7 @@ pub fn watch_session_lock(handle: tauri::AppHandle) {
                     .interface(interface)?
                     .member(member)?
                     .build();
-                for message in zbus::blocking::MessageIterator::for_match_rule(rule, &conn, None)?
-                {
+                for message in zbus::blocking::MessageIterator::for_match_rule(rule, &conn, None)? {
                     let message = message?;
                     let locked = !has_flag || message.body().deserialize::<bool>().unwrap_or(false);
                     if locked {

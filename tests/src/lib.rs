@@ -346,10 +346,13 @@ impl Session<'_> {
         Ok(())
     }
 
-    /// Ends the session, which quits the app.
+    /// Ends the session, which quits the app, and waits until it is gone: the app allows one
+    /// instance, so the next test's launch would otherwise hand over to this one as it exits.
     pub fn close(mut self) -> Result<()> {
         self.open = false;
-        self.call("DELETE", "", None).map(drop)
+        self.call("DELETE", "", None)?;
+        wait_for_app_exit();
+        Ok(())
     }
 }
 
@@ -357,6 +360,25 @@ impl Drop for Session<'_> {
     fn drop(&mut self) {
         if self.open {
             let _ = self.call("DELETE", "", None);
+            wait_for_app_exit();
         }
+    }
+}
+
+/// Waits up to 20 s until no process runs the app binary.
+fn wait_for_app_exit() {
+    let Ok(app) = app_binary().canonicalize() else {
+        return;
+    };
+    let running = || {
+        std::fs::read_dir("/proc").is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| std::fs::read_link(e.path().join("exe")).is_ok_and(|exe| exe == app))
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while running() && Instant::now() < deadline {
+        sleep(Duration::from_millis(100));
     }
 }

@@ -211,12 +211,18 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         .to_owned();
     // The password on the clipboard, as another program reads it, and gone a moment later (45 s
     // in the app; 3 s here).
-    app.click(&app.button("Wachtwoord kopiëren").unwrap()).unwrap();
-    app.wait_for_text("#package-copied", "Gekopieerd", WAIT).unwrap();
+    app.click(&app.button("Wachtwoord kopiëren").unwrap())
+        .unwrap();
+    app.wait_for_text("#package-copied", "Gekopieerd", WAIT)
+        .unwrap();
     let mut clipboard = arboard::Clipboard::new().unwrap();
     assert_eq!(clipboard.get_text().unwrap(), password);
     std::thread::sleep(Duration::from_secs(5));
-    assert_ne!(clipboard.get_text().unwrap_or_default(), password, "still on the clipboard");
+    assert_ne!(
+        clipboard.get_text().unwrap_or_default(),
+        password,
+        "still on the clipboard"
+    );
     app.fill(
         &app.wait_for("#folder", WAIT).unwrap(),
         &saved.path().display().to_string(),

@@ -204,7 +204,7 @@ pub fn correct(
         &ready.recipient.key(),
         Some(ready.reference.as_str()),
     )?;
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     // The old values are no longer needed in the database file or its log.
     store.checkpoint()?;
     Packages::new(store, gazetteer)

@@ -239,7 +239,7 @@ fn record(
         // It names the reference: the purge deletes it with the referral's other copies.
         files::remember(store, &reference, path, now)?;
     }
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     Ok((
         DpoDraft {
             to: settings.dpo_email,

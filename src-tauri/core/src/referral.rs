@@ -476,7 +476,7 @@ impl Referral {
             &recipient.key(),
             Some(reference.as_str()),
         )?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         Self::get(store, gazetteer, &reference)
     }
 
@@ -591,7 +591,7 @@ impl Referral {
         for kind in [EventKind::Explained, EventKind::Refused] {
             ledger::record(store, kind, now, &recipient, None)?;
         }
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         // As after a withdrawal or purge: the zeroed pages must not live on in the log.
         store.checkpoint()?;
         Ok(())
@@ -652,7 +652,7 @@ impl Referral {
                 Some(consent.reference().as_str()),
             )?;
         }
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         Ok(())
     }
 }

@@ -241,7 +241,7 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
             purged += 1;
         }
     }
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     store.checkpoint()?;
     Ok(purged)
 }
@@ -299,7 +299,7 @@ pub fn discard(
             (reference, now.to_rfc3339(), reason.as_str()),
         )
         .map_err(StoreError::from)?;
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     store.checkpoint()?;
     Ok(())
 }

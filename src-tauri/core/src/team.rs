@@ -143,7 +143,7 @@ pub fn save_members(store: &Store, members: Vec<Member>) -> Result<Vec<Member>, 
     let members = validated(members)?;
     let tx = store.transaction()?;
     replace_members(&tx, &members)?;
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     Ok(members)
 }
 
@@ -433,7 +433,7 @@ pub fn apply_profile(
         (key.as_bytes().as_slice(), &profile.issued_at),
     )
     .map_err(StoreError::from)?;
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     let members_text = match members.len() {
         1 => "1 teamlid".to_owned(),
         n => format!("{n} teamleden"),

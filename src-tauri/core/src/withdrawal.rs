@@ -119,7 +119,7 @@ pub fn withdraw(
         Some(referral.reference.as_str()),
     )?;
     referral::purge(store, referral.id, now)?;
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     store.checkpoint()?;
     let notice = if reached {
         Packages::new(store, gazetteer).view(&referral.reference)?

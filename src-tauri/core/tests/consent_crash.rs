@@ -81,7 +81,7 @@ fn consent_survives_sigkill_at_any_moment() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let kill_after = Duration::from_millis(30 + seed % 900);
+        let kill_after = Duration::from_millis(150 + seed % 2000);
         let mut child = Command::new(&exe)
             .args(["--ignored", "--exact", "consent_child", "--test-threads=1"])
             .env("CRASH_DB", &db)

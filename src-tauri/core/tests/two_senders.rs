@@ -106,10 +106,11 @@ fn two_processes_never_send_one_package_twice() {
             let out = sender.wait_with_output().unwrap();
             assert!(out.status.success(), "run {run}: a sender failed");
             let said = String::from_utf8_lossy(&out.stdout).into_owned();
+            // The test harness prints its own words on the same line.
             let sent: usize = said
-                .lines()
-                .find_map(|l| l.strip_prefix("SENT "))
-                .and_then(|n| n.trim().parse().ok())
+                .split_once("SENT ")
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .and_then(|n| n.parse().ok())
                 .unwrap_or_else(|| panic!("run {run}: a sender said {said:?}"));
             shares.push(sent);
         }
@@ -134,13 +135,23 @@ fn two_processes_never_send_one_package_twice() {
         assert_eq!(total, PACKAGES, "run {run}: {total} mails arrived");
         let store = Store::open(&db, &key, KeyProtection::Passphrase).unwrap();
         let items = outbox::list(&store, &gazetteer).unwrap();
-        assert!(items.iter().all(|i| i.state == ItemState::Sent), "run {run}");
-        assert_eq!(shares.iter().sum::<usize>(), PACKAGES, "run {run}: {shares:?}");
+        assert!(
+            items.iter().all(|i| i.state == ItemState::Sent),
+            "run {run}"
+        );
+        assert_eq!(
+            shares.iter().sum::<usize>(),
+            PACKAGES,
+            "run {run}: {shares:?}"
+        );
     }
     println!(
         "two senders on one store: {RUNS} runs × {PACKAGES} packages: {arrived} mails arrived, \
          {duplicated} twice; {by_both} runs where both processes sent"
     );
     assert_eq!((arrived, duplicated), (RUNS * PACKAGES, 0));
-    assert!(by_both > 0, "the two processes never overlapped: the test tested nothing");
+    assert!(
+        by_both > 0,
+        "the two processes never overlapped: the test tested nothing"
+    );
 }

@@ -316,7 +316,7 @@ pub fn confirm_delivered(
         return Err(OutboxError::NotWaiting);
     }
     delivered(store, id, now)?;
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     Ok(())
 }
 
@@ -478,7 +478,7 @@ pub fn write_drafts(
             .commit()
             .map_err(|e| OutboxError::Draft(e.to_string()))?;
         files::remember(store, &reference, &path, now)?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         written.push(path);
     }
     Ok(written)
@@ -633,7 +633,7 @@ fn finish(
         ItemState::Attention => event(store, id, EventKind::Failed, now)?,
         _ => {}
     }
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     Ok(state)
 }
 

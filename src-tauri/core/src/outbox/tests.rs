@@ -445,9 +445,18 @@ fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
     let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
     end_protocols(&office, "2026-06-30");
     let server = FakeServer::new();
-    let report = sync(&office.store, &server, || at("2026-07-01T09:00:00+02:00"), |_, _| {}).unwrap();
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-07-01T09:00:00+02:00"),
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(report.attention, 1);
-    assert!(server.accepted.borrow().is_empty(), "nothing reached the server");
+    assert!(
+        server.accepted.borrow().is_empty(),
+        "nothing reached the server"
+    );
     let item = office.state(&reference);
     assert_eq!(item.state, ItemState::Attention);
     assert_eq!(
@@ -459,7 +468,13 @@ fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
     );
     // Still in force on its last day: a package queued then goes.
     let other = office.queue("Ayşe", "2260", "2026-06-30T09:00:00+02:00");
-    let report = sync(&office.store, &server, || at("2026-06-30T18:00:00+02:00"), |_, _| {}).unwrap();
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-06-30T18:00:00+02:00"),
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(report.sent, 1);
     assert_eq!(office.state(&other).state, ItemState::Sent);
 }
@@ -469,7 +484,13 @@ fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
     let office = SmtpOffice::new();
     let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
     let server = FakeServer::new();
-    sync(&office.store, &server, || at("2026-06-29T10:00:00+02:00"), |_, _| {}).unwrap();
+    sync(
+        &office.store,
+        &server,
+        || at("2026-06-29T10:00:00+02:00"),
+        |_, _| {},
+    )
+    .unwrap();
     end_protocols(&office, "2026-06-30");
     crate::withdrawal::withdraw(
         &office.store,
@@ -482,7 +503,13 @@ fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
         at("2026-07-02T09:00:00+02:00"),
     )
     .unwrap();
-    let report = sync(&office.store, &server, || at("2026-07-02T09:05:00+02:00"), |_, _| {}).unwrap();
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-07-02T09:05:00+02:00"),
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(report.sent, 1, "the OCMW must hear of the withdrawal");
     assert_eq!(server.accepted.borrow().len(), 2);
 }
@@ -504,7 +531,12 @@ fn a_draft_is_not_written_once_the_protocol_has_ended() {
     );
     end_protocols(&office, "2026-06-30");
     let folder = tempfile::tempdir().unwrap();
-    let written = write_drafts(&office.store, folder.path(), at("2026-07-01T09:00:00+02:00")).unwrap();
+    let written = write_drafts(
+        &office.store,
+        folder.path(),
+        at("2026-07-01T09:00:00+02:00"),
+    )
+    .unwrap();
     assert!(written.is_empty());
     assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0);
     let item = list(&office.store, &office.gazetteer)
@@ -523,6 +555,9 @@ fn an_item_another_process_claimed_is_not_claimed_again() {
     let id = office.state(&reference).id;
     let when = at("2026-11-23T09:30:00+01:00");
     begin(&office.store, id, when).unwrap();
-    assert!(matches!(begin(&office.store, id, when), Err(OutboxError::NotWaiting)));
+    assert!(matches!(
+        begin(&office.store, id, when),
+        Err(OutboxError::NotWaiting)
+    ));
     assert_eq!(office.state(&reference).attempts, 1);
 }

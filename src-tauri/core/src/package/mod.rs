@@ -392,8 +392,7 @@ impl<'a> Packages<'a> {
         let (password, agreed) = password_for(&agreement)?;
         let pdf = contents.pdf()?;
         let json = contents.json()?;
-        let tx = self
-            .store.transaction()?;
+        let tx = self.store.transaction()?;
         store_sealed(
             self.store,
             &Sealing {
@@ -407,7 +406,7 @@ impl<'a> Packages<'a> {
             },
             now,
         )?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         self.view(reference)?.ok_or(PackageError::NotBuilt)
     }
 
@@ -482,8 +481,7 @@ impl<'a> Packages<'a> {
         channel: Channel,
         now: DateTime<FixedOffset>,
     ) -> Result<PackageView, PackageError> {
-        let tx = self
-            .store.transaction()?;
+        let tx = self.store.transaction()?;
         let changed = tx
             .execute(
                 "UPDATE package SET password_passed_at = ?2, password_channel = ?3
@@ -509,7 +507,7 @@ impl<'a> Packages<'a> {
             &recipient,
             Some(reference.as_str()),
         )?;
-        tx.commit().map_err(StoreError::from)?;
+        tx.commit()?;
         self.view(reference)?.ok_or(PackageError::NotBuilt)
     }
 

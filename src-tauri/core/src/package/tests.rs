@@ -79,7 +79,9 @@ fn no_package_after_the_protocol_ended() {
     let visit = f.visit();
     let started = at("2026-11-30T16:00:00+01:00");
     let reference = visit.start(&input, started).unwrap().referral.reference;
-    let five = visit.five_points(&reference, Language::En, started).unwrap();
+    let five = visit
+        .five_points(&reference, Language::En, started)
+        .unwrap();
     f.store
         .conn()
         .execute(

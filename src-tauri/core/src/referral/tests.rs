@@ -210,7 +210,7 @@ fn at_least_forty_bad_inputs_each_name_their_field_in_dutch() {
         (
             with(|i| i.postal_code = "4700".into()),
             "municipality",
-            "Gemeente: Eupen ligt in het Waals Gewest",
+            "Gemeente: Eupen ligt in de Duitstalige Gemeenschap",
         ),
         (
             with(|i| i.postal_code = "1804".into()),

@@ -134,13 +134,26 @@ fn the_attribution_ships_with_the_data() {
 #[test]
 fn the_german_speaking_community_has_its_own_refusal() {
     let g = gazetteer();
-    for (code, name) in [("63023", "Eupen"), ("63067", "Sankt Vith"), ("63040", "Kelmis")] {
+    for (code, name) in [
+        ("63023", "Eupen"),
+        ("63067", "Sankt Vith"),
+        ("63040", "Kelmis"),
+    ] {
         let err = g.recipient(code).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains(name) && text.contains("Duitstalige Gemeenschap"), "{text}");
-        assert!(text.contains("ÖSHZ") && !text.contains("Waals Gewest"), "{text}");
+        assert!(
+            text.contains(name) && text.contains("Duitstalige Gemeenschap"),
+            "{text}"
+        );
+        assert!(
+            text.contains("ÖSHZ") && !text.contains("Waals Gewest"),
+            "{text}"
+        );
     }
     // The rest of Wallonia keeps its own reason.
     let namur = g.recipient("92094").unwrap_err().to_string();
-    assert!(namur.contains("Waals Gewest") && namur.contains("CPAS"), "{namur}");
+    assert!(
+        namur.contains("Waals Gewest") && namur.contains("CPAS"),
+        "{namur}"
+    );
 }

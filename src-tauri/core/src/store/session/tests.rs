@@ -278,12 +278,16 @@ fn inspecting_a_store_changes_no_byte_and_recovers_nothing() {
         .execute_batch("PRAGMA user_version = 8; PRAGMA wal_checkpoint(TRUNCATE);")
         .unwrap();
     drop(session);
-    let snapshot = |dir: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+    // Name, size and a digest of every file: enough to see any change, short enough to read.
+    let snapshot = |dir: &std::path::Path| -> Vec<(String, usize, String)> {
+        use sha2::Digest as _;
         let mut files: Vec<_> = fs::read_dir(dir)
             .unwrap()
             .map(|e| {
                 let p = e.unwrap().path();
-                (p.display().to_string(), fs::read(&p).unwrap())
+                let bytes = fs::read(&p).unwrap();
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, bytes.len(), hex::encode(sha2::Sha256::digest(&bytes)))
             })
             .collect();
         files.sort();
@@ -295,5 +299,13 @@ fn inspecting_a_store_changes_no_byte_and_recovers_nothing() {
         panic!("{state:?}")
     };
     assert_eq!(store.schema_version, 8, "reported as it is, not migrated");
-    assert_eq!(snapshot(dir.path()), before, "a look changes nothing");
+    // SQLite may add its own empty write-ahead log and index beside a WAL database it reads;
+    // the database, its key scheme and every other file stay as they were, and no backup.
+    let after: Vec<_> = snapshot(dir.path())
+        .into_iter()
+        .filter(|(name, len, _)| {
+            !(name == "aanmelder.db-shm" || (name == "aanmelder.db-wal" && *len == 0))
+        })
+        .collect();
+    assert_eq!(after, before, "a look changes nothing");
 }
