@@ -6,6 +6,7 @@
 //! one). On Linux the desktop's own screen lock locks it as well. Locking closes the store:
 //! see `Session::lock`.
 
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -13,7 +14,7 @@ use aanmelder_core::files::{self, NotDeleted};
 use aanmelder_core::privacy::{self, PinInput, PrivacySettings};
 use aanmelder_core::referral::Reference;
 use aanmelder_core::retention::{self, DiscardReason, Wipe};
-use aanmelder_core::store::{SessionState, StoreError};
+use aanmelder_core::store::{PIN_TRIES, SessionState, StoreError};
 use serde::Serialize;
 use tauri::{Manager as _, State};
 use ts_rs::TS;
@@ -41,6 +42,8 @@ pub struct Guard {
     last_input: Mutex<Instant>,
     idle_override: Option<Duration>,
     clipboard_for: Duration,
+    /// Wrong PINs typed while the window was locked but the store not yet.
+    wrong_pins: AtomicU8,
     /// Kept alive while it owns the clipboard: on X11 the owner serves the text.
     clipboard: Mutex<Option<arboard::Clipboard>>,
 }
@@ -69,6 +72,7 @@ impl Guard {
                     .unwrap_or(CLIPBOARD_SECONDS),
             ),
             clipboard: Mutex::new(None),
+            wrong_pins: AtomicU8::new(0),
         }
     }
 
@@ -96,10 +100,16 @@ impl AppState {
     }
 
     /// Locks the store if it is open and has a PIN. Never in the middle of a sync, which would
-    /// leave an item "mogelijk al verzonden"; the next tick tries again.
+    /// leave an item "mogelijk al verzonden": an idle lock waits for the next tick, a lock the
+    /// worker or the desktop asked for waits until the sync is done (the window shows the lock
+    /// at once, and checks the PIN against its hash meanwhile).
     pub fn lock(&self, only_if_idle: bool) -> Result<bool, IpcError> {
-        if self.sync_progress().0 {
+        if only_if_idle && self.sync_progress().0 {
             return Ok(false);
+        }
+        let deadline = Instant::now() + Duration::from_secs(600);
+        while self.sync_progress().0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(200));
         }
         let mut session = self.session();
         let Ok(store) = session.store() else {
@@ -236,20 +246,43 @@ pub async fn unlock_pin(
     app: State<'_, AppState>,
     pin: Zeroizing<String>,
 ) -> Reply<SessionState> {
+    let exhausted = |handle: tauri::AppHandle| {
+        // Long enough for the window to show why it closes.
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(3));
+            handle.exit(0);
+        });
+        Err(StoreError::PinExhausted.into())
+    };
+    if !app.session().is_locked() {
+        // The window locked itself before the store could (a sync was still running): the PIN
+        // is checked against its hash, with the same five tries.
+        let right = app.with_store(|store| {
+            let hash = privacy::pin_hash(store)?.ok_or(StoreError::Locked)?;
+            hash.matches(pin.trim()).map_err(StoreError::from)
+        })?;
+        if right {
+            app.guard.wrong_pins.store(0, Ordering::SeqCst);
+            app.guard.touch();
+            return Ok(app.session().state());
+        }
+        let wrong = app.guard.wrong_pins.fetch_add(1, Ordering::SeqCst) + 1;
+        if wrong >= PIN_TRIES {
+            return exhausted(handle);
+        }
+        return Err(StoreError::WrongPin {
+            tries_left: PIN_TRIES - wrong,
+        }
+        .into());
+    }
     let result = app.session().unlock_with_pin(pin.trim());
     match result {
         Ok(()) => {
+            app.guard.wrong_pins.store(0, Ordering::SeqCst);
             app.guard.touch();
             Ok(app.session().state())
         }
-        Err(StoreError::PinExhausted) => {
-            // Long enough for the window to show why it closes.
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_secs(3));
-                handle.exit(0);
-            });
-            Err(StoreError::PinExhausted.into())
-        }
+        Err(StoreError::PinExhausted) => exhausted(handle),
         Err(e) => Err(e.into()),
     }
 }

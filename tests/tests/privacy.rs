@@ -11,50 +11,57 @@ use aanmelder_e2e::{Driver, Session, screenshot_dir};
 
 const WAIT: Duration = Duration::from_secs(30);
 
-/// One client, with values that occur nowhere else on this machine.
+/// One client, with values that occur nowhere else on this machine: each run makes its own, so
+/// not even this file, its binary or a log of an earlier run holds them.
 struct Client {
     first: &'static str,
-    last: &'static str,
+    last: String,
     street: &'static str,
-    phone: &'static str,
-    email: &'static str,
+    phone: String,
+    email: String,
 }
 
 impl Client {
+    fn new(first: &'static str, stem: &str, street: &'static str) -> Self {
+        let mut random = [0u8; 12];
+        {
+            use std::io::Read as _;
+            std::fs::File::open("/dev/urandom")
+                .and_then(|mut f| f.read_exact(&mut random))
+                .expect("random bytes");
+        }
+        let tag: String = random[..6]
+            .iter()
+            .map(|b| char::from(b'a' + b % 26))
+            .collect();
+        let digits: Vec<u8> = random[6..12].iter().map(|b| b'0' + b % 10).collect();
+        let d = |i: usize| char::from(digits[i]);
+        let last = format!("{stem}{tag}");
+        Self {
+            first,
+            email: format!(
+                "{}.{}@example.be",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ),
+            phone: format!("0470 {}{} {}{} {}{}", d(0), d(1), d(2), d(3), d(4), d(5)),
+            last,
+            street,
+        }
+    }
+
     /// What must never be readable outside the encrypted store and package: the last name, the
     /// phone's digits and the e-mail address.
     fn needles(&self) -> Vec<String> {
         let digits: String = self.phone.chars().filter(char::is_ascii_digit).collect();
         vec![
-            self.last.to_owned(),
+            self.last.clone(),
             // As typed (0470…) and as stored (+32 470…): the digits after the leading zero.
             digits.trim_start_matches('0').to_owned(),
-            self.email.to_owned(),
+            self.email.clone(),
         ]
     }
 }
-
-const CONSENTS: Client = Client {
-    first: "Wendelien",
-    last: "Oosterlynck",
-    street: "Zwaluwenstraat",
-    phone: "0470 83 61 29",
-    email: "wendelien.oosterlynck@example.be",
-};
-const REFUSES: Client = Client {
-    first: "Gwijde",
-    last: "Vermeulebroeck",
-    street: "Kievitlaan",
-    phone: "0471 52 90 37",
-    email: "gwijde.vermeulebroeck@example.be",
-};
-const WITHDRAWS: Client = Client {
-    first: "Ilse",
-    last: "Dendermonckx",
-    street: "Reigerstraat",
-    phone: "0472 64 18 05",
-    email: "ilse.dendermonckx@example.be",
-};
 
 fn worker_settings(app: &Session<'_>) {
     app.click(&app.button("Instellingen").unwrap()).unwrap();
@@ -79,11 +86,11 @@ fn to_five_points(app: &Session<'_>, client: &Client) {
         .unwrap();
     for (id, value) in [
         ("#first_name", client.first),
-        ("#last_name", client.last),
+        ("#last_name", client.last.as_str()),
         ("#street", client.street),
         ("#house_number", "12"),
-        ("#phone", client.phone),
-        ("#email", client.email),
+        ("#phone", client.phone.as_str()),
+        ("#email", client.email.as_str()),
         ("#postal_code", "2260"),
     ] {
         app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
@@ -187,6 +194,9 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         home.path().join(".config"),
         home.path().join(".cache"),
     );
+    let consents = Client::new("Wendelien", "Oosterl", "Zwaluwenstraat");
+    let refuses = Client::new("Gwijde", "Vermeul", "Kievitlaan");
+    let withdraws = Client::new("Ilse", "Denderm", "Reigerstraat");
     let driver = Driver::start(
         4520,
         &[
@@ -203,7 +213,7 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     worker_settings(&app);
 
     // A full visit with consent; the package and the client's receipt saved to a folder.
-    let reference = consent(&app, &CONSENTS);
+    let reference = consent(&app, &consents);
     let password = app
         .text(&app.wait_for("#package-password", WAIT).unwrap())
         .unwrap()
@@ -256,14 +266,14 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     .unwrap();
 
     // A refusal.
-    to_five_points(&app, &REFUSES);
+    to_five_points(&app, &refuses);
     app.click(&app.wait_for("#record-refusal", WAIT).unwrap())
         .unwrap();
     app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT)
         .unwrap();
 
     // A consent withdrawn before anything went out.
-    let withdrawn = consent(&app, &WITHDRAWS);
+    let withdrawn = consent(&app, &withdraws);
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
     app.click(
         &app.wait_for_xpath(
@@ -284,9 +294,9 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     app.close().unwrap();
     drop(driver);
 
-    let mut needles = CONSENTS.needles();
-    needles.extend(REFUSES.needles());
-    needles.extend(WITHDRAWS.needles());
+    let mut needles = consents.needles();
+    needles.extend(refuses.needles());
+    needles.extend(withdraws.needles());
     let tmp = std::env::temp_dir();
     let roots = [home.path(), saved.path(), drafts.path(), tmp.as_path()];
     let (found, scanned, pdfs) = findings(&roots, &needles);
@@ -332,12 +342,12 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let (control, _, control_pdfs) = findings(&[opened.path()], &CONSENTS.needles());
+    let (control, _, control_pdfs) = findings(&[opened.path()], &consents.needles());
     assert_eq!(control_pdfs, 1, "{control:?}");
     assert!(
         control
             .iter()
-            .any(|f| f.starts_with(CONSENTS.last) && f.contains("the text of")),
+            .any(|f| f.starts_with(consents.last.as_str()) && f.contains("the text of")),
         "the scan must find the name in the PDF's text: {control:?}"
     );
     let database = home
@@ -362,8 +372,9 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
     worker_settings(&app);
-    to_five_points(&app, &CONSENTS);
-    app.wait_for_text(".point:nth-child(2) .body", CONSENTS.last, WAIT)
+    let client = Client::new("Wendelien", "Oosterl", "Zwaluwenstraat");
+    to_five_points(&app, &client);
+    app.wait_for_text(".point:nth-child(2) .body", &client.last, WAIT)
         .unwrap();
 
     // Hands off the keyboard: the window locks by itself.
@@ -372,11 +383,7 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
     app.screenshot(&screenshot_dir().join("locked.png"))
         .unwrap();
     let page = app.page_source().unwrap();
-    for needle in CONSENTS
-        .needles()
-        .iter()
-        .chain([&CONSENTS.first.to_owned()])
-    {
+    for needle in client.needles().iter().chain([&client.first.to_owned()]) {
         assert!(
             !page.contains(needle.as_str()),
             "{needle} in the locked page"
@@ -397,7 +404,7 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
     // Back where the worker was: the five points of the same client.
     app.wait_for_text("#visit-title", "De vijf punten", WAIT)
         .unwrap();
-    app.wait_for_text(".point:nth-child(2) .body", CONSENTS.last, WAIT)
+    app.wait_for_text(".point:nth-child(2) .body", &client.last, WAIT)
         .unwrap();
     app.close().unwrap();
 }

@@ -112,9 +112,12 @@ pub fn correct(
     if changes.is_empty() {
         return Err(CorrectionError::NoChange);
     }
-    // A new first name and a new last name together is another person, whose consent this
-    // referral does not have.
-    if ready.client.first_name != client.first_name && ready.client.last_name != client.last_name {
+    // A new first name and a new last name is another person, whose consent this referral
+    // does not have: measured against the names consented to, so two corrections cannot do
+    // it one at a time, and ignoring case and accents, which a correction may well fix.
+    let first = consented_value(store, ready.id, "Voornaam", &ready.client.first_name)?;
+    let last = consented_value(store, ready.id, "Achternaam", &ready.client.last_name)?;
+    if loose(&first) != loose(&client.first_name) && loose(&last) != loose(&client.last_name) {
         return Err(CorrectionError::OtherPerson);
     }
     let agreement = Agreement::for_recipient(store, &ready.recipient)?.ok_or_else(|| {
@@ -213,6 +216,42 @@ pub fn correct(
 }
 
 /// The fields that differ, with Dutch labels, in form order.
+/// The value of `field` as it was at consent: the "before" of the first correction that
+/// changed it, or `current` if none did.
+fn consented_value(
+    store: &Store,
+    referral_id: i64,
+    field: &str,
+    current: &str,
+) -> Result<String, CorrectionError> {
+    let olds: Vec<String> = store
+        .conn()
+        .prepare("SELECT old_values FROM correction WHERE referral_id = ?1 ORDER BY id")
+        .map_err(StoreError::from)?
+        .query_map([referral_id], |r| r.get(0))
+        .map_err(StoreError::from)?
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::from)?;
+    for old in olds {
+        let pairs: Vec<(String, String)> =
+            serde_json::from_str(&old).map_err(|_| CorrectionError::Corrupt)?;
+        if let Some((_, value)) = pairs.into_iter().find(|(f, _)| f == field) {
+            return Ok(value);
+        }
+    }
+    Ok(current.to_owned())
+}
+
+/// A name without case and accents: "Zoë Müller" and "zoe muller" are the same person.
+fn loose(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    name.trim()
+        .nfd()
+        .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn changes(old: &ClientData, new: &ClientData) -> Vec<Change> {
     let none = String::new;
     let pairs = [

@@ -36,14 +36,30 @@ pub struct Staged {
 impl Staged {
     /// Gives the file its final name. Returns the path.
     pub fn commit(mut self) -> Result<PathBuf, SaveError> {
-        // Checked again: another program may have taken the name since `stage` chose it.
-        if self.target.exists() {
-            return Err(SaveError::Write(format!(
-                "{} bestaat intussen al",
-                self.target.display()
-            )));
+        // A hard link takes the name only if it is free, so a file another program put there
+        // since `stage` chose the name is never replaced. Where the file system has no links
+        // (FAT or exFAT sticks), a rename after a last look.
+        match fs::hard_link(&self.temp, &self.target) {
+            Ok(()) => {
+                let _ = fs::remove_file(&self.temp);
+            }
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => {
+                return Err(SaveError::Write(format!(
+                    "{} bestaat intussen al",
+                    self.target.display()
+                )));
+            }
+            Err(_) => {
+                if self.target.exists() {
+                    return Err(SaveError::Write(format!(
+                        "{} bestaat intussen al",
+                        self.target.display()
+                    )));
+                }
+                fs::rename(&self.temp, &self.target)
+                    .map_err(|e| SaveError::from_io(&self.target, &e))?;
+            }
         }
-        fs::rename(&self.temp, &self.target).map_err(|e| SaveError::from_io(&self.target, &e))?;
         self.committed = true;
         sync_folder(&self.target);
         Ok(self.target.clone())
@@ -129,8 +145,12 @@ pub fn save_for_referral(
     export: &Export,
     now: DateTime<FixedOffset>,
 ) -> Result<PathBuf, SaveError> {
-    let path = save(folder, export)?;
-    remember(store, reference, &path, now)?;
+    // Recorded and named together: a copy the purge does not know of is never left behind.
+    let staged = stage(folder, export)?;
+    let tx = store.transaction()?;
+    remember(store, reference, staged.target(), now)?;
+    let path = staged.commit()?;
+    tx.commit()?;
     Ok(path)
 }
 

@@ -93,7 +93,8 @@ fn set_pin_with_cost(
     if pin != input.confirmation.trim() {
         return Err(PrivacyError::PinMismatch);
     }
-    if pin.bytes().all(|b| b == pin.as_bytes()[0]) || "01234567890123".contains(pin) {
+    let runs = ["01234567890123", "98765432109876"];
+    if pin.bytes().all(|b| b == pin.as_bytes()[0]) || runs.iter().any(|r| r.contains(pin)) {
         return Err(PrivacyError::PinTooSimple);
     }
     let hash = PinHash::new(pin, m_cost_kib, t_cost).map_err(StoreError::from)?;
@@ -171,7 +172,7 @@ pub enum PrivacyError {
     PinForm,
     #[error("De twee pincodes zijn niet gelijk. Typ dezelfde pincode twee keer.")]
     PinMismatch,
-    #[error("Die pincode is te makkelijk te raden. Kies geen reeks als 123456 of 111111.")]
+    #[error("Die pincode is te makkelijk te raden. Kies geen reeks als 123456, 654321 of 111111.")]
     PinTooSimple,
     #[error("Map: {0} bestaat niet of is geen map. Kies een bestaande map.")]
     NoFolder(String),

@@ -273,8 +273,9 @@ impl DiscardReason {
 }
 
 /// "Verwijderen": the worker wipes a draft, a consent without a package, or a referral whose
-/// packages are stuck, now. A referral whose package went out (or is on its way) is not
-/// deleted but withdrawn, so the OCMW is told.
+/// package failed or was refused, now. A referral whose package went out, may have (possibly
+/// sent, a draft for the mail program) or is on its way is not deleted but withdrawn, so the
+/// OCMW is told.
 pub fn discard(
     store: &Store,
     reference: &str,
@@ -287,6 +288,11 @@ pub fn discard(
     let Some((id, _, kind, _)) = found else {
         return Err(RetentionError::NotDiscardable);
     };
+    // Possibly sent, or handed to the mail program: the OCMW may have it, so a withdrawal (which
+    // tells the OCMW) is the way, not a silent delete.
+    if kind == WipeReason::Stuck && outbox::may_have_reached(store, id)? {
+        return Err(RetentionError::NotDiscardable);
+    }
     let tx = store.transaction()?;
     if kind == WipeReason::Stuck {
         outbox::give_up(store, id, now)?;
@@ -310,9 +316,9 @@ pub enum RetentionError {
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
     Invalid(Vec<FieldMessage>),
     #[error(
-        "Deze aanmelding kan niet verwijderd worden: ze is verzonden of onderweg. Trek de \
-         toestemming in als de cliënt dat vraagt; anders wist Aanmelder de gegevens vanzelf na de \
-         bewaartermijn."
+        "Deze aanmelding kan niet verwijderd worden: ze is (mogelijk) verzonden of onderweg. Trek \
+         de toestemming in als de cliënt dat vraagt, dan krijgt het OCMW het ook te horen; anders \
+         wist Aanmelder de gegevens vanzelf na de bewaartermijn."
     )]
     NotDiscardable,
     #[error(transparent)]

@@ -116,3 +116,24 @@ fn a_new_first_and_last_name_together_is_another_person() {
     };
     correct(&f.store, &f.gazetteer, &input, now()).unwrap();
 }
+
+#[test]
+fn another_person_is_refused_one_name_at_a_time_too_but_accents_are_a_correction() {
+    let f = Office::new();
+    let reference = f.sent(&client(), now());
+    let input = |first: &str, last: &str| CorrectionInput {
+        reference: reference.clone(),
+        client: ClientInput {
+            first_name: first.into(),
+            last_name: last.into(),
+            ..client()
+        },
+        reason: "naam".into(),
+    };
+    // Accents and case fixed in both names: the same person.
+    correct(&f.store, &f.gazetteer, &input("MÏRA", "Verbïest"), now()).unwrap();
+    // First the first name, then the last name: together another person.
+    correct(&f.store, &f.gazetteer, &input("Jonas", "Verbïest"), now()).unwrap();
+    let err = correct(&f.store, &f.gazetteer, &input("Jonas", "Claes"), now()).unwrap_err();
+    assert_eq!(err.code(), "correction.other_person");
+}

@@ -383,8 +383,10 @@ pub(crate) fn cancel_unsent(
     Ok(reached)
 }
 
-/// Takes a referral's stuck items (failed, needing attention, possibly sent, an unconfirmed
-/// draft) out of the outbox for good: their retention ran out, or the worker deleted them.
+/// Gives up on a referral's stuck items: their retention ran out, or the worker deleted them.
+/// Failed and refused items never reached the partner and are cancelled. Items that may have
+/// reached it (possibly sent, a draft handed to the mail program) keep their state, so that a
+/// later withdrawal still tells the OCMW; only their archive and password go, with the data.
 pub(crate) fn give_up(
     store: &Store,
     referral_id: i64,
@@ -393,8 +395,7 @@ pub(crate) fn give_up(
     let conn = store.conn();
     let ids: Vec<i64> = conn
         .prepare(
-            "SELECT id FROM outbox WHERE referral_id = ?1
-               AND state IN ('failed', 'attention', 'maybe_sent', 'drafted')",
+            "SELECT id FROM outbox WHERE referral_id = ?1 AND state IN ('failed', 'attention')",
         )?
         .query_map([referral_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
@@ -405,7 +406,24 @@ pub(crate) fn give_up(
         )?;
         event(store, id, EventKind::Cancelled, now)?;
     }
+    conn.execute(
+        "UPDATE package SET archive = NULL, password = '' WHERE id IN
+           (SELECT package_id FROM outbox WHERE referral_id = ?1
+              AND state IN ('maybe_sent', 'drafted'))",
+        [referral_id],
+    )?;
     Ok(())
+}
+
+/// Whether a package of this referral may be with the partner already, or is on its way: then
+/// deleting it is not enough, the client's withdrawal must be told.
+pub(crate) fn may_have_reached(store: &Store, referral_id: i64) -> Result<bool, StoreError> {
+    Ok(store.conn().query_row(
+        "SELECT count(*) > 0 FROM outbox WHERE referral_id = ?1
+           AND state IN ('queued', 'sending', 'sent', 'maybe_sent', 'drafted')",
+        [referral_id],
+        |r| r.get(0),
+    )?)
 }
 
 /// Items whose turn it is, for partners reached through the mail server.
@@ -453,7 +471,11 @@ pub fn write_drafts(
             Err(OutboxError::NoBasis(_)) => continue,
             other => other?,
         }
-        let (mail, file_name, reference) = compose_for(store, id)?;
+        let (mail, file_name, reference) = match compose_for(store, id) {
+            // Taken by another copy of the app since it was found due.
+            Err(OutboxError::NotWaiting) => continue,
+            other => other?,
+        };
         let mut bytes = b"X-Unsent: 1\r\n".to_vec();
         bytes.extend_from_slice(&mail.bytes);
         let draft = Export {

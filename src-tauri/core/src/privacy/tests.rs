@@ -29,6 +29,7 @@ fn a_pin_is_six_to_twelve_digits_typed_twice_and_not_a_run() {
         ("480215", "480216", "privacy.pin_mismatch"),
         ("123456", "123456", "privacy.pin_too_simple"),
         ("777777", "777777", "privacy.pin_too_simple"),
+        ("654321", "654321", "privacy.pin_too_simple"),
     ] {
         let err = set_pin_with_cost(&store, &pin(typed, again), CHEAP).unwrap_err();
         assert_eq!(err.code(), code, "{typed}");

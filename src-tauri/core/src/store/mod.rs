@@ -183,7 +183,9 @@ impl Store {
     ) -> Result<Self, StoreError> {
         // A wrong key is reported as a typed error below; SQLCipher's own log line on stderr
         // would only repeat it.
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+        // Memory SQLCipher frees (page cache, the key statement's text, decrypted rows) is
+        // wiped, so what a locked window dropped cannot be read back from the heap.
+        conn.execute_batch("PRAGMA cipher_log_level = NONE; PRAGMA cipher_memory_security = ON;")
             .map_err(StoreError::sqlite)?;
         conn.execute_batch(&key.pragma_statement())
             .map_err(StoreError::sqlite)?;
@@ -222,6 +224,8 @@ impl Store {
             });
         }
         if found == SCHEMA_VERSION {
+            // Backups of an earlier migration, by this version or an older one.
+            self.remove_backups();
             return Ok(());
         }
         let backup = if existed {
@@ -238,12 +242,27 @@ impl Store {
         };
         self.run_migrations(found)
             .map_err(|(v, why)| failed(v, why))?;
-        self.quick_check()
-            .map_err(|why| failed(SCHEMA_VERSION, why))?;
-        if let Some(path) = &backup {
-            fs::remove_file(path).map_err(|e| StoreError::Io(e.to_string()))?;
-        }
+        self.remove_backups();
         Ok(())
+    }
+
+    /// Deletes the `.bak` copies migrations left beside the database (this one's and those of
+    /// earlier versions): the store they copied has been migrated and checked. A copy that
+    /// cannot be deleted now is tried again at the next start.
+    fn remove_backups(&self) {
+        let (Some(folder), Some(name)) = (self.path.parent(), self.path.file_name()) else {
+            return;
+        };
+        let prefix = format!("{}.v", name.to_string_lossy());
+        let Ok(entries) = fs::read_dir(folder) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            if file.starts_with(&prefix) && file.ends_with(".bak") {
+                let _ = fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Runs the migrations after `found` in one transaction; on failure, which one and why.
@@ -262,16 +281,15 @@ impl Store {
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(sqlite(SCHEMA_VERSION))?;
-        tx.commit().map_err(sqlite(SCHEMA_VERSION))
-    }
-
-    /// SQLite's own consistency check of every page and index: `ok`, or what is wrong.
-    fn quick_check(&self) -> Result<(), String> {
-        let answer: String = self
-            .conn
+        // SQLite's own check of every page and index, before the commit: a migrated store that
+        // does not pass is rolled back, and its backup kept.
+        let answer: String = tx
             .query_row("PRAGMA quick_check", [], |r| r.get(0))
-            .map_err(|e| e.to_string())?;
-        if answer == "ok" { Ok(()) } else { Err(answer) }
+            .map_err(sqlite(SCHEMA_VERSION))?;
+        if answer != "ok" {
+            return Err((SCHEMA_VERSION, answer));
+        }
+        tx.commit().map_err(sqlite(SCHEMA_VERSION))
     }
 
     /// Copies the encrypted file, as it is, to `<name>.v<version>-<unix time>.bak`.
@@ -380,12 +398,14 @@ pub(crate) struct Tx<'a> {
 
 impl Tx<'_> {
     pub(crate) fn commit(mut self) -> Result<(), StoreError> {
-        self.done = true;
+        // Marked done only once it worked: a COMMIT that fails leaves the transaction open,
+        // and dropping `self` then rolls it back instead of leaving every later write inside it.
         self.conn.execute_batch(if self.nested {
             "RELEASE unit"
         } else {
             "COMMIT"
         })?;
+        self.done = true;
         Ok(())
     }
 }

@@ -63,6 +63,15 @@ impl PinHash {
         })
     }
 
+    /// Whether `pin` is the PIN this is the hash of, compared in constant time.
+    pub fn matches(&self, pin: &str) -> Result<bool, KeyError> {
+        let candidate = Self::derive(pin, self.salt, self.m_cost_kib, self.t_cost)?;
+        let mut check = <HmacSha256 as hmac::Mac>::new_from_slice(candidate.hash.as_ref())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts every key length"));
+        check.update(CHECK_LABEL);
+        Ok(check.verify_slice(self.mac(CHECK_LABEL).as_ref()).is_ok())
+    }
+
     fn mac(&self, label: &[u8]) -> Zeroizing<[u8; 32]> {
         // HMAC takes a key of any length, so this cannot fail.
         let mut mac = <HmacSha256 as hmac::Mac>::new_from_slice(self.hash.as_ref())

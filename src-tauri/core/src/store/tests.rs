@@ -246,3 +246,18 @@ fn a_failing_migration_changes_nothing() {
     );
     assert_eq!(store.schema_version().unwrap(), 0);
 }
+
+#[test]
+fn backups_left_by_an_earlier_version_go_at_the_next_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aanmelder.db");
+    let key = DbKey::generate().unwrap();
+    drop(Store::create(&path, &key, KeyProtection::Keyring).unwrap());
+    let old = dir.path().join("aanmelder.db.v6-1790000000.bak");
+    fs::write(&old, b"an encrypted copy from before").unwrap();
+    let other = dir.path().join("notities.bak");
+    fs::write(&other, b"not ours").unwrap();
+    drop(Store::open(&path, &key, KeyProtection::Keyring).unwrap());
+    assert!(!old.exists(), "the old copy holds data wiped since");
+    assert!(other.exists(), "only the store's own backups");
+}
