@@ -11,7 +11,7 @@ use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use aanmelder_core::files::{self, NotDeleted};
-use aanmelder_core::privacy::{self, PinInput, PrivacySettings};
+use aanmelder_core::privacy::{self, PinInput, PrivacyError, PrivacySettings};
 use aanmelder_core::referral::Reference;
 use aanmelder_core::retention::{self, DiscardReason, Wipe};
 use aanmelder_core::store::{PIN_TRIES, SessionState, StoreError};
@@ -259,7 +259,8 @@ pub async fn unlock_pin(
         // is checked against its hash, with the same five tries.
         let right = app.with_store(|store| {
             let hash = privacy::pin_hash(store)?.ok_or(StoreError::Locked)?;
-            hash.matches(pin.trim()).map_err(StoreError::from)
+            hash.matches(pin.trim())
+                .map_err(|e| PrivacyError::Store(e.into()))
         })?;
         if right {
             app.guard.wrong_pins.store(0, Ordering::SeqCst);
