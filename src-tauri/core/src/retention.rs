@@ -222,6 +222,7 @@ pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, 
 
 /// Purges every referral whose retention has run out, in any state. Returns how many.
 pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
+    delete_late_copies(store, now)?;
     let due: Vec<(i64, WipeReason)> = candidates(store)?
         .into_iter()
         .filter(|(_, _, _, at)| *at <= now)
@@ -244,6 +245,42 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
     tx.commit()?;
     store.checkpoint()?;
     Ok(purged)
+}
+
+/// Copies saved after a referral's data were wiped (the draft of a withdrawal notice, a DPO
+/// notice) are deleted too, once nothing of the referral waits in the outbox any more and the
+/// retention period has passed since its last send.
+fn delete_late_copies(store: &Store, now: DateTime<FixedOffset>) -> Result<(), RetentionError> {
+    let days = Duration::days(i64::from(RetentionSettings::load(store)?.days_after_send));
+    let rows: Vec<(String, Option<String>)> = store
+        .conn()
+        .prepare(
+            "SELECT r.reference, max(o.sent_at) FROM referral r
+             JOIN outbox o ON o.referral_id = r.id
+             WHERE r.purged_at IS NOT NULL
+               AND EXISTS (SELECT 1 FROM saved_file f
+                           WHERE f.reference = r.reference AND f.deleted_at IS NULL
+                             AND f.delete_failed IS NULL)
+               AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = r.id
+                 AND w.state IN ('queued', 'sending', 'failed', 'attention', 'maybe_sent',
+                                 'drafted'))
+             GROUP BY r.id",
+        )
+        .map_err(StoreError::from)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(StoreError::from)?
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::from)?;
+    for (reference, last_sent) in rows {
+        let due = last_sent
+            .as_deref()
+            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+            .is_none_or(|at| at + days <= now);
+        if due {
+            crate::files::delete_for_referral(store, &reference, now)?;
+        }
+    }
+    Ok(())
 }
 
 /// Why the worker deletes a referral that cannot go on.

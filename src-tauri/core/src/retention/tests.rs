@@ -259,3 +259,40 @@ fn the_purge_deletes_the_copies_the_worker_saved() {
     }
     assert_eq!(crate::files::not_deleted(&f.store).unwrap(), vec![]);
 }
+
+#[test]
+fn a_copy_saved_after_the_wipe_goes_once_nothing_waits_and_the_period_passed() {
+    let f = Office::new();
+    let reference = f.sent(&client(), t0());
+    let folder = tempfile::tempdir().unwrap();
+    // Withdrawn after the send: the data go at once, the notice goes out as a draft later.
+    crate::withdrawal::withdraw(
+        &f.store,
+        &f.gazetteer,
+        &crate::withdrawal::WithdrawalInput {
+            reference: reference.clone(),
+            said_on: "2026-03-03".into(),
+            how: crate::withdrawal::How::Phone,
+        },
+        t0() + Duration::days(1),
+    )
+    .unwrap();
+    let drafted =
+        crate::outbox::write_drafts(&f.store, folder.path(), t0() + Duration::days(1)).unwrap();
+    assert_eq!(drafted.len(), 1);
+    // While the notice waits to be confirmed, its draft stays.
+    purge_due(&f.store, t0() + Duration::days(90)).unwrap();
+    assert!(drafted[0].exists());
+    let id = crate::outbox::list(&f.store, &f.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.kind == crate::package::PackageKind::Withdrawal)
+        .unwrap()
+        .id;
+    let confirmed = t0() + Duration::days(91);
+    crate::outbox::confirm_delivered(&f.store, id, confirmed).unwrap();
+    purge_due(&f.store, confirmed + Duration::days(i64::from(DEFAULT_DAYS) - 1)).unwrap();
+    assert!(drafted[0].exists(), "kept for the retention period after its send");
+    purge_due(&f.store, confirmed + Duration::days(i64::from(DEFAULT_DAYS) + 1)).unwrap();
+    assert!(!drafted[0].exists(), "then deleted like the referral's other copies");
+}
