@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
-use crate::error::{Coded, FieldMessage};
+use crate::error::Coded;
 use crate::store::{MAX_PIN_DIGITS, MIN_PIN_DIGITS, PinHash, Store, StoreError, pin_is_valid};
 
 /// Minutes without input before the window locks, unless the worker sets otherwise.
@@ -200,16 +200,6 @@ impl Coded for PrivacyError {
             Self::NoFolder(_) => Some("folder"),
             Self::Store(e) => e.field(),
         }
-    }
-
-    fn fields(&self) -> Vec<FieldMessage> {
-        self.field()
-            .map(|field| FieldMessage {
-                field: field.to_owned(),
-                message: self.to_string(),
-            })
-            .into_iter()
-            .collect()
     }
 }
 

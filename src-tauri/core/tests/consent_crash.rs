@@ -6,7 +6,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use aanmelder_core::consent::{Language, POINT_KEYS};
 use aanmelder_core::outbox::{self, ItemState};
 use aanmelder_core::referral::{Referral, Status};
 use aanmelder_core::residence::Gazetteer;
-use aanmelder_core::store::{KeyProtection, PassphraseParams, Store};
+use aanmelder_core::store::{KeyProtection, Store};
 use aanmelder_core::visit::{ConsentInput, Visit};
 
 mod support;
@@ -27,15 +26,7 @@ const RUNS: usize = 50;
 #[test]
 #[ignore = "the child process of consent_survives_sigkill_at_any_moment"]
 fn consent_child() {
-    let db = std::env::var("CRASH_DB").expect("started by the crash test");
-    let params = PassphraseParams {
-        salt: std::env::var("CRASH_SALT").unwrap(),
-        m_cost_kib: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let key = support::key(&std::env::var("CRASH_PASSPHRASE").unwrap(), &params);
-    let store = Store::open(Path::new(&db), &key, KeyProtection::Passphrase).unwrap();
+    let store = support::store_from_env("CRASH");
     let gazetteer = Gazetteer::embedded().unwrap();
     let visit = Visit::new(&store, &gazetteer);
     for referral in Referral::list(&store, &gazetteer).unwrap() {

@@ -7,52 +7,28 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use aanmelder_core::consent::Language;
-use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
 use aanmelder_core::outbox::{self, ItemState};
 use aanmelder_core::package::Packages;
-use aanmelder_core::store::{KeyProtection, PassphraseParams, Store};
-use aanmelder_e2e::smtp::{self, SmtpServer};
-use zeroize::Zeroizing;
+use aanmelder_core::store::{KeyProtection, Store};
+use aanmelder_e2e::smtp::SmtpServer;
 
 mod support;
-use support::{Office, client, now};
+use support::{Office, client, now, smtp_client};
 
 const PACKAGES: usize = 20;
 const RUNS: usize = 50;
-
-fn smtp_client(port: u16, cert: &[u8]) -> Smtp {
-    Smtp::new(&SmtpSettings {
-        host: "localhost".into(),
-        port,
-        security: Security::StartTls,
-        username: smtp::USER.into(),
-        password: Zeroizing::new(smtp::PASSWORD.into()),
-        extra_root_pem: Some(cert.to_vec()),
-        timeout: Duration::from_secs(10),
-    })
-    .unwrap()
-}
 
 /// The child's side: open the copied store and sync. Runs only when the parent starts it.
 #[test]
 #[ignore = "the child process of outbox_survives_sigkill_at_any_moment"]
 fn crash_child() {
-    let db = std::env::var("CRASH_DB").expect("started by the crash test");
-    let params = PassphraseParams {
-        salt: std::env::var("CRASH_SALT").unwrap(),
-        m_cost_kib: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let key = support::key(&std::env::var("CRASH_PASSPHRASE").unwrap(), &params);
     let port: u16 = std::env::var("CRASH_PORT").unwrap().parse().unwrap();
     let cert = std::fs::read(std::env::var("CRASH_CERT").unwrap()).unwrap();
-    let store = Store::open(Path::new(&db), &key, KeyProtection::Passphrase).unwrap();
+    let store = support::store_from_env("CRASH");
     outbox::recover(&store).unwrap();
     outbox::sync(&store, &smtp_client(port, &cert), now, |_, _| {}).unwrap();
 }

@@ -5,52 +5,27 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::process::{Command, Stdio};
-use std::time::Duration;
 
 use aanmelder_core::consent::Language;
-use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
 use aanmelder_core::outbox::{self, ItemState};
 use aanmelder_core::residence::Gazetteer;
-use aanmelder_core::store::{KeyProtection, PassphraseParams, Store};
-use aanmelder_e2e::smtp::{self, SmtpServer};
-use zeroize::Zeroizing;
+use aanmelder_core::store::{KeyProtection, Store};
+use aanmelder_e2e::smtp::SmtpServer;
 
 mod support;
-use support::{Office, client, now};
+use support::{Office, client, now, smtp_client};
 
 const PACKAGES: usize = 100;
 const RUNS: usize = 20;
-
-fn smtp_client(port: u16, cert: &[u8]) -> Smtp {
-    Smtp::new(&SmtpSettings {
-        host: "localhost".into(),
-        port,
-        security: Security::StartTls,
-        username: smtp::USER.into(),
-        password: Zeroizing::new(smtp::PASSWORD.into()),
-        extra_root_pem: Some(cert.to_vec()),
-        timeout: Duration::from_secs(10),
-    })
-    .unwrap()
-}
 
 /// One of the two senders. Runs only when the parent starts it.
 #[test]
 #[ignore = "a child process of two_processes_never_send_one_package_twice"]
 fn sender_child() {
-    let db = std::env::var("SENDER_DB").expect("started by the two-sender test");
-    let params = PassphraseParams {
-        salt: std::env::var("SENDER_SALT").unwrap(),
-        m_cost_kib: 256,
-        t_cost: 1,
-        p_cost: 1,
-    };
-    let key = support::key(&std::env::var("SENDER_PASSPHRASE").unwrap(), &params);
     let port: u16 = std::env::var("SENDER_PORT").unwrap().parse().unwrap();
     let cert = std::fs::read(std::env::var("SENDER_CERT").unwrap()).unwrap();
-    let store = Store::open(Path::new(&db), &key, KeyProtection::Passphrase).unwrap();
+    let store = support::store_from_env("SENDER");
     let report = outbox::sync(&store, &smtp_client(port, &cert), now, |_, _| {}).unwrap();
     println!("SENT {}", report.sent);
 }

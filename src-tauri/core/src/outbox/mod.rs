@@ -368,7 +368,14 @@ pub(crate) fn cancel_unsent(
         )?
         .query_map([referral_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    for id in ids {
+    cancel(store, &ids, now)?;
+    Ok(reached)
+}
+
+/// Takes items out of the outbox for good, with their archives, each with its ledger event.
+fn cancel(store: &Store, ids: &[i64], now: DateTime<FixedOffset>) -> Result<(), StoreError> {
+    let conn = store.conn();
+    for &id in ids {
         conn.execute(
             "UPDATE outbox SET state = 'cancelled', next_attempt_at = ?2 WHERE id = ?1",
             (id, now.to_rfc3339()),
@@ -380,7 +387,7 @@ pub(crate) fn cancel_unsent(
         )?;
         event(store, id, EventKind::Cancelled, now)?;
     }
-    Ok(reached)
+    Ok(())
 }
 
 /// Gives up on a referral's stuck items: their retention ran out, or the worker deleted them.
@@ -399,13 +406,7 @@ pub(crate) fn give_up(
         )?
         .query_map([referral_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
-    for id in ids {
-        conn.execute(
-            "UPDATE outbox SET state = 'cancelled', next_attempt_at = ?2 WHERE id = ?1",
-            (id, now.to_rfc3339()),
-        )?;
-        event(store, id, EventKind::Cancelled, now)?;
-    }
+    cancel(store, &ids, now)?;
     conn.execute(
         "UPDATE package SET archive = NULL, password = '' WHERE id IN
            (SELECT package_id FROM outbox WHERE referral_id = ?1

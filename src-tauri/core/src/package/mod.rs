@@ -539,14 +539,7 @@ impl<'a> Packages<'a> {
         folder: &std::path::Path,
         now: DateTime<FixedOffset>,
     ) -> Result<std::path::PathBuf, PackageError> {
-        let export = self.archive(reference)?;
-        Ok(files::save_for_referral(
-            self.store,
-            reference.as_str(),
-            folder,
-            &export,
-            now,
-        )?)
+        self.save(reference, folder, &self.archive(reference)?, now)
     }
 
     /// Saves the client's receipt into `folder`, remembered for the purge.
@@ -556,12 +549,21 @@ impl<'a> Packages<'a> {
         folder: &std::path::Path,
         now: DateTime<FixedOffset>,
     ) -> Result<std::path::PathBuf, PackageError> {
-        let export = self.receipt(reference)?;
+        self.save(reference, folder, &self.receipt(reference)?, now)
+    }
+
+    fn save(
+        &self,
+        reference: &Reference,
+        folder: &std::path::Path,
+        export: &Export,
+        now: DateTime<FixedOffset>,
+    ) -> Result<std::path::PathBuf, PackageError> {
         Ok(files::save_for_referral(
             self.store,
             reference.as_str(),
             folder,
-            &export,
+            export,
             now,
         )?)
     }

@@ -291,8 +291,22 @@ fn a_copy_saved_after_the_wipe_goes_once_nothing_waits_and_the_period_passed() {
         .id;
     let confirmed = t0() + Duration::days(91);
     crate::outbox::confirm_delivered(&f.store, id, confirmed).unwrap();
-    purge_due(&f.store, confirmed + Duration::days(i64::from(DEFAULT_DAYS) - 1)).unwrap();
-    assert!(drafted[0].exists(), "kept for the retention period after its send");
-    purge_due(&f.store, confirmed + Duration::days(i64::from(DEFAULT_DAYS) + 1)).unwrap();
-    assert!(!drafted[0].exists(), "then deleted like the referral's other copies");
+    purge_due(
+        &f.store,
+        confirmed + Duration::days(i64::from(DEFAULT_DAYS) - 1),
+    )
+    .unwrap();
+    assert!(
+        drafted[0].exists(),
+        "kept for the retention period after its send"
+    );
+    purge_due(
+        &f.store,
+        confirmed + Duration::days(i64::from(DEFAULT_DAYS) + 1),
+    )
+    .unwrap();
+    assert!(
+        !drafted[0].exists(),
+        "then deleted like the referral's other copies"
+    );
 }

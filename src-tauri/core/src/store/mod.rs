@@ -156,15 +156,7 @@ impl Store {
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite)?;
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
-            .map_err(StoreError::sqlite)?;
-        conn.execute_batch(&key.pragma_statement())
-            .map_err(StoreError::sqlite)?;
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        }) {
-            return Err(classify_open_failure(path, e));
-        }
+        apply_key(&conn, path, key)?;
         Ok(Self {
             conn,
             path: path.to_path_buf(),
@@ -181,22 +173,7 @@ impl Store {
         protection: KeyProtection,
         existed: bool,
     ) -> Result<Self, StoreError> {
-        // A wrong key is reported as a typed error below; SQLCipher's own log line on stderr
-        // would only repeat it.
-        // SQLCipher's `cipher_memory_security` (wiping all memory it frees) stays off: measured,
-        // it takes the yearly count from about 210 to 400 ms. So freed heap may still hold
-        // decrypted pages after a lock; the README says what the lock does not protect.
-        conn.execute_batch("PRAGMA cipher_log_level = NONE;")
-            .map_err(StoreError::sqlite)?;
-        conn.execute_batch(&key.pragma_statement())
-            .map_err(StoreError::sqlite)?;
-        // SQLCipher accepts any key at `PRAGMA key`; only the first read tells whether it fits.
-        // Nothing is written before this check, so a wrong key leaves the file byte-identical.
-        if let Err(e) = conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
-            r.get::<_, i64>(0)
-        }) {
-            return Err(classify_open_failure(path, e));
-        }
+        apply_key(&conn, path, key)?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA foreign_keys = ON;
@@ -428,6 +405,25 @@ impl Drop for Tx<'_> {
             });
         }
     }
+}
+
+/// Gives `conn` the key and checks that it fits, writing nothing.
+fn apply_key(conn: &Connection, path: &Path, key: &DbKey) -> Result<(), StoreError> {
+    // A wrong key is reported as a typed error below; SQLCipher's own log line on stderr would
+    // only repeat it. SQLCipher's `cipher_memory_security` (wiping all memory it frees) stays
+    // off: measured, it takes the yearly count from about 210 to 400 ms. So freed heap may still
+    // hold decrypted pages after a lock; the README says what the lock does not protect.
+    conn.execute_batch("PRAGMA cipher_log_level = NONE;")
+        .map_err(StoreError::sqlite)?;
+    conn.execute_batch(&key.pragma_statement())
+        .map_err(StoreError::sqlite)?;
+    // SQLCipher accepts any key at `PRAGMA key`; only the first read tells whether it fits.
+    // Nothing is written before this check, so a wrong key leaves the file byte-identical.
+    conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+        r.get::<_, i64>(0)
+    })
+    .map(drop)
+    .map_err(|e| classify_open_failure(path, e))
 }
 
 /// Tells a wrong key from a damaged or foreign file, as far as the bytes allow.

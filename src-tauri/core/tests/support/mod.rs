@@ -197,3 +197,31 @@ pub fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
 }
+
+/// An SMTP client for the loopback test server on `port`, trusting its certificate.
+pub fn smtp_client(port: u16, cert: &[u8]) -> Smtp {
+    Smtp::new(&SmtpSettings {
+        host: "localhost".into(),
+        port,
+        security: Security::StartTls,
+        username: smtp::USER.into(),
+        password: Zeroizing::new(smtp::PASSWORD.into()),
+        extra_root_pem: Some(cert.to_vec()),
+        timeout: Duration::from_secs(10),
+    })
+    .unwrap()
+}
+
+/// The store a child process was handed by its parent test: `<prefix>_DB`, `_PASSPHRASE` and
+/// `_SALT` (the cheap test costs of [`Office`]).
+pub fn store_from_env(prefix: &str) -> Store {
+    let var = |name: &str| std::env::var(format!("{prefix}_{name}")).expect("set by the parent");
+    let params = PassphraseParams {
+        salt: var("SALT"),
+        m_cost_kib: 256,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    let key = key(&var("PASSPHRASE"), &params);
+    Store::open(Path::new(&var("DB")), &key, KeyProtection::Passphrase).unwrap()
+}
