@@ -53,8 +53,6 @@ pub struct AgreementInput {
     pub protocol_from: String,
     /// End date or the date notice takes effect; empty while the protocol runs indefinitely.
     pub protocol_until: String,
-    /// A password agreed once with this partner; empty for a new password per package.
-    pub agreed_password: String,
     pub delivery: Delivery,
 }
 
@@ -81,9 +79,6 @@ pub struct Agreement {
     pub protocol_until: Option<NaiveDate>,
     /// Shipped example entry with mailboxes on a reserved domain; never a real partner.
     pub demo: bool,
-    /// A password agreed once with this partner, used for every package instead of a new one.
-    /// Kept only in the encrypted store.
-    pub agreed_password: Option<String>,
     pub delivery: Delivery,
 }
 
@@ -209,7 +204,6 @@ impl Agreement {
             v.agreement_date.to_string(),
             v.protocol_from.to_string(),
             v.protocol_until.map(|d| d.to_string()),
-            v.agreed_password,
             v.delivery.as_str(),
         );
         let id = match id {
@@ -218,12 +212,11 @@ impl Agreement {
                     .execute(
                         "UPDATE agreement SET recipient = ?1, name = ?2, kbo = ?3, mailbox = ?4,
                            dpo_email = ?5, password_phone = ?6, agreement_date = ?7,
-                           protocol_from = ?8, protocol_until = ?9, agreed_password = ?10,
-                           delivery = ?11, demo = 0
-                         WHERE id = ?12",
+                           protocol_from = ?8, protocol_until = ?9, delivery = ?10, demo = 0
+                         WHERE id = ?11",
                         rusqlite::params![
                             params.0, params.1, params.2, params.3, params.4, params.5, params.6,
-                            params.7, params.8, params.9, params.10, id
+                            params.7, params.8, params.9, id
                         ],
                     )
                     .map_err(StoreError::from)?;
@@ -235,9 +228,9 @@ impl Agreement {
             None => {
                 conn.execute(
                     "INSERT INTO agreement (recipient, name, kbo, mailbox, dpo_email,
-                       password_phone, agreement_date, protocol_from, protocol_until,
-                       agreed_password, delivery, demo)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0)",
+                       password_phone, agreement_date, protocol_from, protocol_until, delivery,
+                       demo)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
                     params,
                 )
                 .map_err(StoreError::from)?;
@@ -262,7 +255,6 @@ impl Agreement {
                 .protocol_until
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-            agreed_password: self.agreed_password.clone().unwrap_or_default(),
             delivery: self.delivery,
         }
     }
@@ -280,7 +272,7 @@ impl Agreement {
 }
 
 const SELECT: &str = "SELECT id, recipient, name, kbo, mailbox, dpo_email, password_phone,
-    agreement_date, protocol_from, protocol_until, demo, agreed_password, delivery FROM agreement";
+    agreement_date, protocol_from, protocol_until, demo, delivery FROM agreement";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
     let bad = |i: usize, what: &str| {
@@ -316,8 +308,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
             None => None,
         },
         demo: r.get(10)?,
-        agreed_password: r.get(11)?,
-        delivery: if r.get::<_, String>(12)? == "mail_program" {
+        delivery: if r.get::<_, String>(11)? == "mail_program" {
             Delivery::MailProgram
         } else {
             Delivery::Smtp
@@ -335,7 +326,6 @@ struct Valid {
     agreement_date: NaiveDate,
     protocol_from: NaiveDate,
     protocol_until: Option<NaiveDate>,
-    agreed_password: Option<String>,
     delivery: Delivery,
 }
 
@@ -402,21 +392,8 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
             "Protocol loopt tot: de einddatum ligt vóór de begindatum. Controleer beide datums.",
         ));
     }
-    let agreed_password = match input.agreed_password.trim() {
-        "" => None,
-        text => Some(
-            crate::package::password::Password::agreed(text)
-                .ok_or(Invalid(
-                    "agreed_password",
-                    "Afgesproken wachtwoord: gebruik minstens 12 tekens, of laat het veld leeg om voor elk pakket een nieuw wachtwoord te maken.",
-                ))?
-                .expose()
-                .to_owned(),
-        ),
-    };
     Ok(Valid {
         delivery: input.delivery,
-        agreed_password,
         recipient,
         name,
         kbo,

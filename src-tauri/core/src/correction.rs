@@ -143,7 +143,7 @@ pub fn correct(
     )?;
     let pdf = contents.pdf()?;
     let json = contents.json()?;
-    let (password, agreed) = package::password_for(&agreement)?;
+    let password = package::fresh_password()?;
     let tx = store.transaction()?;
     let a = &client.address;
     tx.execute(
@@ -196,7 +196,6 @@ pub fn correct(
             kind: PackageKind::Correction,
             files: &[(PDF_NAME, &pdf), (JSON_NAME, &json)],
             password: &password,
-            agreed,
         },
         now,
     )?;

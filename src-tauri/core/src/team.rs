@@ -237,10 +237,7 @@ pub fn export_profile(store: &Store, now: DateTime<FixedOffset>) -> Result<Expor
     let agreements = Agreement::list(store)?
         .iter()
         .filter(|a| !a.demo)
-        .map(|a| AgreementInput {
-            agreed_password: String::new(),
-            ..a.to_input()
-        })
+        .map(Agreement::to_input)
         .collect();
     let profile = Profile {
         schema: SCHEMA.into(),
@@ -401,14 +398,7 @@ pub fn apply_profile(
         let current = existing
             .iter()
             .find(|a| a.recipient.key() == input.recipient_key);
-        let input = AgreementInput {
-            // The locally agreed password stays; a profile never carries one.
-            agreed_password: current
-                .and_then(|a| a.agreed_password.clone())
-                .unwrap_or_default(),
-            ..input.clone()
-        };
-        Agreement::save(store, gazetteer, current.map(|a| a.id), input)?;
+        Agreement::save(store, gazetteer, current.map(|a| a.id), input.clone())?;
         if current.is_some() {
             updated += 1;
         } else {

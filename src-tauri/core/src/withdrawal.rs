@@ -187,7 +187,7 @@ fn queue_notice(
     );
     let pdf = notice.pdf()?;
     let json = notice.json()?;
-    let (password, agreed) = package::password_for(&agreement)?;
+    let password = package::fresh_password()?;
     package::store_sealed(
         store,
         &Sealing {
@@ -197,7 +197,6 @@ fn queue_notice(
             kind: PackageKind::Withdrawal,
             files: &[(notice::PDF_NAME, &pdf), (notice::JSON_NAME, &json)],
             password: &password,
-            agreed,
         },
         now,
     )?;

@@ -406,7 +406,7 @@ proptest! {
                 recipient_key: key.into(), name: name.into(), kbo: kbo.into(),
                 mailbox: "aanmelding@ocmw.example".into(), dpo_email: "dpo@ocmw.example".into(),
                 password_phone: "014 12 34 56".into(), agreement_date: "2024-01-01".into(),
-                protocol_from: "2024-01-01".into(), protocol_until: String::new(), agreed_password: String::new(),
+                protocol_from: "2024-01-01".into(), protocol_until: String::new(),
                 delivery: aanmelder_core::agreement::Delivery::Smtp,
             }).unwrap();
         }

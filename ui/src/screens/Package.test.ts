@@ -11,7 +11,6 @@ const view: PackageView = {
   recipient_name: 'OCMW Westerlo',
   password_phone: '+3214000000',
   password: 'K7QM-3XPD-9WRT-A2HN',
-  password_agreed: false,
   built_at: '2026-11-22T10:20:00+01:00',
   password_passed_at: null,
   password_channel: null,

@@ -15,7 +15,6 @@ fn westerlo() -> AgreementInput {
         agreement_date: "2023-12-18".into(),
         protocol_from: "2024-01-01".into(),
         protocol_until: String::new(),
-        agreed_password: String::new(),
         delivery: Delivery::Smtp,
     }
 }
@@ -144,7 +143,6 @@ fn every_demo_entry_passes_the_registers_own_validation() {
             agreement_date: a.agreement_date.to_string(),
             protocol_from: a.protocol_from.to_string(),
             protocol_until: a.protocol_until.map(|d| d.to_string()).unwrap_or_default(),
-            agreed_password: String::new(),
             delivery: a.delivery,
         };
         let saved = Agreement::save(&store, &g, Some(a.id), input).unwrap();

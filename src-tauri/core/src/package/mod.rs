@@ -349,8 +349,6 @@ pub struct PackageView {
     /// The number to call (or text) with the password.
     pub password_phone: String,
     pub password: String,
-    /// True when this is the password agreed once with the partner.
-    pub password_agreed: bool,
     pub built_at: String,
     pub password_passed_at: Option<String>,
     pub password_channel: Option<Channel>,
@@ -389,7 +387,7 @@ impl<'a> Packages<'a> {
         let protocol = agreement.in_force_on(now.date_naive())?;
         let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
         let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now)?;
-        let (password, agreed) = password_for(&agreement)?;
+        let password = fresh_password()?;
         let pdf = contents.pdf()?;
         let json = contents.json()?;
         let tx = self.store.transaction()?;
@@ -402,7 +400,6 @@ impl<'a> Packages<'a> {
                 kind: PackageKind::Referral,
                 files: &[(PDF_NAME, &pdf), (JSON_NAME, &json)],
                 password: &password,
-                agreed,
             },
             now,
         )?;
@@ -417,41 +414,30 @@ impl<'a> Packages<'a> {
             .store
             .conn()
             .query_row(
-                "SELECT p.file_name, p.password, p.password_agreed, p.built_at,
+                "SELECT p.file_name, p.password, p.built_at,
                         p.password_passed_at, p.password_channel, length(p.archive), r.recipient,
                         p.kind
                  FROM package p JOIN referral r ON r.id = p.referral_id
                  WHERE r.reference = ?1 ORDER BY p.id DESC LIMIT 1",
                 [reference.as_str()],
                 |r| {
-                    let channel: Option<String> = r.get(5)?;
-                    let recipient: String = r.get(7)?;
+                    let channel: Option<String> = r.get(4)?;
+                    let recipient: String = r.get(6)?;
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
-                        r.get::<_, bool>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Option<String>>(4)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, Option<String>>(3)?,
                         channel,
-                        r.get::<_, Option<i64>>(6)?,
+                        r.get::<_, Option<i64>>(5)?,
                         recipient,
-                        r.get::<_, String>(8)?,
+                        r.get::<_, String>(7)?,
                     ))
                 },
             )
             .optional()
             .map_err(StoreError::from)?;
-        let Some((
-            file_name,
-            password,
-            agreed,
-            built_at,
-            passed_at,
-            channel,
-            size,
-            recipient,
-            kind,
-        )) = row
+        let Some((file_name, password, built_at, passed_at, channel, size, recipient, kind)) = row
         else {
             return Ok(None);
         };
@@ -466,7 +452,6 @@ impl<'a> Packages<'a> {
             recipient_name: self.gazetteer.recipient_name(&recipient),
             password_phone,
             password,
-            password_agreed: agreed,
             built_at,
             password_passed_at: passed_at,
             password_channel: channel.as_deref().and_then(Channel::parse),
@@ -594,21 +579,11 @@ pub fn archive_name(reference: &Reference) -> String {
     PackageKind::Referral.archive_name(reference)
 }
 
-/// The partner's agreed password if there is one, else a fresh one.
-pub(crate) fn password_for(agreement: &Agreement) -> Result<(Password, bool), PackageError> {
-    Ok(
-        match agreement
-            .agreed_password
-            .as_deref()
-            .and_then(Password::agreed)
-        {
-            Some(p) => (p, true),
-            None => (
-                Password::generate().map_err(|e| ArchiveError::Random(e.to_string()))?,
-                false,
-            ),
-        },
-    )
+/// A fresh password for every package (80 bits, read aloud by phone), never one agreed once
+/// with a partner: a password that stays the same opens every package it ever protected, and
+/// the Turnhout protocol (seed 004) expects files and keys destroyed after each receipt.
+pub(crate) fn fresh_password() -> Result<Password, PackageError> {
+    Ok(Password::generate().map_err(|e| ArchiveError::Random(e.to_string()))?)
 }
 
 /// What goes into one sealed package.
@@ -619,7 +594,6 @@ pub(crate) struct Sealing<'a> {
     pub kind: PackageKind,
     pub files: &'a [(&'a str, &'a [u8])],
     pub password: &'a Password,
-    pub agreed: bool,
 }
 
 /// Seals the files, stores the package and puts it in the outbox, inside the caller's
@@ -641,7 +615,8 @@ pub(crate) fn store_sealed(
             sealing.kind.archive_name(sealing.reference),
             sealed,
             sealing.password.expose(),
-            sealing.agreed,
+            // Kept in the table for packages made before agreed passwords were removed.
+            false,
             now.to_rfc3339(),
         ],
     )

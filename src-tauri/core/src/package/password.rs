@@ -37,13 +37,6 @@ impl Password {
         Ok(Self(text))
     }
 
-    /// A password agreed once with a partner, kept only in the encrypted store.
-    pub fn agreed(text: &str) -> Option<Self> {
-        let text = text.trim();
-        (text.chars().count() >= 12 && !text.chars().any(char::is_control))
-            .then(|| Self(text.to_owned()))
-    }
-
     /// The password as the worker reads it out, and as 7-Zip expects it typed.
     pub fn expose(&self) -> &str {
         &self.0

@@ -26,7 +26,6 @@ fn a_package_is_built_once_stored_and_named_neutrally() {
     let view = packages.build(&reference, now).unwrap();
     assert_eq!(view.file_name, format!("aanmelding-{reference}.7z"));
     assert!(!view.file_name.contains("Zo") && !view.file_name.contains("Westerlo"));
-    assert!(!view.password_agreed);
     assert_eq!(view.password.len(), 19);
     assert_eq!(view.password_phone, "+3214000000");
     assert_eq!(view.recipient_name, "OCMW Westerlo");
@@ -110,22 +109,17 @@ fn no_package_after_the_protocol_ended() {
 }
 
 #[test]
-fn an_agreed_password_is_used_when_the_partner_has_one() {
+fn every_package_has_a_password_of_its_own() {
     let f = Office::new();
-    f.store
-        .conn()
-        .execute(
-            "UPDATE agreement SET agreed_password = 'afgesproken-wachtwoord-42'
-             WHERE recipient = 'ocmw:13049'",
-            [],
-        )
+    let packages = Packages::new(&f.store, &f.gazetteer);
+    let first = packages
+        .build(&consented(&f, "Zoë"), at("2026-11-22T10:20:00+01:00"))
         .unwrap();
-    let reference = consented(&f, "Zoë");
-    let view = Packages::new(&f.store, &f.gazetteer)
-        .build(&reference, at("2026-11-22T10:20:00+01:00"))
+    let second = packages
+        .build(&consented(&f, "Ayşe"), at("2026-11-22T10:21:00+01:00"))
         .unwrap();
-    assert!(view.password_agreed);
-    assert_eq!(view.password, "afgesproken-wachtwoord-42");
+    assert_ne!(first.password, second.password);
+    assert_eq!(first.password.len(), 19);
 }
 
 #[test]

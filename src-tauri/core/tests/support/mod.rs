@@ -126,7 +126,6 @@ pub fn input_of(a: &Agreement) -> AgreementInput {
         agreement_date: a.agreement_date.to_string(),
         protocol_from: a.protocol_from.to_string(),
         protocol_until: a.protocol_until.map(|d| d.to_string()).unwrap_or_default(),
-        agreed_password: a.agreed_password.clone().unwrap_or_default(),
         delivery: a.delivery,
     }
 }

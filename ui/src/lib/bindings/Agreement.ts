@@ -17,9 +17,4 @@ password_phone: string, agreement_date: string, protocol_from: string, protocol_
 /**
  * Shipped example entry with mailboxes on a reserved domain; never a real partner.
  */
-demo: boolean, 
-/**
- * A password agreed once with this partner, used for every package instead of a new one.
- * Kept only in the encrypted store.
- */
-agreed_password: string | null, delivery: Delivery, };
+demo: boolean, delivery: Delivery, };

@@ -12,8 +12,4 @@ recipient_key: string, name: string, kbo: string, mailbox: string, dpo_email: st
 /**
  * End date or the date notice takes effect; empty while the protocol runs indefinitely.
  */
-protocol_until: string, 
-/**
- * A password agreed once with this partner; empty for a new password per package.
- */
-agreed_password: string, delivery: Delivery, };
+protocol_until: string, delivery: Delivery, };

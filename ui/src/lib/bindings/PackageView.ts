@@ -10,8 +10,4 @@ export type PackageView = { kind: PackageKind, reference: Reference, file_name: 
 /**
  * The number to call (or text) with the password.
  */
-password_phone: string, password: string, 
-/**
- * True when this is the password agreed once with the partner.
- */
-password_agreed: boolean, built_at: string, password_passed_at: string | null, password_channel: Channel | null, size_bytes: number | null, };
+password_phone: string, password: string, built_at: string, password_passed_at: string | null, password_channel: Channel | null, size_bytes: number | null, };

@@ -55,9 +55,7 @@ fn no_two_equal_in_ten_thousand_draws() {
 }
 
 #[test]
-fn debug_hides_it_and_agreed_passwords_must_be_long_enough() {
+fn debug_hides_it() {
     let p = Password::generate().unwrap();
     assert_eq!(format!("{p:?}"), "Password(…)");
-    assert!(Password::agreed("kort").is_none());
-    assert!(Password::agreed("afgesproken-met-ocmw").is_some());
 }

@@ -38,3 +38,7 @@ CREATE TABLE discard (
     reason    TEXT NOT NULL
                 CHECK (reason IN ('mistake', 'duplicate', 'client_stopped', 'undeliverable'))
 ) STRICT;
+
+-- One password per package: the passwords once agreed with a partner are wiped (the column
+-- stays, empty, for the schema of older packages).
+UPDATE agreement SET agreed_password = NULL;
