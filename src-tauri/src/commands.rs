@@ -1,7 +1,7 @@
 //! The commands the window may call. Async, so Tauri runs them off the main thread and a slow
 //! key derivation never freezes the window. Each is a thin call into the core.
 
-use aanmelder_core::agreement::{Agreement, AgreementInput};
+use aanmelder_core::agreement::{Agreement, AgreementInput, AgreementVersion, NextEvaluation};
 use aanmelder_core::consent::{FivePoints, Language};
 use aanmelder_core::correction::{self, CorrectionEntry, CorrectionInput};
 use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
@@ -43,6 +43,24 @@ pub async fn create_passphrase(
     Ok(session.state())
 }
 
+/// "Demo proberen": a demo store in memory, used instead of the real one until the worker
+/// leaves it.
+#[tauri::command]
+pub async fn try_demo(app: State<'_, AppState>) -> Reply<SessionState> {
+    let demo = aanmelder_core::demo::open(crate::state::now())?;
+    let mut session = app.session();
+    session.enter_demo(demo);
+    Ok(session.state())
+}
+
+/// Back to the real store; the demo is forgotten.
+#[tauri::command]
+pub async fn leave_demo(app: State<'_, AppState>) -> Reply<SessionState> {
+    let mut session = app.session();
+    session.leave_demo();
+    Ok(session.state())
+}
+
 #[tauri::command]
 pub async fn unlock(
     app: State<'_, AppState>,
@@ -76,8 +94,12 @@ pub async fn check_residence(
 }
 
 #[tauri::command]
-pub async fn start_referral(app: State<'_, AppState>, client: ClientInput) -> Reply<Started> {
-    app.visit(|visit, now| visit.start(&client, now))
+pub async fn start_referral(
+    app: State<'_, AppState>,
+    client: ClientInput,
+    partner_id: Option<i64>,
+) -> Reply<Started> {
+    app.visit(|visit, now| visit.start_with(&client, partner_id, now))
 }
 
 #[tauri::command]
@@ -120,12 +142,31 @@ pub async fn save_agreement(
     id: Option<i64>,
     agreement: AgreementInput,
 ) -> Reply<Agreement> {
-    app.with_store(|store| Agreement::save(store, &app.gazetteer, id, agreement))
+    app.with_store(|store| {
+        Agreement::save(store, &app.gazetteer, id, agreement, crate::state::now())
+    })
 }
 
 #[tauri::command]
 pub async fn delete_agreement(app: State<'_, AppState>, id: i64) -> Reply<()> {
     app.with_store(|store| Agreement::delete(store, id))
+}
+
+/// "Stopzetten": the partner ends on `until` and stays in the register with its history.
+#[tauri::command]
+pub async fn stop_agreement(app: State<'_, AppState>, id: i64, until: String) -> Reply<Agreement> {
+    app.with_store(|store| Agreement::stop(store, id, &until, crate::state::now()))
+}
+
+#[tauri::command]
+pub async fn agreement_history(app: State<'_, AppState>, id: i64) -> Reply<Vec<AgreementVersion>> {
+    app.with_store(|store| Agreement::history(store, id))
+}
+
+/// The next evaluation with each partner in force, for the home screen.
+#[tauri::command]
+pub async fn next_evaluations(app: State<'_, AppState>) -> Reply<Vec<NextEvaluation>> {
+    app.with_store(|store| Agreement::next_evaluations(store, crate::state::now().date_naive()))
 }
 
 #[tauri::command]

@@ -85,9 +85,13 @@ pub async fn export_report(app: State<'_, AppState>, export: ReportExport) -> Re
 }
 
 #[tauri::command]
-pub async fn import_count_file(app: State<'_, AppState>, path: String) -> Reply<ImportOutcome> {
+pub async fn import_count_file(
+    app: State<'_, AppState>,
+    path: String,
+    fingerprint: Option<String>,
+) -> Reply<ImportOutcome> {
     let bytes = read_import(&path)?;
-    app.with_store(|store| countfile::import(store, &bytes, now()))
+    app.with_store(|store| countfile::import(store, &bytes, fingerprint.as_deref(), now()))
 }
 
 #[tauri::command]
@@ -169,6 +173,12 @@ pub async fn apply_team_profile(
 ) -> Reply<Applied> {
     let bytes = read_import(&path)?;
     app.with_store(|store| {
-        team::apply_profile(store, &app.gazetteer, &bytes, fingerprint.as_deref())
+        team::apply_profile(
+            store,
+            &app.gazetteer,
+            &bytes,
+            fingerprint.as_deref(),
+            crate::state::now(),
+        )
     })
 }

@@ -240,7 +240,16 @@ impl Session<'_> {
         let deadline = Instant::now() + timeout;
         loop {
             let element = self.wait_for(css, timeout)?;
-            let text = self.text(&element)?;
+            // The page may replace the element between finding and reading it (a list that
+            // loads): look again rather than fail.
+            let text = match self.text(&element) {
+                Ok(text) => text,
+                Err(e) if e.contains("stale element") && Instant::now() < deadline => {
+                    sleep(Duration::from_millis(150));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
             if text.contains(needle) {
                 return Ok(text);
             }
@@ -346,6 +355,40 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// Adds a partner to the register through the form, as a supervisor types it: dates as
+    /// dd/mm/jjjj, the partner chosen by its name in the list.
+    pub fn add_partner(&self, p: &Partner<'_>) -> Result<()> {
+        let wait = Duration::from_secs(30);
+        self.click(&self.button("Partners")?)?;
+        self.click(&self.button("Partner toevoegen")?)?;
+        let option = format!(
+            "//select[@id='recipient_key']/option[normalize-space(.)='{}']",
+            p.partner
+        );
+        self.click(&self.wait_for_xpath(&option, wait)?)?;
+        for (id, value) in [
+            ("#name", p.name),
+            ("#kbo", p.kbo),
+            ("#mailbox", p.mailbox),
+            ("#dpo_email", p.dpo_email),
+            ("#password_phone", p.password_phone),
+            ("#agreement_date", p.agreement_date),
+            ("#protocol_from", p.protocol_from),
+            ("#notice_months", p.notice_months),
+        ] {
+            self.fill(&self.wait_for(id, wait)?, value)?;
+        }
+        let delivery = if p.mail_program {
+            "mail_program"
+        } else {
+            "smtp"
+        };
+        self.click(&self.wait_for(&format!("#delivery option[value='{delivery}']"), wait)?)?;
+        self.click(&self.button("Bewaren")?)?;
+        self.wait_for_text("[role=status]", "is bewaard", wait)?;
+        Ok(())
+    }
+
     /// Ends the session, which quits the app, and waits until it is gone: the app allows one
     /// instance, so the next test's launch would otherwise hand over to this one as it exits.
     pub fn close(mut self) -> Result<()> {
@@ -381,4 +424,50 @@ fn wait_for_app_exit() {
     while running() && Instant::now() < deadline {
         sleep(Duration::from_millis(100));
     }
+}
+
+/// A register entry as [`Session::add_partner`] types it.
+#[derive(Debug, Clone, Copy)]
+pub struct Partner<'a> {
+    /// As the form's list names it: "OCMW Westerlo", "CAW Brussel".
+    pub partner: &'a str,
+    pub name: &'a str,
+    pub kbo: &'a str,
+    pub mailbox: &'a str,
+    pub dpo_email: &'a str,
+    pub password_phone: &'a str,
+    pub agreement_date: &'a str,
+    pub protocol_from: &'a str,
+    pub notice_months: &'a str,
+    /// Reached by drafts for the worker's mail program rather than the team's mail server.
+    pub mail_program: bool,
+}
+
+impl Partner<'static> {
+    /// OCMW Westerlo as seed 002 has it (KBO, mailbox, dates, six months' notice).
+    pub const WESTERLO: Self = Self {
+        partner: "OCMW Westerlo",
+        name: "OCMW Westerlo",
+        kbo: "0212.181.956",
+        mailbox: "info.ocmw@westerlo.be",
+        dpo_email: "informatieveiligheid@iok.be",
+        password_phone: "014 54 75 75",
+        agreement_date: "18/12/2023",
+        protocol_from: "01/01/2024",
+        notice_months: "6",
+        mail_program: true,
+    };
+    /// A second partner for tests that need two.
+    pub const DIEST: Self = Self {
+        partner: "OCMW Diest",
+        name: "OCMW Diest",
+        kbo: "0212.246.886",
+        mailbox: "aanmelding@ocmw-diest.example",
+        dpo_email: "dpo@ocmw-diest.example",
+        password_phone: "013 00 00 00",
+        agreement_date: "01/11/2024",
+        protocol_from: "01/11/2024",
+        notice_months: "",
+        mail_program: true,
+    };
 }

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use aanmelder_e2e::{Driver, screenshot_dir};
+use aanmelder_e2e::{Driver, Partner, screenshot_dir};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -232,8 +232,10 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
 
     // The consent record and the package name the worker, so the worker's identity comes first.
     fill_worker_settings(&app).unwrap();
+    // A new store holds no partner: the team's own Westerlo goes into the register first.
+    app.add_partner(&Partner::WESTERLO).unwrap();
 
-    // A client in Westerlo, a partner in the demo register: five points, then consent.
+    // A client in Westerlo: five points, then consent.
     enter_client(&app, "Zoë", "Müller-Çelik", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
@@ -266,7 +268,7 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     let password = app.wait_for_text("#package-password", "-", WAIT).unwrap();
     let password = password.trim().to_owned();
     assert_eq!(password.len(), 19, "{password}");
-    app.wait_for_text("#password-phone", "+3214000000", WAIT)
+    app.wait_for_text("#password-phone", "+3214547575", WAIT)
         .unwrap();
     app.click(&app.wait_for("#password-passed-button", WAIT).unwrap())
         .unwrap();
@@ -371,17 +373,6 @@ fn consent_in_window(
     app.text(&app.wait_for("#package-file", WAIT)?)
 }
 
-/// In the register, switches a demo partner from drafts to the team's mail server.
-fn use_mail_server(app: &aanmelder_e2e::Session<'_>, partner: &str) -> aanmelder_e2e::Result<()> {
-    app.click(&app.button("Partners")?)?;
-    let edit = format!("//tr[td[contains(., '{partner}')]]//button[normalize-space(.)='Wijzigen']");
-    app.click(&app.wait_for_xpath(&edit, WAIT)?)?;
-    app.click(&app.wait_for("#delivery option[value='smtp']", WAIT)?)?;
-    app.click(&app.button("Bewaren")?)?;
-    app.wait_for_text("[role=status]", "is bewaard", WAIT)?;
-    Ok(())
-}
-
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
@@ -410,9 +401,14 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .unwrap();
     app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
 
-    // The demo partners are reached by drafts; this team sends through its mail server.
-    use_mail_server(&app, "OCMW Westerlo (demo)").unwrap();
-    use_mail_server(&app, "OCMW Diest (demo)").unwrap();
+    // This team sends through its mail server.
+    for partner in [Partner::WESTERLO, Partner::DIEST] {
+        let partner = Partner {
+            mail_program: false,
+            ..partner
+        };
+        app.add_partner(&partner).unwrap();
+    }
 
     let first = consent_in_window(&app, "Zoë", "2260").unwrap();
     let second = consent_in_window(&app, "Ayşe", "3290").unwrap();

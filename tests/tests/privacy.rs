@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aanmelder_e2e::{Driver, Session, screenshot_dir};
+use aanmelder_e2e::{Driver, Partner, Session, screenshot_dir};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -77,6 +77,8 @@ fn worker_settings(app: &Session<'_>) {
         .unwrap();
     app.wait_for_text("#settings-status", "bewaard", WAIT)
         .unwrap();
+    // A new store holds no partner: the team's Westerlo, reached by the worker's mail program.
+    app.add_partner(&Partner::WESTERLO).unwrap();
 }
 
 /// The new-referral form for `client` in Westerlo, up to the five points.
@@ -245,7 +247,7 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         .unwrap();
     app.wait_for_text("#saved-status", "ontvangstbewijs", WAIT)
         .unwrap();
-    // The demo partner is reached by the worker's mail program: its draft is written too.
+    // The partner is reached by the worker's mail program: its draft is written too.
     app.click(&app.button("Verzenden").unwrap()).unwrap();
     app.click(
         &app.wait_for_xpath("//summary[contains(., 'Zonder mailserver')]", WAIT)

@@ -13,20 +13,22 @@ use aanmelder_core::report::PeriodInput;
 use aanmelder_core::report::countfile;
 use aanmelder_core::residence::Gazetteer;
 use aanmelder_core::store::{DbKey, KeyProtection, Store};
+use aanmelder_core::team;
 use aanmelder_core::worker::WorkerProfile;
-use aanmelder_e2e::{Driver, screenshot_dir};
+use aanmelder_e2e::{Driver, Partner, screenshot_dir};
 use calamine::{Data, Reader, Xlsx};
 
 const WAIT: Duration = Duration::from_secs(30);
 
 /// A worker's count file for 2026: `referrals` consents to Westerlo, each sent two days later,
-/// and one refusal for Diest.
+/// and one refusal for Diest; with the fingerprint of the key that signed it, as the worker's
+/// app shows it.
 fn count_file(
     dir: &Path,
     name: &str,
     email: &str,
     referrals: usize,
-) -> Result<std::path::PathBuf, Box<dyn std::error::Error>> {
+) -> Result<(std::path::PathBuf, String), Box<dyn std::error::Error>> {
     let store_dir = tempfile::tempdir()?;
     let store = Store::create(
         &store_dir.path().join("aanmelder.db"),
@@ -75,7 +77,25 @@ fn count_file(
     )?;
     let path = dir.join(format!("{}-{}", &email[..3], file.file_name));
     std::fs::write(&path, file.bytes)?;
-    Ok(path)
+    Ok((path, team::own_fingerprint(&store)?))
+}
+
+/// On the Team screen: the two workers whose count files are read in.
+fn add_members(app: &aanmelder_e2e::Session<'_>) -> aanmelder_e2e::Result<()> {
+    for (i, (name, email)) in [
+        ("An Peeters", "an.peeters@example.be"),
+        ("Zoë Müller", "zoe.muller@example.be"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        app.click(&app.wait_for("#add-member", WAIT)?)?;
+        app.fill(&app.wait_for(&format!("#member-{i}-name"), WAIT)?, name)?;
+        app.fill(&app.wait_for(&format!("#member-{i}-email"), WAIT)?, email)?;
+    }
+    app.click(&app.wait_for("#save-members", WAIT)?)?;
+    app.wait_for_text("#members-status", "bewaard", WAIT)?;
+    Ok(())
 }
 
 /// Under Instellingen: the supervisor's name and team, and the supervisor's role.
@@ -98,8 +118,17 @@ fn become_supervisor(app: &aanmelder_e2e::Session<'_>) -> aanmelder_e2e::Result<
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     let files = tempfile::tempdir().unwrap();
-    let an = count_file(files.path(), "An Peeters", "an.peeters@example.be", 4).unwrap();
-    let zoe = count_file(files.path(), "Zoë Müller", "zoe.muller@example.be", 3).unwrap();
+    let (an, an_key) = count_file(files.path(), "An Peeters", "an.peeters@example.be", 4).unwrap();
+    let (zoe, zoe_key) =
+        count_file(files.path(), "Zoë Müller", "zoe.muller@example.be", 3).unwrap();
+    // A copy of An's file with one digit of the signed counts changed.
+    let text = std::fs::read_to_string(&an).unwrap();
+    let needle = "\\\"consented\\\": ";
+    let at = text.find(needle).unwrap() + needle.len();
+    let mut bytes = text.into_bytes();
+    bytes[at] = if bytes[at] == b'9' { b'8' } else { b'9' };
+    let changed = files.path().join("gewijzigd.json");
+    std::fs::write(&changed, bytes).unwrap();
     let exports = tempfile::tempdir().unwrap();
 
     let data = tempfile::tempdir().unwrap();
@@ -112,13 +141,8 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     // Settings: work as the team's supervisor; the Team screen appears in the menu.
     become_supervisor(&app).unwrap();
     app.click(&app.button("Team").unwrap()).unwrap();
-
-    // Two count files, then the first again: recognised, nothing counted twice.
-    for (path, who) in [
-        (&an, "An Peeters"),
-        (&zoe, "Zoë Müller"),
-        (&an, "al ingelezen"),
-    ] {
+    add_members(&app).unwrap();
+    let read_in = |path: &Path| {
         app.fill(
             &app.wait_for("#count-file-path", WAIT).unwrap(),
             &path.display().to_string(),
@@ -126,8 +150,29 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         .unwrap();
         app.click(&app.wait_for("#import-count-file", WAIT).unwrap())
             .unwrap();
+    };
+
+    // Each worker's first file: the supervisor compares the key's fingerprint by phone.
+    for (path, key, who) in [(&an, &an_key, "An Peeters"), (&zoe, &zoe_key, "Zoë Müller")] {
+        read_in(path);
+        let shown = app
+            .wait_for_text("#count-key-fingerprint", " ", WAIT)
+            .unwrap();
+        assert_eq!(shown.trim(), key.as_str());
+        let confirm = app.wait_for("#confirm-count-file", WAIT).unwrap();
+        assert!(!app.enabled(&confirm).unwrap(), "not before it is ticked");
+        app.click(&app.wait_for("#confirm-count-key", WAIT).unwrap())
+            .unwrap();
+        app.click(&confirm).unwrap();
         app.wait_for_text("#import-status", who, WAIT).unwrap();
     }
+    // The first again: recognised, nothing counted twice; a changed copy: refused.
+    read_in(&an);
+    app.wait_for_text("#import-status", "al ingelezen", WAIT)
+        .unwrap();
+    read_in(&changed);
+    app.wait_for_text("#count-file-path-error", "handtekening klopt niet", WAIT)
+        .unwrap();
 
     // The team's table: 7 consents and sends to Westerlo, 2 refusals for Diest, median 2 days.
     let total = "#team-counts tfoot";
@@ -183,8 +228,8 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     app.close().unwrap();
     let own = countfile::parse(&std::fs::read(exports.path().join("telling-2026.json")).unwrap())
         .unwrap();
-    assert_eq!(own.worker.name, "Lies Supervisor");
-    assert!(own.ledger.intact && own.report.partners.is_empty());
+    assert_eq!(own.file.worker.name, "Lies Supervisor");
+    assert!(own.file.ledger.intact && own.file.report.partners.is_empty());
 
     let csv = std::fs::read(exports.path().join("evaluatie-2026.csv")).unwrap();
     assert!(csv.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with BOM");
@@ -239,20 +284,7 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
             .unwrap();
         become_supervisor(&app).unwrap();
 
-        app.click(&app.button("Partners").unwrap()).unwrap();
-        let edit =
-            "//tr[td[contains(., 'OCMW Westerlo (demo)')]]//button[normalize-space(.)='Wijzigen']";
-        app.click(&app.wait_for_xpath(edit, WAIT).unwrap()).unwrap();
-        app.fill(&app.wait_for("#name", WAIT).unwrap(), "OCMW Westerlo")
-            .unwrap();
-        app.fill(
-            &app.wait_for("#mailbox", WAIT).unwrap(),
-            "info.ocmw@westerlo.be",
-        )
-        .unwrap();
-        app.click(&app.button("Bewaren").unwrap()).unwrap();
-        app.wait_for_text("[role=status]", "is bewaard", WAIT)
-            .unwrap();
+        app.add_partner(&Partner::WESTERLO).unwrap();
 
         app.click(&app.button("Team").unwrap()).unwrap();
         app.click(&app.wait_for("#add-member", WAIT).unwrap())
@@ -343,6 +375,6 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
     let register = app
         .wait_for_text("#agreement-list", "info.ocmw@westerlo.be", WAIT)
         .unwrap();
-    assert!(!register.contains("Diest (demo)"), "{register}");
+    assert!(!register.contains("(demo)"), "{register}");
     app.close().unwrap();
 }

@@ -1,16 +1,20 @@
-//! The agreement register: with which OCMWs (and the CAW) the team may share, and until when.
+//! The agreement register: with which OCMWs (and CAWs) the team may share, and until when.
 //!
 //! Sharing is lawful only under a signed cooperation agreement and a data-sharing protocol in
 //! force on the day of sending (domain.md, "Frequency and duration"). The only way to obtain an
 //! [`ActiveProtocol`], which a referral needs to become ready to send, is
 //! [`Agreement::in_force_on`]: a referral to a partner without a protocol in force cannot be
 //! expressed.
+//!
+//! The register is evidence, so it keeps its history: every save is a new version (the JSON the
+//! app wrote, in `agreement_version`), a consent records the version and the SHA-256 of its text,
+//! and a partner a consent relied on can only be ended ("stopzetten"), never deleted. A trigger in
+//! the schema refuses the delete too, whatever code tries it.
 
-use std::str::FromStr as _;
-
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, Months, NaiveDate};
 use rusqlite::{OptionalExtension as _, Row};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
 use crate::error::Coded;
@@ -38,8 +42,10 @@ impl Delivery {
     }
 }
 
-/// An entry of the register as the form sends it: text as typed, dates as `YYYY-MM-DD`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+/// An entry of the register as the form sends it: text as typed, dates as `YYYY-MM-DD`. Also
+/// what a team profile carries and what a version of the register keeps; fields added later
+/// default, so older profiles and versions still read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct AgreementInput {
     /// `ocmw:<REFNIS>` or `caw:brussel`.
@@ -51,9 +57,58 @@ pub struct AgreementInput {
     pub password_phone: String,
     pub agreement_date: String,
     pub protocol_from: String,
-    /// End date or the date notice takes effect; empty while the protocol runs indefinitely.
+    /// End date agreed in the protocol; empty while the protocol runs indefinitely.
     pub protocol_until: String,
     pub delivery: Delivery,
+    /// Notice period in months, as typed; empty when the protocol names none.
+    #[serde(default)]
+    pub notice_months: String,
+    /// The day either party gave notice; with the notice period it sets the end date.
+    #[serde(default)]
+    pub notice_given_on: String,
+    /// When our DPO gave advice on the protocol.
+    #[serde(default)]
+    pub dpo_advice_ours: String,
+    /// When the partner's DPO gave advice.
+    #[serde(default)]
+    pub dpo_advice_theirs: String,
+    /// Names and numbers of the contact persons at the partner (staff, never clients).
+    #[serde(default)]
+    pub contacts: String,
+    /// 12 or 6: how often the cooperation is evaluated.
+    #[serde(default = "yearly")]
+    pub evaluation_months: u8,
+    /// The day of the last evaluation; empty before the first.
+    #[serde(default)]
+    pub last_evaluation: String,
+}
+
+fn yearly() -> u8 {
+    12
+}
+
+impl Default for AgreementInput {
+    fn default() -> Self {
+        Self {
+            recipient_key: String::new(),
+            name: String::new(),
+            kbo: String::new(),
+            mailbox: String::new(),
+            dpo_email: String::new(),
+            password_phone: String::new(),
+            agreement_date: String::new(),
+            protocol_from: String::new(),
+            protocol_until: String::new(),
+            delivery: Delivery::default(),
+            notice_months: String::new(),
+            notice_given_on: String::new(),
+            dpo_advice_ours: String::new(),
+            dpo_advice_theirs: String::new(),
+            contacts: String::new(),
+            evaluation_months: yearly(),
+            last_evaluation: String::new(),
+        }
+    }
 }
 
 /// A partner in the register.
@@ -75,11 +130,40 @@ pub struct Agreement {
     pub agreement_date: NaiveDate,
     #[ts(type = "string")]
     pub protocol_from: NaiveDate,
+    /// The end date the protocol itself names.
     #[ts(type = "string | null")]
     pub protocol_until: Option<NaiveDate>,
-    /// Shipped example entry with mailboxes on a reserved domain; never a real partner.
+    pub notice_months: Option<u8>,
+    #[ts(type = "string | null")]
+    pub notice_given_on: Option<NaiveDate>,
+    #[ts(type = "string | null")]
+    pub dpo_advice_ours: Option<NaiveDate>,
+    #[ts(type = "string | null")]
+    pub dpo_advice_theirs: Option<NaiveDate>,
+    pub contacts: String,
+    pub evaluation_months: u8,
+    #[ts(type = "string | null")]
+    pub last_evaluation: Option<NaiveDate>,
+    /// The last day sharing is allowed: the protocol's end date or the end of the notice,
+    /// whichever comes first.
+    #[ts(type = "string | null")]
+    pub ends_on: Option<NaiveDate>,
+    /// When the next evaluation is due: the last one (or the start) plus the interval.
+    #[ts(type = "string")]
+    pub next_evaluation: NaiveDate,
+    /// The day the team ended the partner ("stopzetten").
+    #[ts(type = "string | null")]
+    pub stopped_on: Option<NaiveDate>,
+    /// Shipped example entry with mailboxes on a reserved domain; only in the demo store.
     pub demo: bool,
     pub delivery: Delivery,
+    /// The number of the current version; every save adds one.
+    #[ts(type = "number")]
+    pub version: i64,
+    /// SHA-256 of the current version's text, as a consent records it.
+    pub version_sha256: String,
+    /// A consent relied on this partner: it can be ended, not deleted.
+    pub used: bool,
 }
 
 /// Proof that a protocol with `recipient` was in force on `on`. Only [`Agreement::in_force_on`]
@@ -87,6 +171,8 @@ pub struct Agreement {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ActiveProtocol {
     agreement_id: i64,
+    version: i64,
+    version_sha256: String,
     recipient: Recipient,
     on: NaiveDate,
 }
@@ -94,6 +180,13 @@ pub struct ActiveProtocol {
 impl ActiveProtocol {
     pub fn agreement_id(&self) -> i64 {
         self.agreement_id
+    }
+    /// The version of the register entry this proof was made from.
+    pub fn version(&self) -> i64 {
+        self.version
+    }
+    pub fn version_sha256(&self) -> &str {
+        &self.version_sha256
     }
     pub fn recipient(&self) -> &Recipient {
         &self.recipient
@@ -103,16 +196,66 @@ impl ActiveProtocol {
     }
 }
 
+/// A partner the worker can choose for a client in Brussels, where several CAWs may have a
+/// protocol in force.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PartnerChoice {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+}
+
+/// One saved state of a partner, for the history on the partner screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AgreementVersion {
+    #[ts(type = "number")]
+    pub version: i64,
+    pub saved_at: String,
+    pub entry: AgreementInput,
+    /// The day the partner was ended, in this version; empty if it was not.
+    pub stopped_on: String,
+    pub sha256: String,
+    /// How many consents relied on this version.
+    #[ts(type = "number")]
+    pub consents: i64,
+}
+
+/// When a partner in force is next evaluated with, for the home screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct NextEvaluation {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub name: String,
+    #[ts(type = "string")]
+    pub next_evaluation: NaiveDate,
+    /// Within the coming 30 days, or overdue.
+    pub due: bool,
+    pub overdue: bool,
+}
+
+/// What a version keeps: the entry as saved, and whether it was ended.
+#[derive(Debug, Serialize, Deserialize)]
+struct VersionBody {
+    #[serde(flatten)]
+    entry: AgreementInput,
+    #[serde(default)]
+    stopped_on: String,
+}
+
 impl Agreement {
     /// The proof that this agreement's protocol is in force on `day`, or why not.
     pub fn in_force_on(&self, day: NaiveDate) -> Result<ActiveProtocol, AgreementError> {
-        if day < self.agreement_date.max(self.protocol_from) {
+        let from = self.protocol_from.max(self.agreement_date);
+        if day < from {
             return Err(AgreementError::NotYetInForce {
                 partner: self.name.clone(),
-                from: self.protocol_from.max(self.agreement_date),
+                from,
             });
         }
-        if let Some(until) = self.protocol_until
+        if let Some(until) = self.ends_on
             && day > until
         {
             return Err(AgreementError::Ended {
@@ -122,43 +265,103 @@ impl Agreement {
         }
         Ok(ActiveProtocol {
             agreement_id: self.id,
+            version: self.version,
+            version_sha256: self.version_sha256.clone(),
             recipient: self.recipient.clone(),
             on: day,
         })
     }
 
-    /// The register entry for `recipient`, if the team has one.
-    pub fn for_recipient(store: &Store, recipient: &Recipient) -> Result<Option<Self>, StoreError> {
-        Ok(store
-            .conn()
-            .query_row(
-                &format!("{SELECT} WHERE recipient = ?1"),
-                [recipient.key()],
-                from_row,
-            )
-            .optional()?)
+    /// Every partner for `recipient`, the most recent protocol first.
+    pub fn of_recipient(store: &Store, recipient: &Recipient) -> Result<Vec<Self>, StoreError> {
+        let mut stmt = store.conn().prepare(&format!(
+            "{SELECT} WHERE recipient = ?1 ORDER BY protocol_from DESC, id DESC"
+        ))?;
+        let rows = stmt.query_map([recipient.key()], from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// The protocol in force today with the partner for `recipient`, or a message naming the
-    /// partner, the reason and whom to contact.
+    /// The partner for `recipient` that matters on `day`: the one in force, else the most recent.
+    pub fn for_recipient(
+        store: &Store,
+        recipient: &Recipient,
+        day: NaiveDate,
+    ) -> Result<Option<Self>, StoreError> {
+        let all = Self::of_recipient(store, recipient)?;
+        let in_force = all.iter().position(|a| a.in_force_on(day).is_ok());
+        Ok(match in_force {
+            Some(i) => all.into_iter().nth(i),
+            None => all.into_iter().next(),
+        })
+    }
+
+    /// The partners for `recipient` with a protocol in force on `day`, for the worker to choose
+    /// from when there is more than one.
+    pub fn choices(
+        store: &Store,
+        recipient: &Recipient,
+        day: NaiveDate,
+    ) -> Result<Vec<PartnerChoice>, StoreError> {
+        Ok(Self::of_recipient(store, recipient)?
+            .into_iter()
+            .filter(|a| a.in_force_on(day).is_ok())
+            .map(|a| PartnerChoice {
+                id: a.id,
+                name: a.name,
+            })
+            .collect())
+    }
+
+    /// The protocol in force on `day` with the partner for `recipient` (the `chosen` one when
+    /// several are), or a message naming the partner, the reason and whom to contact.
     pub fn active_for(
         store: &Store,
         gazetteer: &Gazetteer,
         recipient: &Recipient,
+        chosen: Option<i64>,
         day: NaiveDate,
     ) -> Result<ActiveProtocol, AgreementError> {
-        match Self::for_recipient(store, recipient)? {
-            Some(agreement) => agreement.in_force_on(day),
-            None => Err(AgreementError::NoAgreement {
+        let all = Self::of_recipient(store, recipient)?;
+        if let Some(id) = chosen {
+            return all
+                .iter()
+                .find(|a| a.id == id)
+                .ok_or(AgreementError::NotFound)?
+                .in_force_on(day);
+        }
+        let mut in_force: Vec<ActiveProtocol> =
+            all.iter().filter_map(|a| a.in_force_on(day).ok()).collect();
+        match (in_force.len(), all.first()) {
+            (1, _) => Ok(in_force.remove(0)),
+            (0, Some(latest)) => latest.in_force_on(day),
+            (0, None) => Err(AgreementError::NoAgreement {
                 partner: gazetteer.recipient_name(recipient),
             }),
+            _ => Err(AgreementError::Choose),
         }
     }
 
-    pub fn list(store: &Store) -> Result<Vec<Self>, StoreError> {
-        let mut stmt = store
+    /// The partner a referral goes to: the one its consent relied on, or the one chosen for
+    /// its draft.
+    pub fn for_referral(store: &Store, referral_id: i64) -> Result<Self, AgreementError> {
+        let id: Option<i64> = store
             .conn()
-            .prepare(&format!("{SELECT} ORDER BY demo, name"))?;
+            .query_row(
+                "SELECT coalesce(c.agreement_id, r.agreement_id)
+                 FROM referral r LEFT JOIN consent c ON c.referral_id = r.id WHERE r.id = ?1",
+                [referral_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .flatten();
+        Self::get(store, id.ok_or(AgreementError::NotFound)?)
+    }
+
+    pub fn list(store: &Store) -> Result<Vec<Self>, StoreError> {
+        let mut stmt = store.conn().prepare(&format!(
+            "{SELECT} ORDER BY demo, stopped_on IS NOT NULL, name, protocol_from DESC"
+        ))?;
         let rows = stmt.query_map([], from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
@@ -172,29 +375,44 @@ impl Agreement {
             .ok_or(AgreementError::NotFound)
     }
 
-    /// Adds (`id: None`) or replaces an entry after validating every field.
+    /// Adds (`id: None`) or edits an entry after validating every field; either way a new
+    /// version is recorded.
     pub fn save(
         store: &Store,
         gazetteer: &Gazetteer,
         id: Option<i64>,
         input: AgreementInput,
+        now: DateTime<FixedOffset>,
     ) -> Result<Self, AgreementError> {
         let v = validate(gazetteer, input)?;
-        let conn = store.conn();
-        let clash: Option<i64> = conn
-            .query_row(
-                "SELECT id FROM agreement WHERE recipient = ?1",
-                [v.recipient.key()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(StoreError::from)?;
-        if clash.is_some_and(|other| Some(other) != id) {
+        let current = id.map(|id| Self::get(store, id)).transpose()?;
+        if let Some(current) = &current
+            && current.used
+            && current.recipient != v.recipient
+        {
+            return Err(AgreementError::Invalid(
+                "recipient_key",
+                "Partner: op deze overeenkomst steunde al een toestemming; de gemeente kan niet \
+                 meer veranderen. Zet ze stop en voeg de nieuwe partner toe.",
+            ));
+        }
+        let clash = Self::of_recipient(store, &v.recipient)?
+            .into_iter()
+            .find(|other| {
+                Some(other.id) != id
+                    && !other.demo
+                    && (v.recipient != Recipient::CawBrussel || other.kbo == v.kbo)
+                    && other.ends_on.is_none_or(|end| end >= v.protocol_from)
+                    && v.ends_on().is_none_or(|end| end >= other.protocol_from)
+            });
+        if clash.is_some() {
             return Err(AgreementError::Duplicate(
                 gazetteer.recipient_name(&v.recipient),
             ));
         }
-        let params = (
+        let tx = store.transaction()?;
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string());
+        let params = rusqlite::params![
             v.recipient.key(),
             &v.name,
             &v.kbo,
@@ -203,21 +421,29 @@ impl Agreement {
             &v.password_phone,
             v.agreement_date.to_string(),
             v.protocol_from.to_string(),
-            v.protocol_until.map(|d| d.to_string()),
+            date(v.protocol_until),
             v.delivery.as_str(),
-        );
+            v.notice_months,
+            date(v.notice_given_on),
+            date(v.dpo_advice_ours),
+            date(v.dpo_advice_theirs),
+            &v.contacts,
+            v.evaluation_months,
+            date(v.last_evaluation),
+            id,
+        ];
         let id = match id {
             Some(id) => {
-                let changed = conn
+                let changed = tx
                     .execute(
                         "UPDATE agreement SET recipient = ?1, name = ?2, kbo = ?3, mailbox = ?4,
                            dpo_email = ?5, password_phone = ?6, agreement_date = ?7,
-                           protocol_from = ?8, protocol_until = ?9, delivery = ?10, demo = 0
-                         WHERE id = ?11",
-                        rusqlite::params![
-                            params.0, params.1, params.2, params.3, params.4, params.5, params.6,
-                            params.7, params.8, params.9, id
-                        ],
+                           protocol_from = ?8, protocol_until = ?9, delivery = ?10,
+                           notice_months = ?11, notice_given_on = ?12, dpo_advice_ours = ?13,
+                           dpo_advice_theirs = ?14, contacts = ?15, evaluation_months = ?16,
+                           last_evaluation = ?17, version = version + 1
+                         WHERE id = ?18",
+                        params,
                     )
                     .map_err(StoreError::from)?;
                 if changed == 0 {
@@ -226,22 +452,121 @@ impl Agreement {
                 id
             }
             None => {
-                conn.execute(
+                tx.execute(
+                    // ?18 is NULL here: SQLite picks the new id.
                     "INSERT INTO agreement (recipient, name, kbo, mailbox, dpo_email,
                        password_phone, agreement_date, protocol_from, protocol_until, delivery,
-                       demo)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0)",
+                       notice_months, notice_given_on, dpo_advice_ours, dpo_advice_theirs,
+                       contacts, evaluation_months, last_evaluation, id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,
+                       ?16, ?17, ?18)",
                     params,
                 )
                 .map_err(StoreError::from)?;
-                conn.last_insert_rowid()
+                tx.last_insert_rowid()
             }
         };
-        Self::get(store, id)
+        let saved = record_version(store, id, now)?;
+        tx.commit()?;
+        Ok(saved)
+    }
+
+    /// Ends the partner on `until` ("stopzetten"): no referral after that day, the record and
+    /// its history stay.
+    pub fn stop(
+        store: &Store,
+        id: i64,
+        until: &str,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Self, AgreementError> {
+        let current = Self::get(store, id)?;
+        let until = crate::day::parse(until).ok_or(AgreementError::Invalid(
+            "stop_until",
+            "Einddatum: typ de laatste dag waarop nog gegevens mogen worden doorgegeven, als \
+             dd/mm/jjjj.",
+        ))?;
+        if until < current.protocol_from {
+            return Err(AgreementError::Invalid(
+                "stop_until",
+                "Einddatum: die ligt vóór de begindatum van het protocol. Kies een latere datum.",
+            ));
+        }
+        let until = current.protocol_until.map_or(until, |old| old.min(until));
+        let tx = store.transaction()?;
+        tx.execute(
+            "UPDATE agreement SET protocol_until = ?2, stopped_on = ?3, version = version + 1
+             WHERE id = ?1",
+            (id, until.to_string(), now.date_naive().to_string()),
+        )
+        .map_err(StoreError::from)?;
+        let saved = record_version(store, id, now)?;
+        tx.commit()?;
+        Ok(saved)
+    }
+
+    /// Every saved state of the partner, the newest first.
+    pub fn history(store: &Store, id: i64) -> Result<Vec<AgreementVersion>, AgreementError> {
+        let mut stmt = store
+            .conn()
+            .prepare(
+                "SELECT v.version, v.saved_at, v.body,
+                   (SELECT count(*) FROM consent c
+                     WHERE c.agreement_id = v.agreement_id AND c.agreement_version = v.version)
+                 FROM agreement_version v WHERE v.agreement_id = ?1 ORDER BY v.version DESC",
+            )
+            .map_err(StoreError::from)?;
+        let rows = stmt
+            .query_map([id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })
+            .map_err(StoreError::from)?;
+        let mut versions = Vec::new();
+        for row in rows {
+            let (version, saved_at, body, consents) = row.map_err(StoreError::from)?;
+            let parsed: VersionBody = serde_json::from_str(&body)
+                .map_err(|_| StoreError::Sqlite("onleesbare versie van het register".into()))?;
+            versions.push(AgreementVersion {
+                version,
+                saved_at,
+                sha256: hex::encode(Sha256::digest(body.as_bytes())),
+                entry: parsed.entry,
+                stopped_on: parsed.stopped_on,
+                consents,
+            });
+        }
+        Ok(versions)
+    }
+
+    /// The next evaluation with each partner in force on `today`, the earliest first; due when
+    /// it falls within 30 days or has passed.
+    pub fn next_evaluations(
+        store: &Store,
+        today: NaiveDate,
+    ) -> Result<Vec<NextEvaluation>, StoreError> {
+        let soon = today + chrono::Days::new(30);
+        let mut next: Vec<NextEvaluation> = Self::list(store)?
+            .into_iter()
+            .filter(|a| a.in_force_on(today).is_ok())
+            .map(|a| NextEvaluation {
+                id: a.id,
+                due: a.next_evaluation <= soon,
+                overdue: a.next_evaluation < today,
+                next_evaluation: a.next_evaluation,
+                name: a.name,
+            })
+            .collect();
+        next.sort_by_key(|e| e.next_evaluation);
+        Ok(next)
     }
 
     /// The entry as the form (or a team profile) writes it.
     pub fn to_input(&self) -> AgreementInput {
+        let date = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
         AgreementInput {
             recipient_key: self.recipient.key(),
             name: self.name.clone(),
@@ -251,28 +576,113 @@ impl Agreement {
             password_phone: self.password_phone.clone(),
             agreement_date: self.agreement_date.to_string(),
             protocol_from: self.protocol_from.to_string(),
-            protocol_until: self
-                .protocol_until
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
+            protocol_until: date(self.protocol_until),
             delivery: self.delivery,
+            notice_months: self
+                .notice_months
+                .map(|m| m.to_string())
+                .unwrap_or_default(),
+            notice_given_on: date(self.notice_given_on),
+            dpo_advice_ours: date(self.dpo_advice_ours),
+            dpo_advice_theirs: date(self.dpo_advice_theirs),
+            contacts: self.contacts.clone(),
+            evaluation_months: self.evaluation_months,
+            last_evaluation: date(self.last_evaluation),
         }
     }
 
+    /// Deletes a partner no consent relied on (one added by mistake); a used one can only be
+    /// ended.
     pub fn delete(store: &Store, id: i64) -> Result<(), AgreementError> {
-        let changed = store
-            .conn()
-            .execute("DELETE FROM agreement WHERE id = ?1", [id])
-            .map_err(StoreError::from)?;
-        if changed == 0 {
-            return Err(AgreementError::NotFound);
+        let current = Self::get(store, id)?;
+        if current.used {
+            return Err(AgreementError::InUse(current.name));
         }
+        let tx = store.transaction()?;
+        tx.execute(
+            "DELETE FROM agreement_version WHERE agreement_id = ?1",
+            [id],
+        )
+        .map_err(StoreError::from)?;
+        tx.execute("DELETE FROM agreement WHERE id = ?1", [id])
+            .map_err(StoreError::from)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Fills a new store with the demo register: clearly named partners with mailboxes on the
+    /// reserved `.example` domain, reached by mail-program drafts, so that a new user can walk
+    /// the whole flow and can never mail a real OCMW. Only the demo store gets it.
+    pub fn install_demo_register(
+        store: &Store,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(), AgreementError> {
+        let tx = store.transaction()?;
+        tx.execute_batch(DEMO_REGISTER).map_err(StoreError::from)?;
+        let ids: Vec<i64> = {
+            let mut stmt = tx
+                .prepare("SELECT id FROM agreement WHERE demo = 1")
+                .map_err(StoreError::from)?;
+            let rows = stmt.query_map([], |r| r.get(0)).map_err(StoreError::from)?;
+            rows.collect::<Result<_, _>>().map_err(StoreError::from)?
+        };
+        for id in ids {
+            record_version(store, id, now)?;
+        }
+        tx.commit()?;
         Ok(())
     }
 }
 
+/// Turnhout's protocol has ended, to show what the worker meets then.
+const DEMO_REGISTER: &str = "
+INSERT INTO agreement (recipient, name, kbo, mailbox, dpo_email, password_phone, agreement_date,
+                       protocol_from, protocol_until, demo, delivery) VALUES
+  ('ocmw:13049', 'OCMW Westerlo (demo)', '0212.181.956', 'aanmelding@ocmw-westerlo.example',
+   'dpo@ocmw-westerlo.example', '+3214000000', '2023-12-18', '2024-01-01', NULL, 1,
+   'mail_program'),
+  ('ocmw:24020', 'OCMW Diest (demo)', '0212.246.886', 'aanmelding@ocmw-diest.example',
+   'dpo@ocmw-diest.example', '+3213000000', '2024-11-01', '2024-11-01', NULL, 1, 'mail_program'),
+  ('caw:brussel', 'CAW Brussel (demo)', '0412.345.614', 'aanmelding@caw-brussel.example',
+   'dpo@caw-brussel.example', '+3225000000', '2024-03-01', '2024-03-01', NULL, 1,
+   'mail_program'),
+  ('ocmw:13040', 'OCMW Turnhout (demo, protocol beëindigd)', '0207.001.166',
+   'aanmelding@ocmw-turnhout.example', 'dpo@ocmw-turnhout.example', '+3214000001',
+   '2023-01-01', '2023-01-01', '2025-06-30', 1, 'mail_program');
+";
+
+/// Writes the partner's current state as its newest version and returns the partner.
+fn record_version(
+    store: &Store,
+    id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<Agreement, AgreementError> {
+    // Read without the version's hash, which does not exist yet.
+    let saved = Agreement::get(store, id)?;
+    let body = serde_json::to_string(&VersionBody {
+        entry: saved.to_input(),
+        stopped_on: saved.stopped_on.map(|d| d.to_string()).unwrap_or_default(),
+    })
+    .map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    store
+        .conn()
+        .execute(
+            "INSERT INTO agreement_version (agreement_id, version, saved_at, body)
+             VALUES (?1, ?2, ?3, ?4)",
+            (id, saved.version, now.to_rfc3339(), &body),
+        )
+        .map_err(StoreError::from)?;
+    Agreement::get(store, id)
+}
+
 const SELECT: &str = "SELECT id, recipient, name, kbo, mailbox, dpo_email, password_phone,
-    agreement_date, protocol_from, protocol_until, demo, delivery FROM agreement";
+    agreement_date, protocol_from, protocol_until, demo, delivery, notice_months,
+    notice_given_on, dpo_advice_ours, dpo_advice_theirs, contacts, evaluation_months,
+    last_evaluation, stopped_on, version,
+    (SELECT body FROM agreement_version v
+      WHERE v.agreement_id = agreement.id AND v.version = agreement.version),
+    EXISTS (SELECT 1 FROM consent c WHERE c.agreement_id = agreement.id)
+    FROM agreement";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
     let bad = |i: usize, what: &str| {
@@ -284,11 +694,23 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
     };
     let recipient_key: String = r.get(1)?;
     let recipient = Recipient::from_key(&recipient_key).ok_or_else(|| bad(1, "ontvanger"))?;
-    let date = |i: usize| -> rusqlite::Result<NaiveDate> {
-        let text: String = r.get(i)?;
-        NaiveDate::from_str(&text).map_err(|_| bad(i, "datum"))
+    let date = |i: usize| -> rusqlite::Result<Option<NaiveDate>> {
+        match r.get::<_, Option<String>>(i)? {
+            Some(text) => Ok(Some(
+                crate::day::parse(&text).ok_or_else(|| bad(i, "datum"))?,
+            )),
+            None => Ok(None),
+        }
     };
-    let until: Option<String> = r.get(9)?;
+    let required = |i: usize| date(i)?.ok_or_else(|| bad(i, "datum"));
+    let protocol_from = required(8)?;
+    let agreement_date = required(7)?;
+    let protocol_until = date(9)?;
+    let notice_months: Option<u8> = r.get(12)?;
+    let notice_given_on = date(13)?;
+    let evaluation_months: u8 = r.get(17)?;
+    let last_evaluation = date(18)?;
+    let body: Option<String> = r.get(21)?;
     Ok(Agreement {
         id: r.get(0)?,
         municipality_code: match &recipient {
@@ -301,19 +723,58 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
         mailbox: r.get(4)?,
         dpo_email: r.get(5)?,
         password_phone: r.get(6)?,
-        agreement_date: date(7)?,
-        protocol_from: date(8)?,
-        protocol_until: match until {
-            Some(text) => Some(NaiveDate::from_str(&text).map_err(|_| bad(9, "datum"))?),
-            None => None,
-        },
+        ends_on: ends_on(protocol_until, notice_given_on, notice_months),
+        next_evaluation: next_evaluation(
+            last_evaluation.unwrap_or(protocol_from.max(agreement_date)),
+            evaluation_months,
+        ),
+        agreement_date,
+        protocol_from,
+        protocol_until,
         demo: r.get(10)?,
         delivery: if r.get::<_, String>(11)? == "mail_program" {
             Delivery::MailProgram
         } else {
             Delivery::Smtp
         },
+        notice_months,
+        notice_given_on,
+        dpo_advice_ours: date(14)?,
+        dpo_advice_theirs: date(15)?,
+        contacts: r.get(16)?,
+        evaluation_months,
+        last_evaluation,
+        stopped_on: date(19)?,
+        version: r.get(20)?,
+        version_sha256: body
+            .map(|b| hex::encode(Sha256::digest(b.as_bytes())))
+            .unwrap_or_default(),
+        used: r.get(22)?,
     })
+}
+
+/// The last day of sharing: the protocol's own end, or the day the notice period runs out
+/// (notice given on 15/03 with 6 months: sharing ends on 14/09), whichever is first.
+fn ends_on(
+    until: Option<NaiveDate>,
+    notice_given_on: Option<NaiveDate>,
+    notice_months: Option<u8>,
+) -> Option<NaiveDate> {
+    let notice_end = match (notice_given_on, notice_months) {
+        (Some(given), Some(months)) => given
+            .checked_add_months(Months::new(u32::from(months)))
+            .and_then(|d| d.pred_opt()),
+        _ => None,
+    };
+    match (until, notice_end) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn next_evaluation(last: NaiveDate, months: u8) -> NaiveDate {
+    last.checked_add_months(Months::new(u32::from(months)))
+        .unwrap_or(last)
 }
 
 struct Valid {
@@ -327,6 +788,23 @@ struct Valid {
     protocol_from: NaiveDate,
     protocol_until: Option<NaiveDate>,
     delivery: Delivery,
+    notice_months: Option<u8>,
+    notice_given_on: Option<NaiveDate>,
+    dpo_advice_ours: Option<NaiveDate>,
+    dpo_advice_theirs: Option<NaiveDate>,
+    contacts: String,
+    evaluation_months: u8,
+    last_evaluation: Option<NaiveDate>,
+}
+
+impl Valid {
+    fn ends_on(&self) -> Option<NaiveDate> {
+        ends_on(
+            self.protocol_until,
+            self.notice_given_on,
+            self.notice_months,
+        )
+    }
 }
 
 fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, AgreementError> {
@@ -366,24 +844,24 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
         )
     })?;
     let date = |text: &str, field: &'static str, message: &'static str| {
-        NaiveDate::from_str(text.trim()).map_err(|_| Invalid(field, message))
+        crate::day::parse(text).ok_or(Invalid(field, message))
     };
     let agreement_date = date(
         &input.agreement_date,
         "agreement_date",
-        "Datum samenwerkingsovereenkomst: kies de datum van ondertekening.",
+        "Datum samenwerkingsovereenkomst: typ de datum van ondertekening als dd/mm/jjjj, bv. 18/12/2023.",
     )?;
     let protocol_from = date(
         &input.protocol_from,
         "protocol_from",
-        "Protocol van kracht vanaf: kies de datum waarop het protocol ingaat.",
+        "Protocol van kracht vanaf: typ de datum waarop het protocol ingaat als dd/mm/jjjj, bv. 01/01/2024.",
     )?;
     let protocol_until = match input.protocol_until.trim() {
         "" => None,
         text => Some(date(
             text,
             "protocol_until",
-            "Protocol loopt tot: kies de einddatum, of laat het veld leeg als er geen is.",
+            "Protocol loopt tot: typ de einddatum als dd/mm/jjjj, of laat het veld leeg als er geen is.",
         )?),
     };
     if protocol_until.is_some_and(|until| until < protocol_from) {
@@ -392,7 +870,69 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
             "Protocol loopt tot: de einddatum ligt vóór de begindatum. Controleer beide datums.",
         ));
     }
+    let optional_date = |text: &str, field: &'static str, message: &'static str| match text.trim() {
+        "" => Ok(None),
+        text => date(text, field, message).map(Some),
+    };
+    let notice_months = match input.notice_months.trim() {
+        "" => None,
+        text => Some(
+            text.parse::<u8>()
+                .ok()
+                .filter(|m| (1..=36).contains(m))
+                .ok_or(Invalid(
+                    "notice_months",
+                    "Opzegtermijn: typ het aantal maanden (1 tot 36), bv. 6, of laat het veld leeg.",
+                ))?,
+        ),
+    };
+    let notice_given_on = optional_date(
+        &input.notice_given_on,
+        "notice_given_on",
+        "Opzeg gegeven op: typ de datum waarop de opzeg gegeven werd als dd/mm/jjjj, of laat het veld leeg.",
+    )?;
+    if notice_given_on.is_some() && notice_months.is_none() {
+        return Err(Invalid(
+            "notice_months",
+            "Opzegtermijn: vul het aantal maanden in; daarmee berekent Aanmelder de einddatum.",
+        ));
+    }
+    let dpo_advice_ours = optional_date(
+        &input.dpo_advice_ours,
+        "dpo_advice_ours",
+        "Advies van onze DPO: typ de datum van het advies als dd/mm/jjjj, of laat het veld leeg.",
+    )?;
+    let dpo_advice_theirs = optional_date(
+        &input.dpo_advice_theirs,
+        "dpo_advice_theirs",
+        "Advies van de DPO van de partner: typ de datum van het advies als dd/mm/jjjj, of laat het veld leeg.",
+    )?;
+    let contacts = input.contacts.trim().to_owned();
+    if contacts.chars().count() > 500 || contacts.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(Invalid(
+            "contacts",
+            "Contactpersonen: hoogstens 500 tekens, bv. Jan Peeters, maatschappelijk werker, 014 12 34 56.",
+        ));
+    }
+    if !matches!(input.evaluation_months, 6 | 12) {
+        return Err(Invalid(
+            "evaluation_months",
+            "Evaluatie: kies om de 12 maanden of om de 6 maanden.",
+        ));
+    }
+    let last_evaluation = optional_date(
+        &input.last_evaluation,
+        "last_evaluation",
+        "Laatste evaluatie: typ de datum van de laatste evaluatie als dd/mm/jjjj, of laat het veld leeg.",
+    )?;
     Ok(Valid {
+        notice_months,
+        notice_given_on,
+        dpo_advice_ours,
+        dpo_advice_theirs,
+        contacts,
+        evaluation_months: input.evaluation_months,
+        last_evaluation,
         delivery: input.delivery,
         recipient,
         name,
@@ -445,8 +985,21 @@ pub enum AgreementError {
     Ended { partner: String, until: NaiveDate },
     #[error("{1}")]
     Invalid(&'static str, &'static str),
-    #[error("Partner: er staat al een overeenkomst met {0} in het register. Pas die aan.")]
+    #[error(
+        "Partner: er staat al een overeenkomst met {0} in het register die in dezelfde periode \
+         loopt. Pas die aan, of zet ze eerst stop."
+    )]
     Duplicate(String),
+    #[error(
+        "Op de overeenkomst met {0} steunde al een toestemming: ze blijft in het register als \
+         bewijs. Zet ze stop in plaats van ze te verwijderen."
+    )]
+    InUse(String),
+    #[error(
+        "Partner: in Brussel heeft het team met meer dan één CAW een protocol. Kies het CAW \
+         waarnaar je deze cliënt doorverwijst."
+    )]
+    Choose,
     #[error("Die partner staat niet (meer) in het register.")]
     NotFound,
     #[error(transparent)]
@@ -461,6 +1014,8 @@ impl Coded for AgreementError {
             Self::Ended { .. } => "agreement.ended",
             Self::Invalid(..) => "agreement.invalid",
             Self::Duplicate(_) => "agreement.duplicate",
+            Self::InUse(_) => "agreement.in_use",
+            Self::Choose => "agreement.choose",
             Self::NotFound => "agreement.not_found",
             Self::Store(e) => e.code(),
         }
@@ -470,6 +1025,7 @@ impl Coded for AgreementError {
         match self {
             Self::Invalid(field, _) => Some(field),
             Self::Duplicate(_) => Some("recipient_key"),
+            Self::Choose => Some("partner_id"),
             Self::Store(e) => e.field(),
             _ => None,
         }

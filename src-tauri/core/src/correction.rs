@@ -120,11 +120,7 @@ pub fn correct(
     if loose(&first) != loose(&client.first_name) && loose(&last) != loose(&client.last_name) {
         return Err(CorrectionError::OtherPerson);
     }
-    let agreement = Agreement::for_recipient(store, &ready.recipient)?.ok_or_else(|| {
-        AgreementError::NoAgreement {
-            partner: ready.recipient_name.clone(),
-        }
-    })?;
+    let agreement = Agreement::for_referral(store, ready.id)?;
     let protocol = agreement.in_force_on(now.date_naive())?;
     let profile = WorkerProfile::load(store)?;
     let worker = profile.name.clone();

@@ -11,7 +11,7 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset};
 use email_address::EmailAddress;
 use lettre::Message;
 use lettre::message::Mailbox;
@@ -102,7 +102,7 @@ fn record(
                 .into(),
         });
     }
-    let noticed_on = NaiveDate::parse_from_str(input.noticed_on.trim(), "%Y-%m-%d").ok();
+    let noticed_on = crate::day::parse(&input.noticed_on);
     match noticed_on {
         Some(day) if day <= now.date_naive() => {}
         _ => problems.push(FieldMessage {

@@ -7,6 +7,8 @@
 pub mod agreement;
 pub mod consent;
 pub mod correction;
+pub mod day;
+pub mod demo;
 pub mod error;
 pub mod files;
 pub mod incident;

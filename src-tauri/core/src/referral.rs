@@ -422,6 +422,9 @@ pub struct ConsentSummary {
     pub language: Language,
     pub text_sha256: String,
     pub agreement_id: i64,
+    /// The version of the register entry the consent relied on (`None` before versions).
+    pub agreement_version: Option<i64>,
+    pub agreement_sha256: Option<String>,
 }
 
 /// A referral with the client's consent, recorded under a protocol: the only thing a package can
@@ -442,17 +445,18 @@ impl Referral {
         store: &Store,
         gazetteer: &Gazetteer,
         client: &ClientData,
-        recipient: &Recipient,
+        protocol: &ActiveProtocol,
         now: DateTime<FixedOffset>,
     ) -> Result<Self, ReferralError> {
+        let recipient = protocol.recipient();
         let reference = Reference::generate()?;
         let a = &client.address;
         let tx = store.transaction()?;
         tx.execute(
             "INSERT INTO referral (reference, recipient, status, created_at, updated_at,
                    first_name, last_name, street, house_number, box, postal_code,
-                   municipality_code, phone, email)
-                 VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   municipality_code, phone, email, agreement_id)
+                 VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             rusqlite::params![
                 reference.as_str(),
                 recipient.key(),
@@ -466,6 +470,7 @@ impl Referral {
                 a.municipality_code,
                 client.phone,
                 client.email,
+                protocol.agreement_id(),
             ],
         )
         .map_err(StoreError::from)?;
@@ -523,7 +528,8 @@ impl Referral {
         let consent = store
             .conn()
             .query_row(
-                "SELECT given_at, worker, text_version, language, text_sha256, agreement_id
+                "SELECT given_at, worker, text_version, language, text_sha256, agreement_id,
+                   agreement_version, agreement_sha256
                  FROM consent WHERE referral_id = ?1",
                 [referral.id],
                 |r| {
@@ -535,14 +541,15 @@ impl Referral {
                         r.get(2)?,
                         language,
                         r.get(4)?,
-                        r.get(5)?,
+                        (r.get(5)?, r.get(6)?, r.get(7)?),
                     ))
                 },
             )
             .optional()
             .map_err(StoreError::from)?
             .ok_or_else(|| ReferralError::NotReady(reference.clone()))?;
-        let (given_at, worker, text_version, language, text_sha256, agreement_id) = consent;
+        let (given_at, worker, text_version, language, text_sha256, relied_on) = consent;
+        let (agreement_id, agreement_version, agreement_sha256) = relied_on;
         let corrupt = || StoreError::Sqlite("onleesbaar toestemmingsverslag".into());
         Ok(ReadyReferral {
             id: referral.id,
@@ -557,6 +564,8 @@ impl Referral {
                 language: Language::parse(&language).ok_or_else(corrupt)?,
                 text_sha256,
                 agreement_id,
+                agreement_version,
+                agreement_sha256,
             },
         })
     }
@@ -609,23 +618,27 @@ impl Referral {
             return Err(ReferralError::RecipientMismatch);
         }
         let tx = store.transaction()?;
-        let (id, recipient): (i64, String) = tx
+        let (id, recipient, chosen): (i64, String, Option<i64>) = tx
             .query_row(
-                "SELECT id, recipient FROM referral WHERE reference = ?1 AND status = 'draft'",
+                "SELECT id, recipient, agreement_id FROM referral
+                 WHERE reference = ?1 AND status = 'draft'",
                 [consent.reference().as_str()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
             .optional()
             .map_err(StoreError::from)?
             .ok_or_else(|| ReferralError::NotADraft(consent.reference().clone()))?;
-        if recipient != consent.recipient().key() {
+        // The partner chosen for the draft is the one the five points named.
+        if recipient != consent.recipient().key()
+            || chosen.is_some_and(|chosen| chosen != protocol.agreement_id())
+        {
             return Err(ReferralError::RecipientMismatch);
         }
         let at = consent.given_at().to_rfc3339();
         tx.execute(
             "INSERT INTO consent (referral_id, given_at, worker, recipient, agreement_id,
-               text_version, language, text_sha256)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+               text_version, language, text_sha256, agreement_version, agreement_sha256)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             rusqlite::params![
                 id,
                 at,
@@ -635,6 +648,8 @@ impl Referral {
                 consent.text_version(),
                 consent.language().code(),
                 consent.text_sha256(),
+                protocol.version(),
+                protocol.version_sha256(),
             ],
         )
         .map_err(StoreError::from)?;
@@ -708,7 +723,10 @@ const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first
     (SELECT said_on FROM withdrawal WHERE withdrawal.referral_id = referral.id),
     purged_at,
     (SELECT count(*) FROM package WHERE package.referral_id = referral.id
-       AND kind = 'correction')
+       AND kind = 'correction'),
+    (SELECT a.name FROM agreement a WHERE a.id = coalesce(
+       (SELECT c.agreement_id FROM consent c WHERE c.referral_id = referral.id),
+       referral.agreement_id))
     FROM referral";
 
 fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
@@ -765,7 +783,11 @@ fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
         corrections: r.get(19)?,
         id: r.get(0)?,
         reference: Reference(reference),
-        recipient_name: gazetteer.recipient_name(&recipient),
+        // Brussels may have several CAWs: the client hears the name of the one chosen.
+        recipient_name: match (&recipient, r.get::<_, Option<String>>(20)?) {
+            (Recipient::CawBrussel, Some(partner)) => partner,
+            _ => gazetteer.recipient_name(&recipient),
+        },
         recipient,
         status: Status::parse(&status).ok_or_else(|| bad(3, "status"))?,
         created_at: DateTime::parse_from_rfc3339(&created).map_err(|_| bad(4, "datum"))?,

@@ -218,8 +218,7 @@ fn parse_day(
     field: &'static str,
     label: &'static str,
 ) -> Result<NaiveDate, ReportError> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .map_err(|_| ReportError::Date { field, label })
+    crate::day::parse(text).ok_or(ReportError::Date { field, label })
 }
 
 impl Counts {
@@ -508,7 +507,7 @@ pub enum ReportError {
     Year,
     #[error("Helft: kies de eerste (januari–juni) of de tweede (juli–december).")]
     Half,
-    #[error("{label}: gebruik de vorm JJJJ-MM-DD, bijvoorbeeld 2026-03-01.")]
+    #[error("{label}: typ de datum als dd/mm/jjjj, bijvoorbeeld 01/03/2026.")]
     Date {
         field: &'static str,
         label: &'static str,
@@ -534,6 +533,36 @@ pub enum ReportError {
          bewaren gewijzigd; vraag het teamlid om een nieuw telbestand."
     )]
     Tampered(&'static str),
+    #[error(
+        "Bestand: dit telbestand is niet ondertekend (het komt uit een oudere versie van \
+         Aanmelder, of de handtekening werd eruit gehaald). Vraag het teamlid om een nieuw \
+         telbestand."
+    )]
+    Unsigned,
+    #[error(
+        "Bestand: het telbestand is gewijzigd na het ondertekenen: de handtekening klopt niet \
+         meer. Gebruik het niet en vraag het teamlid om een nieuw telbestand."
+    )]
+    BadSignature,
+    #[error(
+        "{worker} ({email}) staat niet in de lijst van teamleden. Voeg het teamlid toe onder Team \
+         en lees het telbestand opnieuw in."
+    )]
+    NotAMember { worker: String, email: String },
+    #[error(
+        "Dit telbestand van {worker} is ondertekend met een andere sleutel dan de bevestigde \
+         (vingerafdruk {found}, verwacht {expected}). Gebruik het niet en bel het teamlid."
+    )]
+    OtherKey {
+        worker: String,
+        found: String,
+        expected: String,
+    },
+    #[error(
+        "Dit is het eerste telbestand van {worker}. Vergelijk aan de telefoon de vingerafdruk \
+         {fingerprint} met die op het scherm van {worker} en bevestig ze."
+    )]
+    ConfirmKey { worker: String, fingerprint: String },
     #[error("Dit telbestand is niet (meer) ingelezen.")]
     NotFound,
     #[error(transparent)]
@@ -558,6 +587,11 @@ impl Coded for ReportError {
             Self::Newer => "report.newer_count_file",
             Self::Tampered(_) => "report.tampered_count_file",
             Self::NotFound => "report.not_found",
+            Self::Unsigned => "report.unsigned",
+            Self::BadSignature => "report.signature",
+            Self::NotAMember { .. } => "report.not_a_member",
+            Self::OtherKey { .. } => "report.other_key",
+            Self::ConfirmKey { .. } => "report.confirm_key",
             Self::Team(e) => e.code(),
             Self::Ledger(e) => e.code(),
             Self::Export(e) => e.code(),

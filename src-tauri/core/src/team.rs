@@ -25,7 +25,7 @@ use zeroize::Zeroizing;
 use crate::agreement::{Agreement, AgreementError, AgreementInput};
 use crate::error::{Coded, FieldMessage};
 use crate::files::Export;
-use crate::residence::Gazetteer;
+use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 use crate::worker::WorkerProfile;
 
@@ -41,6 +41,10 @@ pub const VERSION: u32 = 1;
 pub struct Member {
     pub name: String,
     pub email: String,
+    /// The member's count-file key (Ed25519, base64) as the supervisor confirmed it by
+    /// fingerprint; empty until their first count file is read in.
+    #[serde(default)]
+    pub public_key: String,
 }
 
 /// What the app is used as. The supervisor also adds up the team's count files and signs the
@@ -83,13 +87,17 @@ pub fn set_role(store: &Store, role: Role) -> Result<(), TeamError> {
 pub fn members(store: &Store) -> Result<Vec<Member>, TeamError> {
     let mut stmt = store
         .conn()
-        .prepare("SELECT name, email FROM team_member ORDER BY id")
+        .prepare("SELECT name, email, public_key FROM team_member ORDER BY id")
         .map_err(StoreError::from)?;
     let rows = stmt
         .query_map([], |r| {
             Ok(Member {
                 name: r.get(0)?,
                 email: r.get(1)?,
+                public_key: r
+                    .get::<_, Option<Vec<u8>>>(2)?
+                    .map(|k| BASE64.encode(k))
+                    .unwrap_or_default(),
             })
         })
         .map_err(StoreError::from)?;
@@ -105,6 +113,7 @@ fn validated(members: Vec<Member>) -> Result<Vec<Member>, TeamError> {
         .map(|m| Member {
             name: m.name.trim().to_owned(),
             email: m.email.trim().to_owned(),
+            public_key: m.public_key.trim().to_owned(),
         })
         .collect();
     for (i, m) in members.iter().enumerate() {
@@ -129,6 +138,15 @@ fn validated(members: Vec<Member>) -> Result<Vec<Member>, TeamError> {
                 message: format!("Teamlid {row}, e-mailadres: dit adres staat al in de lijst."),
             });
         }
+        if !m.public_key.is_empty() && decode_key(&m.public_key).is_none() {
+            problems.push(FieldMessage {
+                field: format!("members.{i}.public_key"),
+                message: format!(
+                    "Teamlid {row}: de sleutel voor telbestanden is onleesbaar. Lees een \
+                     telbestand van dit teamlid opnieuw in om ze te bevestigen."
+                ),
+            });
+        }
         seen.push(m.email.to_lowercase());
     }
     if problems.is_empty() {
@@ -151,20 +169,27 @@ fn replace_members(conn: &rusqlite::Connection, members: &[Member]) -> Result<()
     conn.execute("DELETE FROM team_member", [])
         .map_err(StoreError::from)?;
     for m in members {
+        let key = decode_key(&m.public_key).map(|k| k.as_bytes().to_vec());
         conn.execute(
-            "INSERT INTO team_member (name, email) VALUES (?1, ?2)",
-            (&m.name, &m.email),
+            "INSERT INTO team_member (name, email, public_key) VALUES (?1, ?2, ?3)",
+            (&m.name, &m.email, key),
         )
         .map_err(StoreError::from)?;
     }
     Ok(())
 }
 
-/// The supervisor's signing key, made on first need.
+/// The supervisor's signing key for team profiles.
 fn signing_key(store: &Store) -> Result<SigningKey, TeamError> {
     if role(store)? != Role::Supervisor {
         return Err(TeamError::NotSupervisor);
     }
+    own_key(store)
+}
+
+/// This app's Ed25519 key, made on first need and kept only in the encrypted store. A member
+/// signs count files with it; a supervisor also signs team profiles.
+fn own_key(store: &Store) -> Result<SigningKey, TeamError> {
     let stored: Option<Vec<u8>> = store
         .conn()
         .query_row(
@@ -190,6 +215,73 @@ fn signing_key(store: &Store) -> Result<SigningKey, TeamError> {
     Ok(SigningKey::from_bytes(&seed))
 }
 
+/// A signature by this app's key over `bytes`: the public key and the signature, in base64.
+pub fn sign(store: &Store, bytes: &[u8]) -> Result<(String, String), TeamError> {
+    let key = own_key(store)?;
+    Ok((
+        BASE64.encode(key.verifying_key().as_bytes()),
+        BASE64.encode(key.sign(bytes).to_bytes()),
+    ))
+}
+
+fn decode_key(text: &str) -> Option<VerifyingKey> {
+    let bytes: [u8; 32] = BASE64.decode(text.trim()).ok()?.try_into().ok()?;
+    VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// Checks that `signature` (base64) is `public_key`'s (base64) over exactly `bytes`.
+pub fn verify(public_key: &str, signature: &str, bytes: &[u8]) -> Option<VerifyingKey> {
+    let key = decode_key(public_key)?;
+    let signature: [u8; 64] = BASE64.decode(signature.trim()).ok()?.try_into().ok()?;
+    key.verify_strict(bytes, &Signature::from_bytes(&signature))
+        .ok()
+        .map(|()| key)
+}
+
+/// What the supervisor's app knows of the key of the member with `email`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MemberKey {
+    /// No member has this address.
+    NotAMember,
+    /// A member, whose key was not confirmed yet.
+    Unconfirmed(String),
+    /// A member and the key confirmed for them.
+    Confirmed(String, VerifyingKey),
+}
+
+pub fn member_key(store: &Store, email: &str) -> Result<MemberKey, TeamError> {
+    let email = email.trim().to_lowercase();
+    let member = members(store)?
+        .into_iter()
+        .find(|m| m.email.trim().to_lowercase() == email);
+    Ok(match member {
+        None => MemberKey::NotAMember,
+        Some(m) => match decode_key(&m.public_key) {
+            Some(key) => MemberKey::Confirmed(m.name, key),
+            None => MemberKey::Unconfirmed(m.name),
+        },
+    })
+}
+
+/// Pins `key` as the count-file key of the member with `email`, after the supervisor compared
+/// its fingerprint with the member's.
+pub fn confirm_member_key(store: &Store, email: &str, key: &VerifyingKey) -> Result<(), TeamError> {
+    store
+        .conn()
+        .execute(
+            "UPDATE team_member SET public_key = ?2 WHERE lower(trim(email)) = ?1",
+            (email.trim().to_lowercase(), key.as_bytes().as_slice()),
+        )
+        .map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Whether a fingerprint as typed or ticked matches the key's (spaces and case ignored).
+pub fn fingerprint_matches(confirmed: Option<&str>, key: &VerifyingKey) -> bool {
+    let normalise = |f: &str| f.split_whitespace().collect::<String>().to_uppercase();
+    confirmed.map(normalise) == Some(normalise(&fingerprint(key)))
+}
+
 /// The first 16 bytes of the key's SHA-256, as 8 groups of 4 hex digits: short enough to read
 /// over the phone, long enough that nobody can make a key that matches it.
 pub fn fingerprint(key: &VerifyingKey) -> String {
@@ -201,9 +293,10 @@ pub fn fingerprint(key: &VerifyingKey) -> String {
         .join(" ")
 }
 
-/// The fingerprint of the supervisor's own key, for the screen the members compare with.
+/// The fingerprint of this app's key: the members compare the supervisor's with the team
+/// profile's, the supervisor compares a member's with their count file's.
 pub fn own_fingerprint(store: &Store) -> Result<String, TeamError> {
-    Ok(fingerprint(&signing_key(store)?.verifying_key()))
+    Ok(fingerprint(&own_key(store)?.verifying_key()))
 }
 
 /// What the supervisor signs.
@@ -367,8 +460,9 @@ pub fn inspect_profile(store: &Store, bytes: &[u8]) -> Result<ProfilePreview, Te
 pub struct Applied {
     pub added: u32,
     pub updated: u32,
-    pub removed: u32,
-    /// Partners not in the profile that could not be removed, with why.
+    /// Partners no longer in the profile: ended on the day it was signed, never deleted.
+    pub ended: u32,
+    /// Partners not in the profile that could not be ended, with why.
     pub kept: Vec<String>,
     /// In Dutch, for the screen.
     pub message: String,
@@ -382,38 +476,50 @@ pub fn apply_profile(
     gazetteer: &Gazetteer,
     bytes: &[u8],
     confirmed_fingerprint: Option<&str>,
+    now: DateTime<FixedOffset>,
 ) -> Result<Applied, TeamError> {
     let (key, pinned, profile) = open(store, bytes)?;
-    if !pinned {
-        let normalise = |f: &str| f.split_whitespace().collect::<String>().to_uppercase();
-        if confirmed_fingerprint.map(normalise) != Some(normalise(&fingerprint(&key))) {
-            return Err(TeamError::Unconfirmed);
-        }
+    let issued =
+        DateTime::parse_from_rfc3339(&profile.issued_at).map_err(|_| TeamError::NotAProfile)?;
+    if !pinned && !fingerprint_matches(confirmed_fingerprint, &key) {
+        return Err(TeamError::Unconfirmed);
     }
     let members = validated(profile.members)?;
     let tx = store.transaction()?;
-    let existing = Agreement::list(store)?;
-    let (mut added, mut updated, mut removed) = (0, 0, 0);
+    let existing: Vec<Agreement> = Agreement::list(store)?
+        .into_iter()
+        .filter(|a| !a.demo && a.stopped_on.is_none())
+        .collect();
+    let digits = |kbo: &str| kbo.chars().filter(char::is_ascii_digit).collect::<String>();
+    let same = |a: &Agreement, p: &AgreementInput| {
+        a.recipient.key() == p.recipient_key.trim()
+            && (a.recipient != Recipient::CawBrussel || digits(&a.kbo) == digits(&p.kbo))
+    };
+    let (mut added, mut updated, mut ended) = (0, 0, 0);
     for input in &profile.agreements {
-        let current = existing
-            .iter()
-            .find(|a| a.recipient.key() == input.recipient_key);
-        Agreement::save(store, gazetteer, current.map(|a| a.id), input.clone())?;
-        if current.is_some() {
-            updated += 1;
-        } else {
-            added += 1;
+        match existing.iter().find(|a| same(a, input)) {
+            Some(current) if current.to_input() == *input => {}
+            Some(current) => {
+                Agreement::save(store, gazetteer, Some(current.id), input.clone(), now)?;
+                updated += 1;
+            }
+            None => {
+                Agreement::save(store, gazetteer, None, input.clone(), now)?;
+                added += 1;
+            }
         }
     }
+    // A partner the supervisor took out of the register ends on the day the profile was
+    // signed; it is never deleted, so what was done under it keeps its record.
+    let until = issued.date_naive().to_string();
     let mut kept = Vec::new();
-    for old in existing.iter().filter(|a| {
-        !profile
-            .agreements
-            .iter()
-            .any(|p| p.recipient_key == a.recipient.key())
-    }) {
-        match Agreement::delete(store, old.id) {
-            Ok(()) => removed += 1,
+    for old in existing
+        .iter()
+        .filter(|a| !profile.agreements.iter().any(|p| same(a, p)))
+    {
+        match Agreement::stop(store, old.id, &until, now) {
+            Ok(_) => ended += 1,
+            Err(AgreementError::Store(e)) => return Err(e.into()),
             Err(e) => kept.push(format!("{} ({e})", old.name)),
         }
     }
@@ -430,16 +536,16 @@ pub fn apply_profile(
     };
     let mut message = format!(
         "Teamprofiel van {} toegepast: {added} partner(s) toegevoegd, {updated} bijgewerkt, \
-         {removed} verwijderd; {members_text}.",
+         {ended} stopgezet; {members_text}.",
         profile.team
     );
     if !kept.is_empty() {
-        message.push_str(&format!(" Niet verwijderd: {}.", kept.join(", ")));
+        message.push_str(&format!(" Niet stopgezet: {}.", kept.join(", ")));
     }
     Ok(Applied {
         added,
         updated,
-        removed,
+        ended,
         kept,
         message,
     })

@@ -31,6 +31,9 @@ impl Office {
         }
         .save(&store)
         .expect("a valid profile");
+        // The demo partners, which a real store no longer has, serve the tests as a register.
+        crate::agreement::Agreement::install_demo_register(&store, at("2024-01-01T00:00:00+01:00"))
+            .expect("the demo register");
         Self {
             _dir: dir,
             store,

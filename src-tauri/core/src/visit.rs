@@ -8,12 +8,12 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::agreement::{Agreement, AgreementError};
+use crate::agreement::{Agreement, AgreementError, PartnerChoice};
 use crate::consent::{self, ConsentError, Context, FivePoints, Language};
 use crate::error::{Coded, FieldMessage};
 use crate::package::{PackageError, Packages};
 use crate::referral::{ClientData, ClientInput, Reference, Referral, ReferralError, Status};
-use crate::residence::{Gazetteer, Municipality, PostalMatch, ResidenceError};
+use crate::residence::{Gazetteer, Municipality, PostalMatch, Recipient, ResidenceError};
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
 
@@ -25,6 +25,8 @@ pub struct ResidenceCheck {
     pub municipalities: Vec<Municipality>,
     /// The recipient's name once it is known and allowed.
     pub recipient_name: Option<String>,
+    /// When several partners serve the address (Brussels' CAWs), the ones to choose from.
+    pub partners: Vec<PartnerChoice>,
     /// Why this address cannot lead to a referral (Wallonia, no protocol, unknown code).
     pub problem: Option<FieldMessage>,
 }
@@ -70,6 +72,7 @@ impl<'a> Visit<'a> {
         let problem = |municipalities, e: &dyn Coded| ResidenceCheck {
             municipalities,
             recipient_name: None,
+            partners: Vec::new(),
             problem: Some(FieldMessage {
                 field: e.field().unwrap_or("postal_code").to_owned(),
                 message: e.to_string(),
@@ -89,6 +92,7 @@ impl<'a> Visit<'a> {
                 return Ok(ResidenceCheck {
                     municipalities,
                     recipient_name: None,
+                    partners: Vec::new(),
                     problem: None,
                 });
             }
@@ -97,39 +101,66 @@ impl<'a> Visit<'a> {
             Ok(r) => r,
             Err(e) => return Ok(problem(municipalities, &e)),
         };
-        if let Err(e) =
-            Agreement::active_for(self.store, self.gazetteer, &recipient, now.date_naive())
-        {
-            if let AgreementError::Store(e) = e {
-                return Err(e.into());
+        let day = now.date_naive();
+        match Agreement::active_for(self.store, self.gazetteer, &recipient, None, day) {
+            Ok(protocol) => Ok(ResidenceCheck {
+                municipalities,
+                recipient_name: Some(match recipient {
+                    Recipient::CawBrussel => {
+                        Agreement::get(self.store, protocol.agreement_id())?.name
+                    }
+                    Recipient::Ocmw(_) => self.gazetteer.recipient_name(&recipient),
+                }),
+                partners: Vec::new(),
+                problem: None,
+            }),
+            Err(AgreementError::Choose) => Ok(ResidenceCheck {
+                municipalities,
+                recipient_name: Some(self.gazetteer.recipient_name(&recipient)),
+                partners: Agreement::choices(self.store, &recipient, day)?,
+                problem: None,
+            }),
+            Err(AgreementError::Store(e)) => Err(e.into()),
+            Err(e) => {
+                let mut check = problem(municipalities, &e);
+                if let Some(p) = &mut check.problem {
+                    p.field = "municipality_code".into();
+                }
+                Ok(check)
             }
-            let mut check = problem(municipalities, &e);
-            if let Some(p) = &mut check.problem {
-                p.field = "municipality_code".into();
-            }
-            return Ok(check);
         }
-        Ok(ResidenceCheck {
-            municipalities,
-            recipient_name: Some(self.gazetteer.recipient_name(&recipient)),
-            problem: None,
-        })
     }
 
-    /// Validates the client's data and stores a draft, if a protocol with the recipient is in
-    /// force today.
+    /// [`Visit::start_with`] where one partner serves each address.
     pub fn start(
         &self,
         input: &ClientInput,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Started, VisitError> {
+        self.start_with(input, None, now)
+    }
+
+    /// Validates the client's data and stores a draft, if a protocol with the recipient is in
+    /// force today. `partner` is the worker's choice when several partners serve the address
+    /// (Brussels' CAWs); otherwise `None`.
+    pub fn start_with(
+        &self,
+        input: &ClientInput,
+        partner: Option<i64>,
         now: DateTime<FixedOffset>,
     ) -> Result<Started, VisitError> {
         // The worker's identity goes into the five points, the consent record and the package:
         // ask for it now, not after the client has listened to all five points.
         WorkerProfile::load(self.store)?.require_complete()?;
         let (client, recipient) = ClientData::validate(input, self.gazetteer)?;
-        Agreement::active_for(self.store, self.gazetteer, &recipient, now.date_naive())?;
-        let referral =
-            Referral::create_draft(self.store, self.gazetteer, &client, &recipient, now)?;
+        let protocol = Agreement::active_for(
+            self.store,
+            self.gazetteer,
+            &recipient,
+            partner,
+            now.date_naive(),
+        )?;
+        let referral = Referral::create_draft(self.store, self.gazetteer, &client, &protocol, now)?;
         Ok(Started {
             warnings: client.warnings(),
             referral,
@@ -207,12 +238,7 @@ impl<'a> Visit<'a> {
             (Status::Draft, Some(client)) => client.clone(),
             _ => return Err(ReferralError::NotADraft(reference.clone()).into()),
         };
-        let agreement =
-            Agreement::for_recipient(self.store, &referral.recipient)?.ok_or_else(|| {
-                AgreementError::NoAgreement {
-                    partner: referral.recipient_name.clone(),
-                }
-            })?;
+        let agreement = Agreement::for_referral(self.store, referral.id)?;
         agreement.in_force_on(now.date_naive())?;
         Ok((referral, client, agreement))
     }

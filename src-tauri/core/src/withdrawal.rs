@@ -144,8 +144,10 @@ fn said_on(
             message: message.into(),
         })
     };
-    let day = NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
-        invalid("Datum van de intrekking: vul een geldige datum in, bijvoorbeeld vandaag.")
+    let day = crate::day::parse(text).ok_or_else(|| {
+        invalid(
+            "Datum van de intrekking: typ de datum als dd/mm/jjjj, bijvoorbeeld die van vandaag.",
+        )
     })?;
     if day > now.date_naive() {
         return Err(invalid(
@@ -170,11 +172,7 @@ fn queue_notice(
 ) -> Result<(), WithdrawalError> {
     // The OCMW must hear of it even after the protocol ended: only the agreement's mailbox is
     // needed, not a protocol in force.
-    let agreement = Agreement::for_recipient(store, &referral.recipient)?.ok_or_else(|| {
-        AgreementError::NoAgreement {
-            partner: referral.recipient_name.clone(),
-        }
-    })?;
+    let agreement = Agreement::for_referral(store, referral.id)?;
     let referrer = Referrer::from_profile(WorkerProfile::load(store)?)?;
     let notice = Notice::new(
         referral.reference.clone(),

@@ -95,7 +95,7 @@ fn a_full_or_read_only_folder_leaves_no_file_and_records_nothing() {
             delivery: Delivery::MailProgram,
             ..input_of(&a)
         };
-        Agreement::save(&office.store, &office.gazetteer, Some(a.id), input).unwrap();
+        Agreement::save(&office.store, &office.gazetteer, Some(a.id), input, now()).unwrap();
     }
     RetentionSettings {
         days_after_send: 30,

@@ -22,9 +22,7 @@ use support::{Office, contains, now, tool};
 /// The PDF and JSON the core makes for a referral with consent.
 fn contents(office: &Office, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
     let ready = Referral::ready(&office.store, &office.gazetteer, reference).unwrap();
-    let agreement = Agreement::for_recipient(&office.store, &ready.recipient)
-        .unwrap()
-        .unwrap();
+    let agreement = Agreement::for_referral(&office.store, ready.id).unwrap();
     let protocol = agreement.in_force_on(now().date_naive()).unwrap();
     let referrer = Referrer::from_profile(WorkerProfile::load(&office.store).unwrap()).unwrap();
     let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now()).unwrap();
@@ -408,7 +406,8 @@ proptest! {
                 password_phone: "014 12 34 56".into(), agreement_date: "2024-01-01".into(),
                 protocol_from: "2024-01-01".into(), protocol_until: String::new(),
                 delivery: aanmelder_core::agreement::Delivery::Smtp,
-            }).unwrap();
+                ..Default::default()
+            }, now()).unwrap();
         }
         let reference = office.consent(&input, language);
         let (pdf, json) = contents(&office, &reference);

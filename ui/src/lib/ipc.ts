@@ -49,6 +49,8 @@ import type { LockPolicy } from './bindings/LockPolicy';
 import type { Wipe } from './bindings/Wipe';
 import type { DiscardReason } from './bindings/DiscardReason';
 import type { NotDeleted } from './bindings/NotDeleted';
+import type { AgreementVersion } from './bindings/AgreementVersion';
+import type { NextEvaluation } from './bindings/NextEvaluation';
 
 export class CommandError extends Error {
   readonly code: string;
@@ -94,12 +96,15 @@ export const api = {
   createPassphrase: (passphrase: string, confirmation: string) =>
     call<SessionState>('create_passphrase', { passphrase, confirmation }),
   unlock: (passphrase: string) => call<SessionState>('unlock', { passphrase }),
+  tryDemo: () => call<SessionState>('try_demo'),
+  leaveDemo: () => call<SessionState>('leave_demo'),
   workerProfile: () => call<WorkerProfile>('worker_profile'),
   saveWorkerProfile: (profile: WorkerProfile) =>
     call<WorkerProfile>('save_worker_profile', { profile }),
   checkResidence: (postalCode: string, municipalityCode: string) =>
     call<ResidenceCheck>('check_residence', { postalCode, municipalityCode }),
-  startReferral: (client: ClientInput) => call<Started>('start_referral', { client }),
+  startReferral: (client: ClientInput, partnerId: number | null = null) =>
+    call<Started>('start_referral', { client, partnerId }),
   fivePoints: (reference: string, language: Language) =>
     call<FivePoints>('five_points', { reference, language }),
   recordConsent: (consent: ConsentInput) => call<Referral>('record_consent', { consent }),
@@ -110,6 +115,9 @@ export const api = {
   saveAgreement: (id: number | null, agreement: AgreementInput) =>
     call<Agreement>('save_agreement', { id, agreement }),
   deleteAgreement: (id: number) => call<null>('delete_agreement', { id }),
+  stopAgreement: (id: number, until: string) => call<Agreement>('stop_agreement', { id, until }),
+  agreementHistory: (id: number) => call<AgreementVersion[]>('agreement_history', { id }),
+  nextEvaluations: () => call<NextEvaluation[]>('next_evaluations'),
   dataAttribution: () => call<string>('data_attribution'),
   buildPackage: (reference: string) => call<PackageView>('build_package', { reference }),
   package: (reference: string) => call<PackageView | null>('package', { reference }),
@@ -145,7 +153,8 @@ export const api = {
   saveCountFile: (period: PeriodInput, folder: string) =>
     call<string>('save_count_file', { period, folder }),
   exportReport: (exp: ReportExport) => call<string>('export_report', { export: exp }),
-  importCountFile: (path: string) => call<ImportOutcome>('import_count_file', { path }),
+  importCountFile: (path: string, fingerprint: string | null = null) =>
+    call<ImportOutcome>('import_count_file', { path, fingerprint }),
   countImports: () => call<ImportedFile[]>('count_imports'),
   removeCountImport: (id: number) => call<null>('remove_count_import', { id }),
   teamReport: (period: PeriodInput) => call<TeamReport>('team_report', { period }),

@@ -58,3 +58,9 @@ export function dateText(iso: string): string {
   const [y, m, d] = iso.split('-');
   return `${d}/${m}/${y}`;
 }
+
+/** Today (the worker's calendar, not UTC) as dd/mm/jjjj, the way the date fields take it. */
+export function todayText(d = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+}

@@ -114,7 +114,7 @@ describe('IncidentForm', () => {
     vi.setSystemTime(new Date('2026-11-22T23:30:00Z'));
     const api = { exportFolder: vi.fn(async () => '/tmp') } as Partial<Api> as Api;
     render(IncidentForm, { api, item: sent, onclose: () => {} });
-    expect((screen.getByLabelText(/Vastgesteld op/) as HTMLInputElement).value).toBe('2026-11-23');
+    expect((screen.getByLabelText(/Vastgesteld op/) as HTMLInputElement).value).toBe('23/11/2026');
   });
 
   it('takes the folder from the picker, and shows a picker failure next to the folder', async () => {

@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension as _};
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::agreement::{Agreement, AgreementError};
+use crate::agreement::{Agreement, AgreementError, Delivery};
 use crate::error::Coded;
 use crate::files::{self, Export};
 use crate::ledger::{self, EventKind};
@@ -429,30 +429,39 @@ pub(crate) fn may_have_reached(store: &Store, referral_id: i64) -> Result<bool, 
 
 /// Items whose turn it is, for partners reached through the mail server.
 pub fn due(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<i64>, OutboxError> {
-    due_for(store, now, "smtp")
+    due_for(store, now, Delivery::Smtp)
 }
 
 fn due_for(
     store: &Store,
     now: DateTime<FixedOffset>,
-    delivery: &str,
+    delivery: Delivery,
 ) -> Result<Vec<i64>, OutboxError> {
     let mut stmt = store
         .conn()
         .prepare(
-            "SELECT o.id FROM outbox o
-             JOIN referral r ON r.id = o.referral_id
-             LEFT JOIN agreement a ON a.recipient = r.recipient
+            "SELECT o.id, o.referral_id FROM outbox o
              WHERE o.state IN ('queued', 'failed') AND o.next_attempt_at <= ?1
-               AND coalesce(a.delivery, 'smtp') = ?2
              ORDER BY o.queued_at, o.id",
         )
         .map_err(StoreError::from)?;
-    let ids = stmt
-        .query_map((now.to_rfc3339(), delivery), |r| r.get(0))
+    let due = stmt
+        .query_map([now.to_rfc3339()], |r| Ok((r.get(0)?, r.get(1)?)))
         .map_err(StoreError::from)?
-        .collect::<Result<Vec<i64>, _>>()
+        .collect::<Result<Vec<(i64, i64)>, _>>()
         .map_err(StoreError::from)?;
+    let mut ids = Vec::new();
+    for (id, referral_id) in due {
+        // An item whose partner is gone goes the server's way, where it meets "no partner".
+        let mode = match Agreement::for_referral(store, referral_id) {
+            Ok(partner) => partner.delivery,
+            Err(AgreementError::NotFound) => Delivery::Smtp,
+            Err(e) => return Err(e.into()),
+        };
+        if mode == delivery {
+            ids.push(id);
+        }
+    }
     Ok(ids)
 }
 
@@ -466,7 +475,7 @@ pub fn write_drafts(
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<std::path::PathBuf>, OutboxError> {
     let mut written = Vec::new();
-    for id in due_for(store, now, "mail_program")? {
+    for id in due_for(store, now, Delivery::MailProgram)? {
         // The same legal check as a send: a draft is a send the worker finishes.
         match check_basis(store, id, now) {
             Err(OutboxError::NoBasis(_)) => continue,
@@ -532,13 +541,12 @@ fn begin(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<OutgoingM
 /// ended (or not begun, or is gone from the register) is put in "aandacht nodig" with the reason
 /// and never sent. A withdrawal notice always goes: the OCMW has the data and must delete them.
 fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), OutboxError> {
-    let (kind, recipient, name): (String, String, String) = store
+    let (kind, recipient, referral_id): (String, String, i64) = store
         .conn()
         .query_row(
-            "SELECT p.kind, r.recipient, coalesce(a.name, r.recipient)
+            "SELECT p.kind, r.recipient, r.id
              FROM outbox o JOIN package p ON p.id = o.package_id
              JOIN referral r ON r.id = o.referral_id
-             LEFT JOIN agreement a ON a.recipient = r.recipient
              WHERE o.id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
@@ -549,10 +557,12 @@ fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(),
     if PackageKind::parse(&kind) == Some(PackageKind::Withdrawal) {
         return Ok(());
     }
-    let recipient = Recipient::from_key(&recipient).ok_or(OutboxError::Corrupt)?;
-    let why = match Agreement::for_recipient(store, &recipient)? {
-        None => AgreementError::NoAgreement { partner: name }.to_string(),
-        Some(agreement) => match agreement.in_force_on(now.date_naive()) {
+    let why = match Agreement::for_referral(store, referral_id) {
+        Err(AgreementError::NotFound) => {
+            AgreementError::NoAgreement { partner: recipient }.to_string()
+        }
+        Err(e) => return Err(e.into()),
+        Ok(agreement) => match agreement.in_force_on(now.date_naive()) {
             Ok(_) => return Ok(()),
             Err(e) => e.to_string(),
         },
@@ -575,18 +585,17 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String),
     let row = store
         .conn()
         .query_row(
-            "SELECT r.reference, o.message_id, a.mailbox, p.file_name, p.archive, p.kind
+            "SELECT r.reference, o.message_id, r.id, p.file_name, p.archive, p.kind
              FROM outbox o
              JOIN referral r ON r.id = o.referral_id
              JOIN package p ON p.id = o.package_id
-             LEFT JOIN agreement a ON a.recipient = r.recipient
              WHERE o.id = ?1 AND o.state IN ('queued', 'failed')",
             [id],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
-                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, i64>(2)?,
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<Vec<u8>>>(4)?,
                     r.get::<_, String>(5)?,
@@ -596,9 +605,13 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String),
         .optional()
         .map_err(StoreError::from)?
         .ok_or(OutboxError::NotWaiting)?;
-    let (reference, message_id, mailbox, file_name, archive, kind) = row;
+    let (reference, message_id, referral_id, file_name, archive, kind) = row;
     let kind = PackageKind::parse(&kind).ok_or(OutboxError::Corrupt)?;
-    let mailbox = mailbox.ok_or(OutboxError::NoPartner)?;
+    let mailbox = match Agreement::for_referral(store, referral_id) {
+        Ok(partner) => partner.mailbox,
+        Err(AgreementError::NotFound) => return Err(OutboxError::NoPartner),
+        Err(e) => return Err(e.into()),
+    };
     let archive = archive.ok_or(OutboxError::NotWaiting)?;
     let mail = mail::compose(&Letter {
         kind,
@@ -731,6 +744,8 @@ pub enum OutboxError {
     #[error(transparent)]
     Worker(#[from] WorkerError),
     #[error(transparent)]
+    Agreement(#[from] AgreementError),
+    #[error(transparent)]
     Store(#[from] StoreError),
 }
 
@@ -747,6 +762,7 @@ impl Coded for OutboxError {
             Self::Smtp(_) => "outbox.smtp",
             Self::Mail(_) => "outbox.mail",
             Self::Worker(e) => e.code(),
+            Self::Agreement(e) => e.code(),
             Self::Store(e) => e.code(),
         }
     }

@@ -378,12 +378,7 @@ impl<'a> Packages<'a> {
             return Ok(view);
         }
         let ready = Referral::ready(self.store, self.gazetteer, reference)?;
-        let agreement =
-            Agreement::for_recipient(self.store, &ready.recipient)?.ok_or_else(|| {
-                AgreementError::NoAgreement {
-                    partner: ready.recipient_name.clone(),
-                }
-            })?;
+        let agreement = Agreement::for_referral(self.store, ready.id)?;
         let protocol = agreement.in_force_on(now.date_naive())?;
         let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
         let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now)?;
@@ -416,7 +411,7 @@ impl<'a> Packages<'a> {
             .query_row(
                 "SELECT p.file_name, p.password, p.built_at,
                         p.password_passed_at, p.password_channel, length(p.archive), r.recipient,
-                        p.kind
+                        p.kind, r.id
                  FROM package p JOIN referral r ON r.id = p.referral_id
                  WHERE r.reference = ?1 ORDER BY p.id DESC LIMIT 1",
                 [reference.as_str()],
@@ -432,24 +427,35 @@ impl<'a> Packages<'a> {
                         r.get::<_, Option<i64>>(5)?,
                         recipient,
                         r.get::<_, String>(7)?,
+                        r.get::<_, i64>(8)?,
                     ))
                 },
             )
             .optional()
             .map_err(StoreError::from)?;
-        let Some((file_name, password, built_at, passed_at, channel, size, recipient, kind)) = row
+        let Some((file_name, password, built_at, passed_at, channel, size, recipient, kind, id)) =
+            row
         else {
             return Ok(None);
         };
         let recipient = Recipient::from_key(&recipient).ok_or(PackageError::NotBuilt)?;
-        let password_phone = Agreement::for_recipient(self.store, &recipient)?
-            .map(|a| a.password_phone)
+        let partner = match Agreement::for_referral(self.store, id) {
+            Ok(a) => Some(a),
+            Err(AgreementError::NotFound) => None,
+            Err(e) => return Err(e.into()),
+        };
+        let password_phone = partner
+            .as_ref()
+            .map(|a| a.password_phone.clone())
             .unwrap_or_default();
         Ok(Some(PackageView {
             kind: PackageKind::parse(&kind).ok_or(PackageError::NotBuilt)?,
             reference: reference.clone(),
             file_name,
-            recipient_name: self.gazetteer.recipient_name(&recipient),
+            recipient_name: match (&recipient, partner) {
+                (Recipient::CawBrussel, Some(a)) => a.name,
+                _ => self.gazetteer.recipient_name(&recipient),
+            },
             password_phone,
             password,
             built_at,
@@ -556,12 +562,7 @@ impl<'a> Packages<'a> {
     /// The client's receipt, in the language the five points were shown in.
     pub fn receipt(&self, reference: &Reference) -> Result<Export, PackageError> {
         let ready = Referral::ready(self.store, self.gazetteer, reference)?;
-        let agreement =
-            Agreement::for_recipient(self.store, &ready.recipient)?.ok_or_else(|| {
-                AgreementError::NoAgreement {
-                    partner: ready.recipient_name.clone(),
-                }
-            })?;
+        let agreement = Agreement::for_referral(self.store, ready.id)?;
         let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
         let bytes = receipt::render(&ready, &agreement, &referrer)?;
         Ok(Export {

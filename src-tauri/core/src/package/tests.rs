@@ -164,9 +164,13 @@ fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else(
     let f = Office::new();
     let reference = consented(&f, "Zoë");
     let ready = Referral::ready(&f.store, &f.gazetteer, &reference).unwrap();
-    let agreement = Agreement::for_recipient(&f.store, &ready.recipient)
-        .unwrap()
-        .unwrap();
+    let agreement = Agreement::for_recipient(
+        &f.store,
+        &ready.recipient,
+        at("2026-11-22T10:20:00+01:00").date_naive(),
+    )
+    .unwrap()
+    .unwrap();
     let now = at("2026-11-22T10:20:00+01:00");
     let protocol = agreement.in_force_on(now.date_naive()).unwrap();
     let referrer = Referrer::from_profile(WorkerProfile::load(&f.store).unwrap()).unwrap();
@@ -195,9 +199,10 @@ fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else(
     assert_eq!(json["recipient"]["kbo"], "0212.181.956");
 
     // A protocol for another partner cannot be used for this referral.
-    let other = Agreement::for_recipient(&f.store, &Recipient::Ocmw("24020".into()))
-        .unwrap()
-        .unwrap();
+    let other =
+        Agreement::for_recipient(&f.store, &Recipient::Ocmw("24020".into()), now.date_naive())
+            .unwrap()
+            .unwrap();
     let wrong = other.in_force_on(now.date_naive()).unwrap();
     let referrer = Referrer::from_profile(WorkerProfile::load(&f.store).unwrap()).unwrap();
     let err = Contents::compose(&ready, &wrong, &agreement, referrer, now).unwrap_err();

@@ -680,7 +680,11 @@ fn residence_check_guides_the_form() {
             .contains("geen wettelijke basis")
     );
     let brussels = f.visit().check_residence("1000", "", now).unwrap();
-    assert_eq!(brussels.recipient_name.as_deref(), Some("CAW Brussel"));
+    // In Brussels the client hears the name of the CAW in the register.
+    assert_eq!(
+        brussels.recipient_name.as_deref(),
+        Some("CAW Brussel (demo)")
+    );
     let turnhout = f.visit().check_residence("2300", "", now).unwrap();
     assert!(turnhout.problem.unwrap().message.contains("liep af"));
     let unknown = f.visit().check_residence("9999", "", now).unwrap();

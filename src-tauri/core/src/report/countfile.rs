@@ -6,6 +6,12 @@
 //! and last link. The supervisor can later ask the worker to run "Controleer logboek" and compare
 //! that link. The supervisor's app keeps the files it read in, recognises a second file of the
 //! same worker and period, and says whose file is still missing.
+//!
+//! Every count file is signed with the worker app's Ed25519 key (see `team`), over the exact
+//! bytes of the counts. The supervisor confirms each member's key once by its fingerprint, on the
+//! phone, as members do for the team profile; after that a file that is unsigned, changed by one
+//! byte, or signed by any other key is refused. The signature proves which app made the file,
+//! not that the counts are true: whoever holds a worker's app could count wrongly and sign.
 
 use chrono::{DateTime, FixedOffset};
 use rusqlite::OptionalExtension as _;
@@ -17,13 +23,29 @@ use crate::files::Export;
 use crate::ledger;
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
-use crate::team::Member;
+use crate::team::{self, Member};
 use crate::worker::WorkerProfile;
 
 /// What the `schema` field of every count file says.
 pub const SCHEMA: &str = "be.kindengezin.aanmelder.telling";
-/// The version this build writes and reads; older versions stay readable.
-pub const VERSION: u32 = 1;
+/// The version this build writes and reads. Version 1 files were unsigned and are refused.
+pub const VERSION: u32 = 2;
+
+/// The file: the counts' exact bytes as a string, the worker app's key and its signature.
+#[derive(Debug, Serialize, Deserialize)]
+struct Envelope {
+    schema: String,
+    telling: String,
+    public_key: String,
+    signature: String,
+}
+
+/// A count file whose signature holds, with the key that made it.
+#[derive(Debug, Clone)]
+pub struct Signed {
+    pub file: CountFile,
+    pub key: ed25519_dalek::VerifyingKey,
+}
 
 /// Who made a count file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -103,7 +125,17 @@ pub fn export(
         },
         report: counts(store, gazetteer, &period)?,
     };
-    let bytes = serde_json::to_vec_pretty(&file).map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    let telling =
+        serde_json::to_string_pretty(&file).map_err(|e| StoreError::Sqlite(e.to_string()))?;
+    let (public_key, signature) = team::sign(store, telling.as_bytes())?;
+    let envelope = Envelope {
+        schema: SCHEMA.into(),
+        telling,
+        public_key,
+        signature,
+    };
+    let bytes =
+        serde_json::to_vec_pretty(&envelope).map_err(|e| StoreError::Sqlite(e.to_string()))?;
     let stem = period.label().replace(' ', "-").replace(['/', '–'], "");
     Ok(Export {
         file_name: format!("telling-{}.json", stem.replace("--", "-")),
@@ -111,22 +143,40 @@ pub fn export(
     })
 }
 
-/// Reads a count file, refusing anything that is not one, is newer than this app, or whose
-/// counts do not add up.
-pub fn parse(bytes: &[u8]) -> Result<CountFile, ReportError> {
+/// Reads a count file, refusing anything that is not one, is unsigned, whose signature does not
+/// hold, is newer than this app, or whose counts do not add up. Which key signed it is for the
+/// caller to judge.
+pub fn parse(bytes: &[u8]) -> Result<Signed, ReportError> {
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|_| ReportError::NotCountFile)?;
     if value.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
         return Err(ReportError::NotCountFile);
     }
-    if value
+    if value.get("telling").is_none() {
+        // An older, unsigned file, or one whose signature was taken off.
+        return Err(ReportError::Unsigned);
+    }
+    let envelope: Envelope =
+        serde_json::from_value(value).map_err(|_| ReportError::NotCountFile)?;
+    let key = team::verify(
+        &envelope.public_key,
+        &envelope.signature,
+        envelope.telling.as_bytes(),
+    )
+    .ok_or(ReportError::BadSignature)?;
+    let inner: serde_json::Value =
+        serde_json::from_str(&envelope.telling).map_err(|_| ReportError::NotCountFile)?;
+    if inner.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
+        return Err(ReportError::NotCountFile);
+    }
+    if inner
         .get("version")
         .and_then(serde_json::Value::as_u64)
         .is_none_or(|v| v > u64::from(VERSION))
     {
         return Err(ReportError::Newer);
     }
-    let file: CountFile = serde_json::from_value(value).map_err(|_| ReportError::NotCountFile)?;
+    let file: CountFile = serde_json::from_value(inner).map_err(|_| ReportError::NotCountFile)?;
     if file.report.period != file.period {
         return Err(ReportError::Tampered("de periode"));
     }
@@ -136,7 +186,40 @@ pub fn parse(bytes: &[u8]) -> Result<CountFile, ReportError> {
     if file.worker.name.trim().is_empty() {
         return Err(ReportError::Tampered("het teamlid"));
     }
-    Ok(file)
+    Ok(Signed { file, key })
+}
+
+/// Checks that a member of the team signed the file with the key confirmed for them; on the
+/// first file of a member, pins the key if the supervisor confirmed its fingerprint.
+fn check_signer(
+    store: &Store,
+    signed: &Signed,
+    confirmed_fingerprint: Option<&str>,
+) -> Result<(), ReportError> {
+    let worker = &signed.file.worker;
+    match team::member_key(store, &worker.email)? {
+        team::MemberKey::NotAMember => Err(ReportError::NotAMember {
+            worker: worker.name.clone(),
+            email: worker.email.clone(),
+        }),
+        team::MemberKey::Confirmed(name, key) if key != signed.key => Err(ReportError::OtherKey {
+            worker: name,
+            found: team::fingerprint(&signed.key),
+            expected: team::fingerprint(&key),
+        }),
+        team::MemberKey::Confirmed(..) => Ok(()),
+        team::MemberKey::Unconfirmed(name) => {
+            if team::fingerprint_matches(confirmed_fingerprint, &signed.key) {
+                team::confirm_member_key(store, &worker.email, &signed.key)?;
+                Ok(())
+            } else {
+                Err(ReportError::ConfirmKey {
+                    worker: name,
+                    fingerprint: team::fingerprint(&signed.key),
+                })
+            }
+        }
+    }
 }
 
 /// A count file as the supervisor's app keeps it.
@@ -178,13 +261,15 @@ pub struct ImportOutcome {
 pub fn import(
     store: &Store,
     bytes: &[u8],
+    confirmed_fingerprint: Option<&str>,
     now: DateTime<FixedOffset>,
 ) -> Result<ImportOutcome, ReportError> {
-    let file = parse(bytes)?;
+    let signed = parse(bytes)?;
+    let tx = store.transaction()?;
+    check_signer(store, &signed, confirmed_fingerprint)?;
+    let file = signed.file;
     let key = file.worker.key();
     let body = String::from_utf8_lossy(bytes).into_owned();
-    let conn = store.conn();
-    let tx = conn.unchecked_transaction().map_err(StoreError::from)?;
     let existing: Option<(i64, String)> = tx
         .query_row(
             "SELECT id, generated_at FROM count_import
@@ -254,7 +339,7 @@ pub fn import(
             )
         }
     };
-    tx.commit().map_err(StoreError::from)?;
+    tx.commit()?;
     Ok(ImportOutcome {
         kind,
         message,
@@ -285,7 +370,7 @@ fn stored(store: &Store) -> Result<Vec<(i64, CountFile)>, ReportError> {
     let mut files = Vec::new();
     for row in rows {
         let (id, body) = row.map_err(StoreError::from)?;
-        files.push((id, parse(body.as_bytes())?));
+        files.push((id, parse(body.as_bytes())?.file));
     }
     Ok(files)
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Duration, FixedOffset, NaiveDate, TimeZone as _};
 use super::countfile::{self, ImportKind};
 use super::*;
 use crate::ledger::{self, EventKind};
-use crate::team::Member;
+use crate::team::{self, Member};
 use crate::testing::{Office, at};
 
 /// A small deterministic generator, so a failing case can be replayed.
@@ -305,12 +305,22 @@ fn periods_are_checked_and_named_in_dutch() {
     let e = Period::from_input(&reversed).unwrap_err();
     assert_eq!((e.code(), e.field()), ("report.reversed", Some("to")));
     let bad = PeriodInput::Custom {
-        from: "1/3/2026".into(),
+        from: "1/3/26".into(),
         to: "2026-03-01".into(),
     };
     let e = Period::from_input(&bad).unwrap_err();
     assert_eq!(e.field(), Some("from"));
-    assert!(e.to_string().starts_with("Van: gebruik de vorm JJJJ-MM-DD"));
+    assert!(
+        e.to_string()
+            .starts_with("Van: typ de datum als dd/mm/jjjj")
+    );
+    // As the form types it: day first.
+    let typed = PeriodInput::Custom {
+        from: "1/3/2026".into(),
+        to: "31/03/2026".into(),
+    };
+    let period = Period::from_input(&typed).unwrap();
+    assert_eq!(period.to, NaiveDate::from_ymd_opt(2026, 3, 31).unwrap());
     assert!(
         Period::from_input(&PeriodInput::Half {
             year: 2026,
@@ -356,6 +366,31 @@ fn worker(office: &Office, name: &str, email: &str) {
     .unwrap();
 }
 
+/// Reads in a count file as the supervisor does: the worker is on the team list, and the
+/// supervisor confirms their key by its fingerprint on the first file.
+fn import(
+    supervisor: &Office,
+    file: &[u8],
+    now: DateTime<FixedOffset>,
+) -> Result<countfile::ImportOutcome, ReportError> {
+    let signed = countfile::parse(file)?;
+    let worker = &signed.file.worker;
+    let mut members = team::members(&supervisor.store).unwrap();
+    if !members
+        .iter()
+        .any(|m| m.email.eq_ignore_ascii_case(&worker.email))
+    {
+        members.push(Member {
+            name: worker.name.clone(),
+            email: worker.email.clone(),
+            ..Member::default()
+        });
+        team::save_members(&supervisor.store, members).unwrap();
+    }
+    let fingerprint = team::fingerprint(&signed.key);
+    countfile::import(&supervisor.store, file, Some(&fingerprint), now)
+}
+
 fn count_file(office: &Office, year: i32, now: &str) -> Vec<u8> {
     countfile::export(
         &office.store,
@@ -376,6 +411,7 @@ fn three_workers_count_files_add_up_and_a_fourth_of_the_same_worker_is_a_duplica
         ("Jan Çelik", "jan.celik@example.be"),
     ];
     let mut files = Vec::new();
+    let mut offices = Vec::new();
     let mut want = [0u32; 8];
     let mut want_days: BTreeMap<u32, u32> = BTreeMap::new();
     for (i, (name, email)) in people.iter().enumerate() {
@@ -394,11 +430,17 @@ fn three_workers_count_files_add_up_and_a_fourth_of_the_same_worker_is_a_duplica
             }
         }
         files.push(count_file(&office, 2026, "2027-01-05T10:00:00+01:00"));
+        offices.push(office);
     }
     let text = String::from_utf8(files[0].clone()).unwrap();
     assert!(text.contains("\"schema\": \"be.kindengezin.aanmelder.telling\""));
     assert!(
-        text.contains("\"head\": \""),
+        countfile::parse(&files[0])
+            .unwrap()
+            .file
+            .ledger
+            .head
+            .is_some(),
         "the log's last link travels along"
     );
     assert!(!text.contains("AM-TEST"), "no reference codes, only counts");
@@ -406,25 +448,29 @@ fn three_workers_count_files_add_up_and_a_fourth_of_the_same_worker_is_a_duplica
     let supervisor = Office::new();
     let now = at("2027-01-10T09:00:00+01:00");
     for file in &files {
-        let outcome = countfile::import(&supervisor.store, file, now).unwrap();
+        let outcome = import(&supervisor, file, now).unwrap();
         assert_eq!(outcome.kind, ImportKind::Added);
     }
     let members = [
         Member {
             name: "An Peeters".into(),
             email: "AN.PEETERS@example.be".into(),
+            ..Member::default()
         },
         Member {
             name: "Zoë Müller".into(),
             email: "zoe.muller@example.be".into(),
+            ..Member::default()
         },
         Member {
             name: "Jan Çelik".into(),
             email: "jan.celik@example.be".into(),
+            ..Member::default()
         },
         Member {
             name: "Sara Janssens".into(),
             email: "sara.janssens@example.be".into(),
+            ..Member::default()
         },
     ];
     let period = Period::year(2026).unwrap();
@@ -439,21 +485,18 @@ fn three_workers_count_files_add_up_and_a_fourth_of_the_same_worker_is_a_duplica
     assert_eq!(team.missing, vec![members[3].clone()]);
 
     // The fourth file: the second worker's again.
-    let again = countfile::import(&supervisor.store, &files[1], now).unwrap();
+    let again = import(&supervisor, &files[1], now).unwrap();
     assert_eq!(again.kind, ImportKind::Duplicate);
     assert!(again.message.contains("Zoë Müller"));
     let after = countfile::team_report(&supervisor.store, &period, &members).unwrap();
     assert_eq!(after.report, team.report, "a duplicate changes nothing");
 
-    // A file of another year is kept but not counted in 2026.
-    let office = Office::new();
-    worker(&office, "Jan Çelik", "jan.celik@example.be");
+    // A file of another year (from the same worker's app) is kept but not counted in 2026.
+    let office = offices.pop().unwrap();
     write(&office, &generate(9, 40));
     let other = count_file(&office, 2025, "2027-01-05T10:00:00+01:00");
     assert_eq!(
-        countfile::import(&supervisor.store, &other, now)
-            .unwrap()
-            .kind,
+        import(&supervisor, &other, now).unwrap().kind,
         ImportKind::Added
     );
     let with_other = countfile::team_report(&supervisor.store, &period, &members).unwrap();
@@ -475,21 +518,15 @@ fn a_newer_file_of_the_same_worker_and_period_replaces_the_older() {
     let supervisor = Office::new();
     let now = at("2027-01-10T09:00:00+01:00");
     assert_eq!(
-        countfile::import(&supervisor.store, &old, now)
-            .unwrap()
-            .kind,
+        import(&supervisor, &old, now).unwrap().kind,
         ImportKind::Added
     );
     assert_eq!(
-        countfile::import(&supervisor.store, &new, now)
-            .unwrap()
-            .kind,
+        import(&supervisor, &new, now).unwrap().kind,
         ImportKind::Replaced
     );
     assert_eq!(
-        countfile::import(&supervisor.store, &old, now)
-            .unwrap()
-            .kind,
+        import(&supervisor, &old, now).unwrap().kind,
         ImportKind::Duplicate
     );
     let team =
@@ -504,37 +541,106 @@ fn a_newer_file_of_the_same_worker_and_period_replaces_the_older() {
 }
 
 #[test]
-fn an_edited_or_foreign_count_file_is_refused() {
+fn an_unsigned_changed_or_foreign_count_file_is_refused() {
     let office = Office::new();
     worker(&office, "An Peeters", "an.peeters@example.be");
     write(&office, &generate(5, 80));
     let file = count_file(&office, 2026, "2027-01-02T10:00:00+01:00");
-    let mut value: serde_json::Value = serde_json::from_slice(&file).unwrap();
-    let sent = value["report"]["partners"][0]["total"]["sent"]
-        .as_u64()
-        .unwrap();
-    value["report"]["partners"][0]["total"]["sent"] = (sent + 1).into();
-    let edited = serde_json::to_vec(&value).unwrap();
+    let envelope: serde_json::Value = serde_json::from_slice(&file).unwrap();
+    let telling = envelope["telling"].as_str().unwrap().to_owned();
     let supervisor = Office::new();
     let now = at("2027-01-10T09:00:00+01:00");
-    let e = countfile::import(&supervisor.store, &edited, now).unwrap_err();
-    assert_eq!(e.code(), "report.tampered_count_file");
-    let e =
-        countfile::import(&supervisor.store, b"{\"schema\": \"iets anders\"}", now).unwrap_err();
+    let code = |bytes: &[u8]| import(&supervisor, bytes, now).unwrap_err().code();
+
+    // Unsigned: the counts alone, as version 1 wrote them, or with the signature taken off.
+    assert_eq!(code(telling.as_bytes()), "report.unsigned");
+    let mut bare = envelope.clone();
+    bare.as_object_mut().unwrap().remove("signature");
+    assert_eq!(
+        countfile::parse(&serde_json::to_vec(&bare).unwrap())
+            .unwrap_err()
+            .code(),
+        "report.not_a_count_file"
+    );
+
+    // Changed: any one byte of the signed counts.
+    let bytes = telling.as_bytes();
+    for i in (0..bytes.len()).step_by(11) {
+        let mut changed = bytes.to_vec();
+        changed[i] = if changed[i] == b'7' { b'8' } else { b'7' };
+        let Ok(changed) = String::from_utf8(changed) else {
+            continue;
+        };
+        let mut tampered = envelope.clone();
+        tampered["telling"] = changed.into();
+        let tampered = serde_json::to_vec(&tampered).unwrap();
+        assert_eq!(
+            countfile::parse(&tampered).unwrap_err().code(),
+            "report.signature",
+            "byte {i}"
+        );
+    }
+
+    // The first file of a member needs the confirmed fingerprint; then that key is pinned.
+    team::save_members(
+        &supervisor.store,
+        vec![Member {
+            name: "An Peeters".into(),
+            email: "an.peeters@example.be".into(),
+            ..Member::default()
+        }],
+    )
+    .unwrap();
+    let e = countfile::import(&supervisor.store, &file, None, now).unwrap_err();
+    assert_eq!(e.code(), "report.confirm_key");
+    let fingerprint = team::own_fingerprint(&office.store).unwrap();
+    assert!(e.to_string().contains(&fingerprint), "{e}");
+    countfile::import(&supervisor.store, &file, Some(&fingerprint), now).unwrap();
+
+    // Signed by another app (an unknown key) in An's name: refused, naming both fingerprints.
+    let impostor = Office::new();
+    worker(&impostor, "An Peeters", "an.peeters@example.be");
+    let forged = count_file(&impostor, 2026, "2027-01-03T10:00:00+01:00");
+    let e = countfile::import(&supervisor.store, &forged, Some("x"), now).unwrap_err();
+    assert_eq!(e.code(), "report.other_key");
+    assert!(e.to_string().contains(&fingerprint), "{e}");
+
+    // Not on the team list at all.
+    let stranger = Office::new();
+    worker(&stranger, "Iemand Anders", "iemand@example.be");
+    let theirs = count_file(&stranger, 2026, "2027-01-03T10:00:00+01:00");
+    let e = countfile::import(&supervisor.store, &theirs, None, now).unwrap_err();
+    assert_eq!(e.code(), "report.not_a_member");
+
+    // Signed, but with totals that do not add up (a hand-made file signed with a real key).
+    let mut inner: serde_json::Value = serde_json::from_str(&telling).unwrap();
+    let sent = inner["report"]["partners"][0]["total"]["sent"]
+        .as_u64()
+        .unwrap();
+    inner["report"]["partners"][0]["total"]["sent"] = (sent + 1).into();
+    let resign = |inner: &serde_json::Value| {
+        let text = serde_json::to_string(inner).unwrap();
+        let (public_key, signature) = team::sign(&office.store, text.as_bytes()).unwrap();
+        serde_json::to_vec(&serde_json::json!({
+            "schema": countfile::SCHEMA,
+            "telling": text,
+            "public_key": public_key,
+            "signature": signature,
+        }))
+        .unwrap()
+    };
+    assert_eq!(code(&resign(&inner)), "report.tampered_count_file");
+    inner["report"]["partners"][0]["total"]["sent"] = sent.into();
+    inner["version"] = 99.into();
+    assert_eq!(code(&resign(&inner)), "report.newer_count_file");
+
+    let e = countfile::parse(b"{\"schema\": \"iets anders\"}").unwrap_err();
     assert_eq!(
         (e.code(), e.field()),
         ("report.not_a_count_file", Some("path"))
     );
-    assert!(countfile::import(&supervisor.store, b"not json", now).is_err());
-    value["version"] = 99.into();
-    let newer = serde_json::to_vec(&value).unwrap();
-    assert_eq!(
-        countfile::import(&supervisor.store, &newer, now)
-            .unwrap_err()
-            .code(),
-        "report.newer_count_file"
-    );
-    assert!(countfile::imports(&supervisor.store).unwrap().is_empty());
+    assert!(countfile::parse(b"not json").is_err());
+    assert_eq!(countfile::imports(&supervisor.store).unwrap().len(), 1);
 }
 
 #[test]

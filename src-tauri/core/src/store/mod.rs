@@ -41,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_after_send.sql"),
     include_str!("migrations/0008_evaluation_and_team.sql"),
     include_str!("migrations/0009_privacy_at_rest.sql"),
+    include_str!("migrations/0010_register_history.sql"),
 ];
 
 /// The version whose migration moved the old `event` rows into the hash-chained ledger.
@@ -101,6 +102,8 @@ pub struct StoreInfo {
     pub path: String,
     pub schema_version: u32,
     pub key_protection: KeyProtection,
+    /// The demo store: in memory, with the demo register, gone when the app closes.
+    pub demo: bool,
 }
 
 /// An open, verified, migrated database.
@@ -112,6 +115,8 @@ pub struct Store {
     ledger_key: LedgerKey,
     /// Kept for the idle lock, which masks it under the PIN and drops the store.
     key: DbKey,
+    /// Held in memory only, for "Demo proberen".
+    demo: bool,
 }
 
 impl Store {
@@ -163,7 +168,28 @@ impl Store {
             key_protection: protection,
             ledger_key: LedgerKey::derive(key),
             key: key.clone(),
+            demo: false,
         })
+    }
+
+    /// A store in memory only, for the demo: nothing of it reaches the disk, and it is gone when
+    /// it is dropped. The schema is the real one.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory().map_err(StoreError::sqlite)?;
+        let mut store = Self::unlock(
+            conn,
+            Path::new(":memory:"),
+            &DbKey::generate()?,
+            KeyProtection::Keyring,
+            false,
+        )?;
+        store.demo = true;
+        Ok(store)
+    }
+
+    /// Whether this is the demo store.
+    pub fn is_demo(&self) -> bool {
+        self.demo
     }
 
     fn unlock(
@@ -187,6 +213,7 @@ impl Store {
             key_protection: protection,
             ledger_key: LedgerKey::derive(key),
             key: key.clone(),
+            demo: false,
         };
         store.migrate(existed)?;
         Ok(store)
@@ -304,6 +331,7 @@ impl Store {
             path: self.path.display().to_string(),
             schema_version: self.schema_version()?,
             key_protection: self.key_protection,
+            demo: self.demo,
         })
     }
 

@@ -39,6 +39,8 @@ pub enum SessionState {
 pub struct Session {
     dir: DataDir,
     phase: Phase,
+    /// While the worker tries the demo: the demo store, used instead of the real one.
+    demo: Option<Store>,
     /// Argon2id cost for a new passphrase; lowered by tests only.
     new_passphrase_costs: (u32, u32, u32),
 }
@@ -63,6 +65,7 @@ impl Session {
         Self {
             dir,
             phase,
+            demo: None,
             new_passphrase_costs: (64 * 1024, 3, 1),
         }
     }
@@ -128,6 +131,7 @@ impl Session {
         Self {
             dir: dir.clone(),
             phase,
+            demo: None,
             new_passphrase_costs: (64 * 1024, 3, 1),
         }
         .state()
@@ -218,6 +222,8 @@ impl Session {
     /// Locks: closes the store and keeps its key only masked under the PIN whose hash is
     /// `pin`. Nothing to do if the store is not open.
     pub fn lock(&mut self, pin: &PinHash) {
+        // The demo ends with the lock: the real store is the one the PIN guards.
+        self.demo = None;
         if let Phase::Open(store) = &self.phase {
             let locked = LockedKey::seal(store.key(), pin);
             // Dropping the store closes the connection; SQLCipher wipes its copy of the key.
@@ -256,7 +262,31 @@ impl Session {
         matches!(self.phase, Phase::Locked(_))
     }
 
+    /// "Demo proberen": `demo` (see [`Store::in_memory`]) is used instead of the real store
+    /// until [`Session::leave_demo`]; the real store stays as it is.
+    pub fn enter_demo(&mut self, demo: Store) {
+        self.demo = Some(demo);
+    }
+
+    /// Back to the real store; the demo and all typed into it are gone.
+    pub fn leave_demo(&mut self) {
+        self.demo = None;
+    }
+
+    pub fn in_demo(&self) -> bool {
+        self.demo.is_some()
+    }
+
     pub fn state(&self) -> SessionState {
+        if let Some(demo) = &self.demo {
+            return match demo.info() {
+                Ok(store) => SessionState::Ready { store },
+                Err(e) => SessionState::Failed {
+                    code: e.code().into(),
+                    message: e.to_string(),
+                },
+            };
+        }
         match &self.phase {
             Phase::Open(store) => match store.info() {
                 Ok(store) => SessionState::Ready { store },
@@ -281,6 +311,9 @@ impl Session {
 
     /// The open store, or [`StoreError::Locked`] while there is none.
     pub fn store(&self) -> Result<&Store, StoreError> {
+        if let Some(demo) = &self.demo {
+            return Ok(demo);
+        }
         match &self.phase {
             Phase::Open(store) => Ok(store),
             _ => Err(StoreError::Locked),

@@ -20,14 +20,16 @@ fn entry(recipient_key: &str, name: &str, mailbox: &str) -> AgreementInput {
         protocol_from: "2024-01-01".into(),
         protocol_until: String::new(),
         delivery: Delivery::Smtp,
+        ..AgreementInput::default()
     }
 }
 
+/// The partners in force (not demo, not ended).
 fn register(office: &Office) -> Vec<(String, String)> {
     Agreement::list(&office.store)
         .unwrap()
         .into_iter()
-        .filter(|a| !a.demo)
+        .filter(|a| !a.demo && a.stopped_on.is_none())
         .map(|a| (a.recipient.key(), a.mailbox))
         .collect()
 }
@@ -37,10 +39,12 @@ fn team_members() -> Vec<Member> {
         Member {
             name: "An Peeters".into(),
             email: "an.peeters@example.be".into(),
+            ..Member::default()
         },
         Member {
             name: "Zoë Müller".into(),
             email: "zoe.muller@example.be".into(),
+            ..Member::default()
         },
     ]
 }
@@ -60,16 +64,29 @@ fn signed_profile(office: &Office, now: &str) -> Vec<u8> {
         let existing = Agreement::list(&office.store)
             .unwrap()
             .into_iter()
-            .find(|a| a.recipient.key() == input.recipient_key)
+            .find(|a| !a.demo && a.recipient.key() == input.recipient_key)
             .map(|a| a.id);
-        Agreement::save(&office.store, &office.gazetteer, existing.or(id), input).unwrap();
+        Agreement::save(
+            &office.store,
+            &office.gazetteer,
+            existing.or(id),
+            input,
+            at(now),
+        )
+        .unwrap();
     }
     save_members(&office.store, team_members()).unwrap();
     export_profile(&office.store, at(now)).unwrap().bytes
 }
 
 fn apply(member: &Office, bytes: &[u8], fingerprint: Option<&str>) -> Result<Applied, TeamError> {
-    apply_profile(&member.store, &member.gazetteer, bytes, fingerprint)
+    apply_profile(
+        &member.store,
+        &member.gazetteer,
+        bytes,
+        fingerprint,
+        at("2026-03-02T09:00:00+01:00"),
+    )
 }
 
 #[test]
@@ -82,29 +99,16 @@ fn a_valid_profile_confirmed_by_fingerprint_updates_the_register_and_the_members
     );
 
     let member = Office::new();
-    // The member had Westerlo with an old mailbox, and Lier,
-    // which the team no longer works with, beside the demo register.
-    let demo_westerlo = Agreement::list(&member.store)
-        .unwrap()
-        .into_iter()
-        .find(|a| a.recipient.key() == "ocmw:13049")
-        .map(|a| a.id);
-    Agreement::save(
-        &member.store,
-        &member.gazetteer,
-        demo_westerlo,
+    // The member had Westerlo with an old mailbox, and Lier, which the team no longer works
+    // with, beside the demo register the tests share.
+    let now = at("2026-01-10T09:00:00+01:00");
+    for input in [
         entry("ocmw:13049", "OCMW Westerlo", "oud@westerlo.be"),
-    )
-    .unwrap();
-    Agreement::save(
-        &member.store,
-        &member.gazetteer,
-        None,
         entry("ocmw:12021", "OCMW Lier", "sociaal@lier.be"),
-    )
-    .unwrap();
-
-    let before = Agreement::list(&member.store).unwrap().len() as u32;
+    ] {
+        Agreement::save(&member.store, &member.gazetteer, None, input, now).unwrap();
+    }
+    let before = Agreement::list(&member.store).unwrap().len();
     let preview = inspect_profile(&member.store, &file).unwrap();
     assert!(!preview.pinned);
     assert_eq!(preview.fingerprint, own_fingerprint(&boss.store).unwrap());
@@ -115,13 +119,23 @@ fn a_valid_profile_confirmed_by_fingerprint_updates_the_register_and_the_members
     );
 
     let applied = apply(&member, &file, Some(&preview.fingerprint.to_lowercase())).unwrap();
-    // Geel is new, Westerlo changed, Lier and the demo entries are gone.
-    assert_eq!(
-        (applied.added, applied.updated, applied.removed),
-        (1, 1, before - 1)
-    );
+    // Geel is new, Westerlo changed, Lier is ended on the day the profile was signed, and
+    // nothing is deleted.
+    assert_eq!((applied.added, applied.updated, applied.ended), (1, 1, 1));
     assert!(applied.kept.is_empty());
-    assert_eq!(Agreement::list(&member.store).unwrap().len(), 2);
+    assert!(
+        applied.message.contains("1 stopgezet"),
+        "{}",
+        applied.message
+    );
+    let after = Agreement::list(&member.store).unwrap();
+    assert_eq!(after.len(), before + 1);
+    let lier = after.iter().find(|a| a.name == "OCMW Lier").unwrap();
+    assert_eq!(
+        lier.ends_on,
+        Some(chrono::NaiveDate::from_ymd_opt(2026, 1, 15).unwrap())
+    );
+    assert!(lier.stopped_on.is_some());
     let mut got = register(&member);
     got.sort();
     assert_eq!(
@@ -133,10 +147,17 @@ fn a_valid_profile_confirmed_by_fingerprint_updates_the_register_and_the_members
     );
     assert_eq!(members(&member.store).unwrap(), team_members());
 
-    // Pinned now: a later profile of the same key applies without asking again.
+    // Pinned now: a later profile of the same key applies without asking again, and an
+    // unchanged register makes no new versions.
+    let westerlo = after.iter().find(|a| a.name == "OCMW Westerlo").unwrap();
     let later = signed_profile(&boss, "2026-03-01T09:00:00+01:00");
     assert!(inspect_profile(&member.store, &later).unwrap().pinned);
-    apply(&member, &later, None).unwrap();
+    let again = apply(&member, &later, None).unwrap();
+    assert_eq!((again.added, again.updated, again.ended), (0, 0, 0));
+    assert_eq!(
+        Agreement::get(&member.store, westerlo.id).unwrap().version,
+        westerlo.version
+    );
 }
 
 #[test]
@@ -234,14 +255,17 @@ fn members_are_checked_row_by_row() {
             Member {
                 name: "An Peeters".into(),
                 email: "an.peeters@example.be".into(),
+                ..Member::default()
             },
             Member {
                 name: String::new(),
                 email: "geen-adres".into(),
+                ..Member::default()
             },
             Member {
                 name: "An bis".into(),
                 email: "AN.PEETERS@example.be".into(),
+                public_key: "geen sleutel".into(),
             },
         ],
     )
@@ -249,7 +273,12 @@ fn members_are_checked_row_by_row() {
     let fields: Vec<String> = e.fields().into_iter().map(|f| f.field).collect();
     assert_eq!(
         fields,
-        ["members.1.name", "members.1.email", "members.2.email"]
+        [
+            "members.1.name",
+            "members.1.email",
+            "members.2.email",
+            "members.2.public_key"
+        ]
     );
     assert!(members(&office.store).unwrap().is_empty());
 }

@@ -35,7 +35,8 @@ fn the_day_must_be_a_real_day_between_the_referral_and_today() {
     let f = Office::new();
     let reference = f.consented(&client(), crate::consent::Language::Nl, now());
     for (day, hint) in [
-        ("gisteren", "geldige datum"),
+        ("gisteren", "dd/mm/jjjj"),
+        ("23/11/2026", "toekomst"),
         ("2026-11-23", "toekomst"),
         ("2026-11-01", "vóór de aanmelding"),
     ] {

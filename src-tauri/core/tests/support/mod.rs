@@ -63,13 +63,15 @@ impl Office {
             passphrase,
             params,
         };
-        // The demo partners are reached by drafts; the tests send through a mail server.
+        // The demo partners serve as the register. They are reached by drafts; the tests send
+        // through a mail server.
+        Agreement::install_demo_register(&office.store, now()).unwrap();
         for a in Agreement::list(&office.store).unwrap() {
             let input = AgreementInput {
                 delivery: Delivery::Smtp,
                 ..input_of(&a)
             };
-            Agreement::save(&office.store, &office.gazetteer, Some(a.id), input).unwrap();
+            Agreement::save(&office.store, &office.gazetteer, Some(a.id), input, now()).unwrap();
         }
         office
     }
@@ -103,31 +105,20 @@ impl Office {
 
     /// Points a partner's referral mailbox elsewhere, as a supervisor would in the register.
     pub fn set_mailbox(&self, recipient: &Recipient, mailbox: &str) {
-        let a = Agreement::for_recipient(&self.store, recipient)
+        let a = Agreement::for_recipient(&self.store, recipient, now().date_naive())
             .unwrap()
             .unwrap();
         let input = AgreementInput {
             mailbox: mailbox.into(),
             ..input_of(&a)
         };
-        Agreement::save(&self.store, &self.gazetteer, Some(a.id), input).unwrap();
+        Agreement::save(&self.store, &self.gazetteer, Some(a.id), input, now()).unwrap();
     }
 }
 
 /// A register entry as the form would send it back unchanged.
 pub fn input_of(a: &Agreement) -> AgreementInput {
-    AgreementInput {
-        recipient_key: a.recipient.key(),
-        name: a.name.clone(),
-        kbo: a.kbo.clone(),
-        mailbox: a.mailbox.clone(),
-        dpo_email: a.dpo_email.clone(),
-        password_phone: a.password_phone.clone(),
-        agreement_date: a.agreement_date.to_string(),
-        protocol_from: a.protocol_from.to_string(),
-        protocol_until: a.protocol_until.map(|d| d.to_string()).unwrap_or_default(),
-        delivery: a.delivery,
-    }
+    a.to_input()
 }
 
 pub fn client(first: &str, last: &str, postal_code: &str) -> ClientInput {

@@ -13,8 +13,37 @@ kbo: string, mailbox: string, dpo_email: string,
 /**
  * E.164; the number the worker calls to pass a package's password.
  */
-password_phone: string, agreement_date: string, protocol_from: string, protocol_until: string | null, 
+password_phone: string, agreement_date: string, protocol_from: string, 
 /**
- * Shipped example entry with mailboxes on a reserved domain; never a real partner.
+ * The end date the protocol itself names.
  */
-demo: boolean, delivery: Delivery, };
+protocol_until: string | null, notice_months: number | null, notice_given_on: string | null, dpo_advice_ours: string | null, dpo_advice_theirs: string | null, contacts: string, evaluation_months: number, last_evaluation: string | null, 
+/**
+ * The last day sharing is allowed: the protocol's end date or the end of the notice,
+ * whichever comes first.
+ */
+ends_on: string | null, 
+/**
+ * When the next evaluation is due: the last one (or the start) plus the interval.
+ */
+next_evaluation: string, 
+/**
+ * The day the team ended the partner ("stopzetten").
+ */
+stopped_on: string | null, 
+/**
+ * Shipped example entry with mailboxes on a reserved domain; only in the demo store.
+ */
+demo: boolean, delivery: Delivery, 
+/**
+ * The number of the current version; every save adds one.
+ */
+version: number, 
+/**
+ * SHA-256 of the current version's text, as a consent records it.
+ */
+version_sha256: string, 
+/**
+ * A consent relied on this partner: it can be ended, not deleted.
+ */
+used: boolean, };

@@ -2,7 +2,9 @@
 import type { Delivery } from "./Delivery";
 
 /**
- * An entry of the register as the form sends it: text as typed, dates as `YYYY-MM-DD`.
+ * An entry of the register as the form sends it: text as typed, dates as `YYYY-MM-DD`. Also
+ * what a team profile carries and what a version of the register keeps; fields added later
+ * default, so older profiles and versions still read.
  */
 export type AgreementInput = { 
 /**
@@ -10,6 +12,34 @@ export type AgreementInput = {
  */
 recipient_key: string, name: string, kbo: string, mailbox: string, dpo_email: string, password_phone: string, agreement_date: string, protocol_from: string, 
 /**
- * End date or the date notice takes effect; empty while the protocol runs indefinitely.
+ * End date agreed in the protocol; empty while the protocol runs indefinitely.
  */
-protocol_until: string, delivery: Delivery, };
+protocol_until: string, delivery: Delivery, 
+/**
+ * Notice period in months, as typed; empty when the protocol names none.
+ */
+notice_months: string, 
+/**
+ * The day either party gave notice; with the notice period it sets the end date.
+ */
+notice_given_on: string, 
+/**
+ * When our DPO gave advice on the protocol.
+ */
+dpo_advice_ours: string, 
+/**
+ * When the partner's DPO gave advice.
+ */
+dpo_advice_theirs: string, 
+/**
+ * Names and numbers of the contact persons at the partner (staff, never clients).
+ */
+contacts: string, 
+/**
+ * 12 or 6: how often the cooperation is evaluated.
+ */
+evaluation_months: number, 
+/**
+ * The day of the last evaluation; empty before the first.
+ */
+last_evaluation: string, };

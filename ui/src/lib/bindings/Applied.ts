@@ -3,9 +3,13 @@
 /**
  * What applying a profile changed.
  */
-export type Applied = { added: number, updated: number, removed: number, 
+export type Applied = { added: number, updated: number, 
 /**
- * Partners not in the profile that could not be removed, with why.
+ * Partners no longer in the profile: ended on the day it was signed, never deleted.
+ */
+ended: number, 
+/**
+ * Partners not in the profile that could not be ended, with why.
  */
 kept: Array<string>, 
 /**

@@ -4,4 +4,9 @@
  * A member of the team, as the supervisor lists them: the evaluation recognises a worker's count
  * file by the e-mail address in it.
  */
-export type Member = { name: string, email: string, };
+export type Member = { name: string, email: string, 
+/**
+ * The member's count-file key (Ed25519, base64) as the supervisor confirmed it by
+ * fingerprint; empty until their first count file is read in.
+ */
+public_key: string, };

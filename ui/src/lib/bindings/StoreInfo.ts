@@ -12,4 +12,8 @@ encrypted: boolean,
 /**
  * SQLCipher's version, read from the open database as proof that the cipher is active.
  */
-cipher_version: string, path: string, schema_version: number, key_protection: KeyProtection, };
+cipher_version: string, path: string, schema_version: number, key_protection: KeyProtection, 
+/**
+ * The demo store: in memory, with the demo register, gone when the app closes.
+ */
+demo: boolean, };
