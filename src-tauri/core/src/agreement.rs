@@ -837,7 +837,7 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
         "dpo_email",
         "E-mail van de DPO: typ het e-mailadres van de functionaris voor gegevensbescherming van de partner.",
     ))?;
-    let password_phone = crate::worker::normalise_phone(&input.password_phone).map_err(|_| {
+    let password_phone = crate::contact::phone(&input.password_phone).map_err(|_| {
         Invalid(
             "password_phone",
             "Telefoon voor wachtwoorden: typ het nummer waarop je het wachtwoord doorgeeft, bv. 014 12 34 56.",
@@ -948,7 +948,7 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
 
 fn email(text: &str) -> Option<String> {
     let text = text.trim();
-    crate::referral::is_valid_email(text).then(|| text.to_owned())
+    crate::contact::is_email(text).then(|| text.to_owned())
 }
 
 /// Ten digits with a valid mod-97 check, written as `0212.181.956`.

@@ -12,7 +12,6 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
-use email_address::EmailAddress;
 use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
@@ -94,7 +93,7 @@ fn record(
     worker.require_complete()?;
     let mut problems = Vec::new();
     let wrong_to = input.wrong_to.trim().to_owned();
-    if !EmailAddress::is_valid(&wrong_to) {
+    if !crate::contact::is_email(&wrong_to) {
         problems.push(FieldMessage {
             field: "wrong_to".into(),
             message: "Verkeerd adres: vul het volledige e-mailadres in waar het pakket \

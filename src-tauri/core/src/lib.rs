@@ -6,6 +6,7 @@
 
 pub mod agreement;
 pub mod consent;
+pub mod contact;
 pub mod correction;
 pub mod day;
 pub mod demo;

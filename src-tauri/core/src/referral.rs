@@ -7,7 +7,6 @@
 //! [`ActiveProtocol`]: both can only be made by the modules that check them.
 
 use std::fmt;
-use std::str::FromStr as _;
 
 use chrono::{DateTime, FixedOffset};
 use rusqlite::{OptionalExtension as _, Row};
@@ -76,7 +75,6 @@ pub struct ClientData {
 const MAX_FIRST_NAME: usize = 60;
 const MAX_LAST_NAME: usize = 80;
 const MAX_STREET: usize = 100;
-const MAX_EMAIL: usize = 254;
 
 impl ClientData {
     /// Validates every field and finds the recipient. Collects every problem, so the worker can
@@ -105,7 +103,7 @@ impl ClientData {
         let r#box = box_number(&input.r#box).map_err(|m| note("box", m)).ok();
         let phone = match clean(&input.phone) {
             text if text.is_empty() => Some(None),
-            text => crate::worker::normalise_phone(&text)
+            text => crate::contact::phone(&text)
                 .map(Some)
                 .map_err(|_| {
                     note(
@@ -119,7 +117,7 @@ impl ClientData {
         };
         let email = match clean(&input.email) {
             text if text.is_empty() => Some(None),
-            text if is_valid_email(&text) => Some(Some(text)),
+            text if crate::contact::is_email(&text) => Some(Some(text)),
             _ => {
                 note(
                     "email",
@@ -275,18 +273,6 @@ fn box_number(raw: &str) -> Result<Option<String>, String> {
         return Err("Bus: typ alleen het busnummer, bv. 3 of 0201.".into());
     }
     Ok(Some(value))
-}
-
-/// Syntax check for an e-mail address, shared with the agreement register.
-pub(crate) fn is_valid_email(text: &str) -> bool {
-    text.len() <= MAX_EMAIL
-        && !text.chars().any(char::is_whitespace)
-        && email_address::EmailAddress::from_str(text).is_ok_and(|e| {
-            let domain = e.domain();
-            domain.contains('.')
-                && !domain.starts_with('[')
-                && domain.split('.').all(|label| !label.is_empty())
-        })
 }
 
 type Residence = (String, String, String, Recipient);

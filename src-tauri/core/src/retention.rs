@@ -13,7 +13,6 @@
 //! an anonymous "purged" event. The worker may also delete those at once ([`discard`]).
 
 use chrono::{DateTime, Duration, FixedOffset};
-use email_address::EmailAddress;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -65,7 +64,7 @@ impl RetentionSettings {
             });
         }
         let dpo = self.dpo_email.trim().to_owned();
-        if !dpo.is_empty() && !EmailAddress::is_valid(&dpo) {
+        if !dpo.is_empty() && !crate::contact::is_email(&dpo) {
             problems.push(FieldMessage {
                 field: "dpo_email".into(),
                 message: "E-mailadres van de DPO: vul een volledig adres in, zoals \

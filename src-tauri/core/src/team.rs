@@ -11,8 +11,6 @@
 //! signature covers the exact bytes of the profile, so no canonical form of JSON is needed. A
 //! password agreed with a partner never goes into a profile: the file is signed, not encrypted.
 
-use std::str::FromStr as _;
-
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, FixedOffset};
@@ -125,7 +123,7 @@ fn validated(members: Vec<Member>) -> Result<Vec<Member>, TeamError> {
                 message: format!("Teamlid {row}, naam: vul de naam in (hoogstens 100 tekens)."),
             });
         }
-        if email_address::EmailAddress::from_str(&m.email).is_err() {
+        if !crate::contact::is_email(&m.email) {
             problems.push(FieldMessage {
                 field: format!("members.{i}.email"),
                 message: format!(

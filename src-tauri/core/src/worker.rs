@@ -3,8 +3,6 @@
 //! It is the referring party's contact block in every package, so it is validated as strictly as
 //! client data: a phone number the OCMW cannot dial or an address that bounces is worse than none.
 
-use std::str::FromStr as _;
-
 use rusqlite::OptionalExtension as _;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -38,12 +36,12 @@ impl WorkerProfile {
         }
         let team = plain_text(&self.team, Field::Team)?;
         let email = self.email.trim().to_owned();
-        if !email.is_empty() && email_address::EmailAddress::from_str(&email).is_err() {
+        if !email.is_empty() && !crate::contact::is_email(&email) {
             return Err(WorkerError::Email);
         }
         let phone = match self.phone.trim() {
             "" => String::new(),
-            text => normalise_phone(text)?,
+            text => crate::contact::phone(text).map_err(|_| WorkerError::Phone)?,
         };
         Ok(Self {
             name,
@@ -121,16 +119,6 @@ fn plain_text(value: &str, field: Field) -> Result<String, WorkerError> {
         return Err(WorkerError::TooLong(field));
     }
     Ok(value.to_owned())
-}
-
-/// Parses a phone number, Belgian unless it starts with a country code, to E.164.
-pub(crate) fn normalise_phone(text: &str) -> Result<String, WorkerError> {
-    let number = phonenumber::parse(Some(phonenumber::country::Id::BE), text)
-        .map_err(|_| WorkerError::Phone)?;
-    if !phonenumber::is_valid(&number) {
-        return Err(WorkerError::Phone);
-    }
-    Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 /// The fields of the profile, named as the settings screen names them.
