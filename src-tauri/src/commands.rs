@@ -12,7 +12,7 @@ use aanmelder_core::package::{Channel, PackageView};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
 use aanmelder_core::retention::RetentionSettings;
-use aanmelder_core::store::SessionState;
+use aanmelder_core::session::SessionState;
 use aanmelder_core::visit::{ConsentInput, ResidenceCheck, Started};
 use aanmelder_core::withdrawal::{self, WithdrawalInput, Withdrawn};
 use aanmelder_core::worker::WorkerProfile;

@@ -8,7 +8,8 @@ use aanmelder_core::outbox::smtp::Smtp;
 use aanmelder_core::outbox::{self, OutboxError, StoreAccess, SyncReport};
 use aanmelder_core::package::{PackageError, Packages};
 use aanmelder_core::residence::{Gazetteer, ResidenceError};
-use aanmelder_core::store::{DataDir, OsKeyring, Session, Store};
+use aanmelder_core::session::Session;
+use aanmelder_core::store::{DataDir, OsKeyring, Store};
 use aanmelder_core::visit::{Visit, VisitError};
 use chrono::{DateTime, FixedOffset};
 

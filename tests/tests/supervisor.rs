@@ -34,6 +34,7 @@ fn count_file(
         &store_dir.path().join("aanmelder.db"),
         &DbKey::generate()?,
         KeyProtection::Keyring,
+        aanmelder_core::ledger::UPGRADES,
     )?;
     WorkerProfile {
         name: name.into(),

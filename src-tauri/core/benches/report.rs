@@ -74,7 +74,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate()?;
-    let store = Store::create(&path, &key, KeyProtection::Keyring)?;
+    let store = Store::create(
+        &path,
+        &key,
+        KeyProtection::Keyring,
+        aanmelder_core::ledger::UPGRADES,
+    )?;
     let gazetteer = Gazetteer::embedded()?;
     let setup = Instant::now();
     ledger::append_many(&store, (0..EVENTS / 8).flat_map(referral))?;
@@ -86,7 +91,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut warm = Vec::new();
     let mut total = None;
     for _ in 0..RUNS {
-        let store = Store::open(&path, &key, KeyProtection::Keyring)?;
+        let store = Store::open(
+            &path,
+            &key,
+            KeyProtection::Keyring,
+            aanmelder_core::ledger::UPGRADES,
+        )?;
         let start = Instant::now();
         let report = report::counts(&store, &gazetteer, &year)?;
         cold.push(start.elapsed());

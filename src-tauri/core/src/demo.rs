@@ -14,7 +14,7 @@ use crate::worker::{WorkerError, WorkerProfile};
 
 /// A fresh demo store with its register and worker.
 pub fn open(now: DateTime<FixedOffset>) -> Result<Store, DemoError> {
-    let store = Store::in_memory()?;
+    let store = Store::in_memory(crate::ledger::UPGRADES)?;
     Agreement::install_demo_register(&store, now)?;
     WorkerProfile {
         name: "Demo Medewerker".into(),

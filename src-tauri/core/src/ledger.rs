@@ -18,15 +18,13 @@ use rusqlite::{Connection, OptionalExtension as _};
 use serde::Serialize;
 use sha2::Sha256;
 use ts_rs::TS;
-use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::error::Coded;
-use crate::store::{DbKey, Store, StoreError};
+use crate::store::{LedgerKey, Store, StoreError, Upgrade};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// Separates the ledger's use of the database key from any other.
-const KEY_LABEL: &[u8] = b"be.kindengezin.aanmelder/ledger/v1";
+/// Keep a link's MAC apart from the head's.
 const LINK_LABEL: &[u8] = b"link";
 const HEAD_LABEL: &[u8] = b"head";
 
@@ -97,22 +95,6 @@ impl EventKind {
     }
 }
 
-/// The key that seals the chain: HMAC-SHA-256 of a fixed label under the database key.
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct LedgerKey([u8; 32]);
-
-impl LedgerKey {
-    pub(crate) fn derive(db_key: &DbKey) -> Self {
-        Self(hmac(db_key.bytes(), &[KEY_LABEL]))
-    }
-}
-
-impl std::fmt::Debug for LedgerKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("LedgerKey(…)")
-    }
-}
-
 fn hmac(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     // HMAC takes keys of any length, so this cannot fail.
     let mut mac = <HmacSha256 as hmac::Mac>::new_from_slice(key)
@@ -138,7 +120,7 @@ pub struct Event {
 
 fn link(key: &LedgerKey, prev: &[u8; 32], event: &Event) -> [u8; 32] {
     hmac(
-        &key.0,
+        key.bytes(),
         &[
             LINK_LABEL,
             prev,
@@ -156,7 +138,7 @@ fn link(key: &LedgerKey, prev: &[u8; 32], event: &Event) -> [u8; 32] {
 }
 
 fn head_mac(key: &LedgerKey, seq: i64, hash: &[u8; 32]) -> [u8; 32] {
-    hmac(&key.0, &[HEAD_LABEL, &seq.to_be_bytes(), hash])
+    hmac(key.bytes(), &[HEAD_LABEL, &seq.to_be_bytes(), hash])
 }
 
 /// Appends an event, inside the caller's transaction if there is one.
@@ -369,6 +351,23 @@ pub fn append_many(
     }
     tx.commit()?;
     Ok(())
+}
+
+/// The migrations' steps that need the ledger's code: the store runs them in the migration's
+/// transaction, for a store older than their version.
+pub const UPGRADES: &[Upgrade] = &[
+    Upgrade {
+        version: 7,
+        run: adopt_unchained,
+    },
+    Upgrade {
+        version: 8,
+        run: count_tallies_upgrade,
+    },
+];
+
+fn count_tallies_upgrade(conn: &Connection, _: &LedgerKey) -> Result<(), StoreError> {
+    count_tallies(conn)
 }
 
 /// Counts the tallies of every event in the chain anew. Part of the migration that added them.

@@ -21,6 +21,7 @@ pub mod referral;
 pub mod report;
 pub mod residence;
 pub mod retention;
+pub mod session;
 pub mod store;
 pub mod team;
 pub mod visit;

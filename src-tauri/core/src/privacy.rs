@@ -1,7 +1,7 @@
 //! The worker's privacy settings: the idle lock and its PIN, and where saved files go.
 //!
 //! A laptop left open on a kitchen table at a home visit must not show the last family's
-//! data. After a few idle minutes the window locks ([`crate::store::Session::lock`]) and only
+//! data. After a few idle minutes the window locks ([`crate::session::Session::lock`]) and only
 //! the worker's PIN opens it again; the PIN is set at first start and kept here only as its
 //! Argon2id hash. Saved files go to a folder the worker chose once, never silently to a
 //! Documents folder that the operating system may sync to the cloud.

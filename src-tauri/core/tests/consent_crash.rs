@@ -86,7 +86,13 @@ fn consent_survives_sigkill_at_any_moment() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
-        let store = Store::open(&db, &key, KeyProtection::Passphrase).unwrap();
+        let store = Store::open(
+            &db,
+            &key,
+            KeyProtection::Passphrase,
+            aanmelder_core::ledger::UPGRADES,
+        )
+        .unwrap();
         let items = outbox::list(&store, &gazetteer).unwrap();
         let (mut run_queued, mut run_drafts) = (0, 0);
         for referral in Referral::list(&store, &gazetteer).unwrap() {

@@ -6,9 +6,8 @@
 
 use std::process::Command;
 
-use aanmelder_core::store::{
-    DataDir, KEYRING_SERVICE, KeyProtection, OsKeyring, Session, SessionState,
-};
+use aanmelder_core::session::{Session, SessionState};
+use aanmelder_core::store::{DataDir, KEYRING_SERVICE, KeyProtection, OsKeyring};
 use aanmelder_core::worker::WorkerProfile;
 
 #[test]

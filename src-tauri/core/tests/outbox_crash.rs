@@ -99,7 +99,13 @@ fn outbox_survives_sigkill_at_any_moment() {
         child.wait().unwrap();
 
         // Restart: opening recovers, then the rest is synced.
-        let store = Store::open(&db, &key, KeyProtection::Passphrase).unwrap();
+        let store = Store::open(
+            &db,
+            &key,
+            KeyProtection::Passphrase,
+            aanmelder_core::ledger::UPGRADES,
+        )
+        .unwrap();
         outbox::recover(&store).unwrap();
         outbox::sync(
             &store,

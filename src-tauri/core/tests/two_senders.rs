@@ -108,7 +108,13 @@ fn two_processes_never_send_one_package_twice() {
         arrived += total;
         duplicated += ids.values().filter(|n| **n > 1).count();
         assert_eq!(total, PACKAGES, "run {run}: {total} mails arrived");
-        let store = Store::open(&db, &key, KeyProtection::Passphrase).unwrap();
+        let store = Store::open(
+            &db,
+            &key,
+            KeyProtection::Passphrase,
+            aanmelder_core::ledger::UPGRADES,
+        )
+        .unwrap();
         let items = outbox::list(&store, &gazetteer).unwrap();
         assert!(
             items.iter().all(|i| i.state == ItemState::Sent),

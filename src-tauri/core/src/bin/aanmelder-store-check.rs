@@ -5,7 +5,8 @@
 
 use std::process::ExitCode;
 
-use aanmelder_core::store::{DataDir, OsKeyring, Session, SessionState};
+use aanmelder_core::session::{Session, SessionState};
+use aanmelder_core::store::{DataDir, OsKeyring};
 
 fn main() -> ExitCode {
     let Some(folder) = std::env::args_os().nth(1) else {

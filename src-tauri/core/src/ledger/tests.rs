@@ -220,7 +220,8 @@ fn the_chain_survives_closing_and_reopening_with_the_same_key() {
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate().unwrap();
     {
-        let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+        let store =
+            Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
         record(
             &store,
             EventKind::Created,
@@ -230,7 +231,7 @@ fn the_chain_survives_closing_and_reopening_with_the_same_key() {
         )
         .unwrap();
     }
-    let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+    let store = Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     record(
         &store,
         EventKind::Consented,

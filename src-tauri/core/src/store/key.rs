@@ -22,6 +22,38 @@ pub const KEYRING_SERVICE: &str = "be.kindengezin.aanmelder";
 /// Shortest passphrase accepted when there is no keyring.
 pub const MIN_PASSPHRASE_CHARS: usize = 12;
 
+/// The key that seals the ledger's chain: HMAC-SHA-256 of a fixed label under the database key.
+/// It lives beside the database key because it is only ever derived from it; the ledger uses
+/// it, the store hands it out.
+#[derive(Clone, Zeroize, ZeroizeOnDrop)]
+pub struct LedgerKey([u8; 32]);
+
+/// The label the ledger key is derived under; changing it would break every existing chain.
+const LEDGER_KEY_LABEL: &[u8] = b"be.kindengezin.aanmelder/ledger/v1";
+
+impl LedgerKey {
+    pub(crate) fn derive(db_key: &DbKey) -> Self {
+        use hmac::Mac as _;
+        // HMAC takes keys of any length, so this cannot fail. The label goes in with its length
+        // in front, as every input to the ledger's MACs does.
+        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(db_key.bytes())
+            .unwrap_or_else(|_| unreachable!("HMAC accepts any key length"));
+        mac.update(&(LEDGER_KEY_LABEL.len() as u64).to_be_bytes());
+        mac.update(LEDGER_KEY_LABEL);
+        Self(mac.finalize().into_bytes().into())
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for LedgerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LedgerKey(…)")
+    }
+}
+
 /// A SQLCipher database key. Wiped from memory when dropped; never printed.
 #[derive(Clone, PartialEq, Eq, Zeroize, ZeroizeOnDrop)]
 pub struct DbKey([u8; 32]);

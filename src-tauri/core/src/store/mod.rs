@@ -8,7 +8,6 @@
 
 mod key;
 mod pin;
-mod session;
 
 use std::fs;
 use std::io::Read as _;
@@ -19,15 +18,15 @@ use rusqlite::{Connection, OpenFlags};
 use serde::Serialize;
 use ts_rs::TS;
 
+pub(crate) use key::SchemeFile;
 pub use key::{
-    DbKey, KEYRING_SERVICE, KeyError, KeyScheme, KeyVault, MIN_PASSPHRASE_CHARS, OsKeyring,
-    PassphraseParams,
+    DbKey, KEYRING_SERVICE, KeyError, KeyScheme, KeyVault, LedgerKey, MIN_PASSPHRASE_CHARS,
+    OsKeyring, PassphraseParams,
 };
+pub(crate) use pin::LockedKey;
 pub use pin::{MAX_PIN_DIGITS, MIN_PIN_DIGITS, PIN_TRIES, PinHash, pin_is_valid};
-pub use session::{Session, SessionState};
 
 use crate::error::Coded;
-use crate::ledger::{self, LedgerKey};
 
 /// The migrations, in order. Migration `i` brings the schema from version `i` to `i + 1`.
 /// Append only: a released migration is never edited.
@@ -44,10 +43,19 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0010_register_history.sql"),
 ];
 
-/// The version whose migration moved the old `event` rows into the hash-chained ledger.
-const LEDGER_VERSION: u32 = 7;
-/// The version whose migration added the ledger's tallies, which the events before it fill.
-const TALLY_VERSION: u32 = 8;
+/// The versions whose migration has a step SQL cannot do: 7 moved the old `event` rows into the
+/// hash-chained ledger (each link needs the ledger key), 8 added the ledger's tallies, which the
+/// events before it fill. The ledger hands these steps in as [`Upgrade`]s.
+const NEEDS_UPGRADE: &[u32] = &[7, 8];
+
+/// A step of a migration that SQL alone cannot do, run in that migration's transaction when the
+/// store was older than `version`. The module that owns the table hands it in, so the store
+/// depends on no module that uses it.
+#[derive(Debug, Clone, Copy)]
+pub struct Upgrade {
+    pub version: u32,
+    pub run: fn(&Connection, &LedgerKey) -> Result<(), StoreError>,
+}
 
 /// The schema version this build of the app writes and understands.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -121,7 +129,14 @@ pub struct Store {
 
 impl Store {
     /// Creates a new encrypted database at `path`. Refuses if anything already exists there.
-    pub fn create(path: &Path, key: &DbKey, protection: KeyProtection) -> Result<Self, StoreError> {
+    ///
+    /// `upgrades` are the data steps of the migrations (the ledger's [`crate::ledger::UPGRADES`]).
+    pub fn create(
+        path: &Path,
+        key: &DbKey,
+        protection: KeyProtection,
+        upgrades: &[Upgrade],
+    ) -> Result<Self, StoreError> {
         if path.exists() {
             return Err(StoreError::AlreadyExists(path.to_path_buf()));
         }
@@ -132,20 +147,25 @@ impl Store {
             | OpenFlags::SQLITE_OPEN_CREATE
             | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite)?;
-        Self::unlock(conn, path, key, protection, false)
+        Self::unlock(conn, path, key, protection, false, upgrades)
     }
 
     /// Opens the existing database at `path` with `key`, checks the key and migrates the schema.
     ///
     /// Never creates a file: a missing database is an error, so a moved or lost file is noticed
     /// instead of silently replaced by an empty one.
-    pub fn open(path: &Path, key: &DbKey, protection: KeyProtection) -> Result<Self, StoreError> {
+    pub fn open(
+        path: &Path,
+        key: &DbKey,
+        protection: KeyProtection,
+        upgrades: &[Upgrade],
+    ) -> Result<Self, StoreError> {
         if !path.is_file() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite)?;
-        Self::unlock(conn, path, key, protection, true)
+        Self::unlock(conn, path, key, protection, true, upgrades)
     }
 
     /// Opens the database at `path` for reading only: no migration, no recovery, no write of
@@ -174,7 +194,7 @@ impl Store {
 
     /// A store in memory only, for the demo: nothing of it reaches the disk, and it is gone when
     /// it is dropped. The schema is the real one.
-    pub fn in_memory() -> Result<Self, StoreError> {
+    pub fn in_memory(upgrades: &[Upgrade]) -> Result<Self, StoreError> {
         let conn = Connection::open_in_memory().map_err(StoreError::sqlite)?;
         let mut store = Self::unlock(
             conn,
@@ -182,6 +202,7 @@ impl Store {
             &DbKey::generate()?,
             KeyProtection::Keyring,
             false,
+            upgrades,
         )?;
         store.demo = true;
         Ok(store)
@@ -198,6 +219,7 @@ impl Store {
         key: &DbKey,
         protection: KeyProtection,
         existed: bool,
+        upgrades: &[Upgrade],
     ) -> Result<Self, StoreError> {
         apply_key(&conn, path, key)?;
         conn.execute_batch(
@@ -215,12 +237,12 @@ impl Store {
             key: key.clone(),
             demo: false,
         };
-        store.migrate(existed)?;
+        store.migrate(existed, upgrades)?;
         Ok(store)
     }
 
     /// Brings the schema up to [`SCHEMA_VERSION`] in one transaction, after a backup copy.
-    fn migrate(&mut self, existed: bool) -> Result<(), StoreError> {
+    fn migrate(&mut self, existed: bool, upgrades: &[Upgrade]) -> Result<(), StoreError> {
         let found = self.schema_version()?;
         if found > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema {
@@ -245,7 +267,7 @@ impl Store {
             why,
             backup: backup.clone(),
         };
-        self.run_migrations(found)
+        self.run_migrations(found, upgrades)
             .map_err(|(v, why)| failed(v, why))?;
         self.remove_backups();
         Ok(())
@@ -271,18 +293,20 @@ impl Store {
     }
 
     /// Runs the migrations after `found` in one transaction; on failure, which one and why.
-    fn run_migrations(&mut self, found: u32) -> Result<(), (u32, String)> {
+    fn run_migrations(&mut self, found: u32, upgrades: &[Upgrade]) -> Result<(), (u32, String)> {
         let sqlite = |v: u32| move |e: rusqlite::Error| (v, e.to_string());
         let tx = self.conn.transaction().map_err(sqlite(found + 1))?;
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             tx.execute_batch(sql).map_err(sqlite(index as u32 + 1))?;
         }
-        if found < LEDGER_VERSION {
-            ledger::adopt_unchained(&tx, &self.ledger_key)
-                .map_err(|e| (LEDGER_VERSION, e.to_string()))?;
-        }
-        if found < TALLY_VERSION {
-            ledger::count_tallies(&tx).map_err(|e| (TALLY_VERSION, e.to_string()))?;
+        for &version in NEEDS_UPGRADE.iter().filter(|&&v| found < v) {
+            let Some(upgrade) = upgrades.iter().find(|u| u.version == version) else {
+                return Err((
+                    version,
+                    "de gegevensstap van deze migratie ontbreekt".into(),
+                ));
+            };
+            (upgrade.run)(&tx, &self.ledger_key).map_err(|e| (version, e.to_string()))?;
         }
         tx.pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(sqlite(SCHEMA_VERSION))?;
@@ -388,6 +412,7 @@ impl Store {
             &dir.path().join("aanmelder.db"),
             &key,
             KeyProtection::Keyring,
+            crate::ledger::UPGRADES,
         )
         .expect("new store");
         (dir, store)

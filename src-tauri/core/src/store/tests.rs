@@ -25,12 +25,13 @@ fn value_survives_reopen_and_never_reaches_the_disk_in_clear() {
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate().unwrap();
 
-    let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+    let store =
+        Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     write_value(&store, secret_value());
     drop(store);
 
-    let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+    let store = Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     let read: String = store
         .conn()
         .query_row("SELECT v FROM probe", [], |r| r.get(0))
@@ -57,19 +58,25 @@ fn another_key_gives_the_typed_error_and_leaves_the_file_unchanged() {
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate().unwrap();
     write_value(
-        &Store::create(&path, &key, KeyProtection::Keyring).unwrap(),
+        &Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap(),
         secret_value(),
     );
     let before = fs::read(&path).unwrap();
 
     let other = DbKey::generate().unwrap();
-    let err = Store::open(&path, &other, KeyProtection::Keyring).unwrap_err();
+    let err = Store::open(
+        &path,
+        &other,
+        KeyProtection::Keyring,
+        crate::ledger::UPGRADES,
+    )
+    .unwrap_err();
     assert!(matches!(err, StoreError::WrongKey(_)), "got {err:?}");
     assert_eq!(err.code(), "store.wrong_key");
     assert_eq!(fs::read(&path).unwrap(), before);
 
     // The right key still opens it afterwards.
-    Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+    Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
 }
 
 #[test]
@@ -78,12 +85,19 @@ fn create_refuses_an_existing_file_and_open_refuses_a_missing_one() {
     let path = dir.path().join("aanmelder.db");
     fs::write(&path, b"precious").unwrap();
     let key = DbKey::generate().unwrap();
-    let err = Store::create(&path, &key, KeyProtection::Keyring).unwrap_err();
+    let err =
+        Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap_err();
     assert!(matches!(err, StoreError::AlreadyExists(_)));
     assert_eq!(fs::read(&path).unwrap(), b"precious");
 
     let missing = dir.path().join("weg.db");
-    let err = Store::open(&missing, &key, KeyProtection::Keyring).unwrap_err();
+    let err = Store::open(
+        &missing,
+        &key,
+        KeyProtection::Keyring,
+        crate::ledger::UPGRADES,
+    )
+    .unwrap_err();
     assert!(matches!(err, StoreError::Missing(_)));
     assert!(!missing.exists());
 }
@@ -93,11 +107,12 @@ fn a_truncated_file_is_reported_corrupt_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate().unwrap();
-    drop(Store::create(&path, &key, KeyProtection::Keyring).unwrap());
+    drop(Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap());
     let mut bytes = fs::read(&path).unwrap();
     bytes.truncate(1000);
     fs::write(&path, &bytes).unwrap();
-    let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
+    let err =
+        Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap_err();
     assert!(matches!(err, StoreError::Corrupt(_)), "got {err:?}");
     assert_eq!(fs::read(&path).unwrap(), bytes);
 }
@@ -113,7 +128,8 @@ fn a_plain_sqlite_file_is_refused_as_not_encrypted() {
     drop(plain);
     let before = fs::read(&path).unwrap();
     let key = DbKey::generate().unwrap();
-    let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
+    let err =
+        Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap_err();
     assert!(matches!(err, StoreError::NotEncrypted(_)), "got {err:?}");
     assert_eq!(fs::read(&path).unwrap(), before);
 }
@@ -123,14 +139,16 @@ fn a_newer_schema_is_refused_without_touching_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate().unwrap();
-    let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+    let store =
+        Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     store
         .conn()
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)
         .unwrap();
     drop(store);
     let before = fs::read(&path).unwrap();
-    let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
+    let err =
+        Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap_err();
     assert!(
         matches!(err, StoreError::NewerSchema { found, supported }
             if found == SCHEMA_VERSION + 1 && supported == SCHEMA_VERSION),
@@ -141,7 +159,7 @@ fn a_newer_schema_is_refused_without_touching_the_file() {
 
 /// A store as it was before every migration, holding `secret_value()`.
 fn store_before_every_migration(path: &Path, key: &DbKey) {
-    let store = Store::create(path, key, KeyProtection::Keyring).unwrap();
+    let store = Store::create(path, key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     write_value(&store, secret_value());
     store
         .conn()
@@ -173,7 +191,7 @@ fn a_successful_migration_deletes_its_backup() {
     let key = DbKey::generate().unwrap();
     store_before_every_migration(&path, &key);
 
-    let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+    let store = Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     drop(store);
     // The backup would keep data wiped later (a refusal, a withdrawal, retention) out of reach
@@ -195,7 +213,8 @@ fn a_failed_migration_keeps_its_encrypted_backup_and_says_where_it_is() {
             .unwrap();
     }
 
-    let err = Store::open(&path, &key, KeyProtection::Keyring).unwrap_err();
+    let err =
+        Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap_err();
     let backups = backups_in(dir.path());
     assert_eq!(backups.len(), 1, "{backups:?}");
     assert!(
@@ -232,14 +251,15 @@ fn a_failing_migration_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate().unwrap();
-    let mut store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+    let mut store =
+        Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     store
         .conn()
         .execute_batch("PRAGMA user_version = 0;")
         .unwrap();
     // The table already exists, so re-running migration 1 fails half-way: the transaction
     // must roll back and the version must stay at 0.
-    let err = store.migrate(true).unwrap_err();
+    let err = store.migrate(true, crate::ledger::UPGRADES).unwrap_err();
     assert!(
         matches!(err, StoreError::Migration { version: 1, .. }),
         "got {err:?}"
@@ -252,12 +272,24 @@ fn backups_left_by_an_earlier_version_go_at_the_next_open() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate().unwrap();
-    drop(Store::create(&path, &key, KeyProtection::Keyring).unwrap());
+    drop(Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap());
     let old = dir.path().join("aanmelder.db.v6-1790000000.bak");
     fs::write(&old, b"an encrypted copy from before").unwrap();
     let other = dir.path().join("notities.bak");
     fs::write(&other, b"not ours").unwrap();
-    drop(Store::open(&path, &key, KeyProtection::Keyring).unwrap());
+    drop(Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap());
     assert!(!old.exists(), "the old copy holds data wiped since");
     assert!(other.exists(), "only the store's own backups");
+}
+
+#[test]
+fn a_migration_without_its_data_step_is_refused() {
+    // The ledger hands in the steps SQL cannot do; a store opened without them must not reach
+    // the new schema with the old events left out of the chain.
+    let err = Store::in_memory(&[]).unwrap_err();
+    assert!(
+        matches!(err, StoreError::Migration { version: 7, .. }),
+        "got {err:?}"
+    );
+    assert!(Store::in_memory(crate::ledger::UPGRADES).is_ok());
 }

@@ -60,7 +60,8 @@ fn the_profile_persists_in_the_store() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("aanmelder.db");
     let key = DbKey::generate().unwrap();
-    let store = Store::create(&path, &key, KeyProtection::Keyring).unwrap();
+    let store =
+        Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     assert_eq!(
         WorkerProfile::load(&store).unwrap(),
         WorkerProfile::default()
@@ -73,6 +74,6 @@ fn the_profile_persists_in_the_store() {
         .unwrap();
     assert_eq!(saved.phone, "+31612345678");
     drop(store);
-    let store = Store::open(&path, &key, KeyProtection::Keyring).unwrap();
+    let store = Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
     assert_eq!(WorkerProfile::load(&store).unwrap(), saved);
 }

@@ -46,6 +46,7 @@ impl Office {
             &dir.path().join("aanmelder.db"),
             &key(passphrase, &params),
             KeyProtection::Passphrase,
+            aanmelder_core::ledger::UPGRADES,
         )
         .unwrap();
         WorkerProfile {
@@ -213,5 +214,11 @@ pub fn store_from_env(prefix: &str) -> Store {
         p_cost: 1,
     };
     let key = key(&var("PASSPHRASE"), &params);
-    Store::open(Path::new(&var("DB")), &key, KeyProtection::Passphrase).unwrap()
+    Store::open(
+        Path::new(&var("DB")),
+        &key,
+        KeyProtection::Passphrase,
+        aanmelder_core::ledger::UPGRADES,
+    )
+    .unwrap()
 }

@@ -9,13 +9,11 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::key::SchemeFile;
-use super::pin::{LockedKey, PinHash};
-use super::{
-    DataDir, DbKey, KeyError, KeyProtection, KeyScheme, KeyVault, MIN_PASSPHRASE_CHARS,
-    PassphraseParams, Store, StoreError, StoreInfo,
-};
 use crate::error::Coded;
+use crate::store::{
+    DataDir, DbKey, KeyError, KeyProtection, KeyScheme, KeyVault, LockedKey, MIN_PASSPHRASE_CHARS,
+    PassphraseParams, PinHash, SchemeFile, Store, StoreError, StoreInfo,
+};
 
 /// Where the app stands with its store, as the UI sees it.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -150,7 +148,7 @@ impl Session {
         };
         let db = dir.database();
         if exists {
-            let store = Store::open(&db, key, protection)?;
+            let store = Store::open(&db, key, protection, crate::ledger::UPGRADES)?;
             // Before anything else runs: an item the last run left in `sending` may or may not
             // have reached the server, and must not be resent silently.
             crate::outbox::recover(&store).map_err(|e| StoreError::Sqlite(e.to_string()))?;
@@ -162,7 +160,7 @@ impl Session {
         if file.initialised {
             return Err(StoreError::Missing(db));
         }
-        let store = Store::create(&db, key, protection)?;
+        let store = Store::create(&db, key, protection, crate::ledger::UPGRADES)?;
         Self::mark_initialised(dir, file)?;
         Ok(store)
     }
