@@ -8,13 +8,17 @@
 //! point was ticked as explained.
 
 use chrono::{DateTime, FixedOffset};
+use rusqlite::{Connection, OptionalExtension as _};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
+use crate::agreement::ActiveProtocol;
+use crate::client::ClientData;
 use crate::error::Coded;
-use crate::referral::{ClientData, Reference};
+use crate::reference::Reference;
 use crate::residence::Recipient;
+use crate::store::StoreError;
 
 /// The texts in force. A new wording is a new file and a new version; old versions stay so old
 /// consent records can still be reproduced.
@@ -289,6 +293,88 @@ impl ConsentRecord {
     pub fn text_sha256(&self) -> &str {
         &self.text_sha256
     }
+}
+
+/// What the consent record says, as a package reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ConsentSummary {
+    pub given_at: DateTime<FixedOffset>,
+    pub worker: String,
+    pub text_version: String,
+    pub language: Language,
+    pub text_sha256: String,
+    pub agreement_id: i64,
+    /// The version of the register entry the consent relied on (`None` before versions).
+    pub agreement_version: Option<i64>,
+    pub agreement_sha256: Option<String>,
+}
+
+/// Writes the consent for the referral `referral_id`, under `protocol`, in the caller's
+/// transaction (the one that makes the referral ready).
+pub(crate) fn record(
+    conn: &Connection,
+    referral_id: i64,
+    consent: &ConsentRecord,
+    protocol: &ActiveProtocol,
+) -> Result<(), StoreError> {
+    conn.execute(
+        "INSERT INTO consent (referral_id, given_at, worker, recipient, agreement_id,
+           text_version, language, text_sha256, agreement_version, agreement_sha256)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        rusqlite::params![
+            referral_id,
+            consent.given_at().to_rfc3339(),
+            consent.worker(),
+            consent.recipient().key(),
+            protocol.agreement_id(),
+            consent.text_version(),
+            consent.language().code(),
+            consent.text_sha256(),
+            protocol.version(),
+            protocol.version_sha256(),
+        ],
+    )?;
+    Ok(())
+}
+
+/// The consent recorded for the referral `referral_id`, if there is one.
+pub(crate) fn stored(
+    conn: &Connection,
+    referral_id: i64,
+) -> Result<Option<ConsentSummary>, StoreError> {
+    let row = conn
+        .query_row(
+            "SELECT given_at, worker, text_version, language, text_sha256, agreement_id,
+               agreement_version, agreement_sha256
+             FROM consent WHERE referral_id = ?1",
+            [referral_id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get(4)?,
+                    (r.get(5)?, r.get(6)?, r.get(7)?),
+                ))
+            },
+        )
+        .optional()?;
+    let Some((given_at, worker, text_version, language, text_sha256, relied_on)) = row else {
+        return Ok(None);
+    };
+    let (agreement_id, agreement_version, agreement_sha256) = relied_on;
+    let corrupt = || StoreError::Sqlite("onleesbaar toestemmingsverslag".into());
+    Ok(Some(ConsentSummary {
+        given_at: DateTime::parse_from_rfc3339(&given_at).map_err(|_| corrupt())?,
+        worker,
+        text_version,
+        language: Language::parse(&language).ok_or_else(corrupt)?,
+        text_sha256,
+        agreement_id,
+        agreement_version,
+        agreement_sha256,
+    }))
 }
 
 /// Why the consent step cannot go on.

@@ -17,7 +17,9 @@ use crate::package::{
     self, Contents, JSON_NAME, PDF_NAME, PackageError, PackageKind, PackageView, Packages,
     Referrer, Sealing,
 };
-use crate::referral::{ClientData, ClientInput, ReadyReferral, Reference, Referral, ReferralError};
+use crate::referral::{
+    ClientData, ClientInput, InvalidClient, ReadyReferral, Reference, Referral, ReferralError,
+};
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
@@ -93,11 +95,10 @@ pub fn correct(
     let validated = ClientData::validate(&input.client, gazetteer);
     let (client, recipient) = match validated {
         Ok(ok) => ok,
-        Err(ReferralError::Invalid(mut more)) => {
+        Err(InvalidClient(mut more)) => {
             problems.append(&mut more);
             return Err(CorrectionError::Invalid(problems));
         }
-        Err(e) => return Err(e.into()),
     };
     if !problems.is_empty() {
         return Err(CorrectionError::Invalid(problems));

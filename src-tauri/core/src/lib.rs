@@ -5,6 +5,7 @@
 //! window.
 
 pub mod agreement;
+pub mod client;
 pub mod consent;
 pub mod contact;
 pub mod correction;
@@ -17,6 +18,7 @@ pub mod ledger;
 pub mod outbox;
 pub mod package;
 pub mod privacy;
+pub mod reference;
 pub mod referral;
 pub mod report;
 pub mod residence;

@@ -152,7 +152,8 @@ impl<'a> Visit<'a> {
         // The worker's identity goes into the five points, the consent record and the package:
         // ask for it now, not after the client has listened to all five points.
         WorkerProfile::load(self.store)?.require_complete()?;
-        let (client, recipient) = ClientData::validate(input, self.gazetteer)?;
+        let (client, recipient) =
+            ClientData::validate(input, self.gazetteer).map_err(ReferralError::from)?;
         let protocol = Agreement::active_for(
             self.store,
             self.gazetteer,

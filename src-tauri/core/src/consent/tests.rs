@@ -1,5 +1,5 @@
 use super::*;
-use crate::referral::Address;
+use crate::client::Address;
 
 fn client() -> ClientData {
     ClientData {
