@@ -33,6 +33,9 @@ fi
 step "UI: type check and unit tests"
 (cd ui && npm run check && npm test)
 
+step "The core's shape: no import circle, each table's SQL in its owner"
+python3 scripts/check-core.py
+
 step "clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 

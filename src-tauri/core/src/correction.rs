@@ -64,17 +64,7 @@ pub fn correct(
     now: DateTime<FixedOffset>,
 ) -> Result<PackageView, CorrectionError> {
     let ready = Referral::ready(store, gazetteer, &input.reference)?;
-    let sent: bool = store
-        .conn()
-        .query_row(
-            "SELECT count(*) > 0 FROM outbox o JOIN package p ON p.id = o.package_id
-             WHERE p.referral_id = ?1 AND p.kind = 'referral'
-               AND o.state IN ('sent', 'maybe_sent', 'drafted')",
-            [ready.id],
-            |r| r.get(0),
-        )
-        .map_err(StoreError::from)?;
-    if !sent {
+    if !crate::outbox::referral_package_left(store, ready.id)? {
         return Err(CorrectionError::NotSent(input.reference.clone()));
     }
     let mut problems = Vec::new();

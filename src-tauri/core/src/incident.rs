@@ -22,6 +22,7 @@ use ts_rs::TS;
 use crate::error::{Coded, FieldMessage};
 use crate::files::{self, Export, SaveError, Staged};
 use crate::ledger::{self, EventKind};
+use crate::outbox::ItemState;
 use crate::residence::{Gazetteer, Recipient};
 use crate::retention::{RetentionError, RetentionSettings};
 use crate::store::{Store, StoreError};
@@ -118,13 +119,19 @@ fn record(
                 .into(),
         });
     }
+    // Only a package that may have left can have reached the wrong mailbox.
+    let left =
+        crate::outbox::state_of(store, input.outbox_id)?.is_some_and(ItemState::may_have_left);
+    if !left {
+        return Err(IncidentError::NotSent);
+    }
     let item: Option<SentItem> = store
         .conn()
         .query_row(
             "SELECT r.reference, r.recipient, o.sent_at, p.file_name, p.password_passed_at
              FROM outbox o JOIN referral r ON r.id = o.referral_id
              JOIN package p ON p.id = o.package_id
-             WHERE o.id = ?1 AND o.state IN ('sent', 'maybe_sent', 'drafted')",
+             WHERE o.id = ?1",
             [input.outbox_id],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )

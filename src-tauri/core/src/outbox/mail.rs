@@ -7,7 +7,7 @@ use lettre::message::header::{ContentTransferEncoding, ContentType, MessageId};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
-use crate::package::PackageKind;
+use super::PackageKind;
 
 /// What the mail needs to know; none of it is client data.
 #[derive(Debug, Clone)]

@@ -14,19 +14,59 @@ pub mod smtp;
 
 use chrono::{DateTime, Datelike as _, Duration, FixedOffset, NaiveDate, Weekday};
 use rusqlite::{Connection, OptionalExtension as _};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::agreement::{Agreement, AgreementError, Delivery};
 use crate::error::Coded;
 use crate::files::{self, Export};
 use crate::ledger::{self, EventKind};
-use crate::package::PackageKind;
+use crate::reference::Reference;
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
 
 use mail::{Letter, MailError, OutgoingMail};
+
+/// What a package is for. Each kind has its own file name and mail subject, so the OCMW sees at
+/// a glance what to do, without the mail naming the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum PackageKind {
+    /// The referral itself.
+    Referral,
+    /// Replaces the data of an earlier package with the same reference.
+    Correction,
+    /// Tells the OCMW that the client withdrew consent: delete the data.
+    Withdrawal,
+}
+
+impl PackageKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Referral => "referral",
+            Self::Correction => "correction",
+            Self::Withdrawal => "withdrawal",
+        }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        [Self::Referral, Self::Correction, Self::Withdrawal]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+
+    /// The archive's name: `aanmelding-`, `correctie-` or `intrekking-` and the reference.
+    pub fn archive_name(self, reference: &Reference) -> String {
+        let stem = match self {
+            Self::Referral => "aanmelding",
+            Self::Correction => "correctie",
+            Self::Withdrawal => "intrekking",
+        };
+        format!("{stem}-{reference}.7z")
+    }
+}
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF_MINUTES: i64 = 6 * 60;
@@ -65,20 +105,62 @@ impl ItemState {
         }
     }
 
+    const ALL: [Self; 8] = [
+        Self::Queued,
+        Self::Sending,
+        Self::Sent,
+        Self::Failed,
+        Self::Attention,
+        Self::MaybeSent,
+        Self::Drafted,
+        Self::Cancelled,
+    ];
+
     fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Queued,
-            Self::Sending,
-            Self::Sent,
-            Self::Failed,
-            Self::Attention,
-            Self::MaybeSent,
-            Self::Drafted,
-            Self::Cancelled,
-        ]
-        .into_iter()
-        .find(|s| s.as_str() == text)
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
     }
+
+    /// Whether the package may be with the partner: our server took it, it may have before a
+    /// crash, or it was written as a draft the worker's mail program may have sent. The one
+    /// answer to "has it left?", for a correction, an incident and the outbox screen.
+    pub fn may_have_left(self) -> bool {
+        matches!(self, Self::Sent | Self::MaybeSent | Self::Drafted)
+    }
+
+    /// The states that [`ItemState::may_have_left`], as an SQL list for this module's queries.
+    fn may_have_left_sql() -> String {
+        let states: Vec<String> = Self::ALL
+            .into_iter()
+            .filter(|s| s.may_have_left())
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        format!("({})", states.join(", "))
+    }
+}
+
+/// The state of the outbox item `id`, if there is one.
+pub fn state_of(store: &Store, id: i64) -> Result<Option<ItemState>, StoreError> {
+    let state: Option<String> = store
+        .conn()
+        .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        .optional()?;
+    state
+        .map(|s| {
+            ItemState::parse(&s)
+                .ok_or_else(|| StoreError::Sqlite("onleesbare verzendstatus".into()))
+        })
+        .transpose()
+}
+
+/// Whether the referral package of the referral `referral_id` may have left (see
+/// [`ItemState::may_have_left`]): only then can a correction follow it.
+pub fn referral_package_left(store: &Store, referral_id: i64) -> Result<bool, StoreError> {
+    let sql = format!(
+        "SELECT count(*) > 0 FROM outbox o JOIN package p ON p.id = o.package_id
+         WHERE p.referral_id = ?1 AND p.kind = 'referral' AND o.state IN {}",
+        ItemState::may_have_left_sql()
+    );
+    Ok(store.conn().query_row(&sql, [referral_id], |r| r.get(0))?)
 }
 
 /// One item as the outbox screen shows it.
@@ -93,6 +175,8 @@ pub struct OutboxItem {
     pub message_id: String,
     pub recipient_name: String,
     pub state: ItemState,
+    /// [`ItemState::may_have_left`], so the screen does not decide it again.
+    pub may_have_left: bool,
     pub attempts: u32,
     pub next_attempt_at: String,
     pub last_error: Option<String>,
@@ -231,13 +315,15 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
         let recipient_name = Recipient::from_key(&recipient)
             .map(|r| gazetteer.recipient_name(&r))
             .unwrap_or(recipient);
+        let state = ItemState::parse(&state).ok_or(OutboxError::Corrupt)?;
         items.push(OutboxItem {
             id,
             kind: PackageKind::parse(&kind).ok_or(OutboxError::Corrupt)?,
             reference,
             message_id,
             recipient_name,
-            state: ItemState::parse(&state).ok_or(OutboxError::Corrupt)?,
+            state,
+            may_have_left: state.may_have_left(),
             attempts,
             next_attempt_at: next,
             last_error: error,

@@ -20,6 +20,8 @@ use crate::consent::{Language, POINT_KEYS};
 use crate::error::Coded;
 use crate::files::{self, Export, SaveError};
 use crate::ledger::{self, EventKind};
+// The outbox owns the kinds it sends; a package is made as one of them.
+pub use crate::outbox::PackageKind;
 use crate::referral::{ClientData, ReadyReferral, Reference, Referral, ReferralError};
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
@@ -295,46 +297,6 @@ impl Channel {
             "sms" => Some(Self::Sms),
             _ => None,
         }
-    }
-}
-
-/// What a package is for. Each kind has its own file name and mail subject, so the OCMW sees at
-/// a glance what to do, without the mail naming the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum PackageKind {
-    /// The referral itself.
-    Referral,
-    /// Replaces the data of an earlier package with the same reference.
-    Correction,
-    /// Tells the OCMW that the client withdrew consent: delete the data.
-    Withdrawal,
-}
-
-impl PackageKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Referral => "referral",
-            Self::Correction => "correction",
-            Self::Withdrawal => "withdrawal",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<Self> {
-        [Self::Referral, Self::Correction, Self::Withdrawal]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-
-    /// The archive's name: `aanmelding-`, `correctie-` or `intrekking-` and the reference.
-    pub fn archive_name(self, reference: &Reference) -> String {
-        let stem = match self {
-            Self::Referral => "aanmelding",
-            Self::Correction => "correctie",
-            Self::Withdrawal => "intrekking",
-        };
-        format!("{stem}-{reference}.7z")
     }
 }
 

@@ -9,4 +9,8 @@ export type OutboxItem = { id: number, kind: PackageKind, reference: string,
 /**
  * The mail's Message-ID, the same on every attempt: support can find the mail by it.
  */
-message_id: string, recipient_name: string, state: ItemState, attempts: number, next_attempt_at: string, last_error: string | null, queued_at: string, sent_at: string | null, };
+message_id: string, recipient_name: string, state: ItemState, 
+/**
+ * [`ItemState::may_have_left`], so the screen does not decide it again.
+ */
+may_have_left: boolean, attempts: number, next_attempt_at: string, last_error: string | null, queued_at: string, sent_at: string | null, };
