@@ -26,7 +26,6 @@ const COMMANDS: &[&str] = &[
     "next_evaluations",
     "data_attribution",
     "build_package",
-    "package",
     "password_passed",
     "save_package",
     "save_receipt",

@@ -180,11 +180,6 @@ pub async fn build_package(app: State<'_, AppState>, reference: Reference) -> Re
 }
 
 #[tauri::command]
-pub async fn package(app: State<'_, AppState>, reference: Reference) -> Reply<Option<PackageView>> {
-    app.packages(|packages, _| packages.view(&reference))
-}
-
-#[tauri::command]
 pub async fn password_passed(
     app: State<'_, AppState>,
     reference: Reference,

@@ -97,7 +97,6 @@ pub fn run() {
             commands::next_evaluations,
             commands::data_attribution,
             commands::build_package,
-            commands::package,
             commands::password_passed,
             commands::save_package,
             commands::save_receipt,

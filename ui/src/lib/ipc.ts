@@ -120,7 +120,6 @@ export const api = {
   nextEvaluations: () => call<NextEvaluation[]>('next_evaluations'),
   dataAttribution: () => call<string>('data_attribution'),
   buildPackage: (reference: string) => call<PackageView>('build_package', { reference }),
-  package: (reference: string) => call<PackageView | null>('package', { reference }),
   passwordPassed: (reference: string, channel: Channel) =>
     call<PackageView>('password_passed', { reference, channel }),
   savePackage: (reference: string, folder: string) =>
