@@ -23,10 +23,10 @@ cargo test --workspace
 step "Saving into a full disk and a read-only folder (a tmpfs and a bind mount; needs root)"
 cargo test -p aanmelder-core --test full_disk -- --ignored
 
-step "TypeScript bindings are up to date"
-if ! git diff --exit-code --stat -- ui/src/lib/bindings \
-  || [[ -n "$(git ls-files --others --exclude-standard -- ui/src/lib/bindings)" ]]; then
-  echo "The bindings in ui/src/lib/bindings differ from the Rust types: run cargo test and commit them." >&2
+step "TypeScript bindings and the capability are up to date"
+if ! git diff --exit-code --stat -- ui/src/lib/bindings src-tauri/capabilities \
+  || [[ -n "$(git ls-files --others --exclude-standard -- ui/src/lib/bindings src-tauri/capabilities)" ]]; then
+  echo "The generated files in ui/src/lib/bindings or src-tauri/capabilities differ from the Rust: run cargo test and commit them." >&2
   exit 1
 fi
 

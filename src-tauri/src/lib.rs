@@ -1,6 +1,8 @@
 //! The Tauri shell: wires the core to one window. No domain rule lives here; each command is a
-//! thin call into `aanmelder_core`, and everything the window may call is listed in `build.rs`.
+//! thin call into `aanmelder_core`, and everything the window may call is listed once, in `command_list.rs`.
 
+#[macro_use]
+mod command_list;
 mod commands;
 mod evaluation;
 mod ipc;
@@ -8,6 +10,13 @@ mod privacy;
 mod state;
 
 use tauri::Manager as _;
+
+/// The invoke handler for the commands of `command_list.rs`.
+macro_rules! handler {
+    ($($module:ident :: $command:ident),* $(,)?) => {
+        tauri::generate_handler![$($module::$command),*]
+    };
+}
 
 /// Environment variable that moves the data folder, for tests and for portable installs.
 pub const DATA_DIR_ENV: &str = "AANMELDER_DATA_DIR";
@@ -74,79 +83,7 @@ pub fn run() {
             privacy::watch_session_lock(app.handle().clone());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::session_state,
-            commands::create_passphrase,
-            commands::unlock,
-            commands::try_demo,
-            commands::leave_demo,
-            commands::worker_profile,
-            commands::save_worker_profile,
-            commands::check_residence,
-            commands::start_referral,
-            commands::five_points,
-            commands::record_consent,
-            commands::record_refusal,
-            commands::list_referrals,
-            commands::list_agreements,
-            commands::partner_options,
-            commands::save_agreement,
-            commands::delete_agreement,
-            commands::stop_agreement,
-            commands::agreement_history,
-            commands::next_evaluations,
-            commands::data_attribution,
-            commands::build_package,
-            commands::password_passed,
-            commands::save_package,
-            commands::save_receipt,
-            commands::export_folder,
-            commands::pick_folder,
-            commands::outbox_items,
-            commands::outbox_summary,
-            commands::sync_outbox,
-            commands::sync_progress,
-            commands::outbox_resend,
-            commands::outbox_delivered,
-            commands::smtp_settings,
-            commands::save_smtp_settings,
-            commands::write_drafts,
-            commands::withdraw_consent,
-            commands::correct_referral,
-            commands::correction_history,
-            commands::retention_settings,
-            commands::save_retention_settings,
-            commands::report_incident,
-            commands::verify_ledger,
-            commands::ledger_events,
-            evaluation::report_counts,
-            evaluation::save_count_file,
-            evaluation::export_report,
-            evaluation::import_count_file,
-            evaluation::count_imports,
-            evaluation::remove_count_import,
-            evaluation::team_report,
-            evaluation::pick_file,
-            evaluation::role,
-            evaluation::set_role,
-            evaluation::team_members,
-            evaluation::save_team_members,
-            evaluation::own_fingerprint,
-            evaluation::export_team_profile,
-            evaluation::inspect_team_profile,
-            evaluation::apply_team_profile,
-            privacy::privacy_settings,
-            privacy::set_pin,
-            privacy::save_idle_minutes,
-            privacy::lock_policy,
-            privacy::touch,
-            privacy::lock_now,
-            privacy::unlock_pin,
-            privacy::copy_password,
-            privacy::upcoming_wipes,
-            privacy::discard_referral,
-            privacy::files_not_deleted,
-        ])
+        .invoke_handler(with_commands!(handler))
         .build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|_, _| {}),

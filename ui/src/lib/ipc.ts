@@ -2,6 +2,7 @@
 // generates from the Rust types, and every failure arrives as a CommandError with the stable
 // `code` to branch on and the Dutch `message` to show.
 import { invoke } from '@tauri-apps/api/core';
+import type { Command } from './bindings/Command';
 import type { Agreement } from './bindings/Agreement';
 import type { AgreementInput } from './bindings/AgreementInput';
 import type { ClientInput } from './bindings/ClientInput';
@@ -75,7 +76,7 @@ function isIpcError(value: unknown): value is IpcError {
   );
 }
 
-async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {

@@ -300,7 +300,11 @@ fn every_kind_has_a_stable_name() {
         (EventKind::Purged, "purged"),
         (EventKind::Incident, "incident"),
     ];
-    assert_eq!(pinned.len(), EventKind::ALL.len(), "a new kind needs its name here");
+    assert_eq!(
+        pinned.len(),
+        EventKind::ALL.len(),
+        "a new kind needs its name here"
+    );
     for (kind, name) in pinned {
         assert_eq!(kind.as_str(), name);
         assert_eq!(EventKind::parse(name), Some(kind));
