@@ -111,7 +111,6 @@ KNOWN_FOREIGN_SQL = {
     "incident.rs: SQL on `referral` (owner: referral)",
     "outbox/mod.rs: SQL on `package` (owner: package)",
     "outbox/mod.rs: SQL on `referral` (owner: referral)",
-    "package/mod.rs: SQL on `referral` (owner: referral)",
     "referral.rs: SQL on `agreement` (owner: agreement)",
     "referral.rs: SQL on `consent` (owner: consent)",
     "referral.rs: SQL on `outbox` (owner: outbox)",
@@ -120,7 +119,6 @@ KNOWN_FOREIGN_SQL = {
     "retention.rs: SQL on `outbox` (owner: outbox)",
     "retention.rs: SQL on `package` (owner: package)",
     "retention.rs: SQL on `referral` (owner: referral)",
-    "withdrawal.rs: SQL on `outbox` (owner: outbox)",
 }
 
 SQL_TABLE = r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+{t}\b|\bDELETE\s+FROM\s+{t}\b"

@@ -275,6 +275,21 @@ impl Referral {
     }
 }
 
+/// The id and the recipient's key of the referral `reference`: how the modules that keep rows
+/// of a referral find them, without reading this module's table.
+pub(crate) fn id_and_recipient(
+    conn: &rusqlite::Connection,
+    reference: &Reference,
+) -> Result<Option<(i64, String)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, recipient FROM referral WHERE reference = ?1",
+            [reference.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// Wipes the client's four fields and everything made from them: corrections' history and the
 /// archives and passwords of packages no longer waiting to go out. What stays is the reference,
 /// the consent record (which names the worker, not the client) and the anonymous ledger.

@@ -81,21 +81,8 @@ pub fn withdraw(
     }
     let said_on = said_on(&input.said_on, &referral, now)?;
     let tx = store.transaction()?;
-    let before: u32 = tx
-        .query_row(
-            "SELECT count(*) FROM outbox WHERE referral_id = ?1 AND state = 'cancelled'",
-            [referral.id],
-            |r| r.get(0),
-        )
-        .map_err(StoreError::from)?;
-    let reached = crate::outbox::cancel_unsent(store, referral.id, now)?;
-    let after: u32 = tx
-        .query_row(
-            "SELECT count(*) FROM outbox WHERE referral_id = ?1 AND state = 'cancelled'",
-            [referral.id],
-            |r| r.get(0),
-        )
-        .map_err(StoreError::from)?;
+    let crate::outbox::Cancelled { reached, cancelled } =
+        crate::outbox::cancel_unsent(store, referral.id, now)?;
     if reached {
         queue_notice(store, &referral, said_on, now)?;
     }
@@ -129,7 +116,7 @@ pub fn withdraw(
     Ok(Withdrawn {
         reference: referral.reference,
         notice,
-        cancelled: after - before,
+        cancelled,
     })
 }
 

@@ -432,14 +432,23 @@ fn event(
     ledger::record(store, kind, now, &recipient, Some(&reference))
 }
 
+/// What [`cancel_unsent`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cancelled {
+    /// The partner may already have one of the referral's packages (sent, possibly sent, being
+    /// sent, or handed to the worker's mail program): then it must be told of a withdrawal.
+    pub reached: bool,
+    /// How many packages were taken out before they went.
+    pub cancelled: u32,
+}
+
 /// Takes every package of a referral that has not gone out out of the outbox, and deletes its
-/// archive. Returns whether the partner may already have one of its packages (sent, possibly
-/// sent, or handed to the worker's mail program): then it must be told of a withdrawal.
+/// archive.
 pub(crate) fn cancel_unsent(
     store: &Store,
     referral_id: i64,
     now: DateTime<FixedOffset>,
-) -> Result<bool, StoreError> {
+) -> Result<Cancelled, StoreError> {
     let conn = store.conn();
     let reached: bool = conn.query_row(
         "SELECT count(*) > 0 FROM outbox
@@ -455,7 +464,10 @@ pub(crate) fn cancel_unsent(
         .query_map([referral_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     cancel(store, &ids, now)?;
-    Ok(reached)
+    Ok(Cancelled {
+        reached,
+        cancelled: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+    })
 }
 
 /// Takes items out of the outbox for good, with their archives, each with its ledger event.

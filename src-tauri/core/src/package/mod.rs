@@ -22,7 +22,7 @@ use crate::files::{self, Export, SaveError};
 use crate::ledger::{self, EventKind};
 // The outbox owns the kinds it sends; a package is made as one of them.
 pub use crate::outbox::PackageKind;
-use crate::referral::{ClientData, ReadyReferral, Reference, Referral, ReferralError};
+use crate::referral::{self, ClientData, ReadyReferral, Reference, Referral, ReferralError};
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
@@ -367,37 +367,33 @@ impl<'a> Packages<'a> {
     /// The referral's latest package (the referral itself, a correction or a withdrawal notice):
     /// the one whose password the worker has to pass on now.
     pub fn view(&self, reference: &Reference) -> Result<Option<PackageView>, PackageError> {
+        let Some((id, recipient)) = referral::id_and_recipient(self.store.conn(), reference)?
+        else {
+            return Ok(None);
+        };
         let row = self
             .store
             .conn()
             .query_row(
-                "SELECT p.file_name, p.password, p.built_at,
-                        p.password_passed_at, p.password_channel, length(p.archive), r.recipient,
-                        p.kind, r.id
-                 FROM package p JOIN referral r ON r.id = p.referral_id
-                 WHERE r.reference = ?1 ORDER BY p.id DESC LIMIT 1",
-                [reference.as_str()],
+                "SELECT file_name, password, built_at, password_passed_at, password_channel,
+                        length(archive), kind
+                 FROM package WHERE referral_id = ?1 ORDER BY id DESC LIMIT 1",
+                [id],
                 |r| {
-                    let channel: Option<String> = r.get(4)?;
-                    let recipient: String = r.get(6)?;
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, Option<String>>(3)?,
-                        channel,
+                        r.get::<_, Option<String>>(4)?,
                         r.get::<_, Option<i64>>(5)?,
-                        recipient,
-                        r.get::<_, String>(7)?,
-                        r.get::<_, i64>(8)?,
+                        r.get::<_, String>(6)?,
                     ))
                 },
             )
             .optional()
             .map_err(StoreError::from)?;
-        let Some((file_name, password, built_at, passed_at, channel, size, recipient, kind, id)) =
-            row
-        else {
+        let Some((file_name, password, built_at, passed_at, channel, size, kind)) = row else {
             return Ok(None);
         };
         let recipient = Recipient::from_key(&recipient).ok_or(PackageError::NotBuilt)?;
@@ -435,24 +431,19 @@ impl<'a> Packages<'a> {
         now: DateTime<FixedOffset>,
     ) -> Result<PackageView, PackageError> {
         let tx = self.store.transaction()?;
+        let (id, recipient) =
+            referral::id_and_recipient(&tx, reference)?.ok_or(PackageError::NotBuilt)?;
         let changed = tx
             .execute(
                 "UPDATE package SET password_passed_at = ?2, password_channel = ?3
-                 WHERE id = (SELECT p.id FROM package p JOIN referral r ON r.id = p.referral_id
-                             WHERE r.reference = ?1 ORDER BY p.id DESC LIMIT 1)",
-                (reference.as_str(), now.to_rfc3339(), channel.as_str()),
+                 WHERE id = (SELECT id FROM package WHERE referral_id = ?1
+                             ORDER BY id DESC LIMIT 1)",
+                (id, now.to_rfc3339(), channel.as_str()),
             )
             .map_err(StoreError::from)?;
         if changed == 0 {
             return Err(PackageError::NotBuilt);
         }
-        let recipient: String = tx
-            .query_row(
-                "SELECT recipient FROM referral WHERE reference = ?1",
-                [reference.as_str()],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::from)?;
         ledger::record(
             self.store,
             EventKind::PasswordPassed,
@@ -466,14 +457,15 @@ impl<'a> Packages<'a> {
 
     /// The sealed archive, to save where the worker chooses.
     pub fn archive(&self, reference: &Reference) -> Result<Export, PackageError> {
+        let (id, _) = referral::id_and_recipient(self.store.conn(), reference)?
+            .ok_or(PackageError::NotBuilt)?;
         let row: Option<(String, Option<Vec<u8>>)> = self
             .store
             .conn()
             .query_row(
-                "SELECT p.file_name, p.archive FROM package p
-                 JOIN referral r ON r.id = p.referral_id WHERE r.reference = ?1
-                 ORDER BY p.id DESC LIMIT 1",
-                [reference.as_str()],
+                "SELECT file_name, archive FROM package WHERE referral_id = ?1
+                 ORDER BY id DESC LIMIT 1",
+                [id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
