@@ -105,10 +105,6 @@ def strings(text: str):
 KNOWN_FOREIGN_SQL = {
     "agreement.rs: SQL on `consent` (owner: consent)",
     "agreement.rs: SQL on `referral` (owner: referral)",
-    "correction.rs: SQL on `referral` (owner: referral)",
-    "incident.rs: SQL on `outbox` (owner: outbox)",
-    "incident.rs: SQL on `package` (owner: package)",
-    "incident.rs: SQL on `referral` (owner: referral)",
     "outbox/mod.rs: SQL on `package` (owner: package)",
     "outbox/mod.rs: SQL on `referral` (owner: referral)",
     "referral.rs: SQL on `agreement` (owner: agreement)",

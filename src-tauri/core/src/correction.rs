@@ -18,7 +18,7 @@ use crate::package::{
     Referrer, Sealing,
 };
 use crate::referral::{
-    ClientData, ClientInput, InvalidClient, ReadyReferral, Reference, Referral, ReferralError,
+    self, ClientData, ClientInput, InvalidClient, ReadyReferral, Reference, Referral, ReferralError,
 };
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
@@ -132,27 +132,7 @@ pub fn correct(
     let json = contents.json()?;
     let password = package::fresh_password()?;
     let tx = store.transaction()?;
-    let a = &client.address;
-    tx.execute(
-        "UPDATE referral SET first_name = ?2, last_name = ?3, street = ?4, house_number = ?5,
-           box = ?6, postal_code = ?7, municipality_code = ?8, phone = ?9, email = ?10,
-           updated_at = ?11
-         WHERE id = ?1",
-        rusqlite::params![
-            ready.id,
-            client.first_name,
-            client.last_name,
-            a.street,
-            a.house_number,
-            a.r#box,
-            a.postal_code,
-            a.municipality_code,
-            client.phone,
-            client.email,
-            now.to_rfc3339(),
-        ],
-    )
-    .map_err(StoreError::from)?;
+    referral::replace_client(&tx, ready.id, &client, now)?;
     let as_json = |c: &[Change], pick: fn(&Change) -> &str| {
         serde_json::to_string(
             &c.iter()
@@ -271,16 +251,18 @@ pub fn history(
     store: &Store,
     reference: &Reference,
 ) -> Result<Vec<CorrectionEntry>, CorrectionError> {
+    let Some((id, _)) = referral::id_and_recipient(store.conn(), reference)? else {
+        return Ok(Vec::new());
+    };
     let mut stmt = store
         .conn()
         .prepare(
-            "SELECT c.at, c.worker, c.reason, c.old_values, c.new_values
-             FROM correction c JOIN referral r ON r.id = c.referral_id
-             WHERE r.reference = ?1 ORDER BY c.id",
+            "SELECT at, worker, reason, old_values, new_values
+             FROM correction WHERE referral_id = ?1 ORDER BY id",
         )
         .map_err(StoreError::from)?;
     let rows = stmt
-        .query_map([reference.as_str()], |r| {
+        .query_map([id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,

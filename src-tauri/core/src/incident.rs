@@ -15,14 +15,15 @@ use chrono::{DateTime, FixedOffset};
 use lettre::Message;
 use lettre::message::Mailbox;
 use lettre::message::header::{ContentTransferEncoding, ContentType};
-use rusqlite::OptionalExtension as _;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Coded, FieldMessage};
 use crate::files::{self, Export, SaveError, Staged};
 use crate::ledger::{self, EventKind};
-use crate::outbox::ItemState;
+use crate::outbox;
+use crate::package;
+use crate::referral;
 use crate::residence::{Gazetteer, Recipient};
 use crate::retention::{RetentionError, RetentionSettings};
 use crate::store::{Store, StoreError};
@@ -55,8 +56,6 @@ pub struct DpoDraft {
 }
 
 /// Reference, recipient key, sent at, file name, password passed at.
-type SentItem = (String, String, Option<String>, String, Option<String>);
-
 /// Records the incident and drafts the notice for the DPO.
 pub fn report(
     store: &Store,
@@ -120,26 +119,18 @@ fn record(
         });
     }
     // Only a package that may have left can have reached the wrong mailbox.
-    let left =
-        crate::outbox::state_of(store, input.outbox_id)?.is_some_and(ItemState::may_have_left);
-    if !left {
-        return Err(IncidentError::NotSent);
-    }
-    let item: Option<SentItem> = store
-        .conn()
-        .query_row(
-            "SELECT r.reference, r.recipient, o.sent_at, p.file_name, p.password_passed_at
-             FROM outbox o JOIN referral r ON r.id = o.referral_id
-             JOIN package p ON p.id = o.package_id
-             WHERE o.id = ?1",
-            [input.outbox_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-        )
-        .optional()
-        .map_err(StoreError::from)?;
-    let Some((reference, recipient, sent_at, file_name, password_passed_at)) = item else {
+    let Some(item) = outbox::item(store, input.outbox_id)?.filter(|i| i.state.may_have_left())
+    else {
         return Err(IncidentError::NotSent);
     };
+    let (Some((reference, recipient)), Some((file_name, password_passed_at))) = (
+        referral::reference_and_recipient(store.conn(), item.referral_id)?,
+        package::file_name_and_password_passed(store.conn(), item.package_id)?,
+    ) else {
+        return Err(IncidentError::NotSent);
+    };
+    let reference = reference.to_string();
+    let sent_at = item.sent_at;
     let note = input.note.trim().to_owned();
     if note.chars().count() > NOTE_MAX_CHARS {
         problems.push(FieldMessage {
@@ -149,7 +140,7 @@ fn record(
                  zelf naar de details."
             ),
         });
-    } else if mentions_client(store, input.outbox_id, &note)? {
+    } else if mentions_client(store, item.referral_id, &note)? {
         problems.push(FieldMessage {
             field: "note".into(),
             message: "Toelichting: laat de gegevens van de cliënt weg (naam, straat, telefoon, \
@@ -258,22 +249,13 @@ fn record(
 }
 
 /// Whether `note` repeats the client's name, street, e-mail or phone as still stored for the
-/// referral of outbox item `outbox_id`. Names and street count as whole words, so a short first
+/// referral `referral_id`. Names and street count as whole words, so a short first
 /// name does not match inside another word; the phone counts whatever its spacing.
-fn mentions_client(store: &Store, outbox_id: i64, note: &str) -> Result<bool, StoreError> {
+fn mentions_client(store: &Store, referral_id: i64, note: &str) -> Result<bool, StoreError> {
     if note.is_empty() {
         return Ok(false);
     }
-    type Client = [Option<String>; 5];
-    let client: Option<Client> = store
-        .conn()
-        .query_row(
-            "SELECT r.first_name, r.last_name, r.street, r.email, r.phone
-             FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE o.id = ?1",
-            [outbox_id],
-            |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
-        )
-        .optional()?;
+    let client = referral::name_street_email_phone(store.conn(), referral_id)?;
     // Purged or unknown: nothing left to repeat.
     let Some([first_name, last_name, street, email, phone]) = client else {
         return Ok(false);

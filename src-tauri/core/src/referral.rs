@@ -290,6 +290,66 @@ pub(crate) fn id_and_recipient(
         .optional()?)
 }
 
+/// The reference and the recipient's key of the referral `id`.
+pub(crate) fn reference_and_recipient(
+    conn: &rusqlite::Connection,
+    id: i64,
+) -> Result<Option<(Reference, String)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT reference, recipient FROM referral WHERE id = ?1",
+            [id],
+            |r| Ok((Reference::stored(r.get(0)?), r.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// The client's first and last name, street, e-mail and phone as still stored for the referral
+/// `id` (each `None` once purged): what a note must not repeat.
+pub(crate) fn name_street_email_phone(
+    conn: &rusqlite::Connection,
+    id: i64,
+) -> Result<Option<[Option<String>; 5]>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT first_name, last_name, street, email, phone FROM referral WHERE id = ?1",
+            [id],
+            |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?]),
+        )
+        .optional()?)
+}
+
+/// Replaces the client's four data of the referral `id` by a correction's, in the caller's
+/// transaction (the one that records the correction).
+pub(crate) fn replace_client(
+    conn: &rusqlite::Connection,
+    id: i64,
+    client: &ClientData,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    let a = &client.address;
+    conn.execute(
+        "UPDATE referral SET first_name = ?2, last_name = ?3, street = ?4, house_number = ?5,
+           box = ?6, postal_code = ?7, municipality_code = ?8, phone = ?9, email = ?10,
+           updated_at = ?11
+         WHERE id = ?1",
+        rusqlite::params![
+            id,
+            client.first_name,
+            client.last_name,
+            a.street,
+            a.house_number,
+            a.r#box,
+            a.postal_code,
+            a.municipality_code,
+            client.phone,
+            client.email,
+            now.to_rfc3339(),
+        ],
+    )?;
+    Ok(())
+}
+
 /// Wipes the client's four fields and everything made from them: corrections' history and the
 /// archives and passwords of packages no longer waiting to go out. What stays is the reference,
 /// the consent record (which names the worker, not the client) and the anonymous ledger.

@@ -138,18 +138,36 @@ impl ItemState {
     }
 }
 
-/// The state of the outbox item `id`, if there is one.
-pub fn state_of(store: &Store, id: i64) -> Result<Option<ItemState>, StoreError> {
-    let state: Option<String> = store
+/// One outbox item as other modules need it: whose package it is, where it stands, and when
+/// it went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFacts {
+    pub referral_id: i64,
+    pub package_id: i64,
+    pub state: ItemState,
+    pub sent_at: Option<String>,
+}
+
+/// The outbox item `id`, if there is one.
+pub fn item(store: &Store, id: i64) -> Result<Option<ItemFacts>, StoreError> {
+    let row: Option<(i64, i64, String, Option<String>)> = store
         .conn()
-        .query_row("SELECT state FROM outbox WHERE id = ?1", [id], |r| r.get(0))
+        .query_row(
+            "SELECT referral_id, package_id, state, sent_at FROM outbox WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
         .optional()?;
-    state
-        .map(|s| {
-            ItemState::parse(&s)
-                .ok_or_else(|| StoreError::Sqlite("onleesbare verzendstatus".into()))
+    row.map(|(referral_id, package_id, state, sent_at)| {
+        Ok(ItemFacts {
+            referral_id,
+            package_id,
+            state: ItemState::parse(&state)
+                .ok_or_else(|| StoreError::Sqlite("onleesbare verzendstatus".into()))?,
+            sent_at,
         })
-        .transpose()
+    })
+    .transpose()
 }
 
 /// Whether the referral package of the referral `referral_id` may have left (see

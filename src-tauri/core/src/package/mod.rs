@@ -300,6 +300,20 @@ impl Channel {
     }
 }
 
+/// The file name of the package `id` and when its password was passed on, if it exists.
+pub(crate) fn file_name_and_password_passed(
+    conn: &rusqlite::Connection,
+    id: i64,
+) -> Result<Option<(String, Option<String>)>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT file_name, password_passed_at FROM package WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// A stored package as the package screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
