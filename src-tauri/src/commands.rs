@@ -1,7 +1,9 @@
 //! The commands the window may call. Async, so Tauri runs them off the main thread and a slow
 //! key derivation never freezes the window. Each is a thin call into the core.
 
-use aanmelder_core::agreement::{Agreement, AgreementInput, AgreementVersion, NextEvaluation};
+use aanmelder_core::agreement::{
+    Agreement, AgreementInput, AgreementVersion, ListedAgreement, NextEvaluation,
+};
 use aanmelder_core::consent::{FivePoints, Language};
 use aanmelder_core::correction::{self, CorrectionEntry, CorrectionInput};
 use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
@@ -127,8 +129,8 @@ pub async fn list_referrals(app: State<'_, AppState>) -> Reply<Vec<Referral>> {
 }
 
 #[tauri::command]
-pub async fn list_agreements(app: State<'_, AppState>) -> Reply<Vec<Agreement>> {
-    app.with_store(Agreement::list)
+pub async fn list_agreements(app: State<'_, AppState>) -> Reply<Vec<ListedAgreement>> {
+    app.with_store(|store| Agreement::listed(store, crate::state::now().date_naive()))
 }
 
 #[tauri::command]

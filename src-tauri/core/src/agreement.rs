@@ -111,6 +111,16 @@ impl Default for AgreementInput {
     }
 }
 
+/// A register entry as the partner screen lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ListedAgreement {
+    #[serde(flatten)]
+    pub agreement: Agreement,
+    /// Its protocol is in force today.
+    pub in_force: bool,
+}
+
 /// A partner in the register.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -356,6 +366,18 @@ impl Agreement {
             .map_err(StoreError::from)?
             .flatten();
         Self::get(store, id.ok_or(AgreementError::NotFound)?)
+    }
+
+    /// The register as the partner screen lists it, each entry with whether its protocol is in
+    /// force on `day` by [`Agreement::in_force_on`], so the screen does not decide it again.
+    pub fn listed(store: &Store, day: NaiveDate) -> Result<Vec<ListedAgreement>, StoreError> {
+        Ok(Self::list(store)?
+            .into_iter()
+            .map(|agreement| ListedAgreement {
+                in_force: agreement.in_force_on(day).is_ok(),
+                agreement,
+            })
+            .collect())
     }
 
     pub fn list(store: &Store) -> Result<Vec<Self>, StoreError> {

@@ -5,6 +5,7 @@ import { invoke } from '@tauri-apps/api/core';
 import type { Command } from './bindings/Command';
 import type { Agreement } from './bindings/Agreement';
 import type { AgreementInput } from './bindings/AgreementInput';
+import type { ListedAgreement } from './bindings/ListedAgreement';
 import type { ClientInput } from './bindings/ClientInput';
 import type { ConsentInput } from './bindings/ConsentInput';
 import type { FieldMessage } from './bindings/FieldMessage';
@@ -111,7 +112,7 @@ export const api = {
   recordConsent: (consent: ConsentInput) => call<Referral>('record_consent', { consent }),
   recordRefusal: (reference: string) => call<Referral>('record_refusal', { reference }),
   listReferrals: () => call<Referral[]>('list_referrals'),
-  listAgreements: () => call<Agreement[]>('list_agreements'),
+  listAgreements: () => call<ListedAgreement[]>('list_agreements'),
   partnerOptions: () => call<PartnerOption[]>('partner_options'),
   saveAgreement: (id: number | null, agreement: AgreementInput) =>
     call<Agreement>('save_agreement', { id, agreement }),

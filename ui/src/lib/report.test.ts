@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dateText, medianDays, monthLabel } from './report';
+import { dateText } from './format';
+import { medianDays, monthLabel } from './report';
 
 describe('medianDays', () => {
   it('is null without data', () => {

@@ -52,15 +52,3 @@ export function monthLabel(month: string): string {
   const [year, m] = month.split('-');
   return `${MONTHS[Number(m) - 1] ?? m} ${year}`;
 }
-
-/** "2026-03-01" → "01/03/2026", as Belgian forms write dates. */
-export function dateText(iso: string): string {
-  const [y, m, d] = iso.split('-');
-  return `${d}/${m}/${y}`;
-}
-
-/** Today (the worker's calendar, not UTC) as dd/mm/jjjj, the way the date fields take it. */
-export function todayText(d = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
-}

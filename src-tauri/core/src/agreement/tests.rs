@@ -235,6 +235,31 @@ fn one_entry_per_partner_and_period_and_edits_make_versions() {
 }
 
 #[test]
+fn the_listed_register_says_which_protocol_is_in_force_that_day() {
+    let (_dir, store) = store();
+    let g = Gazetteer::embedded().unwrap();
+    let mut input = westerlo();
+    input.protocol_until = "2026-06-30".into();
+    Agreement::save(&store, &g, None, input, now()).unwrap();
+    let on = |d: &str| -> Vec<bool> {
+        Agreement::listed(&store, day(d))
+            .unwrap()
+            .iter()
+            .map(|l| l.in_force)
+            .collect()
+    };
+    assert_eq!(on("2023-12-31"), [false]);
+    assert_eq!(on("2024-01-01"), [true]);
+    assert_eq!(on("2026-06-30"), [true]);
+    assert_eq!(on("2026-07-01"), [false]);
+    // The screen reads the entry's own fields beside the answer.
+    let json =
+        serde_json::to_value(&Agreement::listed(&store, day("2025-01-01")).unwrap()[0]).unwrap();
+    assert_eq!(json["name"], "OCMW Westerlo");
+    assert_eq!(json["in_force"], true);
+}
+
+#[test]
 fn stopping_ends_the_partner_and_keeps_it() {
     let (_dir, store) = store();
     let g = Gazetteer::embedded().unwrap();

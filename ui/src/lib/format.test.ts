@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { dateText, momentText, shownDate, todayText } from './format';
+
+describe('format', () => {
+  it('writes dates as dd/mm/jjjj, also the day of a stored time', () => {
+    expect(dateText('2026-03-01')).toBe('01/03/2026');
+    expect(dateText('2026-11-22T10:00:00+01:00')).toBe('22/11/2026');
+  });
+
+  it('shows a stored date in that form and leaves anything else as it is', () => {
+    expect(shownDate('2023-12-18')).toBe('18/12/2023');
+    expect(shownDate('18/12/2023')).toBe('18/12/2023');
+    expect(shownDate(null)).toBe('');
+  });
+
+  it('has no time for no time', () => {
+    expect(momentText(null)).toBe('');
+    expect(momentText('2026-11-22T10:01:00+01:00')).toMatch(/2026/);
+  });
+
+  it('gives today as the date fields take it', () => {
+    expect(todayText(new Date(2026, 0, 5))).toBe('05/01/2026');
+  });
+});

@@ -1,0 +1,30 @@
+// How every screen writes a date: one place, so a date reads the same on each screen and a
+// change of form is made once. Dates typed by the worker are dd/mm/jjjj (WebKitGTK's native date
+// field follows the process locale and can swap day and month), so dates shown are too.
+
+/** "2026-03-01" (or an RFC 3339 time, by its own calendar day) → "01/03/2026". */
+export function dateText(iso: string): string {
+  const [y, m, d] = iso.slice(0, 10).split('-');
+  return `${d}/${m}/${y}`;
+}
+
+/** A stored date as dd/mm/jjjj; anything else (empty, already typed) as it is. */
+export function shownDate(iso: string | null): string {
+  return iso && /^\d{4}-\d{2}-\d{2}$/.test(iso) ? dateText(iso) : (iso ?? '');
+}
+
+/** An RFC 3339 time as "22 nov 2026 10:01" in the worker's time zone; empty for none. */
+export function momentText(iso: string | null): string {
+  return iso ? new Date(iso).toLocaleString('nl-BE', { dateStyle: 'medium', timeStyle: 'short' }) : '';
+}
+
+/** "2026-11-22" → "22 nov 2026". */
+export function dayText(ymd: string): string {
+  return new Date(`${ymd}T12:00:00`).toLocaleDateString('nl-BE', { dateStyle: 'medium' });
+}
+
+/** Today (the worker's calendar, not UTC) as dd/mm/jjjj, the way the date fields take it. */
+export function todayText(d = new Date()): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
+}
