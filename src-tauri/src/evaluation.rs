@@ -6,7 +6,7 @@ use std::path::Path;
 
 use aanmelder_core::files;
 use aanmelder_core::report::countfile::{self, ImportOutcome, ImportedFile, TeamReport};
-use aanmelder_core::report::{self, PeriodInput, Report, ReportExport};
+use aanmelder_core::report::{self, PeriodInput, ReportExport, ReportScreen};
 use aanmelder_core::team::{self, Applied, Member, ProfilePreview, Role};
 use tauri::State;
 use tauri_plugin_dialog::DialogExt as _;
@@ -50,8 +50,13 @@ fn read_import(path: &str) -> Reply<Vec<u8>> {
 }
 
 #[tauri::command]
-pub async fn report_counts(app: State<'_, AppState>, period: PeriodInput) -> Reply<Report> {
-    app.with_store(|store| report::own(store, &app.gazetteer, &period))
+pub async fn report_counts(app: State<'_, AppState>, period: PeriodInput) -> Reply<ReportScreen> {
+    app.with_store(|store| {
+        report::own(store, &app.gazetteer, &period).map(|report| ReportScreen {
+            table: report.table(),
+            report,
+        })
+    })
 }
 
 /// Saves the worker's count file for the period in `folder`; returns where.

@@ -79,6 +79,102 @@ pub struct Counts {
     pub days_to_send: Vec<(u32, u32)>,
 }
 
+/// The counts an evaluation shows, in the order every table, chart and export lists them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum CountKey {
+    Explained,
+    Consented,
+    Refused,
+    Sent,
+    Failed,
+    Withdrawn,
+    Corrected,
+    Incidents,
+}
+
+impl CountKey {
+    pub const ALL: [Self; 8] = [
+        Self::Explained,
+        Self::Consented,
+        Self::Refused,
+        Self::Sent,
+        Self::Failed,
+        Self::Withdrawn,
+        Self::Corrected,
+        Self::Incidents,
+    ];
+
+    /// The column's label, the same on the screen and in every export.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Explained => "Vijf punten uitgelegd",
+            Self::Consented => "Toestemmingen",
+            Self::Refused => "Weigeringen",
+            Self::Sent => "Pakketten verzonden",
+            Self::Failed => "Mislukt of aandacht nodig",
+            Self::Withdrawn => "Intrekkingen",
+            Self::Corrected => "Correcties",
+            Self::Incidents => "Verkeerd adres (datalek)",
+        }
+    }
+}
+
+/// The label of the median's column.
+pub const MEDIAN_LABEL: &str = "Mediaan dagen toestemming → verzending";
+
+/// One column of the evaluation's table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Column {
+    pub key: CountKey,
+    pub label: String,
+}
+
+/// One row of the evaluation's table: a partner, or all partners together.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct TableRow {
+    /// The partner's key; `None` for the total.
+    pub recipient: Option<String>,
+    pub name: String,
+    /// The counts in the order of the table's columns.
+    pub counts: Vec<u32>,
+    /// [`Counts::median_days`].
+    pub median_days: Option<f64>,
+}
+
+impl TableRow {
+    fn of(recipient: Option<String>, name: String, counts: &Counts) -> Self {
+        Self {
+            recipient,
+            name,
+            counts: CountKey::ALL.map(|k| counts.get(k)).to_vec(),
+            median_days: counts.median_days(),
+        }
+    }
+}
+
+/// The evaluation's table as the screens show it: the columns, their labels and each row's
+/// median come from here, as they do for the exports, so the two cannot differ.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct CountsTable {
+    pub columns: Vec<Column>,
+    pub median_label: String,
+    pub rows: Vec<TableRow>,
+    pub total: TableRow,
+}
+
+/// A worker's report with its table, as the evaluation screen receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ReportScreen {
+    pub report: Report,
+    pub table: CountsTable,
+}
+
 /// One calendar month's counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -261,6 +357,20 @@ impl Counts {
     /// Counts `n` events of `kind`; the steps the evaluation does not ask about (a referral
     /// started, a package built, a password passed on, a send cancelled, data purged) count
     /// nowhere.
+    /// The count of one column.
+    pub fn get(&self, key: CountKey) -> u32 {
+        match key {
+            CountKey::Explained => self.explained,
+            CountKey::Consented => self.consented,
+            CountKey::Refused => self.refused,
+            CountKey::Sent => self.sent,
+            CountKey::Failed => self.failed,
+            CountKey::Withdrawn => self.withdrawn,
+            CountKey::Corrected => self.corrected,
+            CountKey::Incidents => self.incidents,
+        }
+    }
+
     fn bump(&mut self, kind: EventKind, n: u32) {
         let slot = match kind {
             EventKind::Explained => &mut self.explained,
@@ -289,6 +399,25 @@ impl Report {
             partners: Vec::new(),
             total: Counts::default(),
             months: empty_months(&period),
+        }
+    }
+
+    /// The table of the screens: a row per partner and the total.
+    pub fn table(&self) -> CountsTable {
+        CountsTable {
+            columns: CountKey::ALL
+                .map(|key| Column {
+                    key,
+                    label: key.label().to_owned(),
+                })
+                .to_vec(),
+            median_label: MEDIAN_LABEL.to_owned(),
+            rows: self
+                .partners
+                .iter()
+                .map(|p| TableRow::of(Some(p.recipient.clone()), p.name.clone(), &p.total))
+                .collect(),
+            total: TableRow::of(None, "Totaal".to_owned(), &self.total),
         }
     }
 

@@ -36,7 +36,7 @@ import type { IncidentReport } from './bindings/IncidentReport';
 import type { ChainCheck } from './bindings/ChainCheck';
 import type { Event } from './bindings/Event';
 import type { PeriodInput } from './bindings/PeriodInput';
-import type { Report } from './bindings/Report';
+import type { ReportScreen } from './bindings/ReportScreen';
 import type { ReportExport } from './bindings/ReportExport';
 import type { ImportOutcome } from './bindings/ImportOutcome';
 import type { ImportedFile } from './bindings/ImportedFile';
@@ -150,7 +150,7 @@ export const api = {
     call<IncidentReport>('report_incident', { input, folder }),
   verifyLedger: () => call<ChainCheck>('verify_ledger'),
   ledgerEvents: () => call<Event[]>('ledger_events'),
-  reportCounts: (period: PeriodInput) => call<Report>('report_counts', { period }),
+  reportCounts: (period: PeriodInput) => call<ReportScreen>('report_counts', { period }),
   saveCountFile: (period: PeriodInput, folder: string) =>
     call<string>('save_count_file', { period, folder }),
   exportReport: (exp: ReportExport) => call<string>('export_report', { export: exp }),

@@ -401,6 +401,8 @@ pub fn remove(store: &Store, id: i64) -> Result<(), ReportError> {
 pub struct TeamReport {
     /// The sum of the files read in for exactly this period.
     pub report: Report,
+    /// Its table, as the screen shows it.
+    pub table: super::CountsTable,
     /// The files that were added up.
     pub workers: Vec<ImportedFile>,
     /// Team members without a file for this period.
@@ -433,6 +435,7 @@ pub fn team_report(
         .cloned()
         .collect();
     Ok(TeamReport {
+        table: report.table(),
         report,
         workers,
         missing,

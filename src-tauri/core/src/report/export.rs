@@ -25,7 +25,7 @@ use rust_xlsxwriter::{
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{Counts, MonthCounts, PartnerCounts, Period, Report};
+use super::{CountKey, Counts, MEDIAN_LABEL, MonthCounts, PartnerCounts, Period, Report};
 use crate::error::Coded;
 use crate::files::Export;
 
@@ -60,17 +60,17 @@ const SUPPRESSED_NOTE: &str = "Aantallen van 1 tot 4 zijn vervangen door <5.";
 const TOTAL: &str = "Totaal";
 const PARTNER: &str = "Partner";
 
-/// The column headers of the figures, in the order of [`figures`].
+/// The column headers of the figures, in the order of [`figures`]: the report's own labels.
 const FIGURE_HEADERS: [&str; 9] = [
-    "Uitleg vijf punten",
-    "Toestemmingen",
-    "Weigeringen",
-    "Pakketten verzonden",
-    "Mislukt of aandacht",
-    "Intrekkingen",
-    "Correcties",
-    "Verkeerd adres (datalek)",
-    "Mediaan dagen toestemming → verzending",
+    CountKey::ALL[0].label(),
+    CountKey::ALL[1].label(),
+    CountKey::ALL[2].label(),
+    CountKey::ALL[3].label(),
+    CountKey::ALL[4].label(),
+    CountKey::ALL[5].label(),
+    CountKey::ALL[6].label(),
+    CountKey::ALL[7].label(),
+    MEDIAN_LABEL,
 ];
 
 /// One cell of the evaluation as every export shows it.
@@ -116,16 +116,16 @@ impl Figure {
 
 /// The figures of one row, in the order of [`FIGURE_HEADERS`].
 fn figures(counts: &Counts, options: &ExportOptions) -> [Figure; 9] {
-    let c = |n| Figure::count(n, options);
+    let c = |i: usize| Figure::count(counts.get(CountKey::ALL[i]), options);
     [
-        c(counts.explained),
-        c(counts.consented),
-        c(counts.refused),
-        c(counts.sent),
-        c(counts.failed),
-        c(counts.withdrawn),
-        c(counts.corrected),
-        c(counts.incidents),
+        c(0),
+        c(1),
+        c(2),
+        c(3),
+        c(4),
+        c(5),
+        c(6),
+        c(7),
         Figure::median(counts, options),
     ]
 }

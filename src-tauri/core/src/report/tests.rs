@@ -209,6 +209,18 @@ fn check(office: &Office, events: &[Generated], period: Period) {
         .collect();
     assert_eq!(got, want, "{period:?}");
     assert!(report.is_consistent(), "{period:?}");
+    // The screen's table shows the same numbers, in the columns it names.
+    let table = report.table();
+    let labels: Vec<&str> = table.columns.iter().map(|c| c.label.as_str()).collect();
+    assert_eq!(labels[0], "Vijf punten uitgelegd");
+    assert_eq!(labels.len(), 8);
+    for (row, partner) in table.rows.iter().zip(&report.partners) {
+        assert_eq!(row.recipient.as_deref(), Some(partner.recipient.as_str()));
+        assert_eq!(row.counts, eight(&partner.total));
+        assert_eq!(row.median_days, partner.total.median_days());
+    }
+    assert_eq!(table.rows.len(), report.partners.len());
+    assert_eq!(table.total.counts, eight(&report.total));
     assert_eq!(report.months.len(), period.months().len());
 }
 
@@ -329,6 +341,39 @@ fn periods_are_checked_and_named_in_dutch() {
         .is_err()
     );
     assert!(Period::year(1999).is_err());
+}
+
+#[test]
+fn the_median_of_the_histogram_agrees_with_sorting_every_referral() {
+    // Histograms from a small linear congruential generator: any order, repeats, empty bins.
+    let mut state = 7u64;
+    let mut next = |below: u64| {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1);
+        u32::try_from((state >> 33) % below).unwrap()
+    };
+    for _ in 0..200 {
+        let histogram: Vec<(u32, u32)> = (0..next(6) + 1).map(|_| (next(40), next(4))).collect();
+        let mut values: Vec<u32> = histogram
+            .iter()
+            .flat_map(|&(days, n)| std::iter::repeat_n(days, n as usize))
+            .collect();
+        values.sort_unstable();
+        let expected = match values.len() {
+            0 => None,
+            n if n % 2 == 1 => Some(f64::from(values[n / 2])),
+            n => Some(f64::midpoint(
+                f64::from(values[n / 2 - 1]),
+                f64::from(values[n / 2]),
+            )),
+        };
+        let counts = Counts {
+            days_to_send: histogram.clone(),
+            ..Counts::default()
+        };
+        assert_eq!(counts.median_days(), expected, "{histogram:?}");
+    }
 }
 
 #[test]

@@ -207,11 +207,11 @@ fn csv_rows(report: &Report, options: &ExportOptions) -> Vec<Vec<String>> {
 }
 
 const HEADERS: [&str; 9] = [
-    "Uitleg vijf punten",
+    "Vijf punten uitgelegd",
     "Toestemmingen",
     "Weigeringen",
     "Pakketten verzonden",
-    "Mislukt of aandacht",
+    "Mislukt of aandacht nodig",
     "Intrekkingen",
     "Correcties",
     "Verkeerd adres (datalek)",
