@@ -5,8 +5,6 @@
 // Test helpers outside #[test] functions: a failed unwrap here is a failed test, as intended.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
-
 use aanmelder_core::agreement::Agreement;
 use aanmelder_core::consent::Language;
 use aanmelder_core::files;
@@ -17,7 +15,7 @@ use aanmelder_core::worker::WorkerProfile;
 use proptest::prelude::*;
 
 mod support;
-use support::{Office, contains, now, tool};
+use support::{Office, contains, now, pdf_text, tool};
 
 /// The PDF and JSON the core makes for a referral with consent.
 fn contents(office: &Office, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
@@ -202,45 +200,6 @@ fn the_stored_package_opens_with_the_password_shown_to_the_worker() {
     assert_eq!(json["reference"], reference.as_str());
     assert_eq!(json["client"]["first_name"], "Nguyễn Thị");
     assert_eq!(json["consent"]["language"], "fr");
-}
-
-fn pdf_text(pdf: &[u8], render_as: &str) -> String {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("doc.pdf"), pdf).unwrap();
-    let text = tool("pdftotext", &["-layout", "doc.pdf", "-"], dir.path());
-    assert!(text.status.success(), "pdftotext failed");
-    let fonts = tool("pdffonts", &["doc.pdf"], dir.path());
-    let fonts = String::from_utf8_lossy(&fonts.stdout).to_string();
-    assert!(fonts.contains("NotoSans"), "{fonts}");
-    assert!(
-        fonts
-            .lines()
-            .skip(2)
-            .all(|l| l.split_whitespace().nth(4) == Some("yes")),
-        "every font must be embedded: {fonts}"
-    );
-    // Rendered as a person sees it; kept under target/ to look at.
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pdf-renders");
-    std::fs::create_dir_all(&out).unwrap();
-    let render = tool(
-        "pdftoppm",
-        &[
-            "-png",
-            "-r",
-            "70",
-            "-singlefile",
-            "doc.pdf",
-            &out.join(render_as).to_string_lossy(),
-        ],
-        dir.path(),
-    );
-    assert!(render.status.success(), "pdftoppm failed");
-    let png = std::fs::read(out.join(format!("{render_as}.png"))).unwrap();
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 10_000,
-        "render is empty"
-    );
-    String::from_utf8(text.stdout).unwrap()
 }
 
 #[test]

@@ -3,6 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+mod poppler;
+#[allow(unused_imports)] // Not every test crate reads a PDF or runs a tool.
+pub use poppler::{pdf_text, tool};
+
 use aanmelder_core::agreement::{Agreement, AgreementInput, Delivery};
 use aanmelder_core::consent::{Language, POINT_KEYS};
 use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
@@ -15,7 +19,6 @@ use aanmelder_e2e::smtp::{self, SmtpServer};
 use base64::Engine as _;
 use chrono::{DateTime, FixedOffset};
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
@@ -173,16 +176,6 @@ pub fn attachment(mail: &str, content_type: &str) -> Vec<u8> {
     base64::engine::general_purpose::STANDARD
         .decode(encoded.trim())
         .unwrap()
-}
-
-/// Runs a real tool (7zz, pdftotext) in `dir`.
-pub fn tool(name: &str, args: &[&str], dir: &Path) -> Output {
-    Command::new(name)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{name} is missing ({e}): run scripts/setup.sh --test"))
 }
 
 pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {

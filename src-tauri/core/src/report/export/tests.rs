@@ -1,6 +1,4 @@
 use std::io::Cursor;
-use std::path::Path;
-use std::process::{Command, Stdio};
 
 use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::NaiveDate;
@@ -532,49 +530,9 @@ fn sheet_names_follow_excels_rules_and_are_unique() {
 
 // ---- PDF ----
 
-fn tool(name: &str, args: &[&str], dir: &Path) -> std::process::Output {
-    Command::new(name)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("{name} is missing ({e}): run scripts/setup.sh --test"))
-}
-
-/// The PDF's text as poppler extracts it, after rendering page 1 to
-/// `target/pdf-renders/{render_as}.png` to prove it draws.
-fn pdf_text(pdf: &[u8], render_as: &str) -> String {
-    assert!(pdf.starts_with(b"%PDF-"));
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("doc.pdf"), pdf).unwrap();
-    let text = tool("pdftotext", &["-layout", "doc.pdf", "-"], dir.path());
-    assert!(text.status.success(), "pdftotext failed");
-    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/pdf-renders");
-    std::fs::create_dir_all(&out).unwrap();
-    // Kept beside the render, to look at the other pages too.
-    std::fs::write(out.join(format!("{render_as}.pdf")), pdf).unwrap();
-    let render = tool(
-        "pdftoppm",
-        &[
-            "-png",
-            "-r",
-            "60",
-            "-f",
-            "1",
-            "-singlefile",
-            "doc.pdf",
-            &out.join(render_as).to_string_lossy(),
-        ],
-        dir.path(),
-    );
-    assert!(render.status.success(), "pdftoppm failed");
-    let png = std::fs::read(out.join(format!("{render_as}.png"))).unwrap();
-    assert!(
-        png.starts_with(b"\x89PNG") && png.len() > 5_000,
-        "render is empty"
-    );
-    String::from_utf8(text.stdout).unwrap()
-}
+#[path = "../../../tests/support/poppler.rs"]
+mod poppler;
+use poppler::pdf_text;
 
 #[test]
 fn the_pdf_prints_the_names_totals_and_chart() {
