@@ -106,7 +106,6 @@ KNOWN_FOREIGN_SQL = {
     "agreement.rs: SQL on `consent` (owner: consent)",
     "agreement.rs: SQL on `referral` (owner: referral)",
     "outbox/mod.rs: SQL on `package` (owner: package)",
-    "outbox/mod.rs: SQL on `referral` (owner: referral)",
     "referral.rs: SQL on `agreement` (owner: agreement)",
     "referral.rs: SQL on `consent` (owner: consent)",
     "referral.rs: SQL on `outbox` (owner: outbox)",

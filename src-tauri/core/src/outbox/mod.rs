@@ -22,6 +22,7 @@ use crate::error::Coded;
 use crate::files::{self, Export};
 use crate::ledger::{self, EventKind};
 use crate::reference::Reference;
+use crate::referral;
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
@@ -289,47 +290,35 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
     let mut stmt = store
         .conn()
         .prepare(
-            "SELECT o.id, r.reference, r.recipient, o.state, o.attempts, o.next_attempt_at,
+            "SELECT o.id, o.referral_id, o.state, o.attempts, o.next_attempt_at,
                     o.last_error, o.queued_at, o.sent_at, o.message_id, p.kind
-             FROM outbox o JOIN referral r ON r.id = o.referral_id
-             JOIN package p ON p.id = o.package_id
+             FROM outbox o JOIN package p ON p.id = o.package_id
              ORDER BY o.queued_at, o.id",
         )
         .map_err(StoreError::from)?;
     let rows = stmt
         .query_map([], |r| {
-            let recipient: String = r.get(2)?;
-            let state: String = r.get(3)?;
             Ok((
                 r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                recipient,
-                state,
-                r.get::<_, u32>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, Option<String>>(8)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<String>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, String>(8)?,
                 r.get::<_, String>(9)?,
-                r.get::<_, String>(10)?,
             ))
         })
         .map_err(StoreError::from)?;
     let mut items = Vec::new();
     for row in rows {
-        let (
-            id,
-            reference,
-            recipient,
-            state,
-            attempts,
-            next,
-            error,
-            queued,
-            sent,
-            message_id,
-            kind,
-        ) = row.map_err(StoreError::from)?;
+        let (id, referral_id, state, attempts, next, error, queued, sent, message_id, kind) =
+            row.map_err(StoreError::from)?;
+        let (reference, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
+            .ok_or(OutboxError::Corrupt)?;
+        let reference = reference.to_string();
         let recipient_name = Recipient::from_key(&recipient)
             .map(|r| gazetteer.recipient_name(&r))
             .unwrap_or(recipient);
@@ -441,13 +430,15 @@ fn event(
     kind: EventKind,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    let (recipient, reference): (String, String) = store.conn().query_row(
-        "SELECT r.recipient, r.reference
-         FROM outbox o JOIN referral r ON r.id = o.referral_id WHERE o.id = ?1",
-        [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    ledger::record(store, kind, now, &recipient, Some(&reference))
+    let referral_id: i64 =
+        store
+            .conn()
+            .query_row("SELECT referral_id FROM outbox WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })?;
+    let (reference, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
+        .ok_or_else(|| StoreError::Sqlite("verzenditem zonder aanmelding".into()))?;
+    ledger::record(store, kind, now, &recipient, Some(reference.as_str()))
 }
 
 /// What [`cancel_unsent`] did.
@@ -657,15 +648,14 @@ fn begin(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<OutgoingM
 /// ended (or not begun, or is gone from the register) is put in "aandacht nodig" with the reason
 /// and never sent. A withdrawal notice always goes: the OCMW has the data and must delete them.
 fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), OutboxError> {
-    let (kind, recipient, referral_id): (String, String, i64) = store
+    let (kind, referral_id): (String, i64) = store
         .conn()
         .query_row(
-            "SELECT p.kind, r.recipient, r.id
+            "SELECT p.kind, o.referral_id
              FROM outbox o JOIN package p ON p.id = o.package_id
-             JOIN referral r ON r.id = o.referral_id
              WHERE o.id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()
         .map_err(StoreError::from)?
@@ -673,6 +663,8 @@ fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(),
     if PackageKind::parse(&kind) == Some(PackageKind::Withdrawal) {
         return Ok(());
     }
+    let (_, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
+        .ok_or(OutboxError::NotWaiting)?;
     let why = match Agreement::for_referral(store, referral_id) {
         Err(AgreementError::NotFound) => {
             AgreementError::NoAgreement { partner: recipient }.to_string()
@@ -701,27 +693,28 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String),
     let row = store
         .conn()
         .query_row(
-            "SELECT r.reference, o.message_id, r.id, p.file_name, p.archive, p.kind
+            "SELECT o.message_id, o.referral_id, p.file_name, p.archive, p.kind
              FROM outbox o
-             JOIN referral r ON r.id = o.referral_id
              JOIN package p ON p.id = o.package_id
              WHERE o.id = ?1 AND o.state IN ('queued', 'failed')",
             [id],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<Vec<u8>>>(4)?,
-                    r.get::<_, String>(5)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<Vec<u8>>>(3)?,
+                    r.get::<_, String>(4)?,
                 ))
             },
         )
         .optional()
         .map_err(StoreError::from)?
         .ok_or(OutboxError::NotWaiting)?;
-    let (reference, message_id, referral_id, file_name, archive, kind) = row;
+    let (message_id, referral_id, file_name, archive, kind) = row;
+    let (reference, _) = referral::reference_and_recipient(store.conn(), referral_id)?
+        .ok_or(OutboxError::NotWaiting)?;
+    let reference = reference.to_string();
     let kind = PackageKind::parse(&kind).ok_or(OutboxError::Corrupt)?;
     let mailbox = match Agreement::for_referral(store, referral_id) {
         Ok(partner) => partner.mailbox,
