@@ -110,10 +110,6 @@ KNOWN_FOREIGN_SQL = {
     "referral.rs: SQL on `consent` (owner: consent)",
     "referral.rs: SQL on `outbox` (owner: outbox)",
     "referral.rs: SQL on `package` (owner: package)",
-    "retention.rs: SQL on `consent` (owner: consent)",
-    "retention.rs: SQL on `outbox` (owner: outbox)",
-    "retention.rs: SQL on `package` (owner: package)",
-    "retention.rs: SQL on `referral` (owner: referral)",
 }
 
 SQL_TABLE = r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+{t}\b|\bDELETE\s+FROM\s+{t}\b"

@@ -290,6 +290,43 @@ pub(crate) fn id_and_recipient(
         .optional()?)
 }
 
+/// A referral that still holds the client's data, as the retention sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Kept {
+    pub id: i64,
+    pub reference: String,
+    pub status: Status,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+/// Every referral that still holds the client's data.
+pub(crate) fn kept(conn: &rusqlite::Connection) -> Result<Vec<Kept>, StoreError> {
+    let rows: Vec<(i64, String, String, String)> = conn
+        .prepare("SELECT id, reference, status, created_at FROM referral WHERE purged_at IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .collect::<Result<_, _>>()?;
+    rows.into_iter()
+        .map(|(id, reference, status, created_at)| {
+            Ok(Kept {
+                id,
+                reference,
+                status: Status::parse(&status)
+                    .ok_or_else(|| StoreError::Sqlite("onbekende status".into()))?,
+                created_at,
+            })
+        })
+        .collect()
+}
+
+/// The id and reference of every referral whose data were wiped.
+pub(crate) fn purged(conn: &rusqlite::Connection) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(conn
+        .prepare("SELECT id, reference FROM referral WHERE purged_at IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// The reference and the recipient's key of the referral `id`.
 pub(crate) fn reference_and_recipient(
     conn: &rusqlite::Connection,

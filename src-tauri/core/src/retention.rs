@@ -12,14 +12,17 @@
 //! attention, possibly sent, an unconfirmed draft) after the same retention period, each with
 //! an anonymous "purged" event. The worker may also delete those at once ([`discard`]).
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Duration, FixedOffset};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Coded, FieldMessage};
 use crate::outbox;
-use crate::referral;
+use crate::referral::{self, Status};
 use crate::store::{Store, StoreError};
+use crate::{consent, package};
 
 /// Days the data stay after a confirmed send, unless the team sets otherwise.
 pub const DEFAULT_DAYS: u32 = 30;
@@ -137,64 +140,37 @@ type Candidate = (i64, String, WipeReason, DateTime<FixedOffset>);
 fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
     let days = Duration::days(i64::from(RetentionSettings::load(store)?.days_after_send));
     let conn = store.conn();
-    // The states from which nothing more happens by itself: the worker or the server has to act.
-    const STUCK: &str = "('failed', 'attention', 'maybe_sent', 'drafted')";
-    let queries: [(WipeReason, Duration, String); 4] = [
-        (
-            WipeReason::Sent,
-            days,
-            "SELECT r.id, r.reference, o.sent_at FROM referral r
-             JOIN package p ON p.referral_id = r.id AND p.kind = 'referral'
-             JOIN outbox o ON o.package_id = p.id
-             WHERE r.purged_at IS NULL AND o.state = 'sent' AND o.sent_at IS NOT NULL
-               AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = r.id
-                 AND w.state IN ('queued', 'sending', 'failed', 'attention', 'maybe_sent',
-                                 'drafted'))"
-                .to_owned(),
-        ),
-        (
-            WipeReason::UnfinishedDraft,
-            Duration::hours(DRAFT_HOURS),
-            "SELECT id, reference, created_at FROM referral
-             WHERE status = 'draft' AND purged_at IS NULL"
-                .to_owned(),
-        ),
-        (
-            WipeReason::NoPackage,
-            days,
-            "SELECT r.id, r.reference, c.given_at FROM referral r
-             JOIN consent c ON c.referral_id = r.id
-             WHERE r.status = 'ready' AND r.purged_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM package p WHERE p.referral_id = r.id)"
-                .to_owned(),
-        ),
-        (
-            WipeReason::Stuck,
-            days,
-            format!(
-                "SELECT r.id, r.reference, min(o.queued_at) FROM referral r
-                 JOIN outbox o ON o.referral_id = r.id AND o.state IN {STUCK}
-                 WHERE r.purged_at IS NULL
-                   AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = r.id
-                     AND w.state IN ('queued', 'sending'))
-                 GROUP BY r.id"
-            ),
-        ),
-    ];
+    let kept: BTreeMap<i64, referral::Kept> = referral::kept(conn)?
+        .into_iter()
+        .map(|k| (k.id, k))
+        .collect();
+    // Times are RFC 3339 with the offset they were taken in: compare instants, not text.
+    let at = |text: &str| DateTime::parse_from_rfc3339(text).ok();
     let mut found = Vec::new();
-    for (reason, keep, sql) in queries {
-        let rows: Vec<(i64, String, String)> = conn
-            .prepare(&sql)
-            .map_err(StoreError::from)?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-            .map_err(StoreError::from)?
-            .collect::<Result<_, _>>()
-            .map_err(StoreError::from)?;
-        // Times are RFC 3339 with the offset they were taken in: compare instants, not text.
-        found.extend(rows.into_iter().filter_map(|(id, reference, since)| {
-            let since = DateTime::parse_from_rfc3339(&since).ok()?;
-            Some((id, reference, reason, since + keep))
-        }));
+    for (id, sent_at) in outbox::sent_and_settled(store)? {
+        if let (Some(k), Some(since)) = (kept.get(&id), at(&sent_at)) {
+            found.push((id, k.reference.clone(), WipeReason::Sent, since + days));
+        }
+    }
+    for k in kept.values().filter(|k| k.status == Status::Draft) {
+        if let Some(since) = at(&k.created_at) {
+            let wipe = since + Duration::hours(DRAFT_HOURS);
+            found.push((k.id, k.reference.clone(), WipeReason::UnfinishedDraft, wipe));
+        }
+    }
+    for k in kept.values().filter(|k| k.status == Status::Ready) {
+        if package::exists_for(conn, k.id)? {
+            continue;
+        }
+        if let Some(consent) = consent::stored(conn, k.id)? {
+            let wipe = consent.given_at + days;
+            found.push((k.id, k.reference.clone(), WipeReason::NoPackage, wipe));
+        }
+    }
+    for (id, queued_at) in outbox::stuck_since(store)? {
+        if let (Some(k), Some(since)) = (kept.get(&id), at(&queued_at)) {
+            found.push((id, k.reference.clone(), WipeReason::Stuck, since + days));
+        }
     }
     Ok(found)
 }
@@ -251,32 +227,17 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
 /// retention period has passed since its last send.
 fn delete_late_copies(store: &Store, now: DateTime<FixedOffset>) -> Result<(), RetentionError> {
     let days = Duration::days(i64::from(RetentionSettings::load(store)?.days_after_send));
-    let rows: Vec<(String, Option<String>)> = store
-        .conn()
-        .prepare(
-            "SELECT r.reference, max(o.sent_at) FROM referral r
-             JOIN outbox o ON o.referral_id = r.id
-             WHERE r.purged_at IS NOT NULL
-               AND EXISTS (SELECT 1 FROM saved_file f
-                           WHERE f.reference = r.reference AND f.deleted_at IS NULL
-                             AND f.delete_failed IS NULL)
-               AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = r.id
-                 AND w.state IN ('queued', 'sending', 'failed', 'attention', 'maybe_sent',
-                                 'drafted'))
-             GROUP BY r.id",
-        )
-        .map_err(StoreError::from)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(StoreError::from)?
-        .collect::<Result<_, _>>()
-        .map_err(StoreError::from)?;
-    for (reference, last_sent) in rows {
+    let purged: BTreeMap<i64, String> = referral::purged(store.conn())?.into_iter().collect();
+    for (id, last_sent) in outbox::settled_last_sends(store)? {
+        let Some(reference) = purged.get(&id) else {
+            continue;
+        };
         let due = last_sent
             .as_deref()
             .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
             .is_none_or(|at| at + days <= now);
         if due {
-            crate::files::delete_for_referral(store, &reference, now)?;
+            crate::files::delete_for_referral(store, reference, now)?;
         }
     }
     Ok(())

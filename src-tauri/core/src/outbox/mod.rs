@@ -171,6 +171,57 @@ pub fn item(store: &Store, id: i64) -> Result<Option<ItemFacts>, StoreError> {
     .transpose()
 }
 
+/// The states in which an item still has something to do: waiting, being sent, failing, or
+/// unsure. A referral with none of these is settled, and its retention can run.
+const UNSETTLED: &str = "('queued', 'sending', 'failed', 'attention', 'maybe_sent', 'drafted')";
+
+/// For each settled referral whose referral package was sent: when. Its retention runs from then.
+pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, StoreError> {
+    let sql = format!(
+        "SELECT o.referral_id, o.sent_at FROM outbox o
+         JOIN package p ON p.id = o.package_id AND p.kind = 'referral'
+         WHERE o.state = 'sent' AND o.sent_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
+             AND w.state IN {UNSETTLED})"
+    );
+    Ok(store
+        .conn()
+        .prepare(&sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// For each referral with an item stuck (failed, refused, unsure, or a draft never confirmed)
+/// and none queued or being sent: when its first stuck item was queued.
+pub(crate) fn stuck_since(store: &Store) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(store
+        .conn()
+        .prepare(
+            "SELECT o.referral_id, min(o.queued_at) FROM outbox o
+             WHERE o.state IN ('failed', 'attention', 'maybe_sent', 'drafted')
+               AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
+                 AND w.state IN ('queued', 'sending'))
+             GROUP BY o.referral_id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// For each settled referral with items: its last send, if anything was sent.
+pub(crate) fn settled_last_sends(store: &Store) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+    let sql = format!(
+        "SELECT o.referral_id, max(o.sent_at) FROM outbox o
+         WHERE NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
+           AND w.state IN {UNSETTLED})
+         GROUP BY o.referral_id"
+    );
+    Ok(store
+        .conn()
+        .prepare(&sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// Whether the referral package of the referral `referral_id` may have left (see
 /// [`ItemState::may_have_left`]): only then can a correction follow it.
 pub fn referral_package_left(store: &Store, referral_id: i64) -> Result<bool, StoreError> {

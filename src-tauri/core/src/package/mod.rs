@@ -314,6 +314,18 @@ pub(crate) fn file_name_and_password_passed(
         .optional()?)
 }
 
+/// Whether any package was made for the referral `referral_id`.
+pub(crate) fn exists_for(
+    conn: &rusqlite::Connection,
+    referral_id: i64,
+) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM package WHERE referral_id = ?1",
+        [referral_id],
+        |r| r.get(0),
+    )?)
+}
+
 /// A stored package as the package screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
