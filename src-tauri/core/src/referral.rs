@@ -387,18 +387,14 @@ pub(crate) fn replace_client(
     Ok(())
 }
 
-/// Wipes the client's four fields and everything made from them: corrections' history and the
-/// archives and passwords of packages no longer waiting to go out. What stays is the reference,
-/// the consent record (which names the worker, not the client) and the anonymous ledger.
-///
-/// Runs inside the caller's transaction; secure delete (set when the store opens) zeroes the
-/// freed bytes, and the caller checkpoints the write-ahead log after committing.
-pub(crate) fn purge(
-    store: &Store,
+/// Wipes the client's four fields of the referral `id` and the corrections' history made from
+/// them; returns its recipient and reference when there was anything left to wipe. The whole
+/// purge, with the packages and saved copies, is [`crate::retention::purge`].
+pub(crate) fn wipe_client(
+    conn: &rusqlite::Connection,
     id: i64,
     now: DateTime<FixedOffset>,
-) -> Result<bool, StoreError> {
-    let conn = store.conn();
+) -> Result<Option<(String, String)>, StoreError> {
     let changed = conn.execute(
         "UPDATE referral SET first_name = NULL, last_name = NULL, street = NULL,
            house_number = NULL, box = NULL, postal_code = NULL, municipality_code = NULL,
@@ -407,24 +403,14 @@ pub(crate) fn purge(
         (id, now.to_rfc3339()),
     )?;
     conn.execute("DELETE FROM correction WHERE referral_id = ?1", [id])?;
-    conn.execute(
-        "UPDATE package SET archive = NULL, password = ''
-         WHERE referral_id = ?1 AND id NOT IN (
-           SELECT package_id FROM outbox
-           WHERE state IN ('queued', 'sending', 'failed', 'attention', 'maybe_sent', 'drafted'))",
-        [id],
-    )?;
     if changed == 0 {
-        return Ok(false);
+        return Ok(None);
     }
-    let (recipient, reference): (String, String) = conn.query_row(
+    Ok(Some(conn.query_row(
         "SELECT recipient, reference FROM referral WHERE id = ?1",
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    crate::files::delete_for_referral(store, &reference, now)?;
-    ledger::record(store, EventKind::Purged, now, &recipient, Some(&reference))?;
-    Ok(true)
+    )?))
 }
 
 const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first_name, last_name,

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::error::{Coded, FieldMessage};
+use crate::ledger::{self, EventKind};
 use crate::outbox;
 use crate::referral::{self, Status};
 use crate::store::{Store, StoreError};
@@ -175,6 +176,29 @@ fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
     Ok(found)
 }
 
+/// Wipes the client's four fields of the referral `id` and everything made from them:
+/// corrections' history, the archives and passwords of packages no longer on their way, and the
+/// copies saved outside the store. What stays is the reference, the consent record (which names
+/// the worker, not the client) and the anonymous ledger, with a "purged" event. Whether there
+/// was anything to wipe.
+///
+/// Runs inside the caller's transaction; secure delete (set when the store opens) zeroes the
+/// freed bytes, and the caller checkpoints the write-ahead log after committing.
+pub(crate) fn purge(
+    store: &Store,
+    id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<bool, StoreError> {
+    let wiped = referral::wipe_client(store.conn(), id, now)?;
+    package::destroy_archives(store.conn(), id, &outbox::unsettled_packages(store, id)?)?;
+    let Some((recipient, reference)) = wiped else {
+        return Ok(false);
+    };
+    crate::files::delete_for_referral(store, &reference, now)?;
+    ledger::record(store, EventKind::Purged, now, &recipient, Some(&reference))?;
+    Ok(true)
+}
+
 /// The referrals whose data will be wiped within [`WARN_DAYS`], soonest first, for the home
 /// screen.
 pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, RetentionError> {
@@ -213,7 +237,7 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
             // Taken out of the outbox first, so the purge also deletes their archives.
             outbox::give_up(store, id, now)?;
         }
-        if referral::purge(store, id, now)? {
+        if purge(store, id, now)? {
             purged += 1;
         }
     }
@@ -294,7 +318,7 @@ pub fn discard(
     if kind == WipeReason::Stuck {
         outbox::give_up(store, id, now)?;
     }
-    referral::purge(store, id, now)?;
+    purge(store, id, now)?;
     store
         .conn()
         .execute(

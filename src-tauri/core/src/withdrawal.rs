@@ -16,7 +16,7 @@ use crate::error::{Coded, FieldMessage};
 use crate::ledger::{self, EventKind};
 use crate::package::notice::{self, Notice};
 use crate::package::{self, PackageError, PackageKind, PackageView, Packages, Referrer, Sealing};
-use crate::referral::{self, Reference, Referral, ReferralError, Status};
+use crate::referral::{Reference, Referral, ReferralError, Status};
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
@@ -105,7 +105,7 @@ pub fn withdraw(
         &referral.recipient.key(),
         Some(referral.reference.as_str()),
     )?;
-    referral::purge(store, referral.id, now)?;
+    crate::retention::purge(store, referral.id, now)?;
     tx.commit()?;
     store.checkpoint()?;
     let notice = if reached {

@@ -175,6 +175,17 @@ pub fn item(store: &Store, id: i64) -> Result<Option<ItemFacts>, StoreError> {
 /// unsure. A referral with none of these is settled, and its retention can run.
 const UNSETTLED: &str = "('queued', 'sending', 'failed', 'attention', 'maybe_sent', 'drafted')";
 
+/// The packages of the referral `referral_id` whose items still have something to do.
+pub(crate) fn unsettled_packages(store: &Store, referral_id: i64) -> Result<Vec<i64>, StoreError> {
+    let sql =
+        format!("SELECT package_id FROM outbox WHERE referral_id = ?1 AND state IN {UNSETTLED}");
+    Ok(store
+        .conn()
+        .prepare(&sql)?
+        .query_map([referral_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// For each settled referral whose referral package was sent: when. Its retention runs from then.
 pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, StoreError> {
     let sql = format!(

@@ -326,6 +326,26 @@ pub(crate) fn exists_for(
     )?)
 }
 
+/// Destroys the archives and passwords of the referral's packages, but for those in `keep`
+/// (still on their way: the outbox needs them).
+pub(crate) fn destroy_archives(
+    conn: &rusqlite::Connection,
+    referral_id: i64,
+    keep: &[i64],
+) -> Result<(), StoreError> {
+    let ids: Vec<i64> = conn
+        .prepare("SELECT id FROM package WHERE referral_id = ?1")?
+        .query_map([referral_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for id in ids.into_iter().filter(|id| !keep.contains(id)) {
+        conn.execute(
+            "UPDATE package SET archive = NULL, password = '' WHERE id = ?1",
+            [id],
+        )?;
+    }
+    Ok(())
+}
+
 /// A stored package as the package screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
