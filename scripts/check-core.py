@@ -106,10 +106,6 @@ KNOWN_FOREIGN_SQL = {
     "agreement.rs: SQL on `consent` (owner: consent)",
     "agreement.rs: SQL on `referral` (owner: referral)",
     "outbox/mod.rs: SQL on `package` (owner: package)",
-    "referral.rs: SQL on `agreement` (owner: agreement)",
-    "referral.rs: SQL on `consent` (owner: consent)",
-    "referral.rs: SQL on `outbox` (owner: outbox)",
-    "referral.rs: SQL on `package` (owner: package)",
 }
 
 SQL_TABLE = r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+{t}\b|\bDELETE\s+FROM\s+{t}\b"

@@ -10,7 +10,7 @@ use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
 use aanmelder_core::ledger::{self, ChainCheck, Event};
 use aanmelder_core::outbox::settings::{SmtpInput, SmtpView};
 use aanmelder_core::outbox::{self, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport};
-use aanmelder_core::package::{Channel, PackageView};
+use aanmelder_core::package::{Channel, ListedReferral, PackageView};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
 use aanmelder_core::retention::RetentionSettings;
@@ -124,8 +124,8 @@ pub async fn record_refusal(app: State<'_, AppState>, reference: Reference) -> R
 }
 
 #[tauri::command]
-pub async fn list_referrals(app: State<'_, AppState>) -> Reply<Vec<Referral>> {
-    app.with_store(|store| Referral::list(store, &app.gazetteer))
+pub async fn list_referrals(app: State<'_, AppState>) -> Reply<Vec<ListedReferral>> {
+    app.packages(|packages, _| packages.referrals())
 }
 
 #[tauri::command]

@@ -11,7 +11,7 @@ use rusqlite::{OptionalExtension as _, Row};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::agreement::ActiveProtocol;
+use crate::agreement::{ActiveProtocol, Agreement, AgreementError};
 use crate::consent::{self, ConsentRecord, ConsentSummary};
 // The client's data and the reference have their own modules; a referral is made of them.
 pub use crate::client::{Address, ClientData, ClientInput, InvalidClient};
@@ -60,24 +60,10 @@ pub struct Referral {
     pub created_at: DateTime<FixedOffset>,
     /// `None` once purged, and always for a refusal.
     pub client: Option<ClientData>,
-    /// Where the encrypted package stands, once there is one.
-    pub package: Option<PackageState>,
     /// The day the client withdrew consent, if they did.
     pub withdrawn_on: Option<String>,
     /// When the client's data were wiped (refusal, withdrawal, end of retention).
     pub purged_at: Option<String>,
-    /// How many corrections were sent.
-    pub corrections: u32,
-}
-
-/// The package of a referral, as the list shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct PackageState {
-    pub built_at: String,
-    pub password_passed_at: Option<String>,
-    /// When the partner's mail server took it, or the worker confirmed sending it.
-    pub sent_at: Option<String>,
 }
 
 /// A referral with the client's consent, recorded under a protocol: the only thing a package can
@@ -143,7 +129,7 @@ impl Referral {
         gazetteer: &Gazetteer,
         reference: &Reference,
     ) -> Result<Self, ReferralError> {
-        store
+        let row = store
             .conn()
             .query_row(
                 &format!("{SELECT} WHERE reference = ?1"),
@@ -152,7 +138,8 @@ impl Referral {
             )
             .optional()
             .map_err(StoreError::from)?
-            .ok_or_else(|| ReferralError::NotFound(reference.clone()))
+            .ok_or_else(|| ReferralError::NotFound(reference.clone()))?;
+        named(store, row)
     }
 
     /// All referrals, newest first.
@@ -161,10 +148,12 @@ impl Referral {
             .conn()
             .prepare(&format!("{SELECT} ORDER BY created_at DESC, id DESC"))
             .map_err(StoreError::from)?;
-        let rows = stmt
+        let rows: Vec<_> = stmt
             .query_map([], |r| from_row(r, gazetteer))
+            .map_err(StoreError::from)?
+            .collect::<Result<_, _>>()
             .map_err(StoreError::from)?;
-        Ok(rows.collect::<Result<_, _>>().map_err(StoreError::from)?)
+        rows.into_iter().map(|row| named(store, row)).collect()
     }
 
     /// The referral with its consent record, if consent was given and the data are still kept.
@@ -415,22 +404,31 @@ pub(crate) fn wipe_client(
 
 const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first_name, last_name,
     street, house_number, box, postal_code, municipality_code, phone, email,
-    (SELECT built_at FROM package WHERE package.referral_id = referral.id
-       AND kind = 'referral'),
-    (SELECT password_passed_at FROM package WHERE package.referral_id = referral.id
-       AND kind = 'referral'),
-    (SELECT o.sent_at FROM outbox o JOIN package p ON p.id = o.package_id
-       WHERE p.referral_id = referral.id AND p.kind = 'referral'),
     (SELECT said_on FROM withdrawal WHERE withdrawal.referral_id = referral.id),
-    purged_at,
-    (SELECT count(*) FROM package WHERE package.referral_id = referral.id
-       AND kind = 'correction'),
-    (SELECT a.name FROM agreement a WHERE a.id = coalesce(
-       (SELECT c.agreement_id FROM consent c WHERE c.referral_id = referral.id),
-       referral.agreement_id))
+    purged_at, agreement_id
     FROM referral";
 
-fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
+/// Brussels may have several CAWs: the client hears the name of the one the consent relied on,
+/// or the one chosen for the draft. `chosen` is the draft's choice from [`from_row`].
+fn named(
+    store: &Store,
+    (mut referral, chosen): (Referral, Option<i64>),
+) -> Result<Referral, ReferralError> {
+    if referral.recipient == Recipient::CawBrussel {
+        let relied_on = consent::stored(store.conn(), referral.id)?.map(|c| c.agreement_id);
+        if let Some(id) = relied_on.or(chosen) {
+            match Agreement::get(store, id) {
+                Ok(partner) => referral.recipient_name = partner.name,
+                Err(AgreementError::Store(e)) => return Err(e.into()),
+                // Gone from the register: the gazetteer's name.
+                Err(_) => {}
+            }
+        }
+    }
+    Ok(referral)
+}
+
+fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<(Referral, Option<i64>)> {
     let bad = |i: usize, what: &str| {
         rusqlite::Error::FromSqlConversionFailure(
             i,
@@ -468,32 +466,18 @@ fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
             })
         }
     };
-    let built_at: Option<String> = r.get(14)?;
-    let package = match built_at {
-        Some(built_at) => Some(PackageState {
-            built_at,
-            password_passed_at: r.get(15)?,
-            sent_at: r.get(16)?,
-        }),
-        None => None,
-    };
-    Ok(Referral {
-        package,
-        withdrawn_on: r.get(17)?,
-        purged_at: r.get(18)?,
-        corrections: r.get(19)?,
+    let referral = Referral {
+        withdrawn_on: r.get(14)?,
+        purged_at: r.get(15)?,
         id: r.get(0)?,
         reference: Reference::stored(reference),
-        // Brussels may have several CAWs: the client hears the name of the one chosen.
-        recipient_name: match (&recipient, r.get::<_, Option<String>>(20)?) {
-            (Recipient::CawBrussel, Some(partner)) => partner,
-            _ => gazetteer.recipient_name(&recipient),
-        },
+        recipient_name: gazetteer.recipient_name(&recipient),
         recipient,
         status: Status::parse(&status).ok_or_else(|| bad(3, "status"))?,
         created_at: DateTime::parse_from_rfc3339(&created).map_err(|_| bad(4, "datum"))?,
         client,
-    })
+    };
+    Ok((referral, r.get(16)?))
 }
 
 /// Why a referral was not created or could not move on.

@@ -259,9 +259,14 @@ fn a_correction_sends_a_replacement_with_the_same_reference_and_keeps_the_histor
     assert_eq!(json["reference"], reference.as_str());
     assert_eq!(json["client"]["address"]["house_number"], "19");
     assert_eq!(json["client"]["phone"], "+32470112233");
-    let referral = Referral::get(&office.store, &office.gazetteer, &reference).unwrap();
-    assert_eq!(referral.corrections, 1);
-    assert_eq!(referral.client.unwrap().address.house_number, "19");
+    let listed = Packages::new(&office.store, &office.gazetteer)
+        .referrals()
+        .unwrap()
+        .into_iter()
+        .find(|r| r.referral.reference == reference)
+        .unwrap();
+    assert_eq!(listed.corrections, 1);
+    assert_eq!(listed.referral.client.unwrap().address.house_number, "19");
 }
 
 #[test]

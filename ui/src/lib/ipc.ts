@@ -6,6 +6,7 @@ import type { Command } from './bindings/Command';
 import type { Agreement } from './bindings/Agreement';
 import type { AgreementInput } from './bindings/AgreementInput';
 import type { ListedAgreement } from './bindings/ListedAgreement';
+import type { ListedReferral } from './bindings/ListedReferral';
 import type { ClientInput } from './bindings/ClientInput';
 import type { ConsentInput } from './bindings/ConsentInput';
 import type { FieldMessage } from './bindings/FieldMessage';
@@ -111,7 +112,7 @@ export const api = {
     call<FivePoints>('five_points', { reference, language }),
   recordConsent: (consent: ConsentInput) => call<Referral>('record_consent', { consent }),
   recordRefusal: (reference: string) => call<Referral>('record_refusal', { reference }),
-  listReferrals: () => call<Referral[]>('list_referrals'),
+  listReferrals: () => call<ListedReferral[]>('list_referrals'),
   listAgreements: () => call<ListedAgreement[]>('list_agreements'),
   partnerOptions: () => call<PartnerOption[]>('partner_options'),
   saveAgreement: (id: number | null, agreement: AgreementInput) =>

@@ -26,10 +26,8 @@ const referral: Referral = {
     phone: '+32470123456',
     email: null,
   },
-  package: null,
   withdrawn_on: null,
   purged_at: null,
-  corrections: 0,
 };
 
 const westerlo: ResidenceCheck = {

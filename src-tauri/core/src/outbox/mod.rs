@@ -175,6 +175,19 @@ pub fn item(store: &Store, id: i64) -> Result<Option<ItemFacts>, StoreError> {
 /// unsure. A referral with none of these is settled, and its retention can run.
 const UNSETTLED: &str = "('queued', 'sending', 'failed', 'attention', 'maybe_sent', 'drafted')";
 
+/// When the package `package_id` was sent (or its sending confirmed), if it was.
+pub(crate) fn sent_at(store: &Store, package_id: i64) -> Result<Option<String>, StoreError> {
+    Ok(store
+        .conn()
+        .query_row(
+            "SELECT sent_at FROM outbox WHERE package_id = ?1",
+            [package_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
 /// The packages of the referral `referral_id` whose items still have something to do.
 pub(crate) fn unsettled_packages(store: &Store, referral_id: i64) -> Result<Vec<i64>, StoreError> {
     let sql =

@@ -346,6 +346,29 @@ pub(crate) fn destroy_archives(
     Ok(())
 }
 
+/// The referral package of a referral, as the list shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct PackageState {
+    pub built_at: String,
+    pub password_passed_at: Option<String>,
+    /// When the partner's mail server took it, or the worker confirmed sending it.
+    pub sent_at: Option<String>,
+}
+
+/// A referral as the list shows it: with where its package stands and how many corrections
+/// followed it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ListedReferral {
+    #[serde(flatten)]
+    pub referral: Referral,
+    /// Where the encrypted package stands, once there is one.
+    pub package: Option<PackageState>,
+    /// How many corrections were sent.
+    pub corrections: u32,
+}
+
 /// A stored package as the package screen shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -374,6 +397,47 @@ pub struct Packages<'a> {
 impl<'a> Packages<'a> {
     pub fn new(store: &'a Store, gazetteer: &'a Gazetteer) -> Self {
         Self { store, gazetteer }
+    }
+
+    /// Every referral, newest first, with its package's state.
+    pub fn referrals(&self) -> Result<Vec<ListedReferral>, PackageError> {
+        Referral::list(self.store, self.gazetteer)?
+            .into_iter()
+            .map(|referral| self.listed(referral))
+            .collect()
+    }
+
+    fn listed(&self, referral: Referral) -> Result<ListedReferral, PackageError> {
+        let conn = self.store.conn();
+        let row: Option<(i64, String, Option<String>)> = conn
+            .query_row(
+                "SELECT id, built_at, password_passed_at FROM package
+                 WHERE referral_id = ?1 AND kind = 'referral'",
+                [referral.id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(StoreError::from)?;
+        let package = match row {
+            Some((id, built_at, password_passed_at)) => Some(PackageState {
+                built_at,
+                password_passed_at,
+                sent_at: crate::outbox::sent_at(self.store, id)?,
+            }),
+            None => None,
+        };
+        let corrections: u32 = conn
+            .query_row(
+                "SELECT count(*) FROM package WHERE referral_id = ?1 AND kind = 'correction'",
+                [referral.id],
+                |r| r.get(0),
+            )
+            .map_err(StoreError::from)?;
+        Ok(ListedReferral {
+            referral,
+            package,
+            corrections,
+        })
     }
 
     /// Builds and stores the package of a referral with consent, once; later calls return it.
