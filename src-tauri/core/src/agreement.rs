@@ -351,23 +351,6 @@ impl Agreement {
         }
     }
 
-    /// The partner a referral goes to: the one its consent relied on, or the one chosen for
-    /// its draft.
-    pub fn for_referral(store: &Store, referral_id: i64) -> Result<Self, AgreementError> {
-        let id: Option<i64> = store
-            .conn()
-            .query_row(
-                "SELECT coalesce(c.agreement_id, r.agreement_id)
-                 FROM referral r LEFT JOIN consent c ON c.referral_id = r.id WHERE r.id = ?1",
-                [referral_id],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(StoreError::from)?
-            .flatten();
-        Self::get(store, id.ok_or(AgreementError::NotFound)?)
-    }
-
     /// The register as the partner screen lists it, each entry with whether its protocol is in
     /// force on `day` by [`Agreement::in_force_on`], so the screen does not decide it again.
     pub fn listed(store: &Store, day: NaiveDate) -> Result<Vec<ListedAgreement>, StoreError> {

@@ -10,7 +10,7 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::agreement::{Agreement, AgreementError};
+use crate::agreement::AgreementError;
 use crate::error::{Coded, FieldMessage};
 use crate::ledger::{self, EventKind};
 use crate::package::{
@@ -111,7 +111,7 @@ pub fn correct(
     if loose(&first) != loose(&client.first_name) && loose(&last) != loose(&client.last_name) {
         return Err(CorrectionError::OtherPerson);
     }
-    let agreement = Agreement::for_referral(store, ready.id)?;
+    let agreement = crate::referral::partner(store, ready.id)?;
     let protocol = agreement.in_force_on(now.date_naive())?;
     let profile = WorkerProfile::load(store)?;
     let worker = profile.name.clone();

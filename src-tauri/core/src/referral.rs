@@ -405,30 +405,43 @@ pub(crate) fn wipe_client(
 const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first_name, last_name,
     street, house_number, box, postal_code, municipality_code, phone, email,
     (SELECT said_on FROM withdrawal WHERE withdrawal.referral_id = referral.id),
-    purged_at, agreement_id
+    purged_at
     FROM referral";
 
-/// Brussels may have several CAWs: the client hears the name of the one the consent relied on,
-/// or the one chosen for the draft. `chosen` is the draft's choice from [`from_row`].
-fn named(
-    store: &Store,
-    (mut referral, chosen): (Referral, Option<i64>),
-) -> Result<Referral, ReferralError> {
+/// The partner a referral goes to: the one its consent relied on, or the one chosen for its
+/// draft.
+pub fn partner(store: &Store, referral_id: i64) -> Result<Agreement, AgreementError> {
+    let relied_on = consent::stored(store.conn(), referral_id)?.map(|c| c.agreement_id);
+    let id = match relied_on {
+        Some(id) => Some(id),
+        None => store
+            .conn()
+            .query_row(
+                "SELECT agreement_id FROM referral WHERE id = ?1",
+                [referral_id],
+                |r| r.get::<_, Option<i64>>(0),
+            )
+            .optional()
+            .map_err(StoreError::from)?
+            .flatten(),
+    };
+    Agreement::get(store, id.ok_or(AgreementError::NotFound)?)
+}
+
+/// Brussels may have several CAWs: the client hears the name of the one the referral goes to.
+fn named(store: &Store, mut referral: Referral) -> Result<Referral, ReferralError> {
     if referral.recipient == Recipient::CawBrussel {
-        let relied_on = consent::stored(store.conn(), referral.id)?.map(|c| c.agreement_id);
-        if let Some(id) = relied_on.or(chosen) {
-            match Agreement::get(store, id) {
-                Ok(partner) => referral.recipient_name = partner.name,
-                Err(AgreementError::Store(e)) => return Err(e.into()),
-                // Gone from the register: the gazetteer's name.
-                Err(_) => {}
-            }
+        match partner(store, referral.id) {
+            Ok(partner) => referral.recipient_name = partner.name,
+            Err(AgreementError::Store(e)) => return Err(e.into()),
+            // None chosen, or gone from the register: the gazetteer's name.
+            Err(_) => {}
         }
     }
     Ok(referral)
 }
 
-fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<(Referral, Option<i64>)> {
+fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
     let bad = |i: usize, what: &str| {
         rusqlite::Error::FromSqlConversionFailure(
             i,
@@ -466,7 +479,7 @@ fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<(Referral, O
             })
         }
     };
-    let referral = Referral {
+    Ok(Referral {
         withdrawn_on: r.get(14)?,
         purged_at: r.get(15)?,
         id: r.get(0)?,
@@ -476,8 +489,7 @@ fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<(Referral, O
         status: Status::parse(&status).ok_or_else(|| bad(3, "status"))?,
         created_at: DateTime::parse_from_rfc3339(&created).map_err(|_| bad(4, "datum"))?,
         client,
-    };
-    Ok((referral, r.get(16)?))
+    })
 }
 
 /// Why a referral was not created or could not move on.

@@ -239,7 +239,7 @@ impl<'a> Visit<'a> {
             (Status::Draft, Some(client)) => client.clone(),
             _ => return Err(ReferralError::NotADraft(reference.clone()).into()),
         };
-        let agreement = Agreement::for_referral(self.store, referral.id)?;
+        let agreement = crate::referral::partner(self.store, referral.id)?;
         agreement.in_force_on(now.date_naive())?;
         Ok((referral, client, agreement))
     }

@@ -11,7 +11,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::agreement::{Agreement, AgreementError};
+use crate::agreement::AgreementError;
 use crate::error::{Coded, FieldMessage};
 use crate::ledger::{self, EventKind};
 use crate::package::notice::{self, Notice};
@@ -159,7 +159,7 @@ fn queue_notice(
 ) -> Result<(), WithdrawalError> {
     // The OCMW must hear of it even after the protocol ended: only the agreement's mailbox is
     // needed, not a protocol in force.
-    let agreement = Agreement::for_referral(store, referral.id)?;
+    let agreement = crate::referral::partner(store, referral.id)?;
     let referrer = Referrer::from_profile(WorkerProfile::load(store)?)?;
     let notice = Notice::new(
         referral.reference.clone(),

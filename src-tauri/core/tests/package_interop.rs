@@ -20,7 +20,7 @@ use support::{Office, contains, now, pdf_text, tool};
 /// The PDF and JSON the core makes for a referral with consent.
 fn contents(office: &Office, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
     let ready = Referral::ready(&office.store, &office.gazetteer, reference).unwrap();
-    let agreement = Agreement::for_referral(&office.store, ready.id).unwrap();
+    let agreement = aanmelder_core::referral::partner(&office.store, ready.id).unwrap();
     let protocol = agreement.in_force_on(now().date_naive()).unwrap();
     let referrer = Referrer::from_profile(WorkerProfile::load(&office.store).unwrap()).unwrap();
     let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now()).unwrap();

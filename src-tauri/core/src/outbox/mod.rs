@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension as _};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::agreement::{Agreement, AgreementError, Delivery};
+use crate::agreement::{AgreementError, Delivery};
 use crate::error::Coded;
 use crate::files::{self, Export};
 use crate::ledger::{self, EventKind};
@@ -635,7 +635,7 @@ fn due_for(
     let mut ids = Vec::new();
     for (id, referral_id) in due {
         // An item whose partner is gone goes the server's way, where it meets "no partner".
-        let mode = match Agreement::for_referral(store, referral_id) {
+        let mode = match crate::referral::partner(store, referral_id) {
             Ok(partner) => partner.delivery,
             Err(AgreementError::NotFound) => Delivery::Smtp,
             Err(e) => return Err(e.into()),
@@ -740,7 +740,7 @@ fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(),
     }
     let (_, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
         .ok_or(OutboxError::NotWaiting)?;
-    let why = match Agreement::for_referral(store, referral_id) {
+    let why = match crate::referral::partner(store, referral_id) {
         Err(AgreementError::NotFound) => {
             AgreementError::NoAgreement { partner: recipient }.to_string()
         }
@@ -791,7 +791,7 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String),
         .ok_or(OutboxError::NotWaiting)?;
     let reference = reference.to_string();
     let kind = PackageKind::parse(&kind).ok_or(OutboxError::Corrupt)?;
-    let mailbox = match Agreement::for_referral(store, referral_id) {
+    let mailbox = match crate::referral::partner(store, referral_id) {
         Ok(partner) => partner.mailbox,
         Err(AgreementError::NotFound) => return Err(OutboxError::NoPartner),
         Err(e) => return Err(e.into()),

@@ -450,7 +450,7 @@ impl<'a> Packages<'a> {
             return Ok(view);
         }
         let ready = Referral::ready(self.store, self.gazetteer, reference)?;
-        let agreement = Agreement::for_referral(self.store, ready.id)?;
+        let agreement = crate::referral::partner(self.store, ready.id)?;
         let protocol = agreement.in_force_on(now.date_naive())?;
         let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
         let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now)?;
@@ -507,7 +507,7 @@ impl<'a> Packages<'a> {
             return Ok(None);
         };
         let recipient = Recipient::from_key(&recipient).ok_or(PackageError::NotBuilt)?;
-        let partner = match Agreement::for_referral(self.store, id) {
+        let partner = match crate::referral::partner(self.store, id) {
             Ok(a) => Some(a),
             Err(AgreementError::NotFound) => None,
             Err(e) => return Err(e.into()),
@@ -626,7 +626,7 @@ impl<'a> Packages<'a> {
     /// The client's receipt, in the language the five points were shown in.
     pub fn receipt(&self, reference: &Reference) -> Result<Export, PackageError> {
         let ready = Referral::ready(self.store, self.gazetteer, reference)?;
-        let agreement = Agreement::for_referral(self.store, ready.id)?;
+        let agreement = crate::referral::partner(self.store, ready.id)?;
         let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
         let bytes = receipt::render(&ready, &agreement, &referrer)?;
         Ok(Export {
