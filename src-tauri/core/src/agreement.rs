@@ -287,8 +287,10 @@ impl Agreement {
         let mut stmt = store.conn().prepare(&format!(
             "{SELECT} WHERE recipient = ?1 ORDER BY protocol_from DESC, id DESC"
         ))?;
-        let rows = stmt.query_map([recipient.key()], from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows: Vec<Self> = stmt
+            .query_map([recipient.key()], from_row)?
+            .collect::<Result<_, _>>()?;
+        rows.into_iter().map(|a| a.with_use(store)).collect()
     }
 
     /// The partner for `recipient` that matters on `day`: the one in force, else the most recent.
@@ -367,17 +369,24 @@ impl Agreement {
         let mut stmt = store.conn().prepare(&format!(
             "{SELECT} ORDER BY demo, stopped_on IS NOT NULL, name, protocol_from DESC"
         ))?;
-        let rows = stmt.query_map([], from_row)?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        let rows: Vec<Self> = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+        rows.into_iter().map(|a| a.with_use(store)).collect()
     }
 
     pub fn get(store: &Store, id: i64) -> Result<Self, AgreementError> {
-        store
+        Ok(store
             .conn()
             .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
             .optional()
             .map_err(StoreError::from)?
-            .ok_or(AgreementError::NotFound)
+            .ok_or(AgreementError::NotFound)?
+            .with_use(store)?)
+    }
+
+    /// Whether a consent relied on the entry, as the consent records say.
+    fn with_use(mut self, store: &Store) -> Result<Self, StoreError> {
+        self.used = crate::consent::count_relying_on(store.conn(), self.id, None)? > 0;
+        Ok(self)
     }
 
     /// Adds (`id: None`) or edits an entry after validating every field; either way a new
@@ -514,10 +523,8 @@ impl Agreement {
         let mut stmt = store
             .conn()
             .prepare(
-                "SELECT v.version, v.saved_at, v.body,
-                   (SELECT count(*) FROM consent c
-                     WHERE c.agreement_id = v.agreement_id AND c.agreement_version = v.version)
-                 FROM agreement_version v WHERE v.agreement_id = ?1 ORDER BY v.version DESC",
+                "SELECT version, saved_at, body
+                 FROM agreement_version WHERE agreement_id = ?1 ORDER BY version DESC",
             )
             .map_err(StoreError::from)?;
         let rows = stmt
@@ -526,13 +533,13 @@ impl Agreement {
                     r.get::<_, i64>(0)?,
                     r.get::<_, String>(1)?,
                     r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
                 ))
             })
             .map_err(StoreError::from)?;
         let mut versions = Vec::new();
         for row in rows {
-            let (version, saved_at, body, consents) = row.map_err(StoreError::from)?;
+            let (version, saved_at, body) = row.map_err(StoreError::from)?;
+            let consents = crate::consent::count_relying_on(store.conn(), id, Some(version))?;
             let parsed: VersionBody = serde_json::from_str(&body)
                 .map_err(|_| StoreError::Sqlite("onleesbare versie van het register".into()))?;
             versions.push(AgreementVersion {
@@ -685,8 +692,7 @@ const SELECT: &str = "SELECT id, recipient, name, kbo, mailbox, dpo_email, passw
     notice_given_on, dpo_advice_ours, dpo_advice_theirs, contacts, evaluation_months,
     last_evaluation, stopped_on, version,
     (SELECT body FROM agreement_version v
-      WHERE v.agreement_id = agreement.id AND v.version = agreement.version),
-    EXISTS (SELECT 1 FROM consent c WHERE c.agreement_id = agreement.id)
+      WHERE v.agreement_id = agreement.id AND v.version = agreement.version)
     FROM agreement";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
@@ -754,7 +760,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
         version_sha256: body
             .map(|b| hex::encode(Sha256::digest(b.as_bytes())))
             .unwrap_or_default(),
-        used: r.get(22)?,
+        // Filled in by `with_use`, from the consent records.
+        used: false,
     })
 }
 

@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use ts_rs::TS;
 
-use crate::agreement::ActiveProtocol;
 use crate::client::ClientData;
 use crate::error::Coded;
 use crate::reference::Reference;
@@ -309,13 +308,22 @@ pub struct ConsentSummary {
     pub agreement_sha256: Option<String>,
 }
 
+/// The register entry a consent relied on: its id, version and the version's SHA-256. Taken
+/// from an [`crate::agreement::ActiveProtocol`] by the only caller, `Referral::mark_ready`, so a
+/// consent is never stored without a protocol in force.
+pub(crate) struct ReliedOn<'a> {
+    pub agreement_id: i64,
+    pub version: i64,
+    pub sha256: &'a str,
+}
+
 /// Writes the consent for the referral `referral_id`, under `protocol`, in the caller's
 /// transaction (the one that makes the referral ready).
 pub(crate) fn record(
     conn: &Connection,
     referral_id: i64,
     consent: &ConsentRecord,
-    protocol: &ActiveProtocol,
+    protocol: &ReliedOn<'_>,
 ) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO consent (referral_id, given_at, worker, recipient, agreement_id,
@@ -326,15 +334,30 @@ pub(crate) fn record(
             consent.given_at().to_rfc3339(),
             consent.worker(),
             consent.recipient().key(),
-            protocol.agreement_id(),
+            protocol.agreement_id,
             consent.text_version(),
             consent.language().code(),
             consent.text_sha256(),
-            protocol.version(),
-            protocol.version_sha256(),
+            protocol.version,
+            protocol.sha256,
         ],
     )?;
     Ok(())
+}
+
+/// How many consents relied on the register entry `agreement_id`, in its version `version` or
+/// (for `None`) in any.
+pub(crate) fn count_relying_on(
+    conn: &Connection,
+    agreement_id: i64,
+    version: Option<i64>,
+) -> Result<i64, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM consent
+         WHERE agreement_id = ?1 AND (?2 IS NULL OR agreement_version = ?2)",
+        (agreement_id, version),
+        |r| r.get(0),
+    )?)
 }
 
 /// The consent recorded for the referral `referral_id`, if there is one.

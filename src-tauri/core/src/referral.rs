@@ -244,7 +244,12 @@ impl Referral {
             return Err(ReferralError::RecipientMismatch);
         }
         let at = consent.given_at().to_rfc3339();
-        consent::record(&tx, id, consent, protocol)?;
+        let relied_on = consent::ReliedOn {
+            agreement_id: protocol.agreement_id(),
+            version: protocol.version(),
+            sha256: protocol.version_sha256(),
+        };
+        consent::record(&tx, id, consent, &relied_on)?;
         tx.execute(
             "UPDATE referral SET status = 'ready', updated_at = ?2 WHERE id = ?1",
             (id, &at),
