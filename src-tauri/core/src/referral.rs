@@ -7,7 +7,7 @@
 //! [`ActiveProtocol`]: both can only be made by the modules that check them.
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::{OptionalExtension as _, Row};
+use rusqlite::{OptionalExtension as _, Row, ToSql};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -89,28 +89,25 @@ impl Referral {
     ) -> Result<Self, ReferralError> {
         let recipient = protocol.recipient();
         let reference = Reference::generate()?;
-        let a = &client.address;
         let tx = store.transaction()?;
         tx.execute(
-            "INSERT INTO referral (reference, recipient, status, created_at, updated_at,
-                   first_name, last_name, street, house_number, box, postal_code,
-                   municipality_code, phone, email, agreement_id)
-                 VALUES (?1, ?2, 'draft', ?3, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            rusqlite::params![
-                reference.as_str(),
-                recipient.key(),
-                now.to_rfc3339(),
-                client.first_name,
-                client.last_name,
-                a.street,
-                a.house_number,
-                a.r#box,
-                a.postal_code,
-                a.municipality_code,
-                client.phone,
-                client.email,
-                protocol.agreement_id(),
-            ],
+            &format!(
+                "INSERT INTO referral (reference, recipient, status, created_at, updated_at,
+                   agreement_id, {})
+                 VALUES (?1, ?2, 'draft', ?3, ?3, ?4, {})",
+                CLIENT_COLUMNS.join(", "),
+                placeholders(5),
+            ),
+            rusqlite::params_from_iter(
+                [
+                    &reference.as_str() as &dyn ToSql,
+                    &recipient.key(),
+                    &now.to_rfc3339(),
+                    &protocol.agreement_id(),
+                ]
+                .into_iter()
+                .chain(client_values(client)),
+            ),
         )
         .map_err(StoreError::from)?;
         ledger::record(
@@ -196,11 +193,11 @@ impl Referral {
             .map_err(StoreError::from)?
             .ok_or_else(|| ReferralError::NotADraft(reference.clone()))?;
         tx.execute(
-            "UPDATE referral SET status = 'refused', updated_at = ?2, purged_at = ?2,
-               first_name = NULL, last_name = NULL, street = NULL, house_number = NULL,
-               box = NULL, postal_code = NULL, municipality_code = NULL, phone = NULL,
-               email = NULL
-             WHERE reference = ?1",
+            &format!(
+                "UPDATE referral SET status = 'refused', updated_at = ?2, purged_at = ?2, {}
+                 WHERE reference = ?1",
+                cleared_client()
+            ),
             (reference.as_str(), now.to_rfc3339()),
         )
         .map_err(StoreError::from)?;
@@ -358,25 +355,20 @@ pub(crate) fn replace_client(
     client: &ClientData,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    let a = &client.address;
+    let set: Vec<String> = (3..)
+        .zip(CLIENT_COLUMNS)
+        .map(|(i, column)| format!("{column} = ?{i}"))
+        .collect();
     conn.execute(
-        "UPDATE referral SET first_name = ?2, last_name = ?3, street = ?4, house_number = ?5,
-           box = ?6, postal_code = ?7, municipality_code = ?8, phone = ?9, email = ?10,
-           updated_at = ?11
-         WHERE id = ?1",
-        rusqlite::params![
-            id,
-            client.first_name,
-            client.last_name,
-            a.street,
-            a.house_number,
-            a.r#box,
-            a.postal_code,
-            a.municipality_code,
-            client.phone,
-            client.email,
-            now.to_rfc3339(),
-        ],
+        &format!(
+            "UPDATE referral SET {}, updated_at = ?2 WHERE id = ?1",
+            set.join(", ")
+        ),
+        rusqlite::params_from_iter(
+            [&id as &dyn ToSql, &now.to_rfc3339()]
+                .into_iter()
+                .chain(client_values(client)),
+        ),
     )?;
     Ok(())
 }
@@ -390,10 +382,11 @@ pub(crate) fn wipe_client(
     now: DateTime<FixedOffset>,
 ) -> Result<Option<(String, String)>, StoreError> {
     let changed = conn.execute(
-        "UPDATE referral SET first_name = NULL, last_name = NULL, street = NULL,
-           house_number = NULL, box = NULL, postal_code = NULL, municipality_code = NULL,
-           phone = NULL, email = NULL, purged_at = ?2, updated_at = ?2
-         WHERE id = ?1 AND purged_at IS NULL",
+        &format!(
+            "UPDATE referral SET {}, purged_at = ?2, updated_at = ?2
+             WHERE id = ?1 AND purged_at IS NULL",
+            cleared_client()
+        ),
         (id, now.to_rfc3339()),
     )?;
     conn.execute("DELETE FROM correction WHERE referral_id = ?1", [id])?;
@@ -405,6 +398,49 @@ pub(crate) fn wipe_client(
         [id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?))
+}
+
+/// The columns that hold the client's four data: what a draft writes, a correction replaces,
+/// and a refusal or purge wipes. Named once, so a column cannot be missed in one of them.
+const CLIENT_COLUMNS: [&str; 9] = [
+    "first_name",
+    "last_name",
+    "street",
+    "house_number",
+    "box",
+    "postal_code",
+    "municipality_code",
+    "phone",
+    "email",
+];
+
+/// The client's values, in the order of [`CLIENT_COLUMNS`].
+fn client_values(client: &ClientData) -> [&dyn ToSql; 9] {
+    let a = &client.address;
+    [
+        &client.first_name,
+        &client.last_name,
+        &a.street,
+        &a.house_number,
+        &a.r#box,
+        &a.postal_code,
+        &a.municipality_code,
+        &client.phone,
+        &client.email,
+    ]
+}
+
+/// `?from, ?from+1, …` for the client's values.
+fn placeholders(from: usize) -> String {
+    (from..from + CLIENT_COLUMNS.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `first_name = NULL, …`: the SET clause that wipes the client's values.
+fn cleared_client() -> String {
+    CLIENT_COLUMNS.map(|c| format!("{c} = NULL")).join(", ")
 }
 
 const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first_name, last_name,
