@@ -128,11 +128,28 @@ impl ItemState {
         matches!(self, Self::Sent | Self::MaybeSent | Self::Drafted)
     }
 
-    /// The states that [`ItemState::may_have_left`], as an SQL list for this module's queries.
-    fn may_have_left_sql() -> String {
+    /// Whether the item is on its way right now: waiting for the next sync, or being sent.
+    fn in_flight(self) -> bool {
+        matches!(self, Self::Queued | Self::Sending)
+    }
+
+    /// Whether the item still has something to do: on its way, failing, refused, or unsure. A
+    /// referral with no such item is settled, and its retention can run.
+    fn unsettled(self) -> bool {
+        !matches!(self, Self::Sent | Self::Cancelled)
+    }
+
+    /// Unsettled but not on its way: nothing more happens unless the worker or the server acts.
+    fn stuck(self) -> bool {
+        self.unsettled() && !self.in_flight()
+    }
+
+    /// The states for which `rule` holds, as an SQL list for this module's queries, so each
+    /// rule is written once, in Rust.
+    fn sql_list(rule: fn(Self) -> bool) -> String {
         let states: Vec<String> = Self::ALL
             .into_iter()
-            .filter(|s| s.may_have_left())
+            .filter(|&s| rule(s))
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
         format!("({})", states.join(", "))
@@ -171,10 +188,6 @@ pub fn item(store: &Store, id: i64) -> Result<Option<ItemFacts>, StoreError> {
     .transpose()
 }
 
-/// The states in which an item still has something to do: waiting, being sent, failing, or
-/// unsure. A referral with none of these is settled, and its retention can run.
-const UNSETTLED: &str = "('queued', 'sending', 'failed', 'attention', 'maybe_sent', 'drafted')";
-
 /// When the package `package_id` was sent (or its sending confirmed), if it was.
 pub(crate) fn sent_at(store: &Store, package_id: i64) -> Result<Option<String>, StoreError> {
     Ok(store
@@ -190,8 +203,10 @@ pub(crate) fn sent_at(store: &Store, package_id: i64) -> Result<Option<String>, 
 
 /// The packages of the referral `referral_id` whose items still have something to do.
 pub(crate) fn unsettled_packages(store: &Store, referral_id: i64) -> Result<Vec<i64>, StoreError> {
-    let sql =
-        format!("SELECT package_id FROM outbox WHERE referral_id = ?1 AND state IN {UNSETTLED}");
+    let sql = format!(
+        "SELECT package_id FROM outbox WHERE referral_id = ?1 AND state IN {}",
+        ItemState::sql_list(ItemState::unsettled)
+    );
     Ok(store
         .conn()
         .prepare(&sql)?
@@ -206,7 +221,8 @@ pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, Stor
          JOIN package p ON p.id = o.package_id AND p.kind = 'referral'
          WHERE o.state = 'sent' AND o.sent_at IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
-             AND w.state IN {UNSETTLED})"
+             AND w.state IN {})",
+        ItemState::sql_list(ItemState::unsettled)
     );
     Ok(store
         .conn()
@@ -218,15 +234,18 @@ pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, Stor
 /// For each referral with an item stuck (failed, refused, unsure, or a draft never confirmed)
 /// and none queued or being sent: when its first stuck item was queued.
 pub(crate) fn stuck_since(store: &Store) -> Result<Vec<(i64, String)>, StoreError> {
+    let sql = format!(
+        "SELECT o.referral_id, min(o.queued_at) FROM outbox o
+         WHERE o.state IN {}
+           AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
+             AND w.state IN {})
+         GROUP BY o.referral_id",
+        ItemState::sql_list(ItemState::stuck),
+        ItemState::sql_list(ItemState::in_flight)
+    );
     Ok(store
         .conn()
-        .prepare(
-            "SELECT o.referral_id, min(o.queued_at) FROM outbox o
-             WHERE o.state IN ('failed', 'attention', 'maybe_sent', 'drafted')
-               AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
-                 AND w.state IN ('queued', 'sending'))
-             GROUP BY o.referral_id",
-        )?
+        .prepare(&sql)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?)
 }
@@ -236,8 +255,9 @@ pub(crate) fn settled_last_sends(store: &Store) -> Result<Vec<(i64, Option<Strin
     let sql = format!(
         "SELECT o.referral_id, max(o.sent_at) FROM outbox o
          WHERE NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
-           AND w.state IN {UNSETTLED})
-         GROUP BY o.referral_id"
+           AND w.state IN {})
+         GROUP BY o.referral_id",
+        ItemState::sql_list(ItemState::unsettled)
     );
     Ok(store
         .conn()
@@ -252,7 +272,7 @@ pub fn referral_package_left(store: &Store, referral_id: i64) -> Result<bool, St
     let sql = format!(
         "SELECT count(*) > 0 FROM outbox o JOIN package p ON p.id = o.package_id
          WHERE p.referral_id = ?1 AND p.kind = 'referral' AND o.state IN {}",
-        ItemState::may_have_left_sql()
+        ItemState::sql_list(ItemState::may_have_left)
     );
     Ok(store.conn().query_row(&sql, [referral_id], |r| r.get(0))?)
 }

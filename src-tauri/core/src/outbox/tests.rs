@@ -561,3 +561,23 @@ fn an_item_another_process_claimed_is_not_claimed_again() {
     ));
     assert_eq!(office.state(&reference).attempts, 1);
 }
+
+#[test]
+fn the_state_rules_name_the_states_the_queries_meant() {
+    assert_eq!(
+        ItemState::sql_list(ItemState::may_have_left),
+        "('sent', 'maybe_sent', 'drafted')"
+    );
+    assert_eq!(
+        ItemState::sql_list(ItemState::unsettled),
+        "('queued', 'sending', 'failed', 'attention', 'maybe_sent', 'drafted')"
+    );
+    assert_eq!(
+        ItemState::sql_list(ItemState::stuck),
+        "('failed', 'attention', 'maybe_sent', 'drafted')"
+    );
+    assert_eq!(
+        ItemState::sql_list(ItemState::in_flight),
+        "('queued', 'sending')"
+    );
+}
