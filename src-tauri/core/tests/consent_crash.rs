@@ -13,7 +13,6 @@ use aanmelder_core::consent::{Language, POINT_KEYS};
 use aanmelder_core::outbox::{self, ItemState};
 use aanmelder_core::referral::{Referral, Status};
 use aanmelder_core::residence::Gazetteer;
-use aanmelder_core::store::{KeyProtection, Store};
 use aanmelder_core::visit::{ConsentInput, Visit};
 
 mod support;
@@ -86,13 +85,7 @@ fn consent_survives_sigkill_at_any_moment() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
-        let store = Store::open(
-            &db,
-            &key,
-            KeyProtection::Passphrase,
-            aanmelder_core::ledger::UPGRADES,
-        )
-        .unwrap();
+        let store = support::reopen(&db, &key);
         let items = outbox::list(&store, &gazetteer).unwrap();
         let (mut run_queued, mut run_drafts) = (0, 0);
         for referral in Referral::list(&store, &gazetteer).unwrap() {

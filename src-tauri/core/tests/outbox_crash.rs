@@ -13,7 +13,6 @@ use std::time::Duration;
 use aanmelder_core::consent::Language;
 use aanmelder_core::outbox::{self, ItemState};
 use aanmelder_core::package::Packages;
-use aanmelder_core::store::{KeyProtection, Store};
 use aanmelder_e2e::smtp::SmtpServer;
 
 mod support;
@@ -99,13 +98,7 @@ fn outbox_survives_sigkill_at_any_moment() {
         child.wait().unwrap();
 
         // Restart: opening recovers, then the rest is synced.
-        let store = Store::open(
-            &db,
-            &key,
-            KeyProtection::Passphrase,
-            aanmelder_core::ledger::UPGRADES,
-        )
-        .unwrap();
+        let store = support::reopen(&db, &key);
         outbox::recover(&store).unwrap();
         outbox::sync(
             &store,

@@ -10,7 +10,6 @@ use std::process::{Command, Stdio};
 use aanmelder_core::consent::Language;
 use aanmelder_core::outbox::{self, ItemState};
 use aanmelder_core::residence::Gazetteer;
-use aanmelder_core::store::{KeyProtection, Store};
 use aanmelder_e2e::smtp::SmtpServer;
 
 mod support;
@@ -108,13 +107,7 @@ fn two_processes_never_send_one_package_twice() {
         arrived += total;
         duplicated += ids.values().filter(|n| **n > 1).count();
         assert_eq!(total, PACKAGES, "run {run}: {total} mails arrived");
-        let store = Store::open(
-            &db,
-            &key,
-            KeyProtection::Passphrase,
-            aanmelder_core::ledger::UPGRADES,
-        )
-        .unwrap();
+        let store = support::reopen(&db, &key);
         let items = outbox::list(&store, &gazetteer).unwrap();
         assert!(
             items.iter().all(|i| i.state == ItemState::Sent),

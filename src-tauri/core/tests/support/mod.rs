@@ -206,10 +206,15 @@ pub fn store_from_env(prefix: &str) -> Store {
         t_cost: 1,
         p_cost: 1,
     };
-    let key = key(&var("PASSPHRASE"), &params);
+    reopen(Path::new(&var("DB")), &key(&var("PASSPHRASE"), &params))
+}
+
+/// Opens an [`Office`]'s store again, as the app does at its next start (migrations included;
+/// recovery is the caller's to run).
+pub fn reopen(db: &Path, key: &DbKey) -> Store {
     Store::open(
-        Path::new(&var("DB")),
-        &key,
+        db,
+        key,
         KeyProtection::Passphrase,
         aanmelder_core::ledger::UPGRADES,
     )
