@@ -10,7 +10,7 @@ use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
 use aanmelder_core::ledger::{self, ChainCheck, Event};
 use aanmelder_core::outbox::settings::{SmtpInput, SmtpView};
 use aanmelder_core::outbox::{self, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport};
-use aanmelder_core::package::{Channel, ListedReferral, PackageView};
+use aanmelder_core::package::{Channel, ListedReferral, PackageView, SavedCopy};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
 use aanmelder_core::retention::RetentionSettings;
@@ -190,26 +190,16 @@ pub async fn password_passed(
     app.packages(|packages, now| packages.password_passed(&reference, channel, now))
 }
 
+/// Saves a copy of the sealed package or of the client's receipt in `folder`; returns where.
 #[tauri::command]
-pub async fn save_package(
+pub async fn save_copy(
     app: State<'_, AppState>,
     reference: Reference,
+    copy: SavedCopy,
     folder: String,
 ) -> Reply<String> {
-    let path = app.packages(|p, now| p.save_archive(&reference, folder.as_ref(), now))?;
-    app.remember_folder(&folder);
-    Ok(path.display().to_string())
-}
-
-#[tauri::command]
-pub async fn save_receipt(
-    app: State<'_, AppState>,
-    reference: Reference,
-    folder: String,
-) -> Reply<String> {
-    let path = app.packages(|p, now| p.save_receipt(&reference, folder.as_ref(), now))?;
-    app.remember_folder(&folder);
-    Ok(path.display().to_string())
+    let path = app.packages(|p, now| p.save_copy(&reference, copy, folder.as_ref(), now))?;
+    Ok(app.saved_in(&folder, &path))
 }
 
 /// The folder the save buttons start in: the one the worker chose before, or nothing, so that

@@ -76,8 +76,7 @@ pub async fn save_count_file(
         )
     })?;
     let path = files::save(folder.as_ref(), &file)?;
-    app.remember_folder(&folder);
-    Ok(path.display().to_string())
+    Ok(app.saved_in(&folder, &path))
 }
 
 /// Saves the worker's or the team's counts as CSV, XLSX or PDF in the folder asked.
@@ -85,8 +84,7 @@ pub async fn save_count_file(
 pub async fn export_report(app: State<'_, AppState>, export: ReportExport) -> Reply<String> {
     let file = app.with_store(|store| report::export_file(store, &app.gazetteer, &export))?;
     let path = files::save(export.folder.as_ref(), &file)?;
-    app.remember_folder(&export.folder);
-    Ok(path.display().to_string())
+    Ok(app.saved_in(&export.folder, &path))
 }
 
 #[tauri::command]
@@ -160,8 +158,7 @@ pub async fn own_fingerprint(app: State<'_, AppState>) -> Reply<String> {
 pub async fn export_team_profile(app: State<'_, AppState>, folder: String) -> Reply<String> {
     let file = app.with_store(|store| team::export_profile(store, now()))?;
     let path = files::save(folder.as_ref(), &file)?;
-    app.remember_folder(&folder);
-    Ok(path.display().to_string())
+    Ok(app.saved_in(&folder, &path))
 }
 
 #[tauri::command]

@@ -103,6 +103,13 @@ impl AppState {
         let _ = self.with_store(|store| aanmelder_core::privacy::set_save_folder(store, folder));
     }
 
+    /// A file was saved at `path` in `folder`: remembers the folder and answers where the file
+    /// is, as the screen shows it.
+    pub fn saved_in(&self, folder: &str, path: &std::path::Path) -> String {
+        self.remember_folder(folder);
+        path.display().to_string()
+    }
+
     /// Runs `f` on the packages in the open store, at the current local time.
     pub fn packages<T>(
         &self,

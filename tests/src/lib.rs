@@ -15,6 +15,9 @@ use base64::Engine as _;
 pub mod smtp;
 use serde_json::{Value, json};
 
+/// How long a worker would wait for a field or button to appear before calling it broken.
+const PATIENCE: Duration = Duration::from_secs(30);
+
 /// The key WebDriver uses for element references in JSON.
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
@@ -284,6 +287,16 @@ impl Session<'_> {
     pub fn click(&self, element: &Element) -> Result<()> {
         self.call("POST", &format!("/element/{}/click", element.0), None)
             .map(drop)
+    }
+
+    /// Waits for the field `css` (as long as a worker would) and types `text` into it.
+    pub fn fill_in(&self, css: &str, text: &str) -> Result<()> {
+        self.fill(&self.wait_for(css, PATIENCE)?, text)
+    }
+
+    /// Waits for the element `css` (as long as a worker would) and clicks it.
+    pub fn press(&self, css: &str) -> Result<()> {
+        self.click(&self.wait_for(css, PATIENCE)?)
     }
 
     /// Replaces the field's content with `text`, typed as keys.

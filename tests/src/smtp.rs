@@ -10,6 +10,31 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 pub const USER: &str = "aanmelder";
 pub const PASSWORD: &str = "geheim-smtp-wachtwoord";
 
+/// Writes a fresh self-signed certificate for `localhost` (`cert.pem`) and its key (`key.pem`)
+/// into `dir`, with openssl, as a server's own certificate would be.
+pub fn self_signed(dir: &Path) -> crate::Result<()> {
+    let ok = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+        ])
+        .args(["-addext", "subjectAltName=DNS:localhost", "-days", "1"])
+        .args(["-keyout", "key.pem", "-out", "cert.pem"])
+        .current_dir(dir)
+        .stderr(Stdio::null())
+        .status()
+        .map_err(|e| format!("openssl is missing ({e}): run scripts/setup.sh --test"))?;
+    if !ok.success() {
+        return Err("openssl could not make the test certificate".into());
+    }
+    Ok(())
+}
+
 #[derive(Debug)]
 pub struct SmtpServer {
     child: Child,
@@ -23,25 +48,7 @@ pub struct SmtpServer {
 impl SmtpServer {
     pub fn start() -> crate::Result<Self> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
-        let ok = Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=localhost",
-            ])
-            .args(["-addext", "subjectAltName=DNS:localhost", "-days", "1"])
-            .args(["-keyout", "key.pem", "-out", "cert.pem"])
-            .current_dir(dir.path())
-            .stderr(Stdio::null())
-            .status()
-            .map_err(|e| format!("openssl is missing ({e}): run scripts/setup.sh --test"))?;
-        if !ok.success() {
-            return Err("openssl could not make the test certificate".into());
-        }
+        self_signed(dir.path())?;
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("support/smtp_server.py");
         let mail = dir.path().join("mail");
         std::fs::create_dir(&mail).map_err(|e| e.to_string())?;

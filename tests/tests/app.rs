@@ -29,12 +29,9 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
     app.click(&app.button("Instellingen").unwrap()).unwrap();
     let field = app.wait_for("#name", WAIT).unwrap();
     app.fill(&field, name).unwrap();
-    app.fill(
-        &app.wait_for("#team", WAIT).unwrap(),
-        "Lokaal team Westerlo",
-    )
+    app.fill_in("#team", "Lokaal team Westerlo")
     .unwrap();
-    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
+    app.press("#save-settings")
         .unwrap();
     app.wait_for_text("#settings-status", "bewaard", WAIT)
         .unwrap();
@@ -91,18 +88,18 @@ fn without_a_secret_service_the_worker_protects_the_store_with_a_passphrase() {
     app.screenshot(&screenshot_dir().join("passphrase.png"))
         .unwrap();
     // Too short is refused next to the field.
-    app.fill(&app.wait_for("#passphrase", WAIT).unwrap(), "kort")
+    app.fill_in("#passphrase", "kort")
         .unwrap();
-    app.fill(&app.wait_for("#confirmation", WAIT).unwrap(), "kort")
+    app.fill_in("#confirmation", "kort")
         .unwrap();
     app.click(&app.button("Beveiligen en starten").unwrap())
         .unwrap();
     app.wait_for_text("#passphrase-error", "te kort", WAIT)
         .unwrap();
     let phrase = "lange zin voor de test";
-    app.fill(&app.wait_for("#passphrase", WAIT).unwrap(), phrase)
+    app.fill_in("#passphrase", phrase)
         .unwrap();
-    app.fill(&app.wait_for("#confirmation", WAIT).unwrap(), phrase)
+    app.fill_in("#confirmation", phrase)
         .unwrap();
     app.click(&app.button("Beveiligen en starten").unwrap())
         .unwrap();
@@ -131,15 +128,12 @@ fn without_a_secret_service_the_worker_protects_the_store_with_a_passphrase() {
     let app = driver.launch().unwrap();
     app.wait_for_text("#unlock-title", "Ontgrendel", WAIT)
         .unwrap();
-    app.fill(
-        &app.wait_for("#passphrase", WAIT).unwrap(),
-        "verkeerde zin hier",
-    )
+    app.fill_in("#passphrase", "verkeerde zin hier")
     .unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     app.wait_for_text("#passphrase-error", "past niet", WAIT)
         .unwrap();
-    app.fill(&app.wait_for("#passphrase", WAIT).unwrap(), phrase)
+    app.fill_in("#passphrase", phrase)
         .unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     app.past_first_start().unwrap();
@@ -239,7 +233,7 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     enter_client(&app, "Zoë", "Müller-Çelik", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
-    app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
+    app.press("#to-five-points")
         .unwrap();
     app.wait_for_text("#visit-title", "De vijf punten", WAIT)
         .unwrap();
@@ -270,15 +264,15 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     assert_eq!(password.len(), 19, "{password}");
     app.wait_for_text("#password-phone", "+3214547575", WAIT)
         .unwrap();
-    app.click(&app.wait_for("#password-passed-button", WAIT).unwrap())
+    app.press("#password-passed-button")
         .unwrap();
     app.wait_for_text("#password-passed", "Doorgegeven per telefoon", WAIT)
         .unwrap();
     let folder = tempfile::tempdir().unwrap();
     let folder_text = folder.path().display().to_string();
-    app.fill(&app.wait_for("#folder", WAIT).unwrap(), &folder_text)
+    app.fill_in("#folder", &folder_text)
         .unwrap();
-    app.click(&app.wait_for("#save-package", WAIT).unwrap())
+    app.press("#save-package")
         .unwrap();
     app.wait_for_text("#saved-status", "Bewaard", WAIT).unwrap();
     app.screenshot(&screenshot_dir().join("package.png"))
@@ -324,9 +318,9 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     enter_client(&app, "Ayşe", "Yılmaz", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
-    app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
+    app.press("#to-five-points")
         .unwrap();
-    app.click(&app.wait_for("#record-refusal", WAIT).unwrap())
+    app.press("#record-refusal")
         .unwrap();
     app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT)
         .unwrap();
@@ -395,9 +389,9 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         ("#smtp_password", aanmelder_e2e::smtp::PASSWORD),
         ("#ca_pem", cert.as_str()),
     ] {
-        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+        app.fill_in(id, value).unwrap();
     }
-    app.click(&app.wait_for("#save-smtp", WAIT).unwrap())
+    app.press("#save-smtp")
         .unwrap();
     app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
 
@@ -418,7 +412,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     );
 
     app.click(&app.button("Verzenden").unwrap()).unwrap();
-    app.click(&app.wait_for("#sync-now", WAIT).unwrap())
+    app.press("#sync-now")
         .unwrap();
     if let Err(e) = app.wait_for_text("#sync-status", "2 verzonden", WAIT) {
         app.screenshot(&screenshot_dir().join("outbox-failed.png"))
@@ -440,7 +434,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .trim_end_matches(".7z")
         .to_owned();
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
-    app.fill(&app.wait_for("#referral-search", WAIT).unwrap(), "Zoë")
+    app.fill_in("#referral-search", "Zoë")
         .unwrap();
     app.click(
         &app.wait_for_xpath(
@@ -454,7 +448,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .unwrap();
     app.screenshot(&screenshot_dir().join("withdrawal.png"))
         .unwrap();
-    app.click(&app.wait_for("#confirm-withdrawal", WAIT).unwrap())
+    app.press("#confirm-withdrawal")
         .unwrap();
     app.wait_for_text("#package-notice", "Intrekking genoteerd", WAIT)
         .unwrap();
@@ -463,7 +457,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .unwrap();
     assert_eq!(notice_file, format!("intrekking-{reference}.7z"));
     app.click(&app.button("Verzenden").unwrap()).unwrap();
-    app.click(&app.wait_for("#sync-now", WAIT).unwrap())
+    app.press("#sync-now")
         .unwrap();
     app.wait_for_text("#sync-status", "1 verzonden", WAIT)
         .unwrap();
@@ -493,14 +487,11 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     // Ayşe's package went to a wrong mailbox after all: with the team's DPO set, the worker
     // reports it on the sent item and gets the DPO's draft, without her data.
     app.click(&app.button("Instellingen").unwrap()).unwrap();
-    app.fill(&app.wait_for("#retention-days", WAIT).unwrap(), "14")
+    app.fill_in("#retention-days", "14")
         .unwrap();
-    app.fill(
-        &app.wait_for("#dpo-email", WAIT).unwrap(),
-        "dpo@team.example",
-    )
+    app.fill_in("#dpo-email", "dpo@team.example")
     .unwrap();
-    app.click(&app.wait_for("#save-retention", WAIT).unwrap())
+    app.press("#save-retention")
         .unwrap();
     app.wait_for_text("#retention-status", "bewaard", WAIT)
         .unwrap();
@@ -521,32 +512,20 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     )
     .unwrap();
     let drafts = tempfile::tempdir().unwrap();
-    app.fill(
-        &app.wait_for("#incident-to", WAIT).unwrap(),
-        "iemand@verkeerd.example",
-    )
+    app.fill_in("#incident-to", "iemand@verkeerd.example")
     .unwrap();
-    app.fill(
-        &app.wait_for("#incident-note", WAIT).unwrap(),
-        "Ontvanger gebeld en gevraagd de mail te wissen.",
-    )
+    app.fill_in("#incident-note", "Ontvanger gebeld en gevraagd de mail te wissen.")
     .unwrap();
     // A folder that is not there is refused next to the field, before anything is recorded.
-    app.fill(
-        &app.wait_for("#incident-folder", WAIT).unwrap(),
-        &drafts.path().join("weg").display().to_string(),
-    )
+    app.fill_in("#incident-folder", &drafts.path().join("weg").display().to_string())
     .unwrap();
-    app.click(&app.wait_for("#report-incident", WAIT).unwrap())
+    app.press("#report-incident")
         .unwrap();
     app.wait_for_text("#incident-folder-error", "bestaat niet", WAIT)
         .unwrap();
-    app.fill(
-        &app.wait_for("#incident-folder", WAIT).unwrap(),
-        &drafts.path().display().to_string(),
-    )
+    app.fill_in("#incident-folder", &drafts.path().display().to_string())
     .unwrap();
-    app.click(&app.wait_for("#report-incident", WAIT).unwrap())
+    app.press("#report-incident")
         .unwrap();
     let result = app
         .wait_for_text("#incident-result", "dpo@team.example", WAIT)
@@ -574,7 +553,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
 
     // The log of every step still checks out.
     app.click(&app.button("Logboek").unwrap()).unwrap();
-    app.click(&app.wait_for("#verify-ledger", WAIT).unwrap())
+    app.press("#verify-ledger")
         .unwrap();
     app.wait_for_text("#ledger-result", "intact", WAIT).unwrap();
     app.close().unwrap();

@@ -71,9 +71,9 @@ fn worker_settings(app: &Session<'_>) {
         ("#email", "an.peeters@example.be"),
         ("#phone", "014 12 34 56"),
     ] {
-        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+        app.fill_in(id, value).unwrap();
     }
-    app.click(&app.wait_for("#save-settings", WAIT).unwrap())
+    app.press("#save-settings")
         .unwrap();
     app.wait_for_text("#settings-status", "bewaard", WAIT)
         .unwrap();
@@ -84,7 +84,7 @@ fn worker_settings(app: &Session<'_>) {
 /// The new-referral form for `client` in Westerlo, up to the five points.
 fn to_five_points(app: &Session<'_>, client: &Client) {
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
-    app.click(&app.wait_for("#new-referral", WAIT).unwrap())
+    app.press("#new-referral")
         .unwrap();
     for (id, value) in [
         ("#first_name", client.first),
@@ -95,11 +95,11 @@ fn to_five_points(app: &Session<'_>, client: &Client) {
         ("#email", client.email.as_str()),
         ("#postal_code", "2260"),
     ] {
-        app.fill(&app.wait_for(id, WAIT).unwrap(), value).unwrap();
+        app.fill_in(id, value).unwrap();
     }
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
-    app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
+    app.press("#to-five-points")
         .unwrap();
     app.wait_for_text("#visit-title", "De vijf punten", WAIT)
         .unwrap();
@@ -112,7 +112,7 @@ fn consent(app: &Session<'_>, client: &Client) -> String {
         app.click(&app.wait_for(&format!("#explained-{key}"), WAIT).unwrap())
             .unwrap();
     }
-    app.click(&app.wait_for("#record-consent", WAIT).unwrap())
+    app.press("#record-consent")
         .unwrap();
     app.wait_for_text("#package-password", "-", WAIT).unwrap();
     app.text(&app.wait_for("#package-file", WAIT).unwrap())
@@ -235,15 +235,12 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         password,
         "still on the clipboard"
     );
-    app.fill(
-        &app.wait_for("#folder", WAIT).unwrap(),
-        &saved.path().display().to_string(),
-    )
+    app.fill_in("#folder", &saved.path().display().to_string())
     .unwrap();
-    app.click(&app.wait_for("#save-package", WAIT).unwrap())
+    app.press("#save-package")
         .unwrap();
     app.wait_for_text("#saved-status", "Bewaard", WAIT).unwrap();
-    app.click(&app.wait_for("#save-receipt", WAIT).unwrap())
+    app.press("#save-receipt")
         .unwrap();
     app.wait_for_text("#saved-status", "ontvangstbewijs", WAIT)
         .unwrap();
@@ -254,12 +251,9 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
             .unwrap(),
     )
     .unwrap();
-    app.fill(
-        &app.wait_for("#draft-folder", WAIT).unwrap(),
-        &drafts.path().display().to_string(),
-    )
+    app.fill_in("#draft-folder", &drafts.path().display().to_string())
     .unwrap();
-    app.click(&app.wait_for("#write-drafts", WAIT).unwrap())
+    app.press("#write-drafts")
         .unwrap();
     app.wait_for_xpath(
         "//p[@role='status'][contains(., 'concept(en) bewaard')]",
@@ -269,7 +263,7 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
 
     // A refusal.
     to_five_points(&app, &refuses);
-    app.click(&app.wait_for("#record-refusal", WAIT).unwrap())
+    app.press("#record-refusal")
         .unwrap();
     app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT)
         .unwrap();
@@ -285,7 +279,7 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         .unwrap(),
     )
     .unwrap();
-    app.click(&app.wait_for("#confirm-withdrawal", WAIT).unwrap())
+    app.press("#confirm-withdrawal")
         .unwrap();
     app.wait_for_text("#referrals-notice", "Intrekking genoteerd", WAIT)
         .unwrap();
@@ -400,7 +394,7 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
         .unwrap();
     assert!(error.contains("Nog 4 pogingen"), "{error}");
 
-    app.fill(&app.wait_for("#unlock-pin", WAIT).unwrap(), Session::PIN)
+    app.fill_in("#unlock-pin", Session::PIN)
         .unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     // Back where the worker was: the five points of the same client.
@@ -439,7 +433,7 @@ fn the_desktops_screen_lock_locks_the_window_too() {
         }
     }
     locked.unwrap();
-    app.fill(&app.wait_for("#unlock-pin", WAIT).unwrap(), Session::PIN)
+    app.fill_in("#unlock-pin", Session::PIN)
         .unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     app.wait_for("#home-title", WAIT).unwrap();

@@ -144,12 +144,9 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     app.click(&app.button("Team").unwrap()).unwrap();
     add_members(&app).unwrap();
     let read_in = |path: &Path| {
-        app.fill(
-            &app.wait_for("#count-file-path", WAIT).unwrap(),
-            &path.display().to_string(),
-        )
+        app.fill_in("#count-file-path", &path.display().to_string())
         .unwrap();
-        app.click(&app.wait_for("#import-count-file", WAIT).unwrap())
+        app.press("#import-count-file")
             .unwrap();
     };
 
@@ -162,7 +159,7 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         assert_eq!(shown.trim(), key.as_str());
         let confirm = app.wait_for("#confirm-count-file", WAIT).unwrap();
         assert!(!app.enabled(&confirm).unwrap(), "not before it is ticked");
-        app.click(&app.wait_for("#confirm-count-key", WAIT).unwrap())
+        app.press("#confirm-count-key")
             .unwrap();
         app.click(&confirm).unwrap();
         app.wait_for_text("#import-status", who, WAIT).unwrap();
@@ -202,13 +199,10 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     app.screenshot(&screenshot_dir().join("team.png")).unwrap();
 
     // Export both to a folder the test reads back.
-    app.fill(
-        &app.wait_for("#team-folder", WAIT).unwrap(),
-        &exports.path().display().to_string(),
-    )
+    app.fill_in("#team-folder", &exports.path().display().to_string())
     .unwrap();
     for (button, extension) in [("#team-export-csv", "csv"), ("#team-export-xlsx", "xlsx")] {
-        app.click(&app.wait_for(button, WAIT).unwrap()).unwrap();
+        app.press(button).unwrap();
         app.wait_for_text("#team-export-status", extension, WAIT)
             .unwrap();
     }
@@ -217,12 +211,9 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     app.click(&app.button("Evaluatie").unwrap()).unwrap();
     app.wait_for_text("#evaluation-empty", "Geen gebeurtenissen", WAIT)
         .unwrap();
-    app.fill(
-        &app.wait_for("#own-folder", WAIT).unwrap(),
-        &exports.path().display().to_string(),
-    )
+    app.fill_in("#own-folder", &exports.path().display().to_string())
     .unwrap();
-    app.click(&app.wait_for("#save-count-file", WAIT).unwrap())
+    app.press("#save-count-file")
         .unwrap();
     app.wait_for_text("#own-export-status", "Telbestand bewaard", WAIT)
         .unwrap();
@@ -288,28 +279,22 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
         app.add_partner(&Partner::WESTERLO).unwrap();
 
         app.click(&app.button("Team").unwrap()).unwrap();
-        app.click(&app.wait_for("#add-member", WAIT).unwrap())
+        app.press("#add-member")
             .unwrap();
-        app.fill(&app.wait_for("#member-0-name", WAIT).unwrap(), "An Peeters")
+        app.fill_in("#member-0-name", "An Peeters")
             .unwrap();
-        app.fill(
-            &app.wait_for("#member-0-email", WAIT).unwrap(),
-            "an.peeters@example.be",
-        )
+        app.fill_in("#member-0-email", "an.peeters@example.be")
         .unwrap();
-        app.click(&app.wait_for("#save-members", WAIT).unwrap())
+        app.press("#save-members")
             .unwrap();
         app.wait_for_text("#members-status", "bewaard", WAIT)
             .unwrap();
         let fingerprint = app
             .text(&app.wait_for("#own-fingerprint", WAIT).unwrap())
             .unwrap();
-        app.fill(
-            &app.wait_for("#profile-folder", WAIT).unwrap(),
-            &profiles.path().display().to_string(),
-        )
+        app.fill_in("#profile-folder", &profiles.path().display().to_string())
         .unwrap();
-        app.click(&app.wait_for("#export-profile", WAIT).unwrap())
+        app.press("#export-profile")
             .unwrap();
         let status = app
             .wait_for_text("#profile-export-status", "teamprofiel-", WAIT)
@@ -341,19 +326,16 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
     app.click(&app.button("Instellingen").unwrap()).unwrap();
-    app.fill(
-        &app.wait_for("#profile-path", WAIT).unwrap(),
-        &tampered.display().to_string(),
-    )
+    app.fill_in("#profile-path", &tampered.display().to_string())
     .unwrap();
-    app.click(&app.wait_for("#inspect-profile", WAIT).unwrap())
+    app.press("#inspect-profile")
         .unwrap();
     app.wait_for_text("#profile-path-error", "gewijzigd na het ondertekenen", WAIT)
         .unwrap();
 
-    app.fill(&app.wait_for("#profile-path", WAIT).unwrap(), &profile)
+    app.fill_in("#profile-path", &profile)
         .unwrap();
-    app.click(&app.wait_for("#inspect-profile", WAIT).unwrap())
+    app.press("#inspect-profile")
         .unwrap();
     let shown = app
         .text(&app.wait_for("#profile-fingerprint", WAIT).unwrap())
@@ -364,7 +346,7 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
         !app.enabled(&apply).unwrap(),
         "not before the fingerprint is confirmed"
     );
-    app.click(&app.wait_for("#confirm-fingerprint", WAIT).unwrap())
+    app.press("#confirm-fingerprint")
         .unwrap();
     app.click(&apply).unwrap();
     app.wait_for_text("#profile-result", "toegepast", WAIT)

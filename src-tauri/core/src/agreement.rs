@@ -976,12 +976,14 @@ fn normalise_kbo(text: &str) -> Option<String> {
 }
 
 /// Why a partner cannot receive a referral, or why an entry was not saved.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "agreement", field_with = Self::invalid_field)]
 pub enum AgreementError {
     #[error(
         "Er is geen samenwerkingsovereenkomst en protocol met {partner} in het register. Zonder \
          protocol mag je geen gegevens doorgeven. Neem contact op met de leidinggevende van je team."
     )]
+    #[coded(code = "agreement.none")]
     NoAgreement { partner: String },
     #[error(
         "Het protocol met {partner} is pas van kracht vanaf {}. Tot dan mag je geen gegevens \
@@ -1001,6 +1003,7 @@ pub enum AgreementError {
         "Partner: er staat al een overeenkomst met {0} in het register die in dezelfde periode \
          loopt. Pas die aan, of zet ze eerst stop."
     )]
+    #[coded(field = "recipient_key")]
     Duplicate(String),
     #[error(
         "Op de overeenkomst met {0} steunde al een toestemming: ze blijft in het register als \
@@ -1011,6 +1014,7 @@ pub enum AgreementError {
         "Partner: in Brussel heeft het team met meer dan één CAW een protocol. Kies het CAW \
          waarnaar je deze cliënt doorverwijst."
     )]
+    #[coded(field = "partner_id")]
     Choose,
     #[error("Die partner staat niet (meer) in het register.")]
     NotFound,
@@ -1018,27 +1022,11 @@ pub enum AgreementError {
     Store(#[from] StoreError),
 }
 
-impl Coded for AgreementError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::NoAgreement { .. } => "agreement.none",
-            Self::NotYetInForce { .. } => "agreement.not_yet_in_force",
-            Self::Ended { .. } => "agreement.ended",
-            Self::Invalid(..) => "agreement.invalid",
-            Self::Duplicate(_) => "agreement.duplicate",
-            Self::InUse(_) => "agreement.in_use",
-            Self::Choose => "agreement.choose",
-            Self::NotFound => "agreement.not_found",
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
+impl AgreementError {
+    /// The form field an `Invalid` refusal names.
+    fn invalid_field(&self) -> Option<&'static str> {
         match self {
             Self::Invalid(field, _) => Some(field),
-            Self::Duplicate(_) => Some("recipient_key"),
-            Self::Choose => Some("partner_id"),
-            Self::Store(e) => e.field(),
             _ => None,
         }
     }

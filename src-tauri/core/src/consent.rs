@@ -401,7 +401,8 @@ pub(crate) fn stored(
 }
 
 /// Why the consent step cannot go on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "consent")]
 pub enum ConsentError {
     #[error(
         "Nog niet alle vijf punten zijn uitgelegd: {0}. Leg ze uit en vink ze aan voordat je om \
@@ -421,21 +422,11 @@ pub enum ConsentError {
     #[error("Tekstversie {0} van de vijf punten bestaat niet in deze versie van Aanmelder.")]
     UnknownVersion(String),
     #[error("De ingebouwde teksten van de vijf punten zijn beschadigd: {0}")]
+    #[coded(code = "consent.texts")]
     Texts(String),
     #[error("Er zijn geen teksten voor de vijf punten ingebouwd.")]
+    #[coded(code = "consent.texts")]
     NoTexts,
-}
-
-impl Coded for ConsentError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::NotExplained(_) => "consent.not_explained",
-            Self::TextChanged => "consent.text_changed",
-            Self::NoWorker => "consent.no_worker",
-            Self::UnknownVersion(_) => "consent.unknown_version",
-            Self::Texts(_) | Self::NoTexts => "consent.texts",
-        }
-    }
 }
 
 #[cfg(test)]

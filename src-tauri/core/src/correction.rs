@@ -22,7 +22,6 @@ use crate::referral::{
 };
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
-use crate::worker::{WorkerError, WorkerProfile};
 
 /// Longest reason kept; a sentence, not a file.
 const MAX_REASON: usize = 300;
@@ -111,16 +110,14 @@ pub fn correct(
     if loose(&first) != loose(&client.first_name) && loose(&last) != loose(&client.last_name) {
         return Err(CorrectionError::OtherPerson);
     }
-    let agreement = crate::referral::partner(store, ready.id)?;
+    let (agreement, referrer) = package::parties(store, ready.id)?;
     let protocol = agreement.in_force_on(now.date_naive())?;
-    let profile = WorkerProfile::load(store)?;
-    let worker = profile.name.clone();
-    let referrer = Referrer::from_profile(profile)?;
+    let worker = referrer.name.clone();
     let corrected = ReadyReferral {
         client: client.clone(),
         ..ready.clone()
     };
-    let contents = Contents::compose_kind(
+    let contents = Contents::compose(
         PackageKind::Correction,
         &corrected,
         &protocol,
@@ -166,13 +163,7 @@ pub fn correct(
         },
         now,
     )?;
-    ledger::record(
-        store,
-        EventKind::Corrected,
-        now,
-        &ready.recipient.key(),
-        Some(ready.reference.as_str()),
-    )?;
+    ledger::record_referral(store, EventKind::Corrected, now, &ready.recipient, &ready.reference)?;
     tx.commit()?;
     // The old values are no longer needed in the database file or its log.
     store.checkpoint()?;
@@ -295,9 +286,11 @@ pub fn history(
 }
 
 /// Why a correction could not be made.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "correction")]
 pub enum CorrectionError {
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    #[coded(fields)]
     Invalid(Vec<FieldMessage>),
     #[error(
         "Aanmelding {0} is nog niet verzonden. Er is dus niets te corrigeren bij het OCMW; een \
@@ -309,6 +302,7 @@ pub enum CorrectionError {
          dezelfde ontvanger: trek deze aanmelding in en maak een nieuwe, met toestemming voor \
          {now_for}."
     )]
+    #[coded(field = "postal_code")]
     OtherRecipient { now_for: String, was_for: String },
     #[error("Er is niets veranderd. Pas de gegevens aan die niet klopten.")]
     NoChange,
@@ -323,45 +317,7 @@ pub enum CorrectionError {
     #[error(transparent)]
     Agreement(#[from] AgreementError),
     #[error(transparent)]
-    Worker(#[from] WorkerError),
-    #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for CorrectionError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Invalid(_) => "correction.invalid",
-            Self::NotSent(_) => "correction.not_sent",
-            Self::OtherRecipient { .. } => "correction.other_recipient",
-            Self::NoChange => "correction.no_change",
-            Self::OtherPerson => "correction.other_person",
-            Self::Corrupt => "correction.corrupt",
-            Self::Referral(e) => e.code(),
-            Self::Package(e) => e.code(),
-            Self::Agreement(e) => e.code(),
-            Self::Worker(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::OtherRecipient { .. } => Some("postal_code"),
-            _ => None,
-        }
-    }
-
-    fn fields(&self) -> Vec<FieldMessage> {
-        match self {
-            Self::Invalid(problems) => problems.clone(),
-            Self::OtherRecipient { .. } => vec![FieldMessage {
-                field: "postal_code".into(),
-                message: self.to_string(),
-            }],
-            _ => Vec::new(),
-        }
-    }
 }
 
 #[cfg(test)]

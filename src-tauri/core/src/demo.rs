@@ -26,23 +26,17 @@ pub fn open(now: DateTime<FixedOffset>) -> Result<Store, DemoError> {
     Ok(store)
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "demo")]
 pub enum DemoError {
     #[error("De demo kon niet starten: {0}")]
+    #[coded(code = "demo.failed")]
     Agreement(#[from] AgreementError),
     #[error("De demo kon niet starten: {0}")]
+    #[coded(code = "demo.failed")]
     Worker(#[from] WorkerError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for DemoError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Agreement(_) | Self::Worker(_) => "demo.failed",
-            Self::Store(e) => e.code(),
-        }
-    }
 }
 
 #[cfg(test)]

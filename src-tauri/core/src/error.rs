@@ -7,6 +7,9 @@
 use serde::Serialize;
 use ts_rs::TS;
 
+/// Writes a module's `impl Coded` from its enum: see the `aanmelder-derive` crate for the rules.
+pub use aanmelder_derive::Coded;
+
 /// One rejected value: which form field, and what to do about it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]

@@ -238,7 +238,8 @@ pub fn not_deleted(store: &Store) -> Result<Vec<NotDeleted>, StoreError> {
 }
 
 /// Why a file could not be saved. Nothing was written, and nothing was recorded.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "file", field = "folder")]
 pub enum SaveError {
     #[error(
         "Kies eerst een map met ‘Kies map…’: liefst een map op deze computer die niet met \
@@ -270,26 +271,6 @@ impl SaveError {
             ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Self::Full(place),
             ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => Self::ReadOnly(place),
             _ => Self::Write(e.to_string()),
-        }
-    }
-}
-
-impl Coded for SaveError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::NoFolderChosen => "file.no_folder_chosen",
-            Self::NoFolder(_) => "file.no_folder",
-            Self::Full(_) => "file.full",
-            Self::ReadOnly(_) => "file.read_only",
-            Self::Write(_) => "file.write",
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Store(_) => None,
-            _ => Some("folder"),
         }
     }
 }

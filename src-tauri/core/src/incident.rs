@@ -311,9 +311,11 @@ fn compose(
 }
 
 /// Why an incident could not be recorded.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "incident")]
 pub enum IncidentError {
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    #[coded(fields)]
     Invalid(Vec<FieldMessage>),
     #[error("Dit pakket is niet (mogelijk) verzonden, dus ook niet naar een verkeerd adres.")]
     NotSent,
@@ -327,28 +329,6 @@ pub enum IncidentError {
     Worker(#[from] WorkerError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for IncidentError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Invalid(_) => "incident.invalid",
-            Self::NotSent => "incident.not_sent",
-            Self::Draft => "incident.draft",
-            Self::Save(e) => e.code(),
-            Self::Retention(e) => e.code(),
-            Self::Worker(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> Vec<FieldMessage> {
-        match self {
-            Self::Invalid(problems) => problems.clone(),
-            Self::Save(e) => e.fields(),
-            _ => Vec::new(),
-        }
-    }
 }
 
 #[cfg(test)]

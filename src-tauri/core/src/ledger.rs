@@ -20,6 +20,8 @@ use sha2::Sha256;
 use ts_rs::TS;
 
 use crate::error::Coded;
+use crate::reference::Reference;
+use crate::residence::Recipient;
 use crate::store::{LedgerKey, Store, StoreError, Upgrade};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -118,6 +120,25 @@ pub struct Event {
     pub reference: Option<String>,
 }
 
+impl Event {
+    /// The event at `seq` in the chain, as written and as read back.
+    fn new(
+        seq: i64,
+        kind: EventKind,
+        at: String,
+        recipient: String,
+        reference: Option<String>,
+    ) -> Self {
+        Self {
+            seq,
+            kind,
+            at,
+            recipient,
+            reference,
+        }
+    }
+}
+
 fn link(key: &LedgerKey, prev: &[u8; 32], event: &Event) -> [u8; 32] {
     hmac(
         key.bytes(),
@@ -200,13 +221,7 @@ fn append_all(
     )?;
     for (kind, at, recipient, reference) in events {
         seq += 1;
-        let event = Event {
-            seq,
-            kind,
-            at,
-            recipient,
-            reference,
-        };
+        let event = Event::new(seq, kind, at, recipient, reference);
         prev = link(key, &prev, &event);
         insert.execute(rusqlite::params![
             seq,
@@ -311,6 +326,17 @@ impl Tallies {
         }
         Ok(tallies)
     }
+}
+
+/// Records an event of the referral `reference` to `recipient`.
+pub(crate) fn record_referral(
+    store: &Store,
+    kind: EventKind,
+    at: DateTime<FixedOffset>,
+    recipient: &Recipient,
+    reference: &Reference,
+) -> Result<(), StoreError> {
+    record(store, kind, at, &recipient.key(), Some(reference.as_str()))
 }
 
 /// Records an event in the store's ledger.
@@ -457,23 +483,14 @@ fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerE
         .prepare("SELECT seq, kind, at, recipient, reference, hash FROM ledger ORDER BY seq")
         .map_err(StoreError::from)?;
     let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Vec<u8>>(5)?,
-            ))
-        })
+        .query_map([], |r| Ok((event_columns(r)?, r.get::<_, Vec<u8>>(5)?)))
         .map_err(StoreError::from)?;
     let mut prev = [0u8; 32];
     let mut tallies = Tallies::default();
     let mut expected = 1i64;
     let mut count = 0i64;
     for row in rows {
-        let (seq, kind, at, recipient, reference, hash) = row.map_err(StoreError::from)?;
+        let ((seq, kind, at, recipient, reference), hash) = row.map_err(StoreError::from)?;
         count += 1;
         if seq != expected {
             return Ok(ChainCheck::broken(
@@ -492,13 +509,7 @@ fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerE
                 format!("Gebeurtenis {seq} heeft een onbekend soort ({kind})."),
             ));
         };
-        let event = Event {
-            seq,
-            kind,
-            at,
-            recipient,
-            reference,
-        };
+        let event = Event::new(seq, kind, at, recipient, reference);
         let computed = link(key, &prev, &event);
         if to_hash(&hash) != Some(computed) {
             return Ok(ChainCheck::broken(
@@ -623,32 +634,28 @@ pub fn recent(store: &Store, limit: u32) -> Result<Vec<Event>, LedgerError> {
         )
         .map_err(StoreError::from)?;
     let rows = stmt
-        .query_map([limit], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })
+        .query_map([limit], event_columns)
         .map_err(StoreError::from)?;
     let mut events = Vec::new();
     for row in rows {
         let (seq, kind, at, recipient, reference) = row.map_err(StoreError::from)?;
-        events.push(Event {
-            seq,
-            kind: EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?,
-            at,
-            recipient,
-            reference,
-        });
+        let kind = EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?;
+        events.push(Event::new(seq, kind, at, recipient, reference));
     }
     Ok(events)
 }
 
+/// An event's stored columns, `seq, kind, at, recipient, reference` first in the query; the kind
+/// still as text, for the caller to say what an unknown one means.
+fn event_columns(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(i64, String, String, String, Option<String>)> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
 /// Why the ledger could not be read.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "ledger")]
 pub enum LedgerError {
     #[error(
         "Het logboek bevat een onbekend soort gebeurtenis ({0}). Controleer het logboek en neem \
@@ -657,15 +664,6 @@ pub enum LedgerError {
     UnknownKind(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for LedgerError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::UnknownKind(_) => "ledger.unknown_kind",
-            Self::Store(e) => e.code(),
-        }
-    }
 }
 
 #[cfg(test)]

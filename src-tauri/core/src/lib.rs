@@ -30,7 +30,7 @@ pub mod visit;
 pub mod withdrawal;
 pub mod worker;
 
-#[cfg(test)]
-mod testing;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use error::Coded;

@@ -160,47 +160,30 @@ pub fn set_save_folder(store: &Store, folder: &str) -> Result<PrivacySettings, P
 }
 
 /// Why a privacy setting was refused.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "privacy")]
 pub enum PrivacyError {
     #[error(
         "Vergrendelen na: kies een aantal minuten van 1 tot 30 (standaard {DEFAULT_IDLE_MINUTES})."
     )]
+    #[coded(field = "idle_minutes")]
     IdleMinutes,
     #[error(
         "Pincode: typ {MIN_PIN_DIGITS} tot {MAX_PIN_DIGITS} cijfers, zonder spaties of letters."
     )]
+    #[coded(field = "pin")]
     PinForm,
     #[error("De twee pincodes zijn niet gelijk. Typ dezelfde pincode twee keer.")]
+    #[coded(field = "confirmation")]
     PinMismatch,
     #[error("Die pincode is te makkelijk te raden. Kies geen reeks als 123456, 654321 of 111111.")]
+    #[coded(field = "pin")]
     PinTooSimple,
     #[error("Map: {0} bestaat niet of is geen map. Kies een bestaande map.")]
+    #[coded(field = "folder")]
     NoFolder(String),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for PrivacyError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::IdleMinutes => "privacy.idle_minutes",
-            Self::PinForm => "privacy.pin_form",
-            Self::PinMismatch => "privacy.pin_mismatch",
-            Self::PinTooSimple => "privacy.pin_too_simple",
-            Self::NoFolder(_) => "privacy.no_folder",
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::IdleMinutes => Some("idle_minutes"),
-            Self::PinForm | Self::PinTooSimple => Some("pin"),
-            Self::PinMismatch => Some("confirmation"),
-            Self::NoFolder(_) => Some("folder"),
-            Self::Store(e) => e.field(),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -110,13 +110,7 @@ impl Referral {
             ),
         )
         .map_err(StoreError::from)?;
-        ledger::record(
-            store,
-            EventKind::Created,
-            now,
-            &recipient.key(),
-            Some(reference.as_str()),
-        )?;
+        ledger::record_referral(store, EventKind::Created, now, &recipient, &reference)?;
         tx.commit()?;
         Self::get(store, gazetteer, &reference)
     }
@@ -534,9 +528,11 @@ fn from_row(r: &Row<'_>, gazetteer: &Gazetteer) -> rusqlite::Result<Referral> {
 }
 
 /// Why a referral was not created or could not move on.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "referral")]
 pub enum ReferralError {
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    #[coded(fields)]
     Invalid(Vec<FieldMessage>),
     #[error("Aanmelding {0} bestaat niet (meer).")]
     NotFound(Reference),
@@ -567,31 +563,6 @@ impl From<InvalidClient> for ReferralError {
 impl From<crate::reference::NoRandom> for ReferralError {
     fn from(e: crate::reference::NoRandom) -> Self {
         Self::Random(e.0)
-    }
-}
-
-impl Coded for ReferralError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Invalid(_) => "referral.invalid",
-            Self::NotFound(_) => "referral.not_found",
-            Self::NotADraft(_) => "referral.not_a_draft",
-            Self::NotReady(_) => "referral.not_ready",
-            Self::RecipientMismatch => "referral.recipient_mismatch",
-            Self::Random(_) => "referral.random",
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        None
-    }
-
-    fn fields(&self) -> Vec<FieldMessage> {
-        match self {
-            Self::Invalid(problems) => problems.clone(),
-            _ => Vec::new(),
-        }
     }
 }
 

@@ -630,11 +630,14 @@ pub fn export_file(
 }
 
 /// Why a report could not be made.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "report", field_with = Self::date_field)]
 pub enum ReportError {
     #[error("Jaar: kies een jaar van {FIRST_YEAR} tot {LAST_YEAR}.")]
+    #[coded(field = "year")]
     Year,
     #[error("Helft: kies de eerste (januari–juni) of de tweede (juli–december).")]
+    #[coded(field = "half")]
     Half,
     #[error("{label}: typ de datum als dd/mm/jjjj, bijvoorbeeld 01/03/2026.")]
     Date {
@@ -642,25 +645,30 @@ pub enum ReportError {
         label: &'static str,
     },
     #[error("Tot en met: kies een dag op of na de eerste dag van de periode.")]
+    #[coded(field = "to")]
     Reversed,
     #[error(
         "Vul eerst je naam en team in onder Instellingen: je leidinggevende herkent je telbestand \
          daaraan."
     )]
+    #[coded(code = "report.incomplete_profile")]
     Incomplete,
     #[error(
         "Bestand: dit is geen telbestand van Aanmelder. Kies het .json-bestand dat het teamlid bewaarde onder Evaluatie."
     )]
+    #[coded(code = "report.not_a_count_file", field = "path")]
     NotCountFile,
     #[error(
         "Bestand: dit telbestand komt uit een nieuwere versie van Aanmelder. Werk Aanmelder bij en \
          lees het opnieuw in."
     )]
+    #[coded(code = "report.newer_count_file", field = "path")]
     Newer,
     #[error(
         "Bestand: de aantallen in dit telbestand kloppen niet met elkaar ({0}). Het werd na het \
          bewaren gewijzigd; vraag het teamlid om een nieuw telbestand."
     )]
+    #[coded(code = "report.tampered_count_file", field = "path")]
     Tampered(&'static str),
     #[error(
         "Bestand: dit telbestand is niet ondertekend (het komt uit een oudere versie van \
@@ -672,6 +680,7 @@ pub enum ReportError {
         "Bestand: het telbestand is gewijzigd na het ondertekenen: de handtekening klopt niet \
          meer. Gebruik het niet en vraag het teamlid om een nieuw telbestand."
     )]
+    #[coded(code = "report.signature")]
     BadSignature,
     #[error(
         "{worker} ({email}) staat niet in de lijst van teamleden. Voeg het teamlid toe onder Team \
@@ -704,37 +713,11 @@ pub enum ReportError {
     Store(#[from] StoreError),
 }
 
-impl Coded for ReportError {
-    fn code(&self) -> &'static str {
+impl ReportError {
+    /// The date field a `Date` refusal is about.
+    fn date_field(&self) -> Option<&'static str> {
         match self {
-            Self::Year => "report.year",
-            Self::Half => "report.half",
-            Self::Date { .. } => "report.date",
-            Self::Reversed => "report.reversed",
-            Self::Incomplete => "report.incomplete_profile",
-            Self::NotCountFile => "report.not_a_count_file",
-            Self::Newer => "report.newer_count_file",
-            Self::Tampered(_) => "report.tampered_count_file",
-            Self::NotFound => "report.not_found",
-            Self::Unsigned => "report.unsigned",
-            Self::BadSignature => "report.signature",
-            Self::NotAMember { .. } => "report.not_a_member",
-            Self::OtherKey { .. } => "report.other_key",
-            Self::ConfirmKey { .. } => "report.confirm_key",
-            Self::Team(e) => e.code(),
-            Self::Ledger(e) => e.code(),
-            Self::Export(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Year => Some("year"),
-            Self::Half => Some("half"),
             Self::Date { field, .. } => Some(field),
-            Self::Reversed => Some("to"),
-            Self::NotCountFile | Self::Newer | Self::Tampered(_) => Some("path"),
             _ => None,
         }
     }

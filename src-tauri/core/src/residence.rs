@@ -263,16 +263,20 @@ impl Gazetteer {
 }
 
 /// Why a residence does not lead to a recipient.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "residence")]
 pub enum ResidenceError {
     #[error("Postcode: een Belgische postcode heeft vier cijfers, bijvoorbeeld 2260.")]
+    #[coded(field = "postal_code")]
     MalformedPostalCode,
     #[error(
         "Postcode: {0} is geen Belgische postcode. Controleer de postcode op een brief of de \
          identiteitskaart van de cliënt."
     )]
+    #[coded(field = "postal_code")]
     UnknownPostalCode(String),
     #[error("Gemeente: kies een van de gemeenten van deze postcode.")]
+    #[coded(field = "municipality")]
     UnknownMunicipality(String),
     #[error(
         "Gemeente: {municipality} ligt in het Waals Gewest. Het decreet (art. 10/1) laat alleen \
@@ -280,6 +284,7 @@ pub enum ResidenceError {
          cliënt in Wallonië is er geen wettelijke basis. Verwijs de cliënt zelf door, bijvoorbeeld \
          naar het CPAS van de gemeente, zonder gegevens door te geven."
     )]
+    #[coded(code = "residence.no_legal_basis", field = "municipality")]
     NoLegalBasis { municipality: String },
     #[error(
         "Gemeente: {municipality} ligt in de Duitstalige Gemeenschap. Het decreet (art. 10/1) laat \
@@ -288,31 +293,10 @@ pub enum ResidenceError {
          zelf door, bijvoorbeeld naar het ÖSHZ (Öffentliches Sozialhilfezentrum) van de gemeente, \
          zonder gegevens door te geven."
     )]
+    #[coded(code = "residence.no_legal_basis", field = "municipality")]
     GermanSpeaking { municipality: String },
     #[error("De ingebouwde gemeentelijst is beschadigd: {0}")]
     Data(String),
-}
-
-impl Coded for ResidenceError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::MalformedPostalCode => "residence.malformed_postal_code",
-            Self::UnknownPostalCode(_) => "residence.unknown_postal_code",
-            Self::UnknownMunicipality(_) => "residence.unknown_municipality",
-            Self::NoLegalBasis { .. } | Self::GermanSpeaking { .. } => "residence.no_legal_basis",
-            Self::Data(_) => "residence.data",
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::MalformedPostalCode | Self::UnknownPostalCode(_) => Some("postal_code"),
-            Self::UnknownMunicipality(_)
-            | Self::NoLegalBasis { .. }
-            | Self::GermanSpeaking { .. } => Some("municipality"),
-            Self::Data(_) => None,
-        }
-    }
 }
 
 #[cfg(test)]

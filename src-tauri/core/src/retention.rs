@@ -332,9 +332,11 @@ pub fn discard(
 }
 
 /// Why the retention settings or purge failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "retention")]
 pub enum RetentionError {
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    #[coded(fields)]
     Invalid(Vec<FieldMessage>),
     #[error(
         "Deze aanmelding kan niet verwijderd worden: ze is (mogelijk) verzonden of onderweg. Trek \
@@ -344,23 +346,6 @@ pub enum RetentionError {
     NotDiscardable,
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for RetentionError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Invalid(_) => "retention.invalid",
-            Self::NotDiscardable => "retention.not_discardable",
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> Vec<FieldMessage> {
-        match self {
-            Self::Invalid(problems) => problems.clone(),
-            _ => Vec::new(),
-        }
-    }
 }
 
 #[cfg(test)]

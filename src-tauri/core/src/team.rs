@@ -56,13 +56,17 @@ pub enum Role {
     Supervisor,
 }
 
+/// One column of the team's settings row.
+fn setting<T: rusqlite::types::FromSql>(store: &Store, column: &'static str) -> Result<T, StoreError> {
+    Ok(store.conn().query_row(
+        &format!("SELECT {column} FROM team_settings WHERE id = 1"),
+        [],
+        |r| r.get(0),
+    )?)
+}
+
 pub fn role(store: &Store) -> Result<Role, TeamError> {
-    let role: String = store
-        .conn()
-        .query_row("SELECT role FROM team_settings WHERE id = 1", [], |r| {
-            r.get(0)
-        })
-        .map_err(StoreError::from)?;
+    let role: String = setting(store, "role")?;
     Ok(if role == "supervisor" {
         Role::Supervisor
     } else {
@@ -188,14 +192,7 @@ fn signing_key(store: &Store) -> Result<SigningKey, TeamError> {
 /// This app's Ed25519 key, made on first need and kept only in the encrypted store. A member
 /// signs count files with it; a supervisor also signs team profiles.
 fn own_key(store: &Store) -> Result<SigningKey, TeamError> {
-    let stored: Option<Vec<u8>> = store
-        .conn()
-        .query_row(
-            "SELECT signing_key FROM team_settings WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(StoreError::from)?;
+    let stored: Option<Vec<u8>> = setting(store, "signing_key")?;
     let mut seed = Zeroizing::new([0u8; 32]);
     match stored {
         Some(bytes) if bytes.len() == 32 => seed.copy_from_slice(&bytes),
@@ -225,6 +222,36 @@ pub fn sign(store: &Store, bytes: &[u8]) -> Result<(String, String), TeamError> 
 fn decode_key(text: &str) -> Option<VerifyingKey> {
     let bytes: [u8; 32] = BASE64.decode(text.trim()).ok()?.try_into().ok()?;
     VerifyingKey::from_bytes(&bytes).ok()
+}
+
+/// Why the signed text of a count file or team profile cannot be used.
+pub(crate) enum Unreadable {
+    /// Not JSON of ours, not the `schema` asked for, or not its shape.
+    NotOurs,
+    /// Written by a newer version of Aanmelder (a `version` above the one we read).
+    Newer,
+}
+
+/// The signed JSON `text` of a document of `schema`: ours, not from a newer version than
+/// `version`, and of the shape `T`. Checked in that order, so a newer file says so rather than
+/// that it is not ours.
+pub(crate) fn signed_inner<T: serde::de::DeserializeOwned>(
+    text: &str,
+    schema: &str,
+    version: u32,
+) -> Result<T, Unreadable> {
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|_| Unreadable::NotOurs)?;
+    if value.get("schema").and_then(|s| s.as_str()) != Some(schema) {
+        return Err(Unreadable::NotOurs);
+    }
+    if value
+        .get("version")
+        .and_then(serde_json::Value::as_u64)
+        .is_none_or(|v| v > u64::from(version))
+    {
+        return Err(Unreadable::Newer);
+    }
+    serde_json::from_value(value).map_err(|_| Unreadable::NotOurs)
 }
 
 /// Checks that `signature` (base64) is `public_key`'s (base64) over exactly `bytes`.
@@ -382,14 +409,7 @@ fn open(store: &Store, bytes: &[u8]) -> Result<(VerifyingKey, bool, Profile), Te
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or(TeamError::Changed)?;
-    let pinned: Option<Vec<u8>> = store
-        .conn()
-        .query_row(
-            "SELECT pinned_key FROM team_settings WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(StoreError::from)?;
+    let pinned: Option<Vec<u8>> = setting(store, "pinned_key")?;
     if let Some(pinned) = &pinned
         && pinned.as_slice() != key.as_bytes()
     {
@@ -407,29 +427,13 @@ fn open(store: &Store, bytes: &[u8]) -> Result<(VerifyingKey, bool, Profile), Te
         &Signature::from_bytes(&signature),
     )
     .map_err(|_| TeamError::Changed)?;
-    let value: serde_json::Value =
-        serde_json::from_str(&envelope.profile).map_err(|_| TeamError::NotAProfile)?;
-    if value.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
-        return Err(TeamError::NotAProfile);
-    }
-    if value
-        .get("version")
-        .and_then(serde_json::Value::as_u64)
-        .is_none_or(|v| v > u64::from(VERSION))
-    {
-        return Err(TeamError::Newer);
-    }
-    let profile: Profile = serde_json::from_value(value).map_err(|_| TeamError::NotAProfile)?;
+    let profile: Profile = signed_inner(&envelope.profile, SCHEMA, VERSION).map_err(|e| match e {
+        Unreadable::NotOurs => TeamError::NotAProfile,
+        Unreadable::Newer => TeamError::Newer,
+    })?;
     let issued =
         DateTime::parse_from_rfc3339(&profile.issued_at).map_err(|_| TeamError::NotAProfile)?;
-    let last: Option<String> = store
-        .conn()
-        .query_row(
-            "SELECT profile_issued_at FROM team_settings WHERE id = 1",
-            [],
-            |r| r.get(0),
-        )
-        .map_err(StoreError::from)?;
+    let last: Option<String> = setting(store, "profile_issued_at")?;
     if let Some(last) = last.and_then(|l| DateTime::parse_from_rfc3339(&l).ok())
         && issued < last
     {
@@ -550,15 +554,18 @@ pub fn apply_profile(
 }
 
 /// Why a team action was refused.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "team")]
 pub enum TeamError {
     #[error(
         "Alleen een leidinggevende ondertekent het teamprofiel. Kies je rol onder Instellingen."
     )]
     NotSupervisor,
     #[error("Vul eerst je naam en team in onder Instellingen: ze staan in het teamprofiel.")]
+    #[coded(code = "team.incomplete_profile")]
     Incomplete,
     #[error("{}", .0.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join(" "))]
+    #[coded(fields)]
     Members(Vec<FieldMessage>),
     #[error(
         "Bestand: dit is geen teamprofiel van Aanmelder. Kies het .json-bestand dat je \
@@ -569,6 +576,7 @@ pub enum TeamError {
         "Het teamprofiel is gewijzigd na het ondertekenen: de handtekening klopt niet meer. Gebruik \
          het niet en vraag je leidinggevende om het opnieuw te bezorgen."
     )]
+    #[coded(code = "team.signature")]
     Changed,
     #[error(
         "Dit teamprofiel is ondertekend met een andere sleutel dan die van je leidinggevende \
@@ -595,36 +603,10 @@ pub enum TeamError {
     #[error("Het teamprofiel kon niet gemaakt worden: {0}")]
     Json(String),
     #[error("Een partner in het teamprofiel klopt niet: {0}")]
+    #[coded(delegate)]
     Agreement(#[from] AgreementError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for TeamError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::NotSupervisor => "team.not_supervisor",
-            Self::Incomplete => "team.incomplete_profile",
-            Self::Members(_) => "team.members",
-            Self::NotAProfile => "team.not_a_profile",
-            Self::Changed => "team.signature",
-            Self::OtherKey { .. } => "team.other_key",
-            Self::Older => "team.older",
-            Self::Newer => "team.newer",
-            Self::Unconfirmed => "team.unconfirmed",
-            Self::Random(_) => "team.random",
-            Self::Json(_) => "team.json",
-            Self::Agreement(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn fields(&self) -> Vec<FieldMessage> {
-        match self {
-            Self::Members(problems) => problems.clone(),
-            _ => Vec::new(),
-        }
-    }
 }
 
 #[cfg(test)]

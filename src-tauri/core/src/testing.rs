@@ -1,28 +1,65 @@
-//! What the unit tests of several modules share: an office with a fresh store, a complete
-//! worker profile, the embedded gazetteer, and a way to walk a client to consent.
+//! The one test office, shared by the unit tests of every module and by this crate's integration
+//! tests: a fresh store in a temporary folder, a complete worker profile, the demo register and
+//! the embedded gazetteer, and the steps that walk a client to consent or to a sent package.
+//!
+//! It is compiled for the unit tests and, with the `testing` feature, for the integration tests
+//! (the end-to-end crate turns that feature on; the app never does). The store's key comes from a
+//! passphrase at cheap costs, so a second process (the crash tests' children) can open it too.
+
+#![allow(clippy::expect_used, missing_debug_implementations)]
+
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, FixedOffset};
 
+use crate::agreement::{Agreement, AgreementInput, Delivery};
 use crate::consent::{Language, POINT_KEYS};
 use crate::referral::{ClientInput, Reference};
-use crate::residence::Gazetteer;
-use crate::store::Store;
+use crate::residence::{Gazetteer, Recipient};
+use crate::store::{DbKey, KeyProtection, PassphraseParams, Store};
 use crate::visit::{ConsentInput, Visit};
 use crate::worker::WorkerProfile;
 
-pub(crate) fn at(text: &str) -> DateTime<FixedOffset> {
+/// `text` as a time, for tests that set the clock.
+pub fn at(text: &str) -> DateTime<FixedOffset> {
     DateTime::parse_from_rfc3339(text).expect("a valid RFC 3339 time")
 }
 
-pub(crate) struct Office {
-    _dir: tempfile::TempDir,
+/// The moment the integration tests live in.
+pub fn now() -> DateTime<FixedOffset> {
+    at("2026-11-22T10:15:00+01:00")
+}
+
+/// The passphrase every office's store is made with.
+pub const PASSPHRASE: &str = "kantoor van het lokale team";
+
+pub struct Office {
+    dir: tempfile::TempDir,
     pub store: Store,
     pub gazetteer: Gazetteer,
+    /// The store's key comes from this passphrase with these costs.
+    pub passphrase: &'static str,
+    pub params: PassphraseParams,
+}
+
+/// The key for `passphrase` with `params`: how a second process opens an office's store.
+pub fn key(passphrase: &str, params: &PassphraseParams) -> DbKey {
+    DbKey::from_passphrase(passphrase, params).expect("a key")
 }
 
 impl Office {
+    /// The demo partners as the register (made in 2024, so they are in force), reached through
+    /// the worker's own mail program.
     pub fn new() -> Self {
-        let (dir, store) = Store::temporary();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let params = PassphraseParams::with_costs(256, 1, 1).expect("cheap costs");
+        let store = Store::create(
+            &dir.path().join("aanmelder.db"),
+            &key(PASSPHRASE, &params),
+            KeyProtection::Passphrase,
+            crate::ledger::UPGRADES,
+        )
+        .expect("a new store");
         WorkerProfile {
             name: "An Peeters".into(),
             team: "Lokaal team Westerlo".into(),
@@ -31,14 +68,29 @@ impl Office {
         }
         .save(&store)
         .expect("a valid profile");
-        // The demo partners, which a real store no longer has, serve the tests as a register.
-        crate::agreement::Agreement::install_demo_register(&store, at("2024-01-01T00:00:00+01:00"))
+        Agreement::install_demo_register(&store, at("2024-01-01T00:00:00+01:00"))
             .expect("the demo register");
         Self {
-            _dir: dir,
+            dir,
             store,
             gazetteer: Gazetteer::embedded().expect("the embedded gazetteer"),
+            passphrase: PASSPHRASE,
+            params,
         }
+    }
+
+    /// The same office with every partner reached through the team's mail server.
+    pub fn with_smtp() -> Self {
+        let office = Self::new();
+        for a in Agreement::list(&office.store).expect("the register") {
+            let input = AgreementInput {
+                delivery: Delivery::Smtp,
+                ..a.to_input()
+            };
+            Agreement::save(&office.store, &office.gazetteer, Some(a.id), input, now())
+                .expect("a partner by mail server");
+        }
+        office
     }
 
     pub fn visit(&self) -> Visit<'_> {
@@ -94,4 +146,94 @@ impl Office {
         crate::outbox::confirm_delivered(&self.store, id, now).expect("confirmed");
         reference
     }
+
+    /// Points a partner's referral mailbox elsewhere, as a supervisor would in the register.
+    pub fn set_mailbox(&self, recipient: &Recipient, mailbox: &str) {
+        let a = Agreement::for_recipient(&self.store, recipient, now().date_naive())
+            .expect("the register")
+            .expect("a partner for the recipient");
+        let input = AgreementInput {
+            mailbox: mailbox.into(),
+            ..a.to_input()
+        };
+        Agreement::save(&self.store, &self.gazetteer, Some(a.id), input, now())
+            .expect("the new mailbox");
+    }
+
+    /// Closes the store (folding its log into the file) and hands over the folder holding it.
+    pub fn close(self) -> (tempfile::TempDir, PathBuf, DbKey) {
+        let key = key(self.passphrase, &self.params);
+        drop(self.store);
+        let path = self.dir.path().join("aanmelder.db");
+        (self.dir, path, key)
+    }
+}
+
+impl Default for Office {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// A client in `postal_code` with every field filled in.
+pub fn client(first: &str, last: &str, postal_code: &str) -> ClientInput {
+    ClientInput {
+        first_name: first.into(),
+        last_name: last.into(),
+        street: "Sint-Jansstraat".into(),
+        house_number: "12".into(),
+        r#box: "3".into(),
+        postal_code: postal_code.into(),
+        municipality_code: String::new(),
+        phone: "0470 12 34 56".into(),
+        email: "client@example.be".into(),
+    }
+}
+
+/// Mira Verbiest, Boerenkrijglaan 4, 2260 Westerlo, with a mobile number and an e-mail address:
+/// the client of the tests that follow one referral after its send.
+pub fn mira() -> ClientInput {
+    ClientInput {
+        first_name: "Mira".into(),
+        last_name: "Verbiest".into(),
+        street: "Boerenkrijglaan".into(),
+        house_number: "4".into(),
+        postal_code: "2260".into(),
+        phone: "0470 12 34 56".into(),
+        email: "mira.verbiest@example.be".into(),
+        ..Default::default()
+    }
+}
+
+/// Zoë Müller, Boerenkrijglaan 12, 2260 Westerlo: a client whose name is not plain ASCII.
+pub fn zoe() -> ClientInput {
+    ClientInput {
+        first_name: "Zoë".into(),
+        last_name: "Müller".into(),
+        street: "Boerenkrijglaan".into(),
+        house_number: "12".into(),
+        postal_code: "2260".into(),
+        phone: "0470 12 34 56".into(),
+        email: "zoe@example.be".into(),
+        ..Default::default()
+    }
+}
+
+/// Opens an [`Office`]'s store again, as the app does at its next start (migrations included;
+/// recovery is the caller's to run).
+pub fn reopen(db: &Path, key: &DbKey) -> Store {
+    Store::open(db, key, KeyProtection::Passphrase, crate::ledger::UPGRADES).expect("the store")
+}
+
+/// The store a child process was handed by its parent test: `<prefix>_DB`, `_PASSPHRASE` and
+/// `_SALT` (the cheap costs of [`Office`]).
+pub fn store_from_env(prefix: &str) -> Store {
+    let var = |name: &str| std::env::var(format!("{prefix}_{name}")).expect("set by the parent");
+    let params = PassphraseParams {
+        salt: var("SALT"),
+        m_cost_kib: 256,
+        t_cost: 1,
+        p_cost: 1,
+    };
+    reopen(Path::new(&var("DB")), &key(&var("PASSPHRASE"), &params))
 }

@@ -255,7 +255,8 @@ fn worker_contact(worker: &WorkerProfile) -> String {
 }
 
 /// Any reason a step of the visit cannot go on; each keeps its own module's code and message.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "visit")]
 pub enum VisitError {
     #[error(transparent)]
     Referral(#[from] ReferralError),
@@ -271,42 +272,4 @@ pub enum VisitError {
     Package(#[from] PackageError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for VisitError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Referral(e) => e.code(),
-            Self::Agreement(e) => e.code(),
-            Self::Consent(e) => e.code(),
-            Self::Residence(e) => e.code(),
-            Self::Worker(e) => e.code(),
-            Self::Package(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Referral(e) => e.field(),
-            Self::Agreement(e) => e.field(),
-            Self::Consent(e) => e.field(),
-            Self::Residence(e) => e.field(),
-            Self::Worker(e) => e.field(),
-            Self::Package(e) => e.field(),
-            Self::Store(e) => e.field(),
-        }
-    }
-
-    fn fields(&self) -> Vec<FieldMessage> {
-        match self {
-            Self::Referral(e) => e.fields(),
-            Self::Agreement(e) => e.fields(),
-            Self::Consent(e) => e.fields(),
-            Self::Residence(e) => e.fields(),
-            Self::Worker(e) => e.fields(),
-            Self::Package(e) => e.fields(),
-            Self::Store(e) => e.fields(),
-        }
-    }
 }

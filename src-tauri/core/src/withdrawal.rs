@@ -11,7 +11,6 @@ use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::agreement::AgreementError;
 use crate::error::{Coded, FieldMessage};
 use crate::ledger::{self, EventKind};
 use crate::package::notice::{self, Notice};
@@ -19,7 +18,6 @@ use crate::package::{self, PackageError, PackageKind, PackageView, Packages, Ref
 use crate::referral::{Reference, Referral, ReferralError, Status};
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
-use crate::worker::{WorkerError, WorkerProfile};
 
 /// How the client made the withdrawal known.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -98,13 +96,7 @@ pub fn withdraw(
         ),
     )
     .map_err(StoreError::from)?;
-    ledger::record(
-        store,
-        EventKind::Withdrawn,
-        now,
-        &referral.recipient.key(),
-        Some(referral.reference.as_str()),
-    )?;
+    ledger::record_referral(store, EventKind::Withdrawn, now, &referral.recipient, &referral.reference)?;
     crate::retention::purge(store, referral.id, now)?;
     tx.commit()?;
     store.checkpoint()?;
@@ -159,8 +151,7 @@ fn queue_notice(
 ) -> Result<(), WithdrawalError> {
     // The OCMW must hear of it even after the protocol ended: only the agreement's mailbox is
     // needed, not a protocol in force.
-    let agreement = crate::referral::partner(store, referral.id)?;
-    let referrer = Referrer::from_profile(WorkerProfile::load(store)?)?;
+    let (agreement, referrer) = package::parties(store, referral.id)?;
     let notice = Notice::new(
         referral.reference.clone(),
         &referral.recipient,
@@ -189,9 +180,11 @@ fn queue_notice(
 }
 
 /// Why a withdrawal could not be recorded.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "withdrawal")]
 pub enum WithdrawalError {
     #[error("{}", .0.message)]
+    #[coded(field = "said_on")]
     Invalid(FieldMessage),
     #[error(
         "Voor aanmelding {0} is geen toestemming genoteerd: er is niets in te trekken. Een \
@@ -205,33 +198,7 @@ pub enum WithdrawalError {
     #[error(transparent)]
     Package(#[from] PackageError),
     #[error(transparent)]
-    Agreement(#[from] AgreementError),
-    #[error(transparent)]
-    Worker(#[from] WorkerError),
-    #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for WithdrawalError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Invalid(_) => "withdrawal.invalid",
-            Self::NoConsent(_) => "withdrawal.no_consent",
-            Self::Already(_) => "withdrawal.already",
-            Self::Referral(e) => e.code(),
-            Self::Package(e) => e.code(),
-            Self::Agreement(e) => e.code(),
-            Self::Worker(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Invalid(_) => Some("said_on"),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

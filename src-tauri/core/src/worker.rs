@@ -145,7 +145,8 @@ impl Field {
 }
 
 /// Why a profile was not saved. Each message names the field and says how to fix it.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "worker", field_with = Self::field_name)]
 pub enum WorkerError {
     #[error("{}: vul dit in.", .0.label())]
     Required(Field),
@@ -154,11 +155,13 @@ pub enum WorkerError {
     #[error("{}: verwijder de onzichtbare stuurtekens (bv. een tab of regeleinde).", .0.label())]
     ControlCharacters(Field),
     #[error("E-mailadres: dit is geen geldig e-mailadres. Schrijf het als naam@voorbeeld.be.")]
+    #[coded(field = "email")]
     Email,
     #[error(
         "Telefoon: dit nummer bestaat niet. Typ een Belgisch nummer (bv. 014 12 34 56 of \
          0470 12 34 56) of een buitenlands nummer met landcode (bv. +31 6 12345678)."
     )]
+    #[coded(field = "phone")]
     Phone,
     #[error(
         "Vul eerst je eigen gegevens in bij Instellingen ({0}): het OCMW gebruikt ze om je te \
@@ -169,26 +172,12 @@ pub enum WorkerError {
     Store(#[from] StoreError),
 }
 
-impl Coded for WorkerError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Required(_) => "worker.required",
-            Self::TooLong(_) => "worker.too_long",
-            Self::ControlCharacters(_) => "worker.control_characters",
-            Self::Email => "worker.email",
-            Self::Phone => "worker.phone",
-            Self::Incomplete(_) => "worker.incomplete",
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
+impl WorkerError {
+    /// The form field of a refusal that names its field.
+    fn field_name(&self) -> Option<&'static str> {
         match self {
             Self::Required(f) | Self::TooLong(f) | Self::ControlCharacters(f) => Some(f.key()),
-            Self::Email => Some("email"),
-            Self::Phone => Some("phone"),
-            Self::Incomplete(_) => None,
-            Self::Store(e) => e.field(),
+            _ => None,
         }
     }
 }

@@ -44,7 +44,7 @@ fn distinctive(tag: &str) -> (ClientInput, Vec<String>) {
 }
 
 fn queued(office: &Office, input: &ClientInput) -> Reference {
-    let reference = office.consent(input, Language::Nl);
+    let reference = office.consented(input, Language::Nl, now());
     Packages::new(&office.store, &office.gazetteer)
         .build(&reference, now())
         .unwrap();
@@ -77,7 +77,7 @@ fn states(office: &Office, reference: &Reference) -> Vec<(PackageKind, ItemState
 #[test]
 fn withdrawal_before_sending_cancels_the_send_and_nothing_reaches_the_server() {
     let server = Server::start();
-    let office = Office::new();
+    let office = Office::with_smtp();
     let (input, values) = distinctive("Voor");
     let reference = queued(&office, &input);
 
@@ -107,7 +107,7 @@ fn withdrawal_before_sending_cancels_the_send_and_nothing_reaches_the_server() {
 #[test]
 fn withdrawal_after_sending_mails_a_notice_that_7zz_opens_and_that_names_the_reference() {
     let server = Server::start();
-    let office = Office::new();
+    let office = Office::with_smtp();
     let (input, _) = distinctive("Na");
     let reference = queued(&office, &input);
     let smtp = server.smtp(smtp::PASSWORD);
@@ -182,7 +182,7 @@ fn withdrawal_after_sending_mails_a_notice_that_7zz_opens_and_that_names_the_ref
 #[test]
 fn a_correction_sends_a_replacement_with_the_same_reference_and_keeps_the_history() {
     let server = Server::start();
-    let office = Office::new();
+    let office = Office::with_smtp();
     let (input, _) = distinctive("Cor");
     let reference = queued(&office, &input);
     let smtp = server.smtp(smtp::PASSWORD);
@@ -272,7 +272,7 @@ fn a_correction_sends_a_replacement_with_the_same_reference_and_keeps_the_histor
 #[test]
 fn after_purge_no_page_of_the_database_or_its_log_holds_a_client_value_and_counts_stay() {
     let server = Server::start();
-    let office = Office::new();
+    let office = Office::with_smtp();
     let smtp = server.smtp(smtp::PASSWORD);
     // Withdrawn after sending, purged at once.
     let (withdrawn_input, withdrawn_values) = distinctive("Weg");

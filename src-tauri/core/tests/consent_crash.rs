@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::Duration;
 
 use aanmelder_core::consent::{Language, POINT_KEYS};
@@ -16,7 +16,7 @@ use aanmelder_core::residence::Gazetteer;
 use aanmelder_core::visit::{ConsentInput, Visit};
 
 mod support;
-use support::{Office, client, now};
+use support::{Office, Template, client, now, xorshift};
 
 const CLIENTS: usize = 10;
 const RUNS: usize = 50;
@@ -48,7 +48,7 @@ fn consent_child() {
 
 #[test]
 fn consent_survives_sigkill_at_any_moment() {
-    let office = Office::new();
+    let office = Office::with_smtp();
     let visit = Visit::new(&office.store, &office.gazetteer);
     for i in 0..CLIENTS {
         let postal_code = ["2260", "3290", "1000"][i % 3];
@@ -56,27 +56,16 @@ fn consent_survives_sigkill_at_any_moment() {
             .start(&client("Zoë", "Crash", postal_code), now())
             .unwrap();
     }
-    let passphrase = office.passphrase;
-    let salt = office.params.salt.clone();
-    let (_keep, template, key) = office.close();
+    let template = Template::of(office);
     let gazetteer = Gazetteer::embedded().unwrap();
 
-    let exe = std::env::current_exe().unwrap();
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
     let (mut queued, mut drafts, mut broken, mut partial_runs) = (0, 0, 0, 0);
     for run in 0..RUNS {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("aanmelder.db");
-        std::fs::copy(&template, &db).unwrap();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let kill_after = Duration::from_millis(150 + seed % 2000);
-        let mut child = Command::new(&exe)
-            .args(["--ignored", "--exact", "consent_child", "--test-threads=1"])
-            .env("CRASH_DB", &db)
-            .env("CRASH_PASSPHRASE", passphrase)
-            .env("CRASH_SALT", &salt)
+        let (_dir, db) = template.copy();
+        let kill_after = Duration::from_millis(150 + xorshift(&mut seed) % 2000);
+        let mut child = template
+            .child("consent_child", "CRASH", &db)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -85,7 +74,7 @@ fn consent_survives_sigkill_at_any_moment() {
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
-        let store = support::reopen(&db, &key);
+        let store = support::reopen(&db, &template.key);
         let items = outbox::list(&store, &gazetteer).unwrap();
         let (mut run_queued, mut run_drafts) = (0, 0);
         for referral in Referral::list(&store, &gazetteer).unwrap() {

@@ -16,11 +16,11 @@ use aanmelder_core::files;
 use aanmelder_core::incident::{self, IncidentInput};
 use aanmelder_core::ledger::{self, EventKind};
 use aanmelder_core::outbox::{self, ItemState};
-use aanmelder_core::package::Packages;
+use aanmelder_core::package::{Packages, SavedCopy};
 use aanmelder_core::retention::RetentionSettings;
 
 mod support;
-use support::{Office, client, input_of, now};
+use support::{Office, client, now};
 
 /// A mount that is undone when the test ends, however it ends.
 struct Mount(PathBuf);
@@ -88,12 +88,12 @@ fn incidents(office: &Office) -> usize {
 #[test]
 #[ignore = "mounts a tmpfs and a read-only folder: run as root through scripts/test.sh"]
 fn a_full_or_read_only_folder_leaves_no_file_and_records_nothing() {
-    let office = Office::new();
+    let office = Office::with_smtp();
     // The worker's mail program, so the outbox writes a draft.
     for a in Agreement::list(&office.store).unwrap() {
         let input = AgreementInput {
             delivery: Delivery::MailProgram,
-            ..input_of(&a)
+            ..a.to_input()
         };
         Agreement::save(&office.store, &office.gazetteer, Some(a.id), input, now()).unwrap();
     }
@@ -103,7 +103,7 @@ fn a_full_or_read_only_folder_leaves_no_file_and_records_nothing() {
     }
     .save(&office.store)
     .unwrap();
-    let reference = office.consent(&client("Mirela", "Vandewalle", "2260"), Language::Nl);
+    let reference = office.consented(&client("Mirela", "Vandewalle", "2260"), Language::Nl, now());
     let packages = Packages::new(&office.store, &office.gazetteer);
     packages.build(&reference, now()).unwrap();
 
@@ -123,8 +123,10 @@ fn a_full_or_read_only_folder_leaves_no_file_and_records_nothing() {
         (&read_only, "file.read_only", "niet schrijven"),
     ] {
         let before = names(folder);
-        for save in [Packages::save_archive, Packages::save_receipt] {
-            let err = save(&packages, &reference, folder, now()).unwrap_err();
+        for copy in [SavedCopy::Archive, SavedCopy::Receipt] {
+            let err = packages
+                .save_copy(&reference, copy, folder, now())
+                .unwrap_err();
             assert_eq!(err.code(), code, "{err}");
             assert!(err.to_string().contains(shown), "{err}");
             assert_eq!(err.field(), Some("folder"));

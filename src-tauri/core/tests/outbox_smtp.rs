@@ -25,7 +25,7 @@ fn state(office: &Office, reference: &Reference) -> (ItemState, Option<String>) 
 }
 
 fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
-    let reference = office.consent(&client(first, "Vandenberghe", postal_code), Language::Nl);
+    let reference = office.consented(&client(first, "Vandenberghe", postal_code), Language::Nl, now());
     Packages::new(&office.store, &office.gazetteer)
         .build(&reference, now())
         .unwrap();
@@ -35,7 +35,7 @@ fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
 #[test]
 fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data() {
     let server = Server::start();
-    let office = Office::new();
+    let office = Office::with_smtp();
     let reference = queued(&office, "Zoë", "2260");
     let archive = Packages::new(&office.store, &office.gazetteer)
         .archive(&reference)
@@ -69,7 +69,7 @@ fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data(
 #[test]
 fn a_wrong_smtp_password_delivers_nothing_and_loses_nothing() {
     let server = Server::start();
-    let office = Office::new();
+    let office = Office::with_smtp();
     let reference = queued(&office, "Zoë", "2260");
     let report = outbox::sync(&office.store, &server.smtp("verkeerd"), now, |_, _| {}).unwrap();
     assert_eq!(report.sent, 0);
@@ -86,7 +86,7 @@ fn a_wrong_smtp_password_delivers_nothing_and_loses_nothing() {
 #[test]
 fn a_451_is_retried_later_and_a_550_needs_attention_while_the_next_goes_out() {
     let server = Server::start();
-    let office = Office::new();
+    let office = Office::with_smtp();
     office.set_mailbox(
         &Recipient::Ocmw("13049".into()),
         "tijdelijk@ocmw-westerlo.example",
@@ -113,7 +113,7 @@ fn a_451_is_retried_later_and_a_550_needs_attention_while_the_next_goes_out() {
 #[test]
 fn a_connection_dropped_in_the_middle_of_data_leaves_the_item_queued() {
     let server = Server::start();
-    let office = Office::new();
+    let office = Office::with_smtp();
     office.set_mailbox(
         &Recipient::Ocmw("13049".into()),
         "afbreken@ocmw-westerlo.example",

@@ -23,7 +23,7 @@ fn contents(office: &Office, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
     let agreement = aanmelder_core::referral::partner(&office.store, ready.id).unwrap();
     let protocol = agreement.in_force_on(now().date_naive()).unwrap();
     let referrer = Referrer::from_profile(WorkerProfile::load(&office.store).unwrap()).unwrap();
-    let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now()).unwrap();
+    let contents = Contents::compose(PackageKind::Referral, &ready, &protocol, &agreement, referrer, now()).unwrap();
     (contents.pdf().unwrap(), contents.json().unwrap())
 }
 
@@ -96,8 +96,8 @@ fn check_with_7zz(bytes: &[u8], password: &str, files: &[(&str, &[u8])], secrets
 
 #[test]
 fn seven_zip_opens_our_package_only_with_the_password() {
-    let office = Office::new();
-    let reference = office.consent(&client("Zoë", "Müller-Çelik"), Language::Nl);
+    let office = Office::with_smtp();
+    let reference = office.consented(&client("Zoë", "Müller-Çelik"), Language::Nl, now());
     let (pdf, json) = contents(&office, &reference);
     let password = Password::generate().unwrap();
     let sealed = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password).unwrap();
@@ -171,8 +171,8 @@ fn the_key_takes_2_to_the_19_rounds_with_a_fresh_16_byte_salt() {
 
 #[test]
 fn the_stored_package_opens_with_the_password_shown_to_the_worker() {
-    let office = Office::new();
-    let reference = office.consent(&client("Nguyễn Thị", "Ánh"), Language::Fr);
+    let office = Office::with_smtp();
+    let reference = office.consented(&client("Nguyễn Thị", "Ánh"), Language::Fr, now());
     let packages = Packages::new(&office.store, &office.gazetteer);
     let view = packages.build(&reference, now()).unwrap();
     let export = packages.archive(&reference).unwrap();
@@ -204,7 +204,7 @@ fn the_stored_package_opens_with_the_password_shown_to_the_worker() {
 
 #[test]
 fn the_referral_sheet_prints_every_name_exactly() {
-    let office = Office::new();
+    let office = Office::with_smtp();
     for (i, (first, last)) in [
         ("Zoë", "Müller"),
         ("Ayşe", "Çelik"),
@@ -215,7 +215,7 @@ fn the_referral_sheet_prints_every_name_exactly() {
     .into_iter()
     .enumerate()
     {
-        let reference = office.consent(&client(first, last), Language::Nl);
+        let reference = office.consented(&client(first, last), Language::Nl, now());
         let (pdf, _) = contents(&office, &reference);
         let text = pdf_text(&pdf, &format!("aanmelding-{i}"));
         for needle in [
@@ -235,13 +235,13 @@ fn the_referral_sheet_prints_every_name_exactly() {
 
 #[test]
 fn the_receipt_is_in_the_clients_language_and_has_no_password() {
-    let office = Office::new();
+    let office = Office::with_smtp();
     for (language, title) in [
         (Language::Nl, "Bewijs van aanmelding"),
         (Language::Fr, "Preuve de signalement"),
         (Language::En, "Referral receipt"),
     ] {
-        let reference = office.consent(&client("Zoë", "Ørsted"), language);
+        let reference = office.consented(&client("Zoë", "Ørsted"), language, now());
         let packages = Packages::new(&office.store, &office.gazetteer);
         let view = packages.build(&reference, now()).unwrap();
         let receipt = packages.receipt(&reference).unwrap();
@@ -356,7 +356,7 @@ proptest! {
 
     #[test]
     fn any_valid_referral_round_trips_through_7zz(input in client_input(), language in prop::sample::select(vec![Language::Nl, Language::Fr, Language::En])) {
-        let office = Office::new();
+        let office = Office::with_smtp();
         // Every postal code above is in the demo register (Westerlo, Diest) or needs one added.
         for (key, name, kbo) in [("ocmw:11002", "OCMW Antwerpen", "0212.181.956"), ("ocmw:44021", "OCMW Gent", "0212.181.956"), ("ocmw:23096", "OCMW Zemst", "0212.181.956")] {
             Agreement::save(&office.store, &office.gazetteer, None, aanmelder_core::agreement::AgreementInput {
@@ -368,7 +368,7 @@ proptest! {
                 ..Default::default()
             }, now()).unwrap();
         }
-        let reference = office.consent(&input, language);
+        let reference = office.consented(&input, language, now());
         let (pdf, json) = contents(&office, &reference);
         let password = Password::generate().unwrap();
         let sealed = archive::seal(&[(PDF_NAME, &pdf), (JSON_NAME, &json)], &password).unwrap();

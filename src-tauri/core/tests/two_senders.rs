@@ -4,8 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::collections::HashMap;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 
 use aanmelder_core::consent::Language;
 use aanmelder_core::outbox::{self, ItemState};
@@ -13,7 +12,7 @@ use aanmelder_core::residence::Gazetteer;
 use aanmelder_e2e::smtp::SmtpServer;
 
 mod support;
-use support::{Office, client, now, smtp_client};
+use support::{Office, Template, client, now, received_ids};
 
 const PACKAGES: usize = 100;
 const RUNS: usize = 20;
@@ -22,53 +21,32 @@ const RUNS: usize = 20;
 #[test]
 #[ignore = "a child process of two_processes_never_send_one_package_twice"]
 fn sender_child() {
-    let port: u16 = std::env::var("SENDER_PORT").unwrap().parse().unwrap();
-    let cert = std::fs::read(std::env::var("SENDER_CERT").unwrap()).unwrap();
     let store = support::store_from_env("SENDER");
-    let report = outbox::sync(&store, &smtp_client(port, &cert), now, |_, _| {}).unwrap();
+    let report = outbox::sync(&store, &support::smtp_from_env("SENDER"), now, |_, _| {}).unwrap();
     println!("SENT {}", report.sent);
 }
 
 #[test]
 fn two_processes_never_send_one_package_twice() {
     let server = SmtpServer::start().unwrap();
-    let cert_dir = tempfile::tempdir().unwrap();
-    let cert_path = cert_dir.path().join("cert.pem");
-    std::fs::write(&cert_path, &server.cert).unwrap();
 
     // Consent makes the package and queues it.
-    let office = Office::new();
+    let office = Office::with_smtp();
     for i in 0..PACKAGES {
         let postal_code = ["2260", "3290", "1000"][i % 3];
-        office.consent(&client("Zoë", "Twee", postal_code), Language::Nl);
+        office.consented(&client("Zoë", "Twee", postal_code), Language::Nl, now());
     }
-    let passphrase = office.passphrase;
-    let salt = office.params.salt.clone();
-    let (_keep, template, key) = office.close();
+    let template = Template::of(office).with_server(&server);
     let gazetteer = Gazetteer::embedded().unwrap();
 
-    let exe = std::env::current_exe().unwrap();
     let (mut arrived, mut duplicated, mut by_both) = (0, 0, 0);
     for run in 0..RUNS {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("aanmelder.db");
-        std::fs::copy(&template, &db).unwrap();
+        let (_dir, db) = template.copy();
         let before = server.received().len();
         let senders: Vec<_> = (0..2)
             .map(|_| {
-                Command::new(&exe)
-                    .args([
-                        "--ignored",
-                        "--exact",
-                        "sender_child",
-                        "--test-threads=1",
-                        "--nocapture",
-                    ])
-                    .env("SENDER_DB", &db)
-                    .env("SENDER_PASSPHRASE", passphrase)
-                    .env("SENDER_SALT", &salt)
-                    .env("SENDER_PORT", server.port.to_string())
-                    .env("SENDER_CERT", &cert_path)
+                template
+                    .child("sender_child", "SENDER", &db)
                     .stdout(Stdio::piped())
                     .stderr(Stdio::inherit())
                     .spawn()
@@ -92,22 +70,12 @@ fn two_processes_never_send_one_package_twice() {
             by_both += 1;
         }
 
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        for path in server.received().into_iter().skip(before) {
-            let mail = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
-            let id = mail
-                .lines()
-                .find_map(|l| l.strip_prefix("Message-ID: "))
-                .unwrap()
-                .trim()
-                .to_owned();
-            *ids.entry(id).or_insert(0) += 1;
-        }
+        let ids = received_ids(&server, before);
         let total: usize = ids.values().sum();
         arrived += total;
         duplicated += ids.values().filter(|n| **n > 1).count();
         assert_eq!(total, PACKAGES, "run {run}: {total} mails arrived");
-        let store = support::reopen(&db, &key);
+        let store = support::reopen(&db, &template.key);
         let items = outbox::list(&store, &gazetteer).unwrap();
         assert!(
             items.iter().all(|i| i.state == ItemState::Sent),

@@ -26,7 +26,7 @@ function api(): Api {
       password_channel: channel,
       password_passed_at: '2026-11-22T10:25:00+01:00',
     })),
-    savePackage: vi.fn(async () => '/home/an/Documenten/Aanmelder/aanmelding-AM-ABCD-EFGH.7z'),
+    saveCopy: vi.fn(async () => '/home/an/Documenten/Aanmelder/aanmelding-AM-ABCD-EFGH.7z'),
   };
   return partial as Api;
 }
@@ -48,6 +48,6 @@ describe('Package', () => {
     render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
     await fireEvent.click(await screen.findByRole('button', { name: 'Pakket opslaan in map' }));
     await waitFor(() => expect(screen.getByText(/Bewaard:/)).toBeTruthy());
-    expect(fake.savePackage).toHaveBeenCalledWith('AM-ABCD-EFGH', '/home/an/Documenten/Aanmelder');
+    expect(fake.saveCopy).toHaveBeenCalledWith('AM-ABCD-EFGH', 'archive', '/home/an/Documenten/Aanmelder');
   });
 });

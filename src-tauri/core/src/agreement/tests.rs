@@ -1,6 +1,7 @@
 use std::str::FromStr as _;
 
 use super::*;
+use crate::testing::zoe;
 
 fn day(text: &str) -> NaiveDate {
     NaiveDate::from_str(text).unwrap()
@@ -347,20 +348,6 @@ fn every_demo_entry_passes_the_registers_own_validation() {
     }
 }
 
-fn client() -> crate::referral::ClientInput {
-    crate::referral::ClientInput {
-        first_name: "Zoë".into(),
-        last_name: "Müller".into(),
-        street: "Boerenkrijglaan".into(),
-        house_number: "12".into(),
-        r#box: String::new(),
-        postal_code: "2260".into(),
-        municipality_code: String::new(),
-        phone: "0470 12 34 56".into(),
-        email: "zoe@example.be".into(),
-    }
-}
-
 #[test]
 fn a_partner_a_consent_relied_on_is_kept_and_the_consent_names_its_version() {
     let office = crate::testing::Office::new();
@@ -369,7 +356,7 @@ fn a_partner_a_consent_relied_on_is_kept_and_the_consent_names_its_version() {
     let before = Agreement::for_recipient(store, &westerlo, now().date_naive())
         .unwrap()
         .unwrap();
-    let reference = office.consented(&client(), crate::consent::Language::Nl, now());
+    let reference = office.consented(&zoe(), crate::consent::Language::Nl, now());
     let partner = Agreement::get(store, before.id).unwrap();
     assert!(partner.used);
 

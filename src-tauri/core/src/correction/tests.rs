@@ -1,20 +1,9 @@
 use super::*;
 use crate::consent::Language;
-use crate::testing::{Office, at};
+use crate::testing::{Office, at, mira};
 
 fn now() -> DateTime<FixedOffset> {
     at("2026-11-22T10:15:00+01:00")
-}
-
-fn client() -> ClientInput {
-    ClientInput {
-        first_name: "Mira".into(),
-        last_name: "Verbiest".into(),
-        street: "Boerenkrijglaan".into(),
-        house_number: "4".into(),
-        postal_code: "2260".into(),
-        ..Default::default()
-    }
 }
 
 fn correct_with(
@@ -39,15 +28,15 @@ fn correct_with(
 #[test]
 fn a_referral_not_yet_sent_is_not_corrected() {
     let f = Office::new();
-    let reference = f.consented(&client(), Language::Nl, now());
-    let err = correct_with(&f, &reference, client(), "x");
+    let reference = f.consented(&mira(), Language::Nl, now());
+    let err = correct_with(&f, &reference, mira(), "x");
     assert_eq!(err.code(), "correction.not_sent");
 }
 
 #[test]
 fn bad_values_a_missing_reason_and_another_municipality_are_refused_with_their_fields() {
     let f = Office::new();
-    let reference = f.consented(&client(), Language::Nl, now());
+    let reference = f.consented(&mira(), Language::Nl, now());
     // Pretend it went out, as a mail program's draft the worker confirmed.
     f.store
         .conn()
@@ -65,7 +54,7 @@ fn bad_values_a_missing_reason_and_another_municipality_are_refused_with_their_f
         &reference,
         ClientInput {
             email: "geen-adres".into(),
-            ..client()
+            ..mira()
         },
         "  ",
     );
@@ -79,13 +68,13 @@ fn bad_values_a_missing_reason_and_another_municipality_are_refused_with_their_f
         &reference,
         ClientInput {
             postal_code: "3290".into(),
-            ..client()
+            ..mira()
         },
         "verhuisd",
     );
     assert_eq!(err.code(), "correction.other_recipient");
     assert!(err.to_string().contains("OCMW Diest"), "{err}");
-    let err = correct_with(&f, &reference, client(), "niets");
+    let err = correct_with(&f, &reference, mira(), "niets");
     assert_eq!(err.code(), "correction.no_change");
     assert!(history(&f.store, &reference).unwrap().is_empty());
 }
@@ -93,11 +82,11 @@ fn bad_values_a_missing_reason_and_another_municipality_are_refused_with_their_f
 #[test]
 fn a_new_first_and_last_name_together_is_another_person() {
     let f = Office::new();
-    let reference = f.sent(&client(), now());
+    let reference = f.sent(&mira(), now());
     let other = ClientInput {
         first_name: "Jonas".into(),
         last_name: "Claes".into(),
-        ..client()
+        ..mira()
     };
     let err = correct_with(&f, &reference, other, "andere naam");
     assert_eq!(err.code(), "correction.other_person");
@@ -110,7 +99,7 @@ fn a_new_first_and_last_name_together_is_another_person() {
         reference: reference.clone(),
         client: ClientInput {
             last_name: "Verbiest-Claes".into(),
-            ..client()
+            ..mira()
         },
         reason: "dubbele familienaam".into(),
     };
@@ -120,13 +109,13 @@ fn a_new_first_and_last_name_together_is_another_person() {
 #[test]
 fn another_person_is_refused_one_name_at_a_time_too_but_accents_are_a_correction() {
     let f = Office::new();
-    let reference = f.sent(&client(), now());
+    let reference = f.sent(&mira(), now());
     let input = |first: &str, last: &str| CorrectionInput {
         reference: reference.clone(),
         client: ClientInput {
             first_name: first.into(),
             last_name: last.into(),
-            ..client()
+            ..mira()
         },
         reason: "naam".into(),
     };

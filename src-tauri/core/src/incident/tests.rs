@@ -2,20 +2,7 @@ use super::*;
 use crate::outbox;
 use crate::referral::{ClientInput, Reference};
 use crate::retention::RetentionSettings;
-use crate::testing::{Office, at};
-
-fn client() -> ClientInput {
-    ClientInput {
-        first_name: "Mira".into(),
-        last_name: "Verbiest".into(),
-        street: "Boerenkrijglaan".into(),
-        house_number: "4".into(),
-        postal_code: "2260".into(),
-        phone: "0470 12 34 56".into(),
-        email: "mira.verbiest@example.be".into(),
-        ..Default::default()
-    }
-}
+use crate::testing::{Office, at, mira};
 
 fn now() -> DateTime<FixedOffset> {
     at("2026-11-22T10:15:00+01:00")
@@ -24,7 +11,7 @@ fn now() -> DateTime<FixedOffset> {
 /// An office with one sent referral and, if `dpo` is given, the team's DPO set.
 fn office(dpo: Option<&str>) -> (Office, Reference, i64) {
     let f = Office::new();
-    let reference = f.sent(&client(), now());
+    let reference = f.sent(&mira(), now());
     if let Some(dpo) = dpo {
         RetentionSettings {
             days_after_send: 30,

@@ -8,6 +8,7 @@ use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
 use super::PackageKind;
+use crate::worker::WorkerProfile;
 
 /// What the mail needs to know; none of it is client data.
 #[derive(Debug, Clone)]
@@ -15,10 +16,8 @@ pub struct Letter<'a> {
     pub kind: PackageKind,
     pub reference: &'a str,
     pub message_id: &'a str,
-    pub worker_name: &'a str,
-    pub worker_team: &'a str,
-    pub worker_phone: &'a str,
-    pub worker_email: &'a str,
+    /// Who referred: named in the mail so the OCMW knows whom to call for the password.
+    pub worker: &'a WorkerProfile,
     pub mailbox: &'a str,
     pub file_name: &'a str,
     pub archive: &'a [u8],
@@ -35,9 +34,10 @@ pub struct OutgoingMail {
 /// Composes the mail for one package.
 pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
     let from_address: Address = letter
-        .worker_email
+        .worker
+        .email
         .parse()
-        .map_err(|_| MailError::From(letter.worker_email.to_owned()))?;
+        .map_err(|_| MailError::From(letter.worker.email.to_owned()))?;
     let to: Address = letter
         .mailbox
         .parse()
@@ -70,9 +70,9 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
          Dit bericht zelf bevat geen gegevens van de cliënt.\n",
         opening = opening.replace("{reference}", letter.reference),
         reference = letter.reference,
-        name = letter.worker_name,
-        team = letter.worker_team,
-        phone = letter.worker_phone,
+        name = letter.worker.name,
+        team = letter.worker.team,
+        phone = letter.worker.phone,
     );
     let attachment = Attachment::new(letter.file_name.to_owned()).body(
         letter.archive.to_vec(),
@@ -80,7 +80,7 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
     );
     let message = Message::builder()
         .from(Mailbox::new(
-            Some(letter.worker_name.to_owned()),
+            Some(letter.worker.name.to_owned()),
             from_address.clone(),
         ))
         .to(Mailbox::new(None, to.clone()))

@@ -147,12 +147,14 @@ impl ItemState {
     /// The states for which `rule` holds, as an SQL list for this module's queries, so each
     /// rule is written once, in Rust.
     fn sql_list(rule: fn(Self) -> bool) -> String {
-        let states: Vec<String> = Self::ALL
-            .into_iter()
-            .filter(|&s| rule(s))
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        format!("({})", states.join(", "))
+        let states: Vec<Self> = Self::ALL.into_iter().filter(|&s| rule(s)).collect();
+        Self::sql_of(&states)
+    }
+
+    /// `states` as an SQL list: `('queued', 'sending')`.
+    fn sql_of(states: &[Self]) -> String {
+        let quoted: Vec<String> = states.iter().map(|s| format!("'{}'", s.as_str())).collect();
+        format!("({})", quoted.join(", "))
     }
 }
 
@@ -224,11 +226,7 @@ pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, Stor
              AND w.state IN {})",
         ItemState::sql_list(ItemState::unsettled)
     );
-    Ok(store
-        .conn()
-        .prepare(&sql)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?)
+    pairs(store, &sql)
 }
 
 /// For each referral with an item stuck (failed, refused, unsure, or a draft never confirmed)
@@ -243,11 +241,7 @@ pub(crate) fn stuck_since(store: &Store) -> Result<Vec<(i64, String)>, StoreErro
         ItemState::sql_list(ItemState::stuck),
         ItemState::sql_list(ItemState::in_flight)
     );
-    Ok(store
-        .conn()
-        .prepare(&sql)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?)
+    pairs(store, &sql)
 }
 
 /// For each settled referral with items: its last send, if anything was sent.
@@ -259,9 +253,17 @@ pub(crate) fn settled_last_sends(store: &Store) -> Result<Vec<(i64, Option<Strin
          GROUP BY o.referral_id",
         ItemState::sql_list(ItemState::unsettled)
     );
+    pairs(store, &sql)
+}
+
+/// The rows of a two-column query: a referral's id and what was asked of it.
+fn pairs<T: rusqlite::types::FromSql>(
+    store: &Store,
+    sql: &str,
+) -> Result<Vec<(i64, T)>, StoreError> {
     Ok(store
         .conn()
-        .prepare(&sql)?
+        .prepare(sql)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?)
 }
@@ -471,18 +473,8 @@ pub fn confirm_resend(
     id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
-    let changed = store
-        .conn()
-        .execute(
-            "UPDATE outbox SET state = 'queued', next_attempt_at = ?2
-             WHERE id = ?1 AND state IN ('maybe_sent', 'attention')",
-            (id, now.to_rfc3339()),
-        )
-        .map_err(StoreError::from)?;
-    if changed == 0 {
-        return Err(OutboxError::NotWaiting);
-    }
-    Ok(())
+    let from = [ItemState::MaybeSent, ItemState::Attention];
+    settle(store, id, &from, ItemState::Queued, "next_attempt_at", now)
 }
 
 /// The worker checked with the OCMW that a "maybe sent" item arrived, or sent a draft from
@@ -493,18 +485,37 @@ pub fn confirm_delivered(
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
     let tx = store.transaction()?;
-    let changed = tx
+    let from = [ItemState::MaybeSent, ItemState::Drafted];
+    settle(store, id, &from, ItemState::Sent, "sent_at", now)?;
+    delivered(store, id, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A worker's answer moves item `id` from one of the states `from` to `to`, with `now` in the
+/// column `stamp`; an item in any other state is not waiting for that answer.
+fn settle(
+    store: &Store,
+    id: i64,
+    from: &[ItemState],
+    to: ItemState,
+    stamp: &'static str,
+    now: DateTime<FixedOffset>,
+) -> Result<(), OutboxError> {
+    let changed = store
+        .conn()
         .execute(
-            "UPDATE outbox SET state = 'sent', sent_at = ?2
-             WHERE id = ?1 AND state IN ('maybe_sent', 'drafted')",
+            &format!(
+                "UPDATE outbox SET state = '{}', {stamp} = ?2 WHERE id = ?1 AND state IN {}",
+                to.as_str(),
+                ItemState::sql_of(from)
+            ),
             (id, now.to_rfc3339()),
         )
         .map_err(StoreError::from)?;
     if changed == 0 {
         return Err(OutboxError::NotWaiting);
     }
-    delivered(store, id, now)?;
-    tx.commit()?;
     Ok(())
 }
 
@@ -821,10 +832,7 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String),
         kind,
         reference: &reference,
         message_id: &message_id,
-        worker_name: &worker.name,
-        worker_team: &worker.team,
-        worker_phone: &worker.phone,
-        worker_email: &worker.email,
+        worker: &worker,
         mailbox: &mailbox,
         file_name: &file_name,
         archive: &archive,
@@ -918,7 +926,8 @@ pub fn sync(
 }
 
 /// Why the outbox could not do what was asked.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "outbox")]
 pub enum OutboxError {
     #[error("Dit item wacht niet (meer) op verzending.")]
     NotWaiting,
@@ -942,8 +951,10 @@ pub enum OutboxError {
     #[error(transparent)]
     Settings(#[from] settings::SettingsError),
     #[error(transparent)]
+    #[coded(code = "outbox.smtp")]
     Smtp(#[from] smtp::SmtpError),
     #[error(transparent)]
+    #[coded(code = "outbox.mail")]
     Mail(#[from] MailError),
     #[error(transparent)]
     Worker(#[from] WorkerError),
@@ -951,32 +962,6 @@ pub enum OutboxError {
     Agreement(#[from] AgreementError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for OutboxError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::NotWaiting => "outbox.not_waiting",
-            Self::NoPartner => "outbox.no_partner",
-            Self::Corrupt => "outbox.corrupt",
-            Self::NoServer => "outbox.no_server",
-            Self::Draft(_) => "outbox.draft",
-            Self::NoBasis(_) => "outbox.no_basis",
-            Self::Settings(e) => e.code(),
-            Self::Smtp(_) => "outbox.smtp",
-            Self::Mail(_) => "outbox.mail",
-            Self::Worker(e) => e.code(),
-            Self::Agreement(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Settings(e) => e.field(),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

@@ -175,30 +175,20 @@ fn normalise_pem(text: &str) -> Option<String> {
 }
 
 /// A setting that cannot be used, named with its fix.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "outbox", code = "outbox.settings")]
 pub enum SettingsError {
     #[error("Mailserver: typ de naam van de server, bv. smtp.voorbeeld.be.")]
+    #[coded(field = "host")]
     Host,
     #[error("Poort: typ een poortnummer, meestal 587 (STARTTLS) of 465 (TLS).")]
+    #[coded(field = "port")]
     Port,
     #[error(
         "Certificaat: plak een PEM-certificaat dat begint met -----BEGIN CERTIFICATE-----, of laat het veld leeg."
     )]
+    #[coded(field = "ca_pem")]
     Certificate,
-}
-
-impl Coded for SettingsError {
-    fn code(&self) -> &'static str {
-        "outbox.settings"
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        Some(match self {
-            Self::Host => "host",
-            Self::Port => "port",
-            Self::Certificate => "ca_pem",
-        })
-    }
 }
 
 #[cfg(test)]
@@ -207,22 +197,7 @@ mod tests {
 
     fn real_certificate() -> String {
         let dir = tempfile::tempdir().unwrap();
-        let ok = std::process::Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-subj",
-                "/CN=localhost",
-            ])
-            .args(["-days", "1", "-keyout", "key.pem", "-out", "cert.pem"])
-            .current_dir(dir.path())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .expect("openssl is installed by scripts/setup.sh --test");
-        assert!(ok.success());
+        aanmelder_e2e::smtp::self_signed(dir.path()).unwrap();
         std::fs::read_to_string(dir.path().join("cert.pem")).unwrap()
     }
 

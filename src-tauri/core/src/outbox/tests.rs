@@ -83,6 +83,11 @@ impl SmtpOffice {
         reference
     }
 
+    /// One sync through `server` at `when`, with no one watching its progress.
+    fn sync_at(&self, server: &FakeServer, when: &str) -> SyncReport {
+        sync(&self.store, server, || at(when), |_, _| {}).unwrap()
+    }
+
     fn state(&self, reference: &Reference) -> OutboxItem {
         list(&self.store, &self.gazetteer)
             .unwrap()
@@ -160,13 +165,7 @@ fn the_mail_names_no_client_only_the_reference_and_whom_to_call() {
     let office = SmtpOffice::new();
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let server = FakeServer::new();
-    sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:00:00+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     let mail = server.accepted.borrow()[0].clone();
     assert_eq!(mail.to.to_string(), WESTERLO);
     let text = quoted_printable_decoded(&mail.bytes);
@@ -201,50 +200,26 @@ fn a_temporary_refusal_is_retried_later_with_the_same_message_id() {
         WESTERLO,
         Err(DeliveryError::Transient("451 4.3.0 probeer later".into())),
     );
-    let report = sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:00:00+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     assert_eq!(report.failed, 1);
     let item = office.state(&reference);
     assert_eq!(item.state, ItemState::Failed);
     assert_eq!(item.last_error.as_deref(), Some("451 4.3.0 probeer later"));
     assert_eq!(item.next_attempt_at, "2026-11-23T10:01:00+01:00");
     // Not due yet half a minute later; due after the back-off.
-    let early = sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:00:30+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let early = office.sync_at(&server, "2026-11-23T10:00:30+01:00");
     assert_eq!(early, SyncReport::default());
     server.answer(
         WESTERLO,
         Err(DeliveryError::Transient("451 nog eens".into())),
     );
-    sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:01:00+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    office.sync_at(&server, "2026-11-23T10:01:00+01:00");
     assert_eq!(
         office.state(&reference).next_attempt_at,
         "2026-11-23T10:03:00+01:00",
         "doubles"
     );
-    let report = sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:03:00+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_at(&server, "2026-11-23T10:03:00+01:00");
     assert_eq!(report.sent, 1);
     assert_eq!(office.state(&reference).attempts, 3);
 }
@@ -261,13 +236,7 @@ fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
             "550 5.1.1 mailbox onbekend".into(),
         )),
     );
-    let report = sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:00:00+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     assert_eq!(
         report,
         SyncReport {
@@ -293,13 +262,7 @@ fn a_dropped_connection_leaves_the_item_queued() {
         WESTERLO,
         Err(DeliveryError::Interrupted("verbinding verbroken".into())),
     );
-    sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:00:00+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     let item = office.state(&reference);
     assert_eq!(item.state, ItemState::Queued);
     assert!(
@@ -320,23 +283,11 @@ fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
     assert_eq!(recover(&office.store).unwrap(), 1);
     assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
     let server = FakeServer::new();
-    let report = sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:00:00+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     assert_eq!(report, SyncReport::default(), "no silent duplicate");
     assert!(server.accepted.borrow().is_empty());
     confirm_resend(&office.store, id, at("2026-11-23T10:05:00+01:00")).unwrap();
-    let report = sync(
-        &office.store,
-        &server,
-        || at("2026-11-23T10:05:00+01:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_at(&server, "2026-11-23T10:05:00+01:00");
     assert_eq!(report.sent, 1);
 
     // The other answer: the OCMW did receive it.
@@ -445,13 +396,7 @@ fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
     let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
     end_protocols(&office, "2026-06-30");
     let server = FakeServer::new();
-    let report = sync(
-        &office.store,
-        &server,
-        || at("2026-07-01T09:00:00+02:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_at(&server, "2026-07-01T09:00:00+02:00");
     assert_eq!(report.attention, 1);
     assert!(
         server.accepted.borrow().is_empty(),
@@ -468,13 +413,7 @@ fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
     );
     // Still in force on its last day: a package queued then goes.
     let other = office.queue("Ayşe", "2260", "2026-06-30T09:00:00+02:00");
-    let report = sync(
-        &office.store,
-        &server,
-        || at("2026-06-30T18:00:00+02:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_at(&server, "2026-06-30T18:00:00+02:00");
     assert_eq!(report.sent, 1);
     assert_eq!(office.state(&other).state, ItemState::Sent);
 }
@@ -484,13 +423,7 @@ fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
     let office = SmtpOffice::new();
     let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
     let server = FakeServer::new();
-    sync(
-        &office.store,
-        &server,
-        || at("2026-06-29T10:00:00+02:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    office.sync_at(&server, "2026-06-29T10:00:00+02:00");
     end_protocols(&office, "2026-06-30");
     crate::withdrawal::withdraw(
         &office.store,
@@ -503,13 +436,7 @@ fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
         at("2026-07-02T09:00:00+02:00"),
     )
     .unwrap();
-    let report = sync(
-        &office.store,
-        &server,
-        || at("2026-07-02T09:05:00+02:00"),
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_at(&server, "2026-07-02T09:05:00+02:00");
     assert_eq!(report.sent, 1, "the OCMW must hear of the withdrawal");
     assert_eq!(server.accepted.borrow().len(), 2);
 }

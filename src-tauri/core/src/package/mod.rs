@@ -101,26 +101,9 @@ pub struct Contents {
 }
 
 impl Contents {
-    /// Puts a package together. The protocol must be for the referral's own recipient.
+    /// Puts a package of `kind` together (a correction carries the corrected data under the
+    /// same reference). The protocol must be for the referral's own recipient.
     pub fn compose(
-        ready: &ReadyReferral,
-        protocol: &ActiveProtocol,
-        agreement: &Agreement,
-        referrer: Referrer,
-        now: DateTime<FixedOffset>,
-    ) -> Result<Self, PackageError> {
-        Self::compose_kind(
-            PackageKind::Referral,
-            ready,
-            protocol,
-            agreement,
-            referrer,
-            now,
-        )
-    }
-
-    /// The same, for a correction: the corrected data under the same reference.
-    pub(crate) fn compose_kind(
         kind: PackageKind,
         ready: &ReadyReferral,
         protocol: &ActiveProtocol,
@@ -159,10 +142,7 @@ impl Contents {
     }
 
     pub fn json(&self) -> Result<Vec<u8>, PackageError> {
-        let mut bytes =
-            serde_json::to_vec_pretty(self).map_err(|e| PackageError::Json(e.to_string()))?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        pretty_json(self)
     }
 
     /// The one-page sheet for the OCMW's social worker, in Dutch.
@@ -450,10 +430,9 @@ impl<'a> Packages<'a> {
             return Ok(view);
         }
         let ready = Referral::ready(self.store, self.gazetteer, reference)?;
-        let agreement = crate::referral::partner(self.store, ready.id)?;
+        let (agreement, referrer) = parties(self.store, ready.id)?;
         let protocol = agreement.in_force_on(now.date_naive())?;
-        let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
-        let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now)?;
+        let contents = Contents::compose(PackageKind::Referral, &ready, &protocol, &agreement, referrer, now)?;
         let password = fresh_password()?;
         let pdf = contents.pdf()?;
         let json = contents.json()?;
@@ -587,53 +566,61 @@ impl<'a> Packages<'a> {
         }
     }
 
-    /// Saves the sealed archive into `folder`, remembered for the purge.
-    pub fn save_archive(
+    /// Saves a copy of the sealed archive or of the client's receipt into `folder`, remembered
+    /// for the purge.
+    pub fn save_copy(
         &self,
         reference: &Reference,
+        copy: SavedCopy,
         folder: &std::path::Path,
         now: DateTime<FixedOffset>,
     ) -> Result<std::path::PathBuf, PackageError> {
-        self.save(reference, folder, &self.archive(reference)?, now)
-    }
-
-    /// Saves the client's receipt into `folder`, remembered for the purge.
-    pub fn save_receipt(
-        &self,
-        reference: &Reference,
-        folder: &std::path::Path,
-        now: DateTime<FixedOffset>,
-    ) -> Result<std::path::PathBuf, PackageError> {
-        self.save(reference, folder, &self.receipt(reference)?, now)
-    }
-
-    fn save(
-        &self,
-        reference: &Reference,
-        folder: &std::path::Path,
-        export: &Export,
-        now: DateTime<FixedOffset>,
-    ) -> Result<std::path::PathBuf, PackageError> {
-        Ok(files::save_for_referral(
-            self.store,
-            reference.as_str(),
-            folder,
-            export,
-            now,
-        )?)
+        let export = match copy {
+            SavedCopy::Archive => self.archive(reference)?,
+            SavedCopy::Receipt => self.receipt(reference)?,
+        };
+        let at = files::save_for_referral(self.store, reference.as_str(), folder, &export, now)?;
+        Ok(at)
     }
 
     /// The client's receipt, in the language the five points were shown in.
     pub fn receipt(&self, reference: &Reference) -> Result<Export, PackageError> {
         let ready = Referral::ready(self.store, self.gazetteer, reference)?;
-        let agreement = crate::referral::partner(self.store, ready.id)?;
-        let referrer = Referrer::from_profile(WorkerProfile::load(self.store)?)?;
+        let (agreement, referrer) = parties(self.store, ready.id)?;
         let bytes = receipt::render(&ready, &agreement, &referrer)?;
         Ok(Export {
             file_name: format!("ontvangstbewijs-{reference}.pdf"),
             bytes,
         })
     }
+}
+
+/// The two parties every paper of a referral names: the partner it goes to (from the register,
+/// whether or not its protocol is still in force: the caller decides whether that matters) and
+/// the worker who refers, whose settings must be complete.
+pub fn parties(store: &Store, referral_id: i64) -> Result<(Agreement, Referrer), PackageError> {
+    let agreement = crate::referral::partner(store, referral_id)?;
+    let referrer = Referrer::from_profile(WorkerProfile::load(store)?)?;
+    Ok((agreement, referrer))
+}
+
+/// `value` as indented JSON with a final line break, as the package's files are written.
+fn pretty_json(value: &impl Serialize) -> Result<Vec<u8>, PackageError> {
+    let mut bytes =
+        serde_json::to_vec_pretty(value).map_err(|e| PackageError::Json(e.to_string()))?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// What the worker can save a copy of, outside the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum SavedCopy {
+    /// The sealed 7z, for a worker who mails it by hand.
+    Archive,
+    /// The client's receipt (PDF).
+    Receipt,
 }
 
 pub mod notice;
@@ -694,18 +681,13 @@ pub(crate) fn store_sealed(
         sealing.reference.as_str(),
         now,
     )?;
-    ledger::record(
-        store,
-        EventKind::Packaged,
-        now,
-        &sealing.recipient.key(),
-        Some(sealing.reference.as_str()),
-    )?;
+    ledger::record_referral(store, EventKind::Packaged, now, &sealing.recipient, &sealing.reference)?;
     Ok(())
 }
 
 /// Why a package could not be made, shown or saved.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "package")]
 pub enum PackageError {
     #[error("Er is nog geen pakket voor deze aanmelding.")]
     NotBuilt,
@@ -719,8 +701,10 @@ pub enum PackageError {
     #[error("De gegevens konden niet als JSON geschreven worden: {0}")]
     Json(String),
     #[error(transparent)]
+    #[coded(code = "package.document")]
     Document(#[from] DocumentError),
     #[error(transparent)]
+    #[coded(code = "package.archive")]
     Archive(#[from] ArchiveError),
     #[error(transparent)]
     Referral(#[from] ReferralError),
@@ -732,31 +716,6 @@ pub enum PackageError {
     Save(#[from] SaveError),
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-impl Coded for PackageError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::NotBuilt => "package.not_built",
-            Self::AlreadyDeleted => "package.already_deleted",
-            Self::RecipientMismatch => "package.recipient_mismatch",
-            Self::Json(_) => "package.json",
-            Self::Document(_) => "package.document",
-            Self::Archive(_) => "package.archive",
-            Self::Referral(e) => e.code(),
-            Self::Agreement(e) => e.code(),
-            Self::Worker(e) => e.code(),
-            Self::Save(e) => e.code(),
-            Self::Store(e) => e.code(),
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::Save(e) => e.field(),
-            _ => None,
-        }
-    }
 }
 
 #[cfg(test)]

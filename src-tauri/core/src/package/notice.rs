@@ -34,10 +34,7 @@ pub struct Notice {
 
 impl Notice {
     pub fn json(&self) -> Result<Vec<u8>, PackageError> {
-        let mut bytes =
-            serde_json::to_vec_pretty(self).map_err(|e| PackageError::Json(e.to_string()))?;
-        bytes.push(b'\n');
-        Ok(bytes)
+        super::pretty_json(self)
     }
 
     pub fn pdf(&self) -> Result<Vec<u8>, PackageError> {

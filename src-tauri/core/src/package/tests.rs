@@ -174,7 +174,7 @@ fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else(
     let now = at("2026-11-22T10:20:00+01:00");
     let protocol = agreement.in_force_on(now.date_naive()).unwrap();
     let referrer = Referrer::from_profile(WorkerProfile::load(&f.store).unwrap()).unwrap();
-    let contents = Contents::compose(&ready, &protocol, &agreement, referrer, now).unwrap();
+    let contents = Contents::compose(PackageKind::Referral, &ready, &protocol, &agreement, referrer, now).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&contents.json().unwrap()).unwrap();
     assert_eq!(json["schema"], SCHEMA);
     assert_eq!(json["schema_version"], SCHEMA_VERSION);
@@ -205,6 +205,6 @@ fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else(
             .unwrap();
     let wrong = other.in_force_on(now.date_naive()).unwrap();
     let referrer = Referrer::from_profile(WorkerProfile::load(&f.store).unwrap()).unwrap();
-    let err = Contents::compose(&ready, &wrong, &agreement, referrer, now).unwrap_err();
+    let err = Contents::compose(PackageKind::Referral, &ready, &wrong, &agreement, referrer, now).unwrap_err();
     assert_eq!(err.code(), "package.recipient_mismatch");
 }

@@ -2,22 +2,8 @@ use chrono::{DateTime, FixedOffset};
 
 use super::*;
 use crate::consent::{Language, POINT_KEYS};
-use crate::testing::Office;
+use crate::testing::{Office, zoe};
 use crate::visit::ConsentInput;
-
-fn good() -> ClientInput {
-    ClientInput {
-        first_name: "Zoë".into(),
-        last_name: "Müller".into(),
-        street: "Boerenkrijglaan".into(),
-        house_number: "12".into(),
-        r#box: String::new(),
-        postal_code: "2260".into(),
-        municipality_code: String::new(),
-        phone: "0470 12 34 56".into(),
-        email: "zoe@example.be".into(),
-    }
-}
 
 fn gazetteer() -> Gazetteer {
     Gazetteer::embedded().unwrap()
@@ -28,7 +14,7 @@ fn at(text: &str) -> DateTime<FixedOffset> {
 }
 
 fn with(change: impl Fn(&mut ClientInput)) -> ClientInput {
-    let mut input = good();
+    let mut input = zoe();
     change(&mut input);
     input
 }
@@ -423,7 +409,7 @@ fn no_phone_and_no_email_is_allowed_with_a_warning() {
     )
     .unwrap();
     assert_eq!(client.warnings().len(), 1);
-    let (client, _) = ClientData::validate(&good(), &gazetteer()).unwrap();
+    let (client, _) = ClientData::validate(&zoe(), &gazetteer()).unwrap();
     assert!(client.warnings().is_empty());
 }
 
@@ -455,7 +441,7 @@ fn all_points() -> Vec<String> {
 fn consent_makes_a_draft_ready_and_records_what_the_client_was_told() {
     let f = Office::new();
     let now = at("2026-11-22T10:15:00+01:00");
-    let started = f.visit().start(&good(), now).unwrap();
+    let started = f.visit().start(&zoe(), now).unwrap();
     let reference = started.referral.reference.clone();
     assert_eq!(started.referral.status, Status::Draft);
     assert_eq!(started.referral.recipient_name, "OCMW Westerlo");
@@ -530,12 +516,12 @@ fn no_referral_starts_or_becomes_ready_outside_the_protocols_dates() {
         .unwrap();
     let before = f
         .visit()
-        .start(&good(), at("2025-12-31T09:00:00+01:00"))
+        .start(&zoe(), at("2025-12-31T09:00:00+01:00"))
         .unwrap_err();
     assert_eq!(before.code(), "agreement.not_yet_in_force");
     let after = f
         .visit()
-        .start(&good(), at("2027-01-01T09:00:00+01:00"))
+        .start(&zoe(), at("2027-01-01T09:00:00+01:00"))
         .unwrap_err();
     assert_eq!(after.code(), "agreement.ended");
     assert_eq!(
@@ -548,7 +534,7 @@ fn no_referral_starts_or_becomes_ready_outside_the_protocols_dates() {
     let last_day = at("2026-12-31T23:50:00+01:00");
     let reference = f
         .visit()
-        .start(&good(), last_day)
+        .start(&zoe(), last_day)
         .unwrap()
         .referral
         .reference;
@@ -583,7 +569,7 @@ fn no_referral_starts_or_becomes_ready_outside_the_protocols_dates() {
 fn a_refusal_keeps_no_personal_data_only_an_anonymous_event() {
     let f = Office::new();
     let now = at("2026-11-22T10:15:00+01:00");
-    let reference = f.visit().start(&good(), now).unwrap().referral.reference;
+    let reference = f.visit().start(&zoe(), now).unwrap().referral.reference;
     let refused = f.visit().refuse(&reference, now).unwrap();
     assert_eq!(refused.status, Status::Refused);
     assert!(refused.client.is_none());
@@ -622,7 +608,7 @@ fn a_refusal_keeps_no_personal_data_only_an_anonymous_event() {
 fn the_list_shows_status_and_no_name_for_a_refusal() {
     let f = Office::new();
     let now = at("2026-11-22T10:15:00+01:00");
-    let kept = f.visit().start(&good(), now).unwrap().referral.reference;
+    let kept = f.visit().start(&zoe(), now).unwrap().referral.reference;
     let later = at("2026-11-22T11:00:00+01:00");
     let gone = f
         .visit()
@@ -654,7 +640,7 @@ fn a_visit_cannot_start_before_the_workers_identity_is_complete() {
         .unwrap();
     let err = f
         .visit()
-        .start(&good(), at("2026-11-22T10:15:00+01:00"))
+        .start(&zoe(), at("2026-11-22T10:15:00+01:00"))
         .unwrap_err();
     assert_eq!(err.code(), "worker.incomplete");
     assert!(err.to_string().contains("Instellingen (telefoon)"), "{err}");

@@ -164,19 +164,11 @@ pub fn parse(bytes: &[u8]) -> Result<Signed, ReportError> {
         envelope.telling.as_bytes(),
     )
     .ok_or(ReportError::BadSignature)?;
-    let inner: serde_json::Value =
-        serde_json::from_str(&envelope.telling).map_err(|_| ReportError::NotCountFile)?;
-    if inner.get("schema").and_then(|s| s.as_str()) != Some(SCHEMA) {
-        return Err(ReportError::NotCountFile);
-    }
-    if inner
-        .get("version")
-        .and_then(serde_json::Value::as_u64)
-        .is_none_or(|v| v > u64::from(VERSION))
-    {
-        return Err(ReportError::Newer);
-    }
-    let file: CountFile = serde_json::from_value(inner).map_err(|_| ReportError::NotCountFile)?;
+    let file: CountFile =
+        team::signed_inner(&envelope.telling, SCHEMA, VERSION).map_err(|e| match e {
+            team::Unreadable::NotOurs => ReportError::NotCountFile,
+            team::Unreadable::Newer => ReportError::Newer,
+        })?;
     if file.report.period != file.period {
         return Err(ReportError::Tampered("de periode"));
     }

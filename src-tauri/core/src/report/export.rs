@@ -493,38 +493,32 @@ pub fn file(
     })
 }
 
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "report")]
 pub enum ExportError {
     #[error(
         "Het Excel-bestand kon niet gemaakt worden ({0}). Kies CSV of PDF, en meld dit aan wie \
          de app beheert."
     )]
+    #[coded(code = "report.export_xlsx")]
     Xlsx(String),
     #[error(
         "De PDF kon niet gemaakt worden ({0}). Kies CSV of Excel, en meld dit aan wie de app \
          beheert."
     )]
+    #[coded(code = "report.export_pdf")]
     Pdf(String),
     #[error(
         "Het ingebouwde lettertype voor de PDF kon niet geladen worden. Kies CSV of Excel, en \
          meld dit aan wie de app beheert."
     )]
+    #[coded(code = "report.export_font")]
     Font,
 }
 
 impl From<XlsxError> for ExportError {
     fn from(e: XlsxError) -> Self {
         Self::Xlsx(e.to_string())
-    }
-}
-
-impl Coded for ExportError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Xlsx(_) => "report.export_xlsx",
-            Self::Pdf(_) => "report.export_pdf",
-            Self::Font => "report.export_font",
-        }
     }
 }
 

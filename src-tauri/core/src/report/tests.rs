@@ -177,7 +177,8 @@ fn expected(
     out
 }
 
-fn eight(c: &Counts) -> [u32; 8] {
+/// The eight counts in the export's column order, written out field by field.
+pub(crate) fn eight(c: &Counts) -> [u32; 8] {
     [
         c.explained,
         c.consented,

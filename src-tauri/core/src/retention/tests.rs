@@ -6,7 +6,7 @@ use chrono::Duration;
 use super::*;
 use crate::consent::Language;
 use crate::ledger;
-use crate::package::Packages;
+use crate::package::{Packages, SavedCopy};
 use crate::referral::{ClientInput, Reference, Referral};
 use crate::testing::{Office, at};
 
@@ -239,10 +239,10 @@ fn the_purge_deletes_the_copies_the_worker_saved() {
     let packages = Packages::new(&f.store, &f.gazetteer);
     let folder = tempfile::tempdir().unwrap();
     let archive = packages
-        .save_archive(&reference, folder.path(), t0())
+        .save_copy(&reference, SavedCopy::Archive, folder.path(), t0())
         .unwrap();
     let receipt = packages
-        .save_receipt(&reference, folder.path(), t0())
+        .save_copy(&reference, SavedCopy::Receipt, folder.path(), t0())
         .unwrap();
     let drafts = tempfile::tempdir().unwrap();
     let drafted = crate::outbox::write_drafts(&f.store, drafts.path(), t0()).unwrap();

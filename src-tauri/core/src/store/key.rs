@@ -258,7 +258,8 @@ fn keyring_error(e: keyring::Error) -> KeyError {
 }
 
 /// Why a key could not be made, kept or found.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "key")]
 pub enum KeyError {
     #[error(
         "De sleutelbos van het besturingssysteem is niet bereikbaar ({0}). Meld je aan op een \
@@ -286,19 +287,6 @@ pub enum KeyError {
     Random(String),
     #[error("Het sleutelbestand kon niet gelezen of geschreven worden: {0}")]
     Io(String),
-}
-
-impl Coded for KeyError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::KeyringUnavailable(_) => "key.keyring_unavailable",
-            Self::Missing => "key.missing",
-            Self::Malformed => "key.malformed",
-            Self::SchemeUnreadable => "key.scheme_unreadable",
-            Self::Random(_) => "key.random",
-            Self::Io(_) => "key.io",
-        }
-    }
 }
 
 #[cfg(test)]

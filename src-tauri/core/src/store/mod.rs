@@ -160,11 +160,7 @@ impl Store {
         protection: KeyProtection,
         upgrades: &[Upgrade],
     ) -> Result<Self, StoreError> {
-        if !path.is_file() {
-            return Err(StoreError::Missing(path.to_path_buf()));
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite)?;
+        let conn = existing(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
         Self::unlock(conn, path, key, protection, true, upgrades)
     }
 
@@ -176,20 +172,21 @@ impl Store {
         key: &DbKey,
         protection: KeyProtection,
     ) -> Result<Self, StoreError> {
-        if !path.is_file() {
-            return Err(StoreError::Missing(path.to_path_buf()));
-        }
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(StoreError::sqlite)?;
+        let conn = existing(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         apply_key(&conn, path, key)?;
-        Ok(Self {
+        Ok(Self::keyed(conn, path, key, protection))
+    }
+
+    /// The store on `conn`, opened with `key`, before any migration.
+    fn keyed(conn: Connection, path: &Path, key: &DbKey, protection: KeyProtection) -> Self {
+        Self {
             conn,
             path: path.to_path_buf(),
             key_protection: protection,
             ledger_key: LedgerKey::derive(key),
             key: key.clone(),
             demo: false,
-        })
+        }
     }
 
     /// A store in memory only, for the demo: nothing of it reaches the disk, and it is gone when
@@ -229,14 +226,7 @@ impl Store {
              PRAGMA busy_timeout = 10000;",
         )
         .map_err(StoreError::sqlite)?;
-        let mut store = Self {
-            conn,
-            path: path.to_path_buf(),
-            key_protection: protection,
-            ledger_key: LedgerKey::derive(key),
-            key: key.clone(),
-            demo: false,
-        };
+        let mut store = Self::keyed(conn, path, key, protection);
         store.migrate(existed, upgrades)?;
         Ok(store)
     }
@@ -419,6 +409,16 @@ impl Store {
     }
 }
 
+/// The database file at `path`, opened with `flags`; never created, so a moved or lost file is
+/// an error rather than a new, empty store.
+fn existing(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::Missing(path.to_path_buf()));
+    }
+    Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(StoreError::sqlite)
+}
+
 /// A unit of work from [`Store::transaction`]: rolled back when dropped without `commit`.
 #[derive(Debug)]
 pub(crate) struct Tx<'a> {
@@ -501,13 +501,15 @@ fn classify_open_failure(path: &Path, error: rusqlite::Error) -> StoreError {
 }
 
 /// Why the store could not be opened or used. Each message says what happened and what to do.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, thiserror::Error, Coded)]
+#[coded(prefix = "store")]
 pub enum StoreError {
     #[error(
         "De sleutel past niet bij de databank {0}, of het bestand is beschadigd. Aanmelder heeft \
          niets aan het bestand veranderd. Controleer je wachtwoordzin of neem contact op met je \
          ICT-ondersteuning."
     )]
+    #[coded(field = "passphrase")]
     WrongKey(PathBuf),
     #[error(
         "Het databankbestand {0} is beschadigd of onvolledig. Aanmelder heeft niets aan het \
@@ -545,8 +547,10 @@ pub enum StoreError {
         "De wachtwoordzin is te kort: kies er een van minstens {MIN_PASSPHRASE_CHARS} tekens, \
          bijvoorbeeld vier woorden met spaties."
     )]
+    #[coded(field = "passphrase")]
     PassphraseTooShort,
     #[error("De twee wachtwoordzinnen zijn niet gelijk. Typ dezelfde wachtwoordzin twee keer.")]
+    #[coded(field = "confirmation")]
     PassphraseMismatch,
     #[error("De databank is nog vergrendeld. Ontgrendel ze eerst.")]
     Locked,
@@ -554,6 +558,7 @@ pub enum StoreError {
         "Die pincode klopt niet. Nog {tries_left} {} voordat Aanmelder sluit.",
         if *tries_left == 1 { "poging" } else { "pogingen" }
     )]
+    #[coded(field = "pin")]
     WrongPin { tries_left: u8 },
     #[error(
         "Vijf keer een verkeerde pincode: Aanmelder sluit. Start Aanmelder opnieuw; dan vraagt \
@@ -592,39 +597,6 @@ impl StoreError {
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
         Self::sqlite(e)
-    }
-}
-
-impl Coded for StoreError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::WrongKey(_) => "store.wrong_key",
-            Self::Corrupt(_) => "store.corrupt",
-            Self::NotEncrypted(_) => "store.not_encrypted",
-            Self::NewerSchema { .. } => "store.newer_schema",
-            Self::Missing(_) => "store.missing",
-            Self::SchemeMissing(_) => "store.scheme_missing",
-            Self::AlreadyExists(_) => "store.already_exists",
-            Self::PassphraseTooShort => "store.passphrase_too_short",
-            Self::PassphraseMismatch => "store.passphrase_mismatch",
-            Self::Locked => "store.locked",
-            Self::WrongPin { .. } => "store.wrong_pin",
-            Self::PinExhausted => "store.pin_exhausted",
-            Self::Migration { .. } => "store.migration",
-            Self::Backup(_) => "store.backup",
-            Self::Key(e) => e.code(),
-            Self::Io(_) => "store.io",
-            Self::Sqlite(_) => "store.sqlite",
-        }
-    }
-
-    fn field(&self) -> Option<&'static str> {
-        match self {
-            Self::PassphraseTooShort | Self::WrongKey(_) => Some("passphrase"),
-            Self::WrongPin { .. } => Some("pin"),
-            Self::PassphraseMismatch => Some("confirmation"),
-            _ => None,
-        }
     }
 }
 

@@ -34,18 +34,18 @@ fn register(office: &Office) -> Vec<(String, String)> {
         .collect()
 }
 
+fn member(name: &str, email: &str) -> Member {
+    Member {
+        name: name.into(),
+        email: email.into(),
+        ..Member::default()
+    }
+}
+
 fn team_members() -> Vec<Member> {
     vec![
-        Member {
-            name: "An Peeters".into(),
-            email: "an.peeters@example.be".into(),
-            ..Member::default()
-        },
-        Member {
-            name: "Zoë Müller".into(),
-            email: "zoe.muller@example.be".into(),
-            ..Member::default()
-        },
+        member("An Peeters", "an.peeters@example.be"),
+        member("Zoë Müller", "zoe.muller@example.be"),
     ]
 }
 
@@ -252,16 +252,8 @@ fn members_are_checked_row_by_row() {
     let e = save_members(
         &office.store,
         vec![
-            Member {
-                name: "An Peeters".into(),
-                email: "an.peeters@example.be".into(),
-                ..Member::default()
-            },
-            Member {
-                name: String::new(),
-                email: "geen-adres".into(),
-                ..Member::default()
-            },
+            member("An Peeters", "an.peeters@example.be"),
+            member("", "geen-adres"),
             Member {
                 name: "An bis".into(),
                 email: "AN.PEETERS@example.be".into(),

@@ -1,18 +1,6 @@
 use super::*;
 use crate::retention::RetentionSettings;
-use crate::testing::{Office, at};
-
-fn client() -> crate::referral::ClientInput {
-    crate::referral::ClientInput {
-        first_name: "Mira".into(),
-        last_name: "Verbiest".into(),
-        street: "Boerenkrijglaan".into(),
-        house_number: "4".into(),
-        postal_code: "2260".into(),
-        phone: "0470 12 34 56".into(),
-        ..Default::default()
-    }
-}
+use crate::testing::{Office, at, mira};
 
 fn now() -> DateTime<FixedOffset> {
     at("2026-11-22T10:15:00+01:00")
@@ -27,13 +15,13 @@ fn input(reference: &Reference, said_on: &str) -> WithdrawalInput {
 }
 
 fn sent(f: &Office) -> Reference {
-    f.sent(&client(), now())
+    f.sent(&mira(), now())
 }
 
 #[test]
 fn the_day_must_be_a_real_day_between_the_referral_and_today() {
     let f = Office::new();
-    let reference = f.consented(&client(), crate::consent::Language::Nl, now());
+    let reference = f.consented(&mira(), crate::consent::Language::Nl, now());
     for (day, hint) in [
         ("gisteren", "dd/mm/jjjj"),
         ("23/11/2026", "toekomst"),
@@ -59,7 +47,7 @@ fn a_referral_without_consent_cannot_be_withdrawn_and_twice_is_refused() {
     let f = Office::new();
     let draft = f
         .visit()
-        .start(&client(), now())
+        .start(&mira(), now())
         .unwrap()
         .referral
         .reference;

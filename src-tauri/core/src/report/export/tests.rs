@@ -4,6 +4,7 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::NaiveDate;
 
 use super::*;
+use crate::report::tests::eight;
 use crate::report::Period;
 
 // ---- test reports, built by hand ----
@@ -148,20 +149,6 @@ fn suppressed() -> ExportOptions {
         suppress_small: true,
         ..plain()
     }
-}
-
-/// The eight counts in the export's column order.
-fn eight(c: &Counts) -> [u32; 8] {
-    [
-        c.explained,
-        c.consented,
-        c.refused,
-        c.sent,
-        c.failed,
-        c.withdrawn,
-        c.corrected,
-        c.incidents,
-    ]
 }
 
 // ---- CSV ----

@@ -1,0 +1,46 @@
+// The one way the UI talks to the Rust side: every failure arrives as a CommandError with the
+// stable `code` to branch on and the Dutch `message` to show. The typed function for each command
+// is generated from its Rust signature into `bindings/commands.ts`, which calls this.
+import { invoke } from '@tauri-apps/api/core';
+import type { Command } from './bindings/Command';
+import type { FieldMessage } from './bindings/FieldMessage';
+import type { IpcError } from './bindings/IpcError';
+
+export class CommandError extends Error {
+  readonly code: string;
+  readonly field: string | null;
+  readonly fields: FieldMessage[];
+
+  constructor(error: IpcError) {
+    super(error.message);
+    this.name = 'CommandError';
+    this.code = error.code;
+    this.field = error.field;
+    this.fields = error.fields;
+  }
+}
+
+function isIpcError(value: unknown): value is IpcError {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as IpcError).code === 'string' &&
+    typeof (value as IpcError).message === 'string'
+  );
+}
+
+export async function call<T>(command: Command, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    if (isIpcError(error)) {
+      throw new CommandError({ ...error, field: error.field ?? null, fields: error.fields ?? [] });
+    }
+    throw new CommandError({
+      code: 'ipc.unexpected',
+      message: `Aanmelder kreeg een onverwacht antwoord (${String(error)}). Start de app opnieuw.`,
+      field: null,
+      fields: [],
+    });
+  }
+}
