@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use aanmelder_core::consent::Language;
 use aanmelder_core::outbox::{self, smtp::Security, smtp::Smtp, smtp::SmtpSettings};
-use aanmelder_core::package::Packages;
 use aanmelder_e2e::smtp::{self, SmtpServer};
 use zeroize::Zeroizing;
 
@@ -16,12 +15,13 @@ const PACKAGES: usize = 100;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let server = SmtpServer::start()?;
-    let office = support::Office::new();
+    let office = support::Office::with_smtp();
     let setup = Instant::now();
     for i in 0..PACKAGES {
         let postal_code = ["2260", "3290", "1000"][i % 3];
-        let reference = office.consent(&support::client("Zoë", "Bench", postal_code), Language::Nl);
-        Packages::new(&office.store, &office.gazetteer).build(&reference, support::now())?;
+        let client = support::client("Zoë", "Bench", postal_code);
+        let reference = office.consented(&client, Language::Nl, support::now());
+        office.packages().build(&reference, support::now())?;
     }
     let setup = setup.elapsed();
     let client = Smtp::new(&SmtpSettings {

@@ -14,6 +14,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::agreement::{Agreement, AgreementInput, Delivery};
 use crate::consent::{Language, POINT_KEYS};
+use crate::package::Packages;
 use crate::referral::{ClientInput, Reference};
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{DbKey, KeyProtection, PassphraseParams, Store};
@@ -97,6 +98,10 @@ impl Office {
         Visit::new(&self.store, &self.gazetteer)
     }
 
+    pub fn packages(&self) -> Packages<'_> {
+        Packages::new(&self.store, &self.gazetteer)
+    }
+
     /// Starts a referral, shows the five points in `language` and records consent, at `now`.
     pub fn consented(
         &self,
@@ -131,9 +136,7 @@ impl Office {
     /// worker's mail program (the demo partners' way), so its outbox item stands as sent.
     pub fn sent(&self, input: &ClientInput, now: DateTime<FixedOffset>) -> Reference {
         let reference = self.consented(input, Language::Nl, now);
-        crate::package::Packages::new(&self.store, &self.gazetteer)
-            .build(&reference, now)
-            .expect("a package");
+        self.packages().build(&reference, now).expect("a package");
         let folder = tempfile::tempdir().expect("a temporary folder");
         let drafted = crate::outbox::write_drafts(&self.store, folder.path(), now).expect("drafts");
         assert_eq!(drafted.len(), 1, "one draft for the mail program");
@@ -217,6 +220,17 @@ pub fn zoe() -> ClientInput {
         email: "zoe@example.be".into(),
         ..Default::default()
     }
+}
+
+/// A new store in a folder of its own, with a random key kept in the keyring's way (the key is
+/// returned, not stored): for the tests of what survives closing and opening the file.
+pub fn keyring_store() -> (tempfile::TempDir, PathBuf, DbKey, Store) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("aanmelder.db");
+    let key = DbKey::generate().expect("a random key");
+    let store = Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES)
+        .expect("a new store");
+    (dir, path, key, store)
 }
 
 /// Opens an [`Office`]'s store again, as the app does at its next start (migrations included;

@@ -10,7 +10,7 @@ use aanmelder_core::consent::Language;
 use aanmelder_core::correction::{self, CorrectionInput};
 use aanmelder_core::ledger::{self, EventKind};
 use aanmelder_core::outbox::{self, ItemState};
-use aanmelder_core::package::{PackageKind, Packages};
+use aanmelder_core::package::PackageKind;
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::retention;
 use aanmelder_core::store::PassphraseParams;
@@ -45,9 +45,7 @@ fn distinctive(tag: &str) -> (ClientInput, Vec<String>) {
 
 fn queued(office: &Office, input: &ClientInput) -> Reference {
     let reference = office.consented(input, Language::Nl, now());
-    Packages::new(&office.store, &office.gazetteer)
-        .build(&reference, now())
-        .unwrap();
+    office.packages().build(&reference, now()).unwrap();
     reference
 }
 
@@ -93,11 +91,7 @@ fn withdrawal_before_sending_cancels_the_send_and_nothing_reaches_the_server() {
     let referral = Referral::get(&office.store, &office.gazetteer, &reference).unwrap();
     assert!(referral.client.is_none());
     assert_eq!(referral.withdrawn_on.as_deref(), Some("2026-11-22"));
-    assert!(
-        Packages::new(&office.store, &office.gazetteer)
-            .archive(&reference)
-            .is_err()
-    );
+    assert!(office.packages().archive(&reference).is_err());
     let pages = Pages::of(&office);
     pages.assert_none_of(&values, "while the store is open");
     let _dir = office.close();
@@ -172,11 +166,7 @@ fn withdrawal_after_sending_mails_a_notice_that_7zz_opens_and_that_names_the_ref
     assert_eq!(json["withdrawn_on"], "2026-11-22");
     assert!(dir.path().join("intrekking.pdf").is_file());
     // Sent: the notice's archive is gone too; the referral keeps no client data.
-    assert!(
-        Packages::new(&office.store, &office.gazetteer)
-            .archive(&reference)
-            .is_err()
-    );
+    assert!(office.packages().archive(&reference).is_err());
 }
 
 #[test]
@@ -259,7 +249,8 @@ fn a_correction_sends_a_replacement_with_the_same_reference_and_keeps_the_histor
     assert_eq!(json["reference"], reference.as_str());
     assert_eq!(json["client"]["address"]["house_number"], "19");
     assert_eq!(json["client"]["phone"], "+32470112233");
-    let listed = Packages::new(&office.store, &office.gazetteer)
+    let listed = office
+        .packages()
         .referrals()
         .unwrap()
         .into_iter()

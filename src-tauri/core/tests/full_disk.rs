@@ -16,7 +16,7 @@ use aanmelder_core::files;
 use aanmelder_core::incident::{self, IncidentInput};
 use aanmelder_core::ledger::{self, EventKind};
 use aanmelder_core::outbox::{self, ItemState};
-use aanmelder_core::package::{Packages, SavedCopy};
+use aanmelder_core::package::SavedCopy;
 use aanmelder_core::retention::RetentionSettings;
 
 mod support;
@@ -104,7 +104,7 @@ fn a_full_or_read_only_folder_leaves_no_file_and_records_nothing() {
     .save(&office.store)
     .unwrap();
     let reference = office.consented(&client("Mirela", "Vandewalle", "2260"), Language::Nl, now());
-    let packages = Packages::new(&office.store, &office.gazetteer);
+    let packages = office.packages();
     packages.build(&reference, now()).unwrap();
 
     let scratch = tempfile::tempdir().unwrap();

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use aanmelder_core::consent::Language;
 use aanmelder_core::outbox::{self, ItemState};
-use aanmelder_core::package::Packages;
 use aanmelder_e2e::smtp::SmtpServer;
 
 mod support;
@@ -38,9 +37,7 @@ fn outbox_survives_sigkill_at_any_moment() {
     for i in 0..PACKAGES {
         let postal_code = ["2260", "3290", "1000"][i % 3];
         let reference = office.consented(&client("Zoë", "Crash", postal_code), Language::Nl, now());
-        Packages::new(&office.store, &office.gazetteer)
-            .build(&reference, now())
-            .unwrap();
+        office.packages().build(&reference, now()).unwrap();
     }
     let template = Template::of(office).with_server(&server);
 

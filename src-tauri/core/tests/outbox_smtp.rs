@@ -8,7 +8,6 @@ use aanmelder_e2e::smtp;
 
 use aanmelder_core::consent::Language;
 use aanmelder_core::outbox::{self, ItemState};
-use aanmelder_core::package::Packages;
 use aanmelder_core::referral::Reference;
 use aanmelder_core::residence::Recipient;
 
@@ -25,10 +24,12 @@ fn state(office: &Office, reference: &Reference) -> (ItemState, Option<String>) 
 }
 
 fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
-    let reference = office.consented(&client(first, "Vandenberghe", postal_code), Language::Nl, now());
-    Packages::new(&office.store, &office.gazetteer)
-        .build(&reference, now())
-        .unwrap();
+    let reference = office.consented(
+        &client(first, "Vandenberghe", postal_code),
+        Language::Nl,
+        now(),
+    );
+    office.packages().build(&reference, now()).unwrap();
     reference
 }
 
@@ -37,9 +38,7 @@ fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data(
     let server = Server::start();
     let office = Office::with_smtp();
     let reference = queued(&office, "Zoë", "2260");
-    let archive = Packages::new(&office.store, &office.gazetteer)
-        .archive(&reference)
-        .unwrap();
+    let archive = office.packages().archive(&reference).unwrap();
     let client = server.smtp(smtp::PASSWORD);
     assert!(client.reachable());
     let report = outbox::sync(&office.store, &client, now, |_, _| {}).unwrap();
@@ -76,11 +75,7 @@ fn a_wrong_smtp_password_delivers_nothing_and_loses_nothing() {
     assert!(server.received().is_empty());
     let (item, _) = state(&office, &reference);
     assert_ne!(item, ItemState::Sent);
-    assert!(
-        Packages::new(&office.store, &office.gazetteer)
-            .archive(&reference)
-            .is_ok()
-    );
+    assert!(office.packages().archive(&reference).is_ok());
 }
 
 #[test]
@@ -126,10 +121,6 @@ fn a_connection_dropped_in_the_middle_of_data_leaves_the_item_queued() {
         matches!(s, ItemState::Queued | ItemState::Failed),
         "{s:?}: {why:?}"
     );
-    assert!(
-        Packages::new(&office.store, &office.gazetteer)
-            .archive(&reference)
-            .is_ok()
-    );
+    assert!(office.packages().archive(&reference).is_ok());
     assert!(server.received().is_empty());
 }

@@ -9,9 +9,8 @@ use aanmelder_core::agreement::Agreement;
 use aanmelder_core::consent::Language;
 use aanmelder_core::files;
 use aanmelder_core::package::password::Password;
-use aanmelder_core::package::{Contents, JSON_NAME, PDF_NAME, Packages, Referrer, archive};
-use aanmelder_core::referral::{ClientInput, Reference, Referral};
-use aanmelder_core::worker::WorkerProfile;
+use aanmelder_core::package::{JSON_NAME, PDF_NAME, archive};
+use aanmelder_core::referral::{ClientInput, Reference};
 use proptest::prelude::*;
 
 mod support;
@@ -19,11 +18,7 @@ use support::{Office, contains, now, pdf_text, tool};
 
 /// The PDF and JSON the core makes for a referral with consent.
 fn contents(office: &Office, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
-    let ready = Referral::ready(&office.store, &office.gazetteer, reference).unwrap();
-    let agreement = aanmelder_core::referral::partner(&office.store, ready.id).unwrap();
-    let protocol = agreement.in_force_on(now().date_naive()).unwrap();
-    let referrer = Referrer::from_profile(WorkerProfile::load(&office.store).unwrap()).unwrap();
-    let contents = Contents::compose(PackageKind::Referral, &ready, &protocol, &agreement, referrer, now()).unwrap();
+    let (_, contents) = office.packages().contents(reference, now()).unwrap();
     (contents.pdf().unwrap(), contents.json().unwrap())
 }
 
@@ -173,7 +168,7 @@ fn the_key_takes_2_to_the_19_rounds_with_a_fresh_16_byte_salt() {
 fn the_stored_package_opens_with_the_password_shown_to_the_worker() {
     let office = Office::with_smtp();
     let reference = office.consented(&client("Nguyễn Thị", "Ánh"), Language::Fr, now());
-    let packages = Packages::new(&office.store, &office.gazetteer);
+    let packages = office.packages();
     let view = packages.build(&reference, now()).unwrap();
     let export = packages.archive(&reference).unwrap();
     let folder = tempfile::tempdir().unwrap();
@@ -242,7 +237,7 @@ fn the_receipt_is_in_the_clients_language_and_has_no_password() {
         (Language::En, "Referral receipt"),
     ] {
         let reference = office.consented(&client("Zoë", "Ørsted"), language, now());
-        let packages = Packages::new(&office.store, &office.gazetteer);
+        let packages = office.packages();
         let view = packages.build(&reference, now()).unwrap();
         let receipt = packages.receipt(&reference).unwrap();
         assert_eq!(

@@ -42,9 +42,7 @@ fn bad_values_a_missing_reason_and_another_municipality_are_refused_with_their_f
         .conn()
         .execute_batch("UPDATE outbox SET state = 'sent'")
         .unwrap();
-    crate::package::Packages::new(&f.store, &f.gazetteer)
-        .build(&reference, now())
-        .unwrap();
+    f.packages().build(&reference, now()).unwrap();
     f.store
         .conn()
         .execute_batch("UPDATE outbox SET state = 'sent'")

@@ -1,6 +1,6 @@
 use super::*;
 use crate::outbox;
-use crate::referral::{ClientInput, Reference};
+use crate::referral::Reference;
 use crate::retention::RetentionSettings;
 use crate::testing::{Office, at, mira};
 

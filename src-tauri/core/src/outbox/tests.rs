@@ -2,7 +2,6 @@ use std::cell::RefCell;
 
 use super::*;
 use crate::consent::Language;
-use crate::package::Packages;
 use crate::referral::{ClientInput, Reference};
 use crate::testing::{Office, at};
 
@@ -77,9 +76,7 @@ impl SmtpOffice {
             ..Default::default()
         };
         let reference = self.consented(&input, Language::Nl, now);
-        Packages::new(&self.store, &self.gazetteer)
-            .build(&reference, now)
-            .unwrap();
+        self.packages().build(&reference, now).unwrap();
         reference
     }
 
@@ -148,7 +145,7 @@ fn sync_delivers_every_queued_package_reports_progress_and_drops_the_archive() {
         let item = office.state(reference);
         assert_eq!(item.state, ItemState::Sent);
         assert_eq!(item.attempts, 1);
-        let packages = Packages::new(&office.store, &office.gazetteer);
+        let packages = office.packages();
         assert_eq!(
             packages.archive(reference).unwrap_err().code(),
             "package.already_deleted"
@@ -265,11 +262,7 @@ fn a_dropped_connection_leaves_the_item_queued() {
     office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     let item = office.state(&reference);
     assert_eq!(item.state, ItemState::Queued);
-    assert!(
-        Packages::new(&office.store, &office.gazetteer)
-            .archive(&reference)
-            .is_ok()
-    );
+    assert!(office.packages().archive(&reference).is_ok());
 }
 
 #[test]
@@ -374,7 +367,7 @@ fn mail_program_partners_get_a_draft_and_are_sent_when_the_worker_confirms() {
     );
     confirm_delivered(&office.store, item.id, now()).unwrap();
     assert_eq!(office.state(&drafted).state, ItemState::Sent);
-    let packages = Packages::new(&office.store, &office.gazetteer);
+    let packages = office.packages();
     assert_eq!(
         packages.archive(&drafted).unwrap_err().code(),
         "package.already_deleted"

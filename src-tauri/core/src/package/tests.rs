@@ -21,7 +21,7 @@ fn consented(f: &Office, first_name: &str) -> Reference {
 fn a_package_is_built_once_stored_and_named_neutrally() {
     let f = Office::new();
     let reference = consented(&f, "Zoë");
-    let packages = Packages::new(&f.store, &f.gazetteer);
+    let packages = f.packages();
     let now = at("2026-11-22T10:20:00+01:00");
     let view = packages.build(&reference, now).unwrap();
     assert_eq!(view.file_name, format!("aanmelding-{reference}.7z"));
@@ -52,7 +52,7 @@ fn a_draft_or_refusal_cannot_be_packaged() {
     };
     let now = at("2026-11-22T10:15:00+01:00");
     let draft = visit.start(&input, now).unwrap().referral.reference;
-    let packages = Packages::new(&f.store, &f.gazetteer);
+    let packages = f.packages();
     assert_eq!(
         packages.build(&draft, now).unwrap_err().code(),
         "referral.not_ready"
@@ -104,14 +104,14 @@ fn no_package_after_the_protocol_ended() {
         )
         .unwrap_err();
     assert_eq!(err.code(), "agreement.ended");
-    let packages = Packages::new(&f.store, &f.gazetteer);
+    let packages = f.packages();
     assert!(packages.view(&reference).unwrap().is_none());
 }
 
 #[test]
 fn every_package_has_a_password_of_its_own() {
     let f = Office::new();
-    let packages = Packages::new(&f.store, &f.gazetteer);
+    let packages = f.packages();
     let first = packages
         .build(&consented(&f, "Zoë"), at("2026-11-22T10:20:00+01:00"))
         .unwrap();
@@ -126,7 +126,7 @@ fn every_package_has_a_password_of_its_own() {
 fn passing_the_password_is_recorded_with_time_and_channel() {
     let f = Office::new();
     let reference = consented(&f, "Zoë");
-    let packages = Packages::new(&f.store, &f.gazetteer);
+    let packages = f.packages();
     packages
         .build(&reference, at("2026-11-22T10:20:00+01:00"))
         .unwrap();
@@ -163,18 +163,8 @@ fn passing_the_password_is_recorded_with_time_and_channel() {
 fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else() {
     let f = Office::new();
     let reference = consented(&f, "Zoë");
-    let ready = Referral::ready(&f.store, &f.gazetteer, &reference).unwrap();
-    let agreement = Agreement::for_recipient(
-        &f.store,
-        &ready.recipient,
-        at("2026-11-22T10:20:00+01:00").date_naive(),
-    )
-    .unwrap()
-    .unwrap();
     let now = at("2026-11-22T10:20:00+01:00");
-    let protocol = agreement.in_force_on(now.date_naive()).unwrap();
-    let referrer = Referrer::from_profile(WorkerProfile::load(&f.store).unwrap()).unwrap();
-    let contents = Contents::compose(PackageKind::Referral, &ready, &protocol, &agreement, referrer, now).unwrap();
+    let (ready, contents) = f.packages().contents(&reference, now).unwrap();
     let json: serde_json::Value = serde_json::from_slice(&contents.json().unwrap()).unwrap();
     assert_eq!(json["schema"], SCHEMA);
     assert_eq!(json["schema_version"], SCHEMA_VERSION);
@@ -204,7 +194,8 @@ fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else(
             .unwrap()
             .unwrap();
     let wrong = other.in_force_on(now.date_naive()).unwrap();
-    let referrer = Referrer::from_profile(WorkerProfile::load(&f.store).unwrap()).unwrap();
-    let err = Contents::compose(PackageKind::Referral, &ready, &wrong, &agreement, referrer, now).unwrap_err();
+    let (agreement, referrer) = parties(&f.store, ready.id).unwrap();
+    let kind = PackageKind::Referral;
+    let err = Contents::compose(kind, &ready, &wrong, &agreement, referrer, now).unwrap_err();
     assert_eq!(err.code(), "package.recipient_mismatch");
 }

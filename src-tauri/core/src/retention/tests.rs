@@ -6,7 +6,7 @@ use chrono::Duration;
 use super::*;
 use crate::consent::Language;
 use crate::ledger;
-use crate::package::{Packages, SavedCopy};
+use crate::package::SavedCopy;
 use crate::referral::{ClientInput, Reference, Referral};
 use crate::testing::{Office, at};
 
@@ -67,9 +67,7 @@ fn draft(f: &Office) -> Reference {
 
 fn built(f: &Office) -> Reference {
     let reference = f.consented(&client(), Language::Nl, t0());
-    Packages::new(&f.store, &f.gazetteer)
-        .build(&reference, t0())
-        .unwrap();
+    f.packages().build(&reference, t0()).unwrap();
     reference
 }
 
@@ -236,7 +234,7 @@ fn the_worker_deletes_a_draft_or_a_stuck_package_now_but_not_a_sent_one() {
 fn the_purge_deletes_the_copies_the_worker_saved() {
     let f = Office::new();
     let reference = built(&f);
-    let packages = Packages::new(&f.store, &f.gazetteer);
+    let packages = f.packages();
     let folder = tempfile::tempdir().unwrap();
     let archive = packages
         .save_copy(&reference, SavedCopy::Archive, folder.path(), t0())

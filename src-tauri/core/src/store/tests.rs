@@ -21,12 +21,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 #[test]
 fn value_survives_reopen_and_never_reaches_the_disk_in_clear() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("aanmelder.db");
-    let key = DbKey::generate().unwrap();
-
-    let store =
-        Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
+    let (dir, path, key, store) = crate::testing::keyring_store();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     write_value(&store, secret_value());
     drop(store);
@@ -136,11 +131,7 @@ fn a_plain_sqlite_file_is_refused_as_not_encrypted() {
 
 #[test]
 fn a_newer_schema_is_refused_without_touching_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("aanmelder.db");
-    let key = DbKey::generate().unwrap();
-    let store =
-        Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
+    let (_dir, path, key, store) = crate::testing::keyring_store();
     store
         .conn()
         .pragma_update(None, "user_version", SCHEMA_VERSION + 1)

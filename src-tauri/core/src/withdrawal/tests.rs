@@ -45,12 +45,7 @@ fn the_day_must_be_a_real_day_between_the_referral_and_today() {
 #[test]
 fn a_referral_without_consent_cannot_be_withdrawn_and_twice_is_refused() {
     let f = Office::new();
-    let draft = f
-        .visit()
-        .start(&mira(), now())
-        .unwrap()
-        .referral
-        .reference;
+    let draft = f.visit().start(&mira(), now()).unwrap().referral.reference;
     let err = withdraw(&f.store, &f.gazetteer, &input(&draft, "2026-11-22"), now()).unwrap_err();
     assert_eq!(err.code(), "withdrawal.no_consent");
     let reference = sent(&f);

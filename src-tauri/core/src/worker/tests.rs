@@ -1,5 +1,5 @@
 use super::*;
-use crate::store::{DbKey, KeyProtection};
+use crate::store::KeyProtection;
 
 fn profile(name: &str, team: &str, email: &str, phone: &str) -> WorkerProfile {
     WorkerProfile {
@@ -57,11 +57,7 @@ fn each_bad_field_is_named_with_its_fix() {
 
 #[test]
 fn the_profile_persists_in_the_store() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("aanmelder.db");
-    let key = DbKey::generate().unwrap();
-    let store =
-        Store::create(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
+    let (_dir, path, key, store) = crate::testing::keyring_store();
     assert_eq!(
         WorkerProfile::load(&store).unwrap(),
         WorkerProfile::default()

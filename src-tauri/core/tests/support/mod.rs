@@ -4,10 +4,10 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 mod poppler;
-#[allow(unused_imports)] // Not every test crate reads a PDF or runs a tool.
-pub use poppler::{pdf_text, tool};
 #[allow(unused_imports)] // Each test crate takes what it needs.
 pub use aanmelder_core::testing::{Office, client, key, now, reopen, store_from_env};
+#[allow(unused_imports)] // Not every test crate reads a PDF or runs a tool.
+pub use poppler::{pdf_text, tool};
 
 use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
 use aanmelder_core::store::DbKey;
@@ -140,7 +140,13 @@ impl Template {
     pub fn child(&self, child: &str, prefix: &str, db: &Path) -> Command {
         let mut command = Command::new(std::env::current_exe().unwrap());
         command
-            .args(["--ignored", "--exact", child, "--test-threads=1", "--nocapture"])
+            .args([
+                "--ignored",
+                "--exact",
+                child,
+                "--test-threads=1",
+                "--nocapture",
+            ])
             .env(format!("{prefix}_DB"), db)
             .env(format!("{prefix}_PASSPHRASE"), self.passphrase)
             .env(format!("{prefix}_SALT"), &self.salt);

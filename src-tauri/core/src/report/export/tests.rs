@@ -4,8 +4,8 @@ use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
 use chrono::NaiveDate;
 
 use super::*;
-use crate::report::tests::eight;
 use crate::report::Period;
+use crate::report::tests::eight;
 
 // ---- test reports, built by hand ----
 
