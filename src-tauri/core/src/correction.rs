@@ -14,8 +14,7 @@ use crate::agreement::AgreementError;
 use crate::error::{Coded, FieldMessage};
 use crate::ledger::{self, EventKind};
 use crate::package::{
-    self, Contents, JSON_NAME, PDF_NAME, PackageError, PackageKind, PackageView, Packages,
-    Referrer, Sealing,
+    self, Contents, JSON_NAME, PDF_NAME, PackageError, PackageKind, PackageView, Packages, Sealing,
 };
 use crate::referral::{
     self, ClientData, ClientInput, InvalidClient, ReadyReferral, Reference, Referral, ReferralError,
@@ -163,7 +162,13 @@ pub fn correct(
         },
         now,
     )?;
-    ledger::record_referral(store, EventKind::Corrected, now, &ready.recipient, &ready.reference)?;
+    ledger::record_referral(
+        store,
+        EventKind::Corrected,
+        now,
+        &ready.recipient,
+        &ready.reference,
+    )?;
     tx.commit()?;
     // The old values are no longer needed in the database file or its log.
     store.checkpoint()?;

@@ -110,7 +110,7 @@ impl Referral {
             ),
         )
         .map_err(StoreError::from)?;
-        ledger::record_referral(store, EventKind::Created, now, &recipient, &reference)?;
+        ledger::record_referral(store, EventKind::Created, now, recipient, &reference)?;
         tx.commit()?;
         Self::get(store, gazetteer, &reference)
     }

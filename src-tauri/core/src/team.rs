@@ -57,7 +57,10 @@ pub enum Role {
 }
 
 /// One column of the team's settings row.
-fn setting<T: rusqlite::types::FromSql>(store: &Store, column: &'static str) -> Result<T, StoreError> {
+fn setting<T: rusqlite::types::FromSql>(
+    store: &Store,
+    column: &'static str,
+) -> Result<T, StoreError> {
     Ok(store.conn().query_row(
         &format!("SELECT {column} FROM team_settings WHERE id = 1"),
         [],
@@ -427,10 +430,11 @@ fn open(store: &Store, bytes: &[u8]) -> Result<(VerifyingKey, bool, Profile), Te
         &Signature::from_bytes(&signature),
     )
     .map_err(|_| TeamError::Changed)?;
-    let profile: Profile = signed_inner(&envelope.profile, SCHEMA, VERSION).map_err(|e| match e {
-        Unreadable::NotOurs => TeamError::NotAProfile,
-        Unreadable::Newer => TeamError::Newer,
-    })?;
+    let profile: Profile =
+        signed_inner(&envelope.profile, SCHEMA, VERSION).map_err(|e| match e {
+            Unreadable::NotOurs => TeamError::NotAProfile,
+            Unreadable::Newer => TeamError::Newer,
+        })?;
     let issued =
         DateTime::parse_from_rfc3339(&profile.issued_at).map_err(|_| TeamError::NotAProfile)?;
     let last: Option<String> = setting(store, "profile_issued_at")?;

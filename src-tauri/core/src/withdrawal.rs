@@ -14,7 +14,7 @@ use ts_rs::TS;
 use crate::error::{Coded, FieldMessage};
 use crate::ledger::{self, EventKind};
 use crate::package::notice::{self, Notice};
-use crate::package::{self, PackageError, PackageKind, PackageView, Packages, Referrer, Sealing};
+use crate::package::{self, PackageError, PackageKind, PackageView, Packages, Sealing};
 use crate::referral::{Reference, Referral, ReferralError, Status};
 use crate::residence::Gazetteer;
 use crate::store::{Store, StoreError};
@@ -96,7 +96,13 @@ pub fn withdraw(
         ),
     )
     .map_err(StoreError::from)?;
-    ledger::record_referral(store, EventKind::Withdrawn, now, &referral.recipient, &referral.reference)?;
+    ledger::record_referral(
+        store,
+        EventKind::Withdrawn,
+        now,
+        &referral.recipient,
+        &referral.reference,
+    )?;
     crate::retention::purge(store, referral.id, now)?;
     tx.commit()?;
     store.checkpoint()?;

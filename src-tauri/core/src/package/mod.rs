@@ -429,10 +429,7 @@ impl<'a> Packages<'a> {
         if let Some(view) = self.view(reference)? {
             return Ok(view);
         }
-        let ready = Referral::ready(self.store, self.gazetteer, reference)?;
-        let (agreement, referrer) = parties(self.store, ready.id)?;
-        let protocol = agreement.in_force_on(now.date_naive())?;
-        let contents = Contents::compose(PackageKind::Referral, &ready, &protocol, &agreement, referrer, now)?;
+        let (ready, contents) = self.contents(reference, now)?;
         let password = fresh_password()?;
         let pdf = contents.pdf()?;
         let json = contents.json()?;
@@ -451,6 +448,21 @@ impl<'a> Packages<'a> {
         )?;
         tx.commit()?;
         self.view(reference)?.ok_or(PackageError::NotBuilt)
+    }
+
+    /// What the referral's package holds when put together at `now`: refused unless the
+    /// protocol with its partner is in force then.
+    pub fn contents(
+        &self,
+        reference: &Reference,
+        now: DateTime<FixedOffset>,
+    ) -> Result<(ReadyReferral, Contents), PackageError> {
+        let ready = Referral::ready(self.store, self.gazetteer, reference)?;
+        let (agreement, referrer) = parties(self.store, ready.id)?;
+        let protocol = agreement.in_force_on(now.date_naive())?;
+        let kind = PackageKind::Referral;
+        let contents = Contents::compose(kind, &ready, &protocol, &agreement, referrer, now)?;
+        Ok((ready, contents))
     }
 
     /// The referral's latest package (the referral itself, a correction or a withdrawal notice):
@@ -681,7 +693,13 @@ pub(crate) fn store_sealed(
         sealing.reference.as_str(),
         now,
     )?;
-    ledger::record_referral(store, EventKind::Packaged, now, &sealing.recipient, &sealing.reference)?;
+    ledger::record_referral(
+        store,
+        EventKind::Packaged,
+        now,
+        sealing.recipient,
+        sealing.reference,
+    )?;
     Ok(())
 }
 
