@@ -71,9 +71,11 @@ fn main() {
         Ok(text) => write_if_changed("../ui/src/lib/bindings/commands.ts", &text),
         Err(error) => panic!("{error}"),
     }
-    let commands: Vec<&str> = LISTED.iter().map(|(_, c)| *c).collect();
+    // Tauri keeps the list for the whole build; a build script may leak it.
+    let commands: &'static [&'static str] =
+        LISTED.iter().map(|(_, c)| *c).collect::<Vec<_>>().leak();
     let attributes = tauri_build::Attributes::new()
-        .app_manifest(tauri_build::AppManifest::new().commands(&commands));
+        .app_manifest(tauri_build::AppManifest::new().commands(commands));
     if let Err(error) = tauri_build::try_build(attributes) {
         panic!("tauri-build failed: {error:#}");
     }

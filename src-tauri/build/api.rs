@@ -16,7 +16,9 @@ use syn::{FnArg, GenericArgument, Item, Pat, PathArguments, ReturnType, Type};
 const INJECTED: &[&str] = &["State", "AppHandle", "Window", "WebviewWindow"];
 
 /// Words TypeScript does not accept as a parameter name.
-const RESERVED: &[&str] = &["export", "default", "function", "new", "delete", "class", "in"];
+const RESERVED: &[&str] = &[
+    "export", "default", "function", "new", "delete", "class", "in",
+];
 
 /// The text of `ui/src/lib/bindings/commands.ts`.
 pub fn typescript(listed: &[(&str, &str)]) -> Result<String, String> {
@@ -80,8 +82,16 @@ fn entry(
         } else {
             key.clone()
         };
-        parameters.push((name.clone(), ts_type(&typed.ty, imports)?, is_option(&typed.ty)));
-        passed.push(if name == key { key } else { format!("{key}: {name}") });
+        parameters.push((
+            name.clone(),
+            ts_type(&typed.ty, imports)?,
+            is_option(&typed.ty),
+        ));
+        passed.push(if name == key {
+            key
+        } else {
+            format!("{key}: {name}")
+        });
     }
     // Trailing optional arguments may be left out, as in Rust's `None`.
     let mut optional_tail = true;
