@@ -97,6 +97,14 @@ impl Driver {
     }
 
     /// Launches the app and opens a WebDriver session on its window.
+    /// A driver for an app with a data folder of its own, new and empty: the worker's first
+    /// start. The folder goes when the first value is dropped.
+    pub fn fresh(port: u16) -> Result<(tempfile::TempDir, Self)> {
+        let data = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let driver = Self::start(port, &[("AANMELDER_DATA_DIR", data.path())])?;
+        Ok((data, driver))
+    }
+
     pub fn launch(&self) -> Result<Session<'_>> {
         let caps = json!({
             "capabilities": {

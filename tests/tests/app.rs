@@ -12,8 +12,7 @@ const WAIT: Duration = Duration::from_secs(30);
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
-    let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4444, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let (data, driver) = Driver::fresh(4444).unwrap();
     let name = "Zoë Müller-Çelik";
 
     // First launch: the store is created and the home screen says it is encrypted.
@@ -29,10 +28,8 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
     app.click(&app.button("Instellingen").unwrap()).unwrap();
     let field = app.wait_for("#name", WAIT).unwrap();
     app.fill(&field, name).unwrap();
-    app.fill_in("#team", "Lokaal team Westerlo")
-    .unwrap();
-    app.press("#save-settings")
-        .unwrap();
+    app.fill_in("#team", "Lokaal team Westerlo").unwrap();
+    app.press("#save-settings").unwrap();
     app.wait_for_text("#settings-status", "bewaard", WAIT)
         .unwrap();
     app.screenshot(&screenshot_dir().join("settings.png"))
@@ -88,19 +85,15 @@ fn without_a_secret_service_the_worker_protects_the_store_with_a_passphrase() {
     app.screenshot(&screenshot_dir().join("passphrase.png"))
         .unwrap();
     // Too short is refused next to the field.
-    app.fill_in("#passphrase", "kort")
-        .unwrap();
-    app.fill_in("#confirmation", "kort")
-        .unwrap();
+    app.fill_in("#passphrase", "kort").unwrap();
+    app.fill_in("#confirmation", "kort").unwrap();
     app.click(&app.button("Beveiligen en starten").unwrap())
         .unwrap();
     app.wait_for_text("#passphrase-error", "te kort", WAIT)
         .unwrap();
     let phrase = "lange zin voor de test";
-    app.fill_in("#passphrase", phrase)
-        .unwrap();
-    app.fill_in("#confirmation", phrase)
-        .unwrap();
+    app.fill_in("#passphrase", phrase).unwrap();
+    app.fill_in("#confirmation", phrase).unwrap();
     app.click(&app.button("Beveiligen en starten").unwrap())
         .unwrap();
     app.past_first_start().unwrap();
@@ -128,13 +121,11 @@ fn without_a_secret_service_the_worker_protects_the_store_with_a_passphrase() {
     let app = driver.launch().unwrap();
     app.wait_for_text("#unlock-title", "Ontgrendel", WAIT)
         .unwrap();
-    app.fill_in("#passphrase", "verkeerde zin hier")
-    .unwrap();
+    app.fill_in("#passphrase", "verkeerde zin hier").unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     app.wait_for_text("#passphrase-error", "past niet", WAIT)
         .unwrap();
-    app.fill_in("#passphrase", phrase)
-        .unwrap();
+    app.fill_in("#passphrase", phrase).unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
@@ -217,8 +208,7 @@ fn enter_client(
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
-    let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4470, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let (_data, driver) = Driver::fresh(4470).unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
@@ -233,8 +223,7 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     enter_client(&app, "Zoë", "Müller-Çelik", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
-    app.press("#to-five-points")
-        .unwrap();
+    app.press("#to-five-points").unwrap();
     app.wait_for_text("#visit-title", "De vijf punten", WAIT)
         .unwrap();
     let consent = app.wait_for("#record-consent", WAIT).unwrap();
@@ -264,16 +253,13 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     assert_eq!(password.len(), 19, "{password}");
     app.wait_for_text("#password-phone", "+3214547575", WAIT)
         .unwrap();
-    app.press("#password-passed-button")
-        .unwrap();
+    app.press("#password-passed-button").unwrap();
     app.wait_for_text("#password-passed", "Doorgegeven per telefoon", WAIT)
         .unwrap();
     let folder = tempfile::tempdir().unwrap();
     let folder_text = folder.path().display().to_string();
-    app.fill_in("#folder", &folder_text)
-        .unwrap();
-    app.press("#save-package")
-        .unwrap();
+    app.fill_in("#folder", &folder_text).unwrap();
+    app.press("#save-package").unwrap();
     app.wait_for_text("#saved-status", "Bewaard", WAIT).unwrap();
     app.screenshot(&screenshot_dir().join("package.png"))
         .unwrap();
@@ -318,10 +304,8 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     enter_client(&app, "Ayşe", "Yılmaz", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
-    app.press("#to-five-points")
-        .unwrap();
-    app.press("#record-refusal")
-        .unwrap();
+    app.press("#to-five-points").unwrap();
+    app.press("#record-refusal").unwrap();
     app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT)
         .unwrap();
     let row = app
@@ -371,8 +355,7 @@ fn consent_in_window(
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     let server = aanmelder_e2e::smtp::SmtpServer::start().unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4480, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let (_data, driver) = Driver::fresh(4480).unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
@@ -391,8 +374,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     ] {
         app.fill_in(id, value).unwrap();
     }
-    app.press("#save-smtp")
-        .unwrap();
+    app.press("#save-smtp").unwrap();
     app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
 
     // This team sends through its mail server.
@@ -412,8 +394,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     );
 
     app.click(&app.button("Verzenden").unwrap()).unwrap();
-    app.press("#sync-now")
-        .unwrap();
+    app.press("#sync-now").unwrap();
     if let Err(e) = app.wait_for_text("#sync-status", "2 verzonden", WAIT) {
         app.screenshot(&screenshot_dir().join("outbox-failed.png"))
             .unwrap();
@@ -434,8 +415,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .trim_end_matches(".7z")
         .to_owned();
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
-    app.fill_in("#referral-search", "Zoë")
-        .unwrap();
+    app.fill_in("#referral-search", "Zoë").unwrap();
     app.click(
         &app.wait_for_xpath(
             &format!("//button[@aria-label='Intrekken {reference}']"),
@@ -448,8 +428,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .unwrap();
     app.screenshot(&screenshot_dir().join("withdrawal.png"))
         .unwrap();
-    app.press("#confirm-withdrawal")
-        .unwrap();
+    app.press("#confirm-withdrawal").unwrap();
     app.wait_for_text("#package-notice", "Intrekking genoteerd", WAIT)
         .unwrap();
     let notice_file = app
@@ -457,8 +436,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .unwrap();
     assert_eq!(notice_file, format!("intrekking-{reference}.7z"));
     app.click(&app.button("Verzenden").unwrap()).unwrap();
-    app.press("#sync-now")
-        .unwrap();
+    app.press("#sync-now").unwrap();
     app.wait_for_text("#sync-status", "1 verzonden", WAIT)
         .unwrap();
     let list = app
@@ -487,12 +465,9 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     // Ayşe's package went to a wrong mailbox after all: with the team's DPO set, the worker
     // reports it on the sent item and gets the DPO's draft, without her data.
     app.click(&app.button("Instellingen").unwrap()).unwrap();
-    app.fill_in("#retention-days", "14")
-        .unwrap();
-    app.fill_in("#dpo-email", "dpo@team.example")
-    .unwrap();
-    app.press("#save-retention")
-        .unwrap();
+    app.fill_in("#retention-days", "14").unwrap();
+    app.fill_in("#dpo-email", "dpo@team.example").unwrap();
+    app.press("#save-retention").unwrap();
     app.wait_for_text("#retention-status", "bewaard", WAIT)
         .unwrap();
     let other = second
@@ -513,20 +488,24 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     .unwrap();
     let drafts = tempfile::tempdir().unwrap();
     app.fill_in("#incident-to", "iemand@verkeerd.example")
-    .unwrap();
-    app.fill_in("#incident-note", "Ontvanger gebeld en gevraagd de mail te wissen.")
+        .unwrap();
+    app.fill_in(
+        "#incident-note",
+        "Ontvanger gebeld en gevraagd de mail te wissen.",
+    )
     .unwrap();
     // A folder that is not there is refused next to the field, before anything is recorded.
-    app.fill_in("#incident-folder", &drafts.path().join("weg").display().to_string())
+    app.fill_in(
+        "#incident-folder",
+        &drafts.path().join("weg").display().to_string(),
+    )
     .unwrap();
-    app.press("#report-incident")
-        .unwrap();
+    app.press("#report-incident").unwrap();
     app.wait_for_text("#incident-folder-error", "bestaat niet", WAIT)
         .unwrap();
     app.fill_in("#incident-folder", &drafts.path().display().to_string())
-    .unwrap();
-    app.press("#report-incident")
         .unwrap();
+    app.press("#report-incident").unwrap();
     let result = app
         .wait_for_text("#incident-result", "dpo@team.example", WAIT)
         .unwrap();
@@ -553,8 +532,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
 
     // The log of every step still checks out.
     app.click(&app.button("Logboek").unwrap()).unwrap();
-    app.press("#verify-ledger")
-        .unwrap();
+    app.press("#verify-ledger").unwrap();
     app.wait_for_text("#ledger-result", "intact", WAIT).unwrap();
     app.close().unwrap();
 

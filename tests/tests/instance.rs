@@ -11,8 +11,7 @@ const WAIT: Duration = Duration::from_secs(30);
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn a_second_launch_leaves_one_window() {
-    let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4550, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let (data, driver) = Driver::fresh(4550).unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
 

@@ -73,8 +73,7 @@ fn worker_settings(app: &Session<'_>) {
     ] {
         app.fill_in(id, value).unwrap();
     }
-    app.press("#save-settings")
-        .unwrap();
+    app.press("#save-settings").unwrap();
     app.wait_for_text("#settings-status", "bewaard", WAIT)
         .unwrap();
     // A new store holds no partner: the team's Westerlo, reached by the worker's mail program.
@@ -84,8 +83,7 @@ fn worker_settings(app: &Session<'_>) {
 /// The new-referral form for `client` in Westerlo, up to the five points.
 fn to_five_points(app: &Session<'_>, client: &Client) {
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
-    app.press("#new-referral")
-        .unwrap();
+    app.press("#new-referral").unwrap();
     for (id, value) in [
         ("#first_name", client.first),
         ("#last_name", client.last.as_str()),
@@ -99,8 +97,7 @@ fn to_five_points(app: &Session<'_>, client: &Client) {
     }
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
-    app.press("#to-five-points")
-        .unwrap();
+    app.press("#to-five-points").unwrap();
     app.wait_for_text("#visit-title", "De vijf punten", WAIT)
         .unwrap();
 }
@@ -112,8 +109,7 @@ fn consent(app: &Session<'_>, client: &Client) -> String {
         app.click(&app.wait_for(&format!("#explained-{key}"), WAIT).unwrap())
             .unwrap();
     }
-    app.press("#record-consent")
-        .unwrap();
+    app.press("#record-consent").unwrap();
     app.wait_for_text("#package-password", "-", WAIT).unwrap();
     app.text(&app.wait_for("#package-file", WAIT).unwrap())
         .unwrap()
@@ -236,12 +232,10 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         "still on the clipboard"
     );
     app.fill_in("#folder", &saved.path().display().to_string())
-    .unwrap();
-    app.press("#save-package")
         .unwrap();
+    app.press("#save-package").unwrap();
     app.wait_for_text("#saved-status", "Bewaard", WAIT).unwrap();
-    app.press("#save-receipt")
-        .unwrap();
+    app.press("#save-receipt").unwrap();
     app.wait_for_text("#saved-status", "ontvangstbewijs", WAIT)
         .unwrap();
     // The partner is reached by the worker's mail program: its draft is written too.
@@ -252,9 +246,8 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     )
     .unwrap();
     app.fill_in("#draft-folder", &drafts.path().display().to_string())
-    .unwrap();
-    app.press("#write-drafts")
         .unwrap();
+    app.press("#write-drafts").unwrap();
     app.wait_for_xpath(
         "//p[@role='status'][contains(., 'concept(en) bewaard')]",
         WAIT,
@@ -263,8 +256,7 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
 
     // A refusal.
     to_five_points(&app, &refuses);
-    app.press("#record-refusal")
-        .unwrap();
+    app.press("#record-refusal").unwrap();
     app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT)
         .unwrap();
 
@@ -279,8 +271,7 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         .unwrap(),
     )
     .unwrap();
-    app.press("#confirm-withdrawal")
-        .unwrap();
+    app.press("#confirm-withdrawal").unwrap();
     app.wait_for_text("#referrals-notice", "Intrekking genoteerd", WAIT)
         .unwrap();
     let list = app
@@ -394,8 +385,7 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
         .unwrap();
     assert!(error.contains("Nog 4 pogingen"), "{error}");
 
-    app.fill_in("#unlock-pin", Session::PIN)
-        .unwrap();
+    app.fill_in("#unlock-pin", Session::PIN).unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     // Back where the worker was: the five points of the same client.
     app.wait_for_text("#visit-title", "De vijf punten", WAIT)
@@ -408,8 +398,7 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn the_desktops_screen_lock_locks_the_window_too() {
-    let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4540, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let (_data, driver) = Driver::fresh(4540).unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
     // The screen saver of the desktop says the screen is locked, on the real session bus; sent
@@ -433,8 +422,7 @@ fn the_desktops_screen_lock_locks_the_window_too() {
         }
     }
     locked.unwrap();
-    app.fill_in("#unlock-pin", Session::PIN)
-        .unwrap();
+    app.fill_in("#unlock-pin", Session::PIN).unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     app.wait_for("#home-title", WAIT).unwrap();
     app.close().unwrap();

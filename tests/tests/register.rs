@@ -12,8 +12,7 @@ const WAIT: Duration = Duration::from_secs(30);
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn the_demo_stays_apart_and_the_real_westerlo_is_added_with_its_evaluation_date() {
-    let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4560, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let (_data, driver) = Driver::fresh(4560).unwrap();
     let app = driver.launch().unwrap();
 
     // First start offers the demo next to choosing a PIN.
@@ -65,7 +64,7 @@ fn the_demo_stays_apart_and_the_real_westerlo_is_added_with_its_evaluation_date(
         "day and month as typed"
     );
     app.fill_in("#contacts", "Sociale dienst, 014 54 75 75")
-    .unwrap();
+        .unwrap();
     app.click(&app.button("Bewaren").unwrap()).unwrap();
     app.wait_for_text("[role=status]", "versie 2", WAIT)
         .unwrap();

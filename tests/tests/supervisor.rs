@@ -132,8 +132,7 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     std::fs::write(&changed, bytes).unwrap();
     let exports = tempfile::tempdir().unwrap();
 
-    let data = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4490, &[("AANMELDER_DATA_DIR", data.path())]).unwrap();
+    let (_data, driver) = Driver::fresh(4490).unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
@@ -145,9 +144,8 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     add_members(&app).unwrap();
     let read_in = |path: &Path| {
         app.fill_in("#count-file-path", &path.display().to_string())
-        .unwrap();
-        app.press("#import-count-file")
             .unwrap();
+        app.press("#import-count-file").unwrap();
     };
 
     // Each worker's first file: the supervisor compares the key's fingerprint by phone.
@@ -159,8 +157,7 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         assert_eq!(shown.trim(), key.as_str());
         let confirm = app.wait_for("#confirm-count-file", WAIT).unwrap();
         assert!(!app.enabled(&confirm).unwrap(), "not before it is ticked");
-        app.press("#confirm-count-key")
-            .unwrap();
+        app.press("#confirm-count-key").unwrap();
         app.click(&confirm).unwrap();
         app.wait_for_text("#import-status", who, WAIT).unwrap();
     }
@@ -200,7 +197,7 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
 
     // Export both to a folder the test reads back.
     app.fill_in("#team-folder", &exports.path().display().to_string())
-    .unwrap();
+        .unwrap();
     for (button, extension) in [("#team-export-csv", "csv"), ("#team-export-xlsx", "xlsx")] {
         app.press(button).unwrap();
         app.wait_for_text("#team-export-status", extension, WAIT)
@@ -212,9 +209,8 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     app.wait_for_text("#evaluation-empty", "Geen gebeurtenissen", WAIT)
         .unwrap();
     app.fill_in("#own-folder", &exports.path().display().to_string())
-    .unwrap();
-    app.press("#save-count-file")
         .unwrap();
+    app.press("#save-count-file").unwrap();
     app.wait_for_text("#own-export-status", "Telbestand bewaard", WAIT)
         .unwrap();
     app.close().unwrap();
@@ -279,23 +275,19 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
         app.add_partner(&Partner::WESTERLO).unwrap();
 
         app.click(&app.button("Team").unwrap()).unwrap();
-        app.press("#add-member")
-            .unwrap();
-        app.fill_in("#member-0-name", "An Peeters")
-            .unwrap();
+        app.press("#add-member").unwrap();
+        app.fill_in("#member-0-name", "An Peeters").unwrap();
         app.fill_in("#member-0-email", "an.peeters@example.be")
-        .unwrap();
-        app.press("#save-members")
             .unwrap();
+        app.press("#save-members").unwrap();
         app.wait_for_text("#members-status", "bewaard", WAIT)
             .unwrap();
         let fingerprint = app
             .text(&app.wait_for("#own-fingerprint", WAIT).unwrap())
             .unwrap();
         app.fill_in("#profile-folder", &profiles.path().display().to_string())
-        .unwrap();
-        app.press("#export-profile")
             .unwrap();
+        app.press("#export-profile").unwrap();
         let status = app
             .wait_for_text("#profile-export-status", "teamprofiel-", WAIT)
             .unwrap();
@@ -319,24 +311,20 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
     std::fs::write(&tampered, changed).unwrap();
 
     // The member: first the changed copy, refused; then the real one, after the fingerprint.
-    let member = tempfile::tempdir().unwrap();
-    let driver = Driver::start(4510, &[("AANMELDER_DATA_DIR", member.path())]).unwrap();
+    let (_member, driver) = Driver::fresh(4510).unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
     app.click(&app.button("Instellingen").unwrap()).unwrap();
     app.fill_in("#profile-path", &tampered.display().to_string())
-    .unwrap();
-    app.press("#inspect-profile")
         .unwrap();
+    app.press("#inspect-profile").unwrap();
     app.wait_for_text("#profile-path-error", "gewijzigd na het ondertekenen", WAIT)
         .unwrap();
 
-    app.fill_in("#profile-path", &profile)
-        .unwrap();
-    app.press("#inspect-profile")
-        .unwrap();
+    app.fill_in("#profile-path", &profile).unwrap();
+    app.press("#inspect-profile").unwrap();
     let shown = app
         .text(&app.wait_for("#profile-fingerprint", WAIT).unwrap())
         .unwrap();
@@ -346,8 +334,7 @@ fn a_member_applies_the_supervisors_signed_team_profile_and_refuses_a_changed_on
         !app.enabled(&apply).unwrap(),
         "not before the fingerprint is confirmed"
     );
-    app.press("#confirm-fingerprint")
-        .unwrap();
+    app.press("#confirm-fingerprint").unwrap();
     app.click(&apply).unwrap();
     app.wait_for_text("#profile-result", "toegepast", WAIT)
         .unwrap();
