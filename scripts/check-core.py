@@ -15,7 +15,7 @@ SRC = pathlib.Path(__file__).resolve().parent.parent / "src-tauri" / "core" / "s
 OWNERS = {
     "referral": "referral",
     "consent": "consent",
-    "package": "package",
+    "package": "sealed",
     "outbox": "outbox",
     "agreement": "agreement",
     "ledger": "ledger",
@@ -102,9 +102,7 @@ def strings(text: str):
 # Queries that still reach into another module's table, each to be moved behind a function of
 # the owner. The list may only shrink: a new entry fails the check, and so does an entry that is
 # gone but still listed, so the list stays true.
-KNOWN_FOREIGN_SQL = {
-    "outbox/mod.rs: SQL on `package` (owner: package)",
-}
+KNOWN_FOREIGN_SQL: set = set()
 
 SQL_TABLE = r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+{t}\b|\bDELETE\s+FROM\s+{t}\b"
 

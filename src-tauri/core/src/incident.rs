@@ -22,7 +22,6 @@ use crate::error::{Coded, FieldMessage};
 use crate::files::{self, Export, SaveError, Staged};
 use crate::ledger::{self, EventKind};
 use crate::outbox;
-use crate::package;
 use crate::referral;
 use crate::residence::{Gazetteer, Recipient};
 use crate::retention::{RetentionError, RetentionSettings};
@@ -125,7 +124,7 @@ fn record(
     };
     let (Some((reference, recipient)), Some((file_name, password_passed_at))) = (
         referral::reference_and_recipient(store.conn(), item.referral_id)?,
-        package::file_name_and_password_passed(store.conn(), item.package_id)?,
+        crate::sealed::file_name_and_password_passed(store.conn(), item.package_id)?,
     ) else {
         return Err(IncidentError::NotSent);
     };

@@ -23,6 +23,7 @@ pub mod referral;
 pub mod report;
 pub mod residence;
 pub mod retention;
+pub mod sealed;
 pub mod session;
 pub mod store;
 pub mod team;

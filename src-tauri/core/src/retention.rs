@@ -23,7 +23,7 @@ use crate::ledger::{self, EventKind};
 use crate::outbox;
 use crate::referral::{self, Status};
 use crate::store::{Store, StoreError};
-use crate::{consent, package};
+use crate::{consent, sealed};
 
 /// Days the data stay after a confirmed send, unless the team sets otherwise.
 pub const DEFAULT_DAYS: u32 = 30;
@@ -160,7 +160,7 @@ fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
         }
     }
     for k in kept.values().filter(|k| k.status == Status::Ready) {
-        if package::exists_for(conn, k.id)? {
+        if sealed::exists_for(conn, k.id)? {
             continue;
         }
         if let Some(consent) = consent::stored(conn, k.id)? {
@@ -190,7 +190,7 @@ pub(crate) fn purge(
     now: DateTime<FixedOffset>,
 ) -> Result<bool, StoreError> {
     let wiped = referral::wipe_client(store.conn(), id, now)?;
-    package::destroy_archives(store.conn(), id, &outbox::unsettled_packages(store, id)?)?;
+    sealed::destroy_all_but(store.conn(), id, &outbox::unsettled_packages(store, id)?)?;
     let Some((recipient, reference)) = wiped else {
         return Ok(false);
     };

@@ -14,60 +14,23 @@ pub mod smtp;
 
 use chrono::{DateTime, Datelike as _, Duration, FixedOffset, NaiveDate, Weekday};
 use rusqlite::{Connection, OptionalExtension as _};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
 use crate::agreement::{AgreementError, Delivery};
 use crate::error::Coded;
 use crate::files::{self, Export};
 use crate::ledger::{self, EventKind};
-use crate::reference::Reference;
 use crate::referral;
 use crate::residence::{Gazetteer, Recipient};
+use crate::sealed;
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
 
 use mail::{Letter, MailError, OutgoingMail};
 
-/// What a package is for. Each kind has its own file name and mail subject, so the OCMW sees at
-/// a glance what to do, without the mail naming the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "snake_case")]
-#[ts(export)]
-pub enum PackageKind {
-    /// The referral itself.
-    Referral,
-    /// Replaces the data of an earlier package with the same reference.
-    Correction,
-    /// Tells the OCMW that the client withdrew consent: delete the data.
-    Withdrawal,
-}
-
-impl PackageKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Self::Referral => "referral",
-            Self::Correction => "correction",
-            Self::Withdrawal => "withdrawal",
-        }
-    }
-
-    pub(crate) fn parse(text: &str) -> Option<Self> {
-        [Self::Referral, Self::Correction, Self::Withdrawal]
-            .into_iter()
-            .find(|k| k.as_str() == text)
-    }
-
-    /// The archive's name: `aanmelding-`, `correctie-` or `intrekking-` and the reference.
-    pub fn archive_name(self, reference: &Reference) -> String {
-        let stem = match self {
-            Self::Referral => "aanmelding",
-            Self::Correction => "correctie",
-            Self::Withdrawal => "intrekking",
-        };
-        format!("{stem}-{reference}.7z")
-    }
-}
+// The kinds of package it sends are stored with the packages.
+pub use crate::sealed::PackageKind;
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF_MINUTES: i64 = 6 * 60;
@@ -219,14 +182,24 @@ pub(crate) fn unsettled_packages(store: &Store, referral_id: i64) -> Result<Vec<
 /// For each settled referral whose referral package was sent: when. Its retention runs from then.
 pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, StoreError> {
     let sql = format!(
-        "SELECT o.referral_id, o.sent_at FROM outbox o
-         JOIN package p ON p.id = o.package_id AND p.kind = 'referral'
+        "SELECT o.referral_id, o.sent_at, o.package_id FROM outbox o
          WHERE o.state = 'sent' AND o.sent_at IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
              AND w.state IN {})",
         ItemState::sql_list(ItemState::unsettled)
     );
-    pairs(store, &sql)
+    let rows: Vec<(i64, String, i64)> = store
+        .conn()
+        .prepare(&sql)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut sent = Vec::new();
+    for (referral_id, sent_at, package_id) in rows {
+        if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Referral) {
+            sent.push((referral_id, sent_at));
+        }
+    }
+    Ok(sent)
 }
 
 /// For each referral with an item stuck (failed, refused, unsure, or a draft never confirmed)
@@ -271,12 +244,14 @@ fn pairs<T: rusqlite::types::FromSql>(
 /// Whether the referral package of the referral `referral_id` may have left (see
 /// [`ItemState::may_have_left`]): only then can a correction follow it.
 pub fn referral_package_left(store: &Store, referral_id: i64) -> Result<bool, StoreError> {
+    let Some((package_id, ..)) = sealed::referral_package(store.conn(), referral_id)? else {
+        return Ok(false);
+    };
     let sql = format!(
-        "SELECT count(*) > 0 FROM outbox o JOIN package p ON p.id = o.package_id
-         WHERE p.referral_id = ?1 AND p.kind = 'referral' AND o.state IN {}",
+        "SELECT count(*) > 0 FROM outbox WHERE package_id = ?1 AND state IN {}",
         ItemState::sql_list(ItemState::may_have_left)
     );
-    Ok(store.conn().query_row(&sql, [referral_id], |r| r.get(0))?)
+    Ok(store.conn().query_row(&sql, [package_id], |r| r.get(0))?)
 }
 
 /// One item as the outbox screen shows it.
@@ -387,10 +362,9 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
     let mut stmt = store
         .conn()
         .prepare(
-            "SELECT o.id, o.referral_id, o.state, o.attempts, o.next_attempt_at,
-                    o.last_error, o.queued_at, o.sent_at, o.message_id, p.kind
-             FROM outbox o JOIN package p ON p.id = o.package_id
-             ORDER BY o.queued_at, o.id",
+            "SELECT id, referral_id, state, attempts, next_attempt_at, last_error, queued_at,
+                    sent_at, message_id, package_id
+             FROM outbox ORDER BY queued_at, id",
         )
         .map_err(StoreError::from)?;
     let rows = stmt
@@ -405,13 +379,13 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
                 r.get::<_, String>(6)?,
                 r.get::<_, Option<String>>(7)?,
                 r.get::<_, String>(8)?,
-                r.get::<_, String>(9)?,
+                r.get::<_, i64>(9)?,
             ))
         })
         .map_err(StoreError::from)?;
     let mut items = Vec::new();
     for row in rows {
-        let (id, referral_id, state, attempts, next, error, queued, sent, message_id, kind) =
+        let (id, referral_id, state, attempts, next, error, queued, sent, message_id, package) =
             row.map_err(StoreError::from)?;
         let (reference, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
             .ok_or(OutboxError::Corrupt)?;
@@ -422,7 +396,7 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
         let state = ItemState::parse(&state).ok_or(OutboxError::Corrupt)?;
         items.push(OutboxItem {
             id,
-            kind: PackageKind::parse(&kind).ok_or(OutboxError::Corrupt)?,
+            kind: sealed::kind_of(store.conn(), package)?.ok_or(OutboxError::Corrupt)?,
             reference,
             message_id,
             recipient_name,
@@ -522,11 +496,9 @@ fn settle(
 /// What is delivered is done: record it, and delete the stored archive (the reference and the
 /// anonymous events stay).
 fn delivered(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), StoreError> {
-    store.conn().execute(
-        "UPDATE package SET archive = NULL
-         WHERE id = (SELECT package_id FROM outbox WHERE id = ?1)",
-        [id],
-    )?;
+    if let Some(item) = item(store, id)? {
+        sealed::drop_archive(store.conn(), item.package_id)?;
+    }
     event(store, id, EventKind::Sent, now)
 }
 
@@ -593,11 +565,9 @@ fn cancel(store: &Store, ids: &[i64], now: DateTime<FixedOffset>) -> Result<(), 
             "UPDATE outbox SET state = 'cancelled', next_attempt_at = ?2 WHERE id = ?1",
             (id, now.to_rfc3339()),
         )?;
-        conn.execute(
-            "UPDATE package SET archive = NULL, password = ''
-             WHERE id = (SELECT package_id FROM outbox WHERE id = ?1)",
-            [id],
-        )?;
+        if let Some(item) = item(store, id)? {
+            sealed::destroy(conn, item.package_id)?;
+        }
         event(store, id, EventKind::Cancelled, now)?;
     }
     Ok(())
@@ -620,12 +590,16 @@ pub(crate) fn give_up(
         .query_map([referral_id], |r| r.get(0))?
         .collect::<Result<_, _>>()?;
     cancel(store, &ids, now)?;
-    conn.execute(
-        "UPDATE package SET archive = NULL, password = '' WHERE id IN
-           (SELECT package_id FROM outbox WHERE referral_id = ?1
-              AND state IN ('maybe_sent', 'drafted'))",
-        [referral_id],
-    )?;
+    let reached: Vec<i64> = conn
+        .prepare(
+            "SELECT package_id FROM outbox WHERE referral_id = ?1
+               AND state IN ('maybe_sent', 'drafted')",
+        )?
+        .query_map([referral_id], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for package_id in reached {
+        sealed::destroy(conn, package_id)?;
+    }
     Ok(())
 }
 
@@ -754,19 +728,12 @@ fn begin(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<OutgoingM
 /// ended (or not begun, or is gone from the register) is put in "aandacht nodig" with the reason
 /// and never sent. A withdrawal notice always goes: the OCMW has the data and must delete them.
 fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), OutboxError> {
-    let (kind, referral_id): (String, i64) = store
-        .conn()
-        .query_row(
-            "SELECT p.kind, o.referral_id
-             FROM outbox o JOIN package p ON p.id = o.package_id
-             WHERE o.id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(StoreError::from)?
-        .ok_or(OutboxError::NotWaiting)?;
-    if PackageKind::parse(&kind) == Some(PackageKind::Withdrawal) {
+    let ItemFacts {
+        referral_id,
+        package_id,
+        ..
+    } = item(store, id)?.ok_or(OutboxError::NotWaiting)?;
+    if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Withdrawal) {
         return Ok(());
     }
     let (_, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
@@ -799,29 +766,26 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String),
     let row = store
         .conn()
         .query_row(
-            "SELECT o.message_id, o.referral_id, p.file_name, p.archive, p.kind
-             FROM outbox o
-             JOIN package p ON p.id = o.package_id
-             WHERE o.id = ?1 AND o.state IN ('queued', 'failed')",
+            "SELECT message_id, referral_id, package_id FROM outbox
+             WHERE id = ?1 AND state IN ('queued', 'failed')",
             [id],
             |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<Vec<u8>>>(3)?,
-                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(2)?,
                 ))
             },
         )
         .optional()
         .map_err(StoreError::from)?
         .ok_or(OutboxError::NotWaiting)?;
-    let (message_id, referral_id, file_name, archive, kind) = row;
+    let (message_id, referral_id, package_id) = row;
+    let (kind, sealed::StoredFile { file_name, archive }) =
+        sealed::attachment(store.conn(), package_id)?.ok_or(OutboxError::NotWaiting)?;
     let (reference, _) = referral::reference_and_recipient(store.conn(), referral_id)?
         .ok_or(OutboxError::NotWaiting)?;
     let reference = reference.to_string();
-    let kind = PackageKind::parse(&kind).ok_or(OutboxError::Corrupt)?;
     let mailbox = match crate::referral::partner(store, referral_id) {
         Ok(partner) => partner.mailbox,
         Err(AgreementError::NotFound) => return Err(OutboxError::NoPartner),

@@ -11,7 +11,6 @@ pub mod document;
 pub mod password;
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::OptionalExtension as _;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -20,10 +19,11 @@ use crate::consent::{Language, POINT_KEYS};
 use crate::error::Coded;
 use crate::files::{self, Export, SaveError};
 use crate::ledger::{self, EventKind};
-// The outbox owns the kinds it sends; a package is made as one of them.
-pub use crate::outbox::PackageKind;
+// The kinds live with the stored packages, which the outbox reads too.
 use crate::referral::{self, ClientData, ReadyReferral, Reference, Referral, ReferralError};
 use crate::residence::{Gazetteer, Recipient};
+use crate::sealed;
+pub use crate::sealed::PackageKind;
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
 
@@ -280,52 +280,6 @@ impl Channel {
     }
 }
 
-/// The file name of the package `id` and when its password was passed on, if it exists.
-pub(crate) fn file_name_and_password_passed(
-    conn: &rusqlite::Connection,
-    id: i64,
-) -> Result<Option<(String, Option<String>)>, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT file_name, password_passed_at FROM package WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?)
-}
-
-/// Whether any package was made for the referral `referral_id`.
-pub(crate) fn exists_for(
-    conn: &rusqlite::Connection,
-    referral_id: i64,
-) -> Result<bool, StoreError> {
-    Ok(conn.query_row(
-        "SELECT count(*) > 0 FROM package WHERE referral_id = ?1",
-        [referral_id],
-        |r| r.get(0),
-    )?)
-}
-
-/// Destroys the archives and passwords of the referral's packages, but for those in `keep`
-/// (still on their way: the outbox needs them).
-pub(crate) fn destroy_archives(
-    conn: &rusqlite::Connection,
-    referral_id: i64,
-    keep: &[i64],
-) -> Result<(), StoreError> {
-    let ids: Vec<i64> = conn
-        .prepare("SELECT id FROM package WHERE referral_id = ?1")?
-        .query_map([referral_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for id in ids.into_iter().filter(|id| !keep.contains(id)) {
-        conn.execute(
-            "UPDATE package SET archive = NULL, password = '' WHERE id = ?1",
-            [id],
-        )?;
-    }
-    Ok(())
-}
-
 /// The referral package of a referral, as the list shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -389,16 +343,7 @@ impl<'a> Packages<'a> {
 
     fn listed(&self, referral: Referral) -> Result<ListedReferral, PackageError> {
         let conn = self.store.conn();
-        let row: Option<(i64, String, Option<String>)> = conn
-            .query_row(
-                "SELECT id, built_at, password_passed_at FROM package
-                 WHERE referral_id = ?1 AND kind = 'referral'",
-                [referral.id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(StoreError::from)?;
-        let package = match row {
+        let package = match sealed::referral_package(conn, referral.id)? {
             Some((id, built_at, password_passed_at)) => Some(PackageState {
                 built_at,
                 password_passed_at,
@@ -406,17 +351,10 @@ impl<'a> Packages<'a> {
             }),
             None => None,
         };
-        let corrections: u32 = conn
-            .query_row(
-                "SELECT count(*) FROM package WHERE referral_id = ?1 AND kind = 'correction'",
-                [referral.id],
-                |r| r.get(0),
-            )
-            .map_err(StoreError::from)?;
         Ok(ListedReferral {
+            corrections: sealed::corrections(conn, referral.id)?,
             referral,
             package,
-            corrections,
         })
     }
 
@@ -472,29 +410,7 @@ impl<'a> Packages<'a> {
         else {
             return Ok(None);
         };
-        let row = self
-            .store
-            .conn()
-            .query_row(
-                "SELECT file_name, password, built_at, password_passed_at, password_channel,
-                        length(archive), kind
-                 FROM package WHERE referral_id = ?1 ORDER BY id DESC LIMIT 1",
-                [id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                        r.get::<_, Option<i64>>(5)?,
-                        r.get::<_, String>(6)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(StoreError::from)?;
-        let Some((file_name, password, built_at, passed_at, channel, size, kind)) = row else {
+        let Some(latest) = sealed::latest(self.store.conn(), id)? else {
             return Ok(None);
         };
         let recipient = Recipient::from_key(&recipient).ok_or(PackageError::NotBuilt)?;
@@ -508,19 +424,19 @@ impl<'a> Packages<'a> {
             .map(|a| a.password_phone.clone())
             .unwrap_or_default();
         Ok(Some(PackageView {
-            kind: PackageKind::parse(&kind).ok_or(PackageError::NotBuilt)?,
+            kind: latest.kind,
             reference: reference.clone(),
-            file_name,
+            file_name: latest.file_name,
             recipient_name: match (&recipient, partner) {
                 (Recipient::CawBrussel, Some(a)) => a.name,
                 _ => self.gazetteer.recipient_name(&recipient),
             },
             password_phone,
-            password,
-            built_at,
-            password_passed_at: passed_at,
-            password_channel: channel.as_deref().and_then(Channel::parse),
-            size_bytes: size,
+            password: latest.password.password,
+            built_at: latest.built_at,
+            password_passed_at: latest.password.at,
+            password_channel: latest.password.channel.as_deref().and_then(Channel::parse),
+            size_bytes: latest.size,
         }))
     }
 
@@ -534,15 +450,7 @@ impl<'a> Packages<'a> {
         let tx = self.store.transaction()?;
         let (id, recipient) =
             referral::id_and_recipient(&tx, reference)?.ok_or(PackageError::NotBuilt)?;
-        let changed = tx
-            .execute(
-                "UPDATE package SET password_passed_at = ?2, password_channel = ?3
-                 WHERE id = (SELECT id FROM package WHERE referral_id = ?1
-                             ORDER BY id DESC LIMIT 1)",
-                (id, now.to_rfc3339(), channel.as_str()),
-            )
-            .map_err(StoreError::from)?;
-        if changed == 0 {
+        if !sealed::password_passed(&tx, id, channel.as_str(), now)? {
             return Err(PackageError::NotBuilt);
         }
         ledger::record(
@@ -560,20 +468,12 @@ impl<'a> Packages<'a> {
     pub fn archive(&self, reference: &Reference) -> Result<Export, PackageError> {
         let (id, _) = referral::id_and_recipient(self.store.conn(), reference)?
             .ok_or(PackageError::NotBuilt)?;
-        let row: Option<(String, Option<Vec<u8>>)> = self
-            .store
-            .conn()
-            .query_row(
-                "SELECT file_name, archive FROM package WHERE referral_id = ?1
-                 ORDER BY id DESC LIMIT 1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(StoreError::from)?;
-        match row {
-            Some((file_name, Some(bytes))) => Ok(Export { file_name, bytes }),
-            Some((_, None)) => Err(PackageError::AlreadyDeleted),
+        match sealed::latest_archive(self.store.conn(), id)? {
+            Some(sealed::StoredFile {
+                file_name,
+                archive: Some(bytes),
+            }) => Ok(Export { file_name, bytes }),
+            Some(_) => Err(PackageError::AlreadyDeleted),
             None => Err(PackageError::NotBuilt),
         }
     }
@@ -667,25 +567,19 @@ pub(crate) fn store_sealed(
     sealing: &Sealing<'_>,
     now: DateTime<FixedOffset>,
 ) -> Result<(), PackageError> {
-    let sealed = archive::seal(sealing.files, sealing.password)?;
+    let bytes = archive::seal(sealing.files, sealing.password)?;
     let conn = store.conn();
-    conn.execute(
-        "INSERT INTO package (referral_id, kind, file_name, archive, password, password_agreed,
-           built_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        rusqlite::params![
-            sealing.referral_id,
-            sealing.kind.as_str(),
-            sealing.kind.archive_name(sealing.reference),
-            sealed,
-            sealing.password.expose(),
-            // Kept in the table for packages made before agreed passwords were removed.
-            false,
-            now.to_rfc3339(),
-        ],
-    )
-    .map_err(StoreError::from)?;
-    let package_id = conn.last_insert_rowid();
+    let package_id = sealed::insert(
+        conn,
+        &sealed::NewPackage {
+            referral_id: sealing.referral_id,
+            kind: sealing.kind,
+            file_name: &sealing.kind.archive_name(sealing.reference),
+            archive: &bytes,
+            password: sealing.password.expose(),
+        },
+        now,
+    )?;
     crate::outbox::enqueue(
         conn,
         sealing.referral_id,
