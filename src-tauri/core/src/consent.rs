@@ -78,7 +78,7 @@ pub struct FivePoints {
 pub struct Context<'a> {
     pub recipient_name: &'a str,
     pub dpo_email: &'a str,
-    /// "An Peeters, Lokaal team Westerlo, +3214123456": how the client reaches the worker.
+    /// "An Peeters, Lokaal team Westerlo, 014 12 34 56": how the client reaches the worker.
     pub worker_contact: &'a str,
 }
 
@@ -220,7 +220,10 @@ fn data_lines(client: &ClientData, language: Language) -> String {
         "• {name}: {}\n• {address}: {}\n• {phone}: {}\n• {email}: {}",
         client.full_name(),
         client.address,
-        client.phone.as_deref().unwrap_or(none),
+        client
+            .phone
+            .as_deref()
+            .map_or_else(|| none.to_owned(), crate::contact::shown),
         client.email.as_deref().unwrap_or(none),
     )
 }

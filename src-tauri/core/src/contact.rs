@@ -39,6 +39,23 @@ pub fn phone(text: &str) -> Result<String, NotAPhone> {
     Ok(number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
+/// A stored number (E.164) as a person reads or dials it: a Belgian one in the national form
+/// (`0470 12 34 56`, `014 12 00 00`), another with its country code (`+31 6 12345678`). A text
+/// that is not a number is shown as it is.
+pub fn shown(stored: &str) -> String {
+    match phonenumber::parse(Some(phonenumber::country::Id::BE), stored) {
+        Ok(number) if number.code().value() == 32 => number
+            .format()
+            .mode(phonenumber::Mode::National)
+            .to_string(),
+        Ok(number) => number
+            .format()
+            .mode(phonenumber::Mode::International)
+            .to_string(),
+        Err(_) => stored.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +86,14 @@ mod tests {
         assert_eq!(phone("+31 6 12345678").as_deref(), Ok("+31612345678"));
         assert_eq!(phone("12"), Err(NotAPhone));
         assert_eq!(phone("bel me"), Err(NotAPhone));
+    }
+
+    #[test]
+    fn numbers_are_shown_as_a_belgian_dials_them() {
+        assert_eq!(shown("+32470123456"), "0470 12 34 56");
+        assert_eq!(shown("+3214120000"), "014 12 00 00");
+        assert_eq!(shown("+3225000000"), "02 500 00 00");
+        assert_eq!(shown("+31612345678"), "+31 6 12345678");
+        assert_eq!(shown("onbekend"), "onbekend");
     }
 }

@@ -203,7 +203,7 @@ fn record(
         },
         name = worker.name,
         team = worker.team,
-        phone = worker.phone,
+        phone = crate::contact::shown(&worker.phone),
     );
     let eml = Export {
         file_name: format!("datalek-{reference}.eml"),

@@ -246,7 +246,8 @@ impl<'a> Visit<'a> {
 }
 
 fn worker_contact(worker: &WorkerProfile) -> String {
-    [&worker.name, &worker.team, &worker.phone]
+    let phone = crate::contact::shown(&worker.phone);
+    [&worker.name, &worker.team, &phone]
         .into_iter()
         .filter(|s| !s.is_empty())
         .cloned()

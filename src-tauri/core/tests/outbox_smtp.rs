@@ -60,6 +60,7 @@ fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data(
         "Sint-Jansstraat",
         "client@example.be",
         "+32470123456",
+        "0470 12 34 56",
     ] {
         assert!(!readable.contains(secret), "{secret} is in the mail");
     }

@@ -219,7 +219,7 @@ fn the_referral_sheet_prints_every_name_exactly() {
             reference.as_str(),
             "OCMW Westerlo",
             "Sint-Jansstraat 12 bus 3, 2260 Westerlo",
-            "+32470123456",
+            "0470 12 34 56",
             "An Peeters",
             "Wat te doen",
         ] {
@@ -253,7 +253,7 @@ fn the_receipt_is_in_the_clients_language_and_has_no_password() {
             reference.as_str(),
             "OCMW Westerlo",
             "dpo@ocmw-westerlo.example",
-            "+3214123456",
+            "014 12 34 56",
         ] {
             assert!(text.contains(needle), "{needle} missing from:\n{text}");
         }

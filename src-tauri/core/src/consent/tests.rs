@@ -41,7 +41,7 @@ fn every_language_renders_five_concrete_points() {
             "Nguyễn Thị Ánh",
             "Boerenkrijglaan 12",
             "2260 Westerlo",
-            "+32470123456",
+            "0470 12 34 56",
             "OCMW Westerlo",
             "dpo@ocmw-westerlo.example",
             "An Peeters",

@@ -72,7 +72,7 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
         reference = letter.reference,
         name = letter.worker.name,
         team = letter.worker.team,
-        phone = letter.worker.phone,
+        phone = crate::contact::shown(&letter.worker.phone),
     );
     let attachment = Attachment::new(letter.file_name.to_owned()).body(
         letter.archive.to_vec(),

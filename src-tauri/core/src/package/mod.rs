@@ -188,7 +188,9 @@ impl Contents {
             Block::Field("Adres".into(), c.address.to_string()),
             Block::Field(
                 "Telefoon".into(),
-                c.phone.clone().unwrap_or_else(|| none.clone()),
+                c.phone
+                    .as_deref()
+                    .map_or(none.clone(), crate::contact::shown),
             ),
             Block::Field("E-mail".into(), c.email.clone().unwrap_or(none)),
             Block::Heading("Toestemming".into()),
@@ -210,7 +212,7 @@ impl Contents {
             Block::Heading("Doorverwijzer".into()),
             Block::Field("Naam".into(), r.name.clone()),
             Block::Field("Team".into(), format!("{}, {}", r.team, r.organisation)),
-            Block::Field("Telefoon".into(), r.phone.clone()),
+            Block::Field("Telefoon".into(), crate::contact::shown(&r.phone)),
             Block::Field("E-mail".into(), r.email.clone()),
             Block::Heading("Wat te doen".into()),
             Block::Step(
@@ -228,7 +230,8 @@ impl Contents {
                 3,
                 format!(
                     "Kloppen de gegevens niet? Bel de doorverwijzer ({}) en noem de referentie {}.",
-                    r.phone, self.reference
+                    crate::contact::shown(&r.phone),
+                    self.reference
                 ),
             ),
             Block::Step(
@@ -311,7 +314,7 @@ pub struct PackageView {
     pub reference: Reference,
     pub file_name: String,
     pub recipient_name: String,
-    /// The number to call (or text) with the password.
+    /// The number to call (or text) with the password, as a person dials it (`014 54 75 75`).
     pub password_phone: String,
     pub password: String,
     pub built_at: String,
@@ -421,7 +424,7 @@ impl<'a> Packages<'a> {
         };
         let password_phone = partner
             .as_ref()
-            .map(|a| a.password_phone.clone())
+            .map(|a| crate::contact::shown(&a.password_phone))
             .unwrap_or_default();
         Ok(Some(PackageView {
             kind: latest.kind,

@@ -65,7 +65,10 @@ impl Notice {
                 "Team".into(),
                 format!("{}, {}", self.referrer.team, self.referrer.organisation),
             ),
-            Block::Field("Telefoon".into(), self.referrer.phone.clone()),
+            Block::Field(
+                "Telefoon".into(),
+                crate::contact::shown(&self.referrer.phone),
+            ),
             Block::Field("E-mail".into(), self.referrer.email.clone()),
             Block::Heading("Wat te doen".into()),
             Block::Step(

@@ -59,11 +59,14 @@ pub(super) fn render(
         s.replace("{recipient}", &ready.recipient_name)
             .replace("{worker}", &referrer.name)
             .replace("{team}", &referrer.team)
-            .replace("{worker_phone}", &referrer.phone)
+            .replace("{worker_phone}", &crate::contact::shown(&referrer.phone))
             .replace("{worker_email}", &referrer.email)
             .replace("{reference}", ready.reference.as_str())
             .replace("{dpo}", &agreement.dpo_email)
-            .replace("{recipient_phone}", &agreement.password_phone)
+            .replace(
+                "{recipient_phone}",
+                &crate::contact::shown(&agreement.password_phone),
+            )
     };
     let blocks = vec![
         Block::Title(t.title.clone()),

@@ -27,7 +27,7 @@ fn a_package_is_built_once_stored_and_named_neutrally() {
     assert_eq!(view.file_name, format!("aanmelding-{reference}.7z"));
     assert!(!view.file_name.contains("Zo") && !view.file_name.contains("Westerlo"));
     assert_eq!(view.password.len(), 19);
-    assert_eq!(view.password_phone, "+3214000000");
+    assert_eq!(view.password_phone, "014 00 00 00");
     assert_eq!(view.recipient_name, "OCMW Westerlo");
     // Building again returns the same package, not a second one with another password.
     let again = packages.build(&reference, now).unwrap();
