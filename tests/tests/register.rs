@@ -63,6 +63,14 @@ fn the_demo_stays_apart_and_the_real_westerlo_is_added_with_its_evaluation_date(
         "18/12/2023",
         "day and month as typed"
     );
+    // A day that does not exist is refused with the field's own message, and nothing is saved.
+    app.fill_in("#protocol_until", "31/02/2024").unwrap();
+    app.click(&app.button("Bewaren").unwrap()).unwrap();
+    let refused = app
+        .wait_for_text("#protocol_until-error", "dd/mm/jjjj", WAIT)
+        .unwrap();
+    assert!(refused.starts_with("Protocol loopt tot"), "{refused}");
+    app.fill_in("#protocol_until", "").unwrap();
     app.fill_in("#contacts", "Sociale dienst, 014 54 75 75")
         .unwrap();
     app.click(&app.button("Bewaren").unwrap()).unwrap();
