@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Aanmelder and starts it.
+# Installs what is missing, builds Aanmelder (a release build, as the worker gets it) and starts
+# it. To install it instead: build the .deb as the test command does and `dpkg -i` it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -12,5 +13,5 @@ if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
 fi
 
 (cd ui && npm run build)
-cargo build -p aanmelder
-exec target/debug/aanmelder
+cargo build --release -p aanmelder
+exec target/release/aanmelder

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what is missing and runs every test: formatting, lints, core and shell tests, the
 # generated TypeScript bindings, UI type check and unit tests, the real keyring, and the real app
-# window end to end. One debug build serves all of them.
+# window end to end; then builds the .deb from a release build, installs it, and drives the
+# installed app. One debug build serves the tests before the installer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
@@ -57,7 +58,23 @@ step "Real keyring and real window (gnome-keyring, Xvfb, tauri-driver)"
 # Only these ignored tests: others (like the crash test's child) are not meant to run alone.
 bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
   cargo test -p aanmelder-core --test keyring -- --ignored &&
-  cargo test -p aanmelder-e2e -- --ignored --test-threads=1'
+  cargo test -p aanmelder-e2e -- --ignored --test-threads=1 \
+    --skip the_installed_app --skip startup_figures'
+
+step "Installer: the .deb, built by the Tauri CLI from a release build"
+ui/node_modules/.bin/tauri build --bundles deb
+deb=$(realpath target/release/bundle/deb/Aanmelder_*_amd64.deb)
+python3 scripts/check-deb.py contents "$deb"
+
+step "Installer: dpkg -i, and its Depends against every library the installed app loads"
+dpkg -i "$deb"
+python3 scripts/check-deb.py depends "$deb"
+
+step "The installed app in the real window, and its start-up figures (a figure is not a test)"
+AANMELDER_APP=/usr/bin/aanmelder AANMELDER_DEB="$deb" \
+  bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
+  cargo test -p aanmelder-e2e --test installed -- --ignored &&
+  cargo test -p aanmelder-e2e --test startup -- --ignored --nocapture'
 
 step "Benchmarks (they print figures; a figure is not a test)"
 cargo bench -p aanmelder-core --bench package --bench outbox --bench report

@@ -380,6 +380,40 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// The worker's identity in the settings screen: the five points, consent and package need
+    /// it.
+    pub fn fill_worker_settings(&self) -> Result<()> {
+        self.click(&self.button("Instellingen")?)?;
+        for (id, value) in [
+            ("#name", "An Peeters"),
+            ("#team", "Lokaal team Westerlo"),
+            ("#email", "an.peeters@example.be"),
+            ("#phone", "014 12 34 56"),
+        ] {
+            self.fill_in(id, value)?;
+        }
+        self.press("#save-settings")?;
+        self.wait_for_text("#settings-status", "bewaard", PATIENCE)?;
+        Ok(())
+    }
+
+    /// Fills the new-referral form; the postal code last, so the recipient check sees it all.
+    pub fn enter_client(&self, first: &str, last: &str, postal_code: &str) -> Result<()> {
+        self.click(&self.button("Aanmeldingen")?)?;
+        self.press("#new-referral")?;
+        for (id, value) in [
+            ("#first_name", first),
+            ("#last_name", last),
+            ("#street", "Boerenkrijglaan"),
+            ("#house_number", "12"),
+            ("#phone", "0470 12 34 56"),
+            ("#postal_code", postal_code),
+        ] {
+            self.fill_in(id, value)?;
+        }
+        Ok(())
+    }
+
     /// Adds a partner to the register through the form, as a supervisor types it: dates as
     /// dd/mm/jjjj, the partner chosen by its name in the list.
     pub fn add_partner(&self, p: &Partner<'_>) -> Result<()> {

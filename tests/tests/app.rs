@@ -167,44 +167,6 @@ fn a_lost_key_shows_what_to_do_and_leaves_the_database_untouched() {
     );
 }
 
-/// The worker's identity in the settings screen: the five points, consent and package need it.
-fn fill_worker_settings(app: &aanmelder_e2e::Session<'_>) -> aanmelder_e2e::Result<()> {
-    app.click(&app.button("Instellingen")?)?;
-    for (id, value) in [
-        ("#name", "An Peeters"),
-        ("#team", "Lokaal team Westerlo"),
-        ("#email", "an.peeters@example.be"),
-        ("#phone", "014 12 34 56"),
-    ] {
-        app.fill(&app.wait_for(id, WAIT)?, value)?;
-    }
-    app.click(&app.wait_for("#save-settings", WAIT)?)?;
-    app.wait_for_text("#settings-status", "bewaard", WAIT)?;
-    Ok(())
-}
-
-/// Fills the new-referral form; the postal code last, so the recipient check sees it all.
-fn enter_client(
-    app: &aanmelder_e2e::Session<'_>,
-    first: &str,
-    last: &str,
-    postal_code: &str,
-) -> aanmelder_e2e::Result<()> {
-    app.click(&app.button("Aanmeldingen")?)?;
-    app.click(&app.wait_for("#new-referral", WAIT)?)?;
-    for (id, value) in [
-        ("#first_name", first),
-        ("#last_name", last),
-        ("#street", "Boerenkrijglaan"),
-        ("#house_number", "12"),
-        ("#phone", "0470 12 34 56"),
-        ("#postal_code", postal_code),
-    ] {
-        app.fill(&app.wait_for(id, WAIT)?, value)?;
-    }
-    Ok(())
-}
-
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
@@ -215,12 +177,12 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
         .unwrap();
 
     // The consent record and the package name the worker, so the worker's identity comes first.
-    fill_worker_settings(&app).unwrap();
+    app.fill_worker_settings().unwrap();
     // A new store holds no partner: the team's own Westerlo goes into the register first.
     app.add_partner(&Partner::WESTERLO).unwrap();
 
     // A client in Westerlo: five points, then consent.
-    enter_client(&app, "Zoë", "Müller-Çelik", "2260").unwrap();
+    app.enter_client("Zoë", "Müller-Çelik", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
     app.press("#to-five-points").unwrap();
@@ -238,6 +200,8 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
         data_point.contains("Boerenkrijglaan 12, 2260 Westerlo"),
         "{data_point}"
     );
+    // The client's number as she would read it out, not as it is stored (+32470123456).
+    assert!(data_point.contains("0470 12 34 56"), "{data_point}");
     for key in ["purpose", "data", "recipient", "next", "expect"] {
         app.click(&app.wait_for(&format!("#explained-{key}"), WAIT).unwrap())
             .unwrap();
@@ -251,7 +215,7 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     let password = app.wait_for_text("#package-password", "-", WAIT).unwrap();
     let password = password.trim().to_owned();
     assert_eq!(password.len(), 19, "{password}");
-    app.wait_for_text("#password-phone", "+3214547575", WAIT)
+    app.wait_for_text("#password-phone", "014 54 75 75", WAIT)
         .unwrap();
     app.press("#password-passed-button").unwrap();
     app.wait_for_text("#password-passed", "Doorgegeven per telefoon", WAIT)
@@ -301,7 +265,7 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     assert!(row.contains("wachtwoord doorgegeven"), "{row}");
 
     // A second client refuses: the list keeps the reference but no name.
-    enter_client(&app, "Ayşe", "Yılmaz", "2260").unwrap();
+    app.enter_client("Ayşe", "Yılmaz", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
     app.press("#to-five-points").unwrap();
@@ -320,7 +284,7 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
         .unwrap();
 
     // A client in Namur (Wallonia): the reason is shown and the form cannot go on.
-    enter_client(&app, "Jean", "Dupont", "5000").unwrap();
+    app.enter_client("Jean", "Dupont", "5000").unwrap();
     let reason = app
         .wait_for_text("#residence-problem", "geen wettelijke basis", WAIT)
         .unwrap();
@@ -340,7 +304,7 @@ fn consent_in_window(
     first: &str,
     postal_code: &str,
 ) -> aanmelder_e2e::Result<String> {
-    enter_client(app, first, "Peeters", postal_code)?;
+    app.enter_client(first, "Peeters", postal_code)?;
     app.wait_for_text("#recipient-name", "OCMW", WAIT)?;
     app.click(&app.wait_for("#to-five-points", WAIT)?)?;
     for key in ["purpose", "data", "recipient", "next", "expect"] {
@@ -361,7 +325,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     app.wait_for_text("#store-status", "Versleuteld", WAIT)
         .unwrap();
 
-    fill_worker_settings(&app).unwrap();
+    app.fill_worker_settings().unwrap();
     // The team's mail server: here the loopback server, with its own certificate.
     let port = server.port.to_string();
     let cert = String::from_utf8(server.cert.clone()).unwrap();

@@ -1,0 +1,137 @@
+//! The start-up harness: how quickly the installed release build reaches its unlocked home
+//! screen, how much memory it holds once settled, and how large its .deb is. It prints figures
+//! beside their targets and asserts nothing about them: a figure is not a test.
+//!
+//! Run by the test command after the .deb is installed, with `AANMELDER_APP` naming the installed
+//! binary and `AANMELDER_DEB` the package. The first launch creates the store (its key goes to the
+//! keyring) and sets the PIN; the measured launches open that store through the keyring, as every
+//! later morning does.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use aanmelder_e2e::Driver;
+
+const WAIT: Duration = Duration::from_secs(30);
+const LAUNCHES: usize = 5;
+/// How long the window is left alone before its memory is read.
+const SETTLE: Duration = Duration::from_secs(5);
+
+/// Proportional set size of `pid` in KiB: shared pages counted once across processes.
+fn pss_kib(pid: u32) -> Option<u64> {
+    let text = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("Pss:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The processes of the app started from `binary`: the app itself and the WebKit processes it
+/// spawned, with their names.
+fn app_processes(binary: &Path) -> Vec<(u32, String)> {
+    let mut app = Vec::new();
+    let mut children: Vec<(u32, u32, String)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The command's own name in full (`stat` cuts it at 15 characters).
+        let name = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .ok()
+            .and_then(|c| c.split(|b| *b == 0).next().map(<[u8]>::to_vec))
+            .map(|first| {
+                String::from_utf8_lossy(&first)
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        let parent: u32 = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        if exe.as_deref() == Some(binary) {
+            app.push((pid, "app".to_owned()));
+        } else if name.starts_with("WebKit") {
+            children.push((pid, parent, name));
+        }
+    }
+    let ids: Vec<u32> = app.iter().map(|(p, _)| *p).collect();
+    for (pid, parent, name) in children {
+        if ids.contains(&parent) {
+            app.push((pid, name));
+        }
+    }
+    app
+}
+
+#[test]
+#[ignore = "measures the installed release build: run through scripts/test.sh"]
+fn startup_figures_of_the_installed_release_build() {
+    let binary = std::env::var_os("AANMELDER_APP").expect("AANMELDER_APP names the installed app");
+    let binary = std::fs::canonicalize(binary).unwrap();
+    let deb = std::env::var_os("AANMELDER_DEB").expect("AANMELDER_DEB names the .deb");
+    let (_data, driver) = Driver::fresh(4600).unwrap();
+    {
+        let app = driver.launch().unwrap();
+        app.past_first_start().unwrap();
+        app.close().unwrap();
+    }
+
+    let mut times = Vec::new();
+    let mut memory = Vec::new();
+    for run in 0..LAUNCHES {
+        let started = Instant::now();
+        let app = driver.launch().unwrap();
+        app.wait_for("#home-title", WAIT).unwrap();
+        times.push(started.elapsed());
+        if run == LAUNCHES - 1 {
+            std::thread::sleep(SETTLE);
+            for (pid, name) in app_processes(&binary) {
+                memory.push((name, pss_kib(pid).unwrap_or(0)));
+            }
+        }
+        app.close().unwrap();
+    }
+    times.sort();
+    let median = times[times.len() / 2];
+    let total: u64 = memory.iter().map(|(_, k)| k).sum();
+    let deb_bytes = std::fs::metadata(&deb).unwrap().len();
+    let mib = |kib: u64| kib as f64 / 1024.0;
+
+    println!(
+        "start-up figures of the installed release build ({})",
+        binary.display()
+    );
+    println!(
+        "  launch to unlocked home screen: median {:.2} s of {LAUNCHES} (fastest {:.2} s, slowest {:.2} s); target under 0.5 s",
+        median.as_secs_f64(),
+        times[0].as_secs_f64(),
+        times[times.len() - 1].as_secs_f64()
+    );
+    println!(
+        "    (measured through WebDriver: from asking for a session to the home screen's heading)"
+    );
+    for (name, kib) in &memory {
+        println!("  PSS {name}: {:.1} MiB", mib(*kib));
+    }
+    println!(
+        "  PSS in all: {:.1} MiB after {} s; target under 150 MiB",
+        mib(total),
+        SETTLE.as_secs()
+    );
+    println!(
+        "  .deb: {:.1} MiB ({}); target under 15 MiB",
+        deb_bytes as f64 / 1024.0 / 1024.0,
+        Path::new(&deb).display()
+    );
+    assert!(
+        memory.iter().any(|(n, _)| n == "app"),
+        "the app process was not found"
+    );
+}
