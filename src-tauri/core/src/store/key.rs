@@ -258,13 +258,23 @@ fn keyring_error(e: keyring::Error) -> KeyError {
 }
 
 /// Why a key could not be made, kept or found.
+/// Where the worker finds the keyring on this platform, for the message that it cannot be
+/// reached: each system names it differently.
+#[cfg(target_os = "windows")]
+const KEYRING_HELP: &str =
+    "Meld je aan met je eigen Windows-account, zodat Windows Referentiebeheer bereikbaar is,";
+#[cfg(target_os = "macos")]
+const KEYRING_HELP: &str = "Ontgrendel je sleutelhanger (Sleutelhangertoegang)";
+#[cfg(not(any(target_os = "windows", target_os = "macos")))]
+const KEYRING_HELP: &str =
+    "Meld je aan op een bureaublad met sleutelbos (bv. GNOME Keyring) of ontgrendel de sleutelbos";
+
 #[derive(Debug, thiserror::Error, Coded)]
 #[coded(prefix = "key")]
 pub enum KeyError {
     #[error(
-        "De sleutelbos van het besturingssysteem is niet bereikbaar ({0}). Meld je aan op een \
-         bureaublad met sleutelbos (bv. GNOME Keyring) of ontgrendel de sleutelbos en start \
-         Aanmelder opnieuw."
+        "De sleutelbos van het besturingssysteem is niet bereikbaar ({0}). {KEYRING_HELP} en \
+         start Aanmelder opnieuw."
     )]
     KeyringUnavailable(String),
     #[error(
