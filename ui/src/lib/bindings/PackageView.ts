@@ -8,6 +8,6 @@ import type { Reference } from "./Reference";
  */
 export type PackageView = { kind: PackageKind, reference: Reference, file_name: string, recipient_name: string, 
 /**
- * The number to call (or text) with the password.
+ * The number to call (or text) with the password, as a person dials it (`014 54 75 75`).
  */
 password_phone: string, password: string, built_at: string, password_passed_at: string | null, password_channel: Channel | null, size_bytes: number | null, };
