@@ -56,24 +56,8 @@ fn main_window(app: &tauri::App) -> tauri::Result<()> {
         .min_inner_size(720.0, 560.0)
         .incognito(!automated)
         .build()
-        .map(software_rendering)
+        .map(drop)
 }
-
-/// Forms and tables need no GPU: WebKitGTK's accelerated compositing cost the web process about
-/// 75 MiB more (measured under Xvfb, where it renders GL through Mesa's llvmpipe) and drew
-/// nothing a worker would miss. Rendered on the CPU it is the same page.
-#[cfg(target_os = "linux")]
-fn software_rendering(window: tauri::WebviewWindow) {
-    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
-    let _ = window.with_webview(|webview| {
-        if let Some(settings) = webview.inner().settings() {
-            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-        }
-    });
-}
-
-#[cfg(not(target_os = "linux"))]
-fn software_rendering(_window: tauri::WebviewWindow) {}
 
 pub fn run() {
     let app = tauri::Builder::default()
