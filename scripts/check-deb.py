@@ -91,6 +91,9 @@ def depends(deb: str) -> list[str]:
 
     problems = []
     for line in run("ldd", BINARY).splitlines():
+        if "not found" in line:
+            problems.append(f"{line.strip()}: a library the app needs is not installed")
+            continue
         match = re.search(r"=> (/\S+)", line)
         if not match:
             continue

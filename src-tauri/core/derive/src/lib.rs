@@ -7,8 +7,8 @@
 //!   `<prefix>.<variant in snake_case>`;
 //! - a variant marked `#[error(transparent)]` hands `code()`, `field()` and `fields()` to the
 //!   error it wraps, so a wrapper never loses which form field its inner error was about (unless
-//!   it names its own code: then the inner error is not one of ours); `#[coded(delegate)]` does
-//!   the same for a variant that wraps one of ours with a message of its own;
+//!   it names its own code: then the inner error is not one of ours); `#[coded(delegate)]` takes
+//!   only the code of the error it wraps, for a variant with a message of its own;
 //! - `field()` is the variant's `#[coded(field = "…")]`, else the enum's `field = "…"`, else what
 //!   the enum's `field_with = method` answers, else none;
 //! - a variant marked `#[coded(fields)]` holds a `Vec<FieldMessage>` and `fields()` returns it.
@@ -81,7 +81,16 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
         let own = variant_attributes(variant)?;
         let name = &variant.ident;
         let any = pattern_any(variant);
-        if (own.transparent && own.code.is_none()) || own.delegate {
+        if own.delegate {
+            // A wrapper with a message of its own: the code is the inner one's, but the inner
+            // error's field messages would hide the wrapper's message, so none are passed on.
+            let inner = pattern_inner(variant)?;
+            let any = pattern_any(variant);
+            codes.push(quote! { #inner => inner.code(), });
+            fields_of_field.push(quote! { #any => None, });
+            continue;
+        }
+        if own.transparent && own.code.is_none() {
             let inner = pattern_inner(variant)?;
             codes.push(quote! { #inner => inner.code(), });
             fields_of_field.push(quote! { #inner => inner.field(), });
