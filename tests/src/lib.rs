@@ -380,6 +380,16 @@ impl Session<'_> {
         Ok(())
     }
 
+    /// From the first start to what a home visit needs: a new encrypted store with its PIN, the
+    /// worker's identity in the settings, and the team's own OCMW Westerlo in the register (a new
+    /// store holds no partner).
+    pub fn ready_to_refer(&self) -> Result<()> {
+        self.past_first_start()?;
+        self.wait_for_text("#store-status", "Versleuteld", PATIENCE)?;
+        self.fill_worker_settings()?;
+        self.add_partner(&Partner::WESTERLO)
+    }
+
     /// The worker's identity in the settings screen: the five points, consent and package need
     /// it.
     pub fn fill_worker_settings(&self) -> Result<()> {

@@ -172,14 +172,9 @@ fn a_lost_key_shows_what_to_do_and_leaves_the_database_untouched() {
 fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     let (_data, driver) = Driver::fresh(4470).unwrap();
     let app = driver.launch().unwrap();
-    app.past_first_start().unwrap();
-    app.wait_for_text("#store-status", "Versleuteld", WAIT)
-        .unwrap();
-
-    // The consent record and the package name the worker, so the worker's identity comes first.
-    app.fill_worker_settings().unwrap();
-    // A new store holds no partner: the team's own Westerlo goes into the register first.
-    app.add_partner(&Partner::WESTERLO).unwrap();
+    // The consent record and the package name the worker, so the worker's identity comes first,
+    // and the team's own Westerlo goes into the register.
+    app.ready_to_refer().unwrap();
 
     // A client in Westerlo: five points, then consent.
     app.enter_client("Zoë", "Müller-Çelik", "2260").unwrap();

@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use aanmelder_e2e::{Driver, Partner, app_binary};
+use aanmelder_e2e::{Driver, app_binary};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -25,11 +25,7 @@ fn the_installed_app_starts_unlocks_and_reaches_the_package_screen() {
 
     let (_data, driver) = Driver::fresh(4590).unwrap();
     let app = driver.launch().unwrap();
-    app.past_first_start().unwrap();
-    app.wait_for_text("#store-status", "Versleuteld", WAIT)
-        .unwrap();
-    app.fill_worker_settings().unwrap();
-    app.add_partner(&Partner::WESTERLO).unwrap();
+    app.ready_to_refer().unwrap();
     app.enter_client("Zoë", "Installatie", "2260").unwrap();
     app.wait_for_text("#recipient-name", "OCMW Westerlo", WAIT)
         .unwrap();
