@@ -9,7 +9,7 @@ build_packages=(
   build-essential pkg-config file
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
 )
-test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 dbus-bin libsecret-tools 7zip poppler-utils
+test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 dbus-bin libsecret-tools 7zip unar poppler-utils
   openssl python3-pip)
 
 packages=("${build_packages[@]}")
@@ -41,11 +41,12 @@ if ! command -v cargo >/dev/null; then
 fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 
-# The outbox tests talk to a real SMTP server process: aiosmtpd, from PyPI.
-if [[ "${1:-}" == "--test" ]] && ! python3 -c "import aiosmtpd" 2>/dev/null; then
-  echo "== pip install aiosmtpd"
-  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore aiosmtpd \
-    || python3 -m pip install --quiet --break-system-packages aiosmtpd
+# From PyPI: the outbox tests talk to a real SMTP server process (aiosmtpd), and the interop
+# tests open our packages with py7zr, the 7z reader of Python scripts at the OCMW.
+if [[ "${1:-}" == "--test" ]] && ! python3 -c "import aiosmtpd, py7zr" 2>/dev/null; then
+  echo "== pip install aiosmtpd py7zr"
+  python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore aiosmtpd py7zr \
+    || python3 -m pip install --quiet --break-system-packages aiosmtpd py7zr
 fi
 
 if [[ "${1:-}" == "--test" ]] && ! command -v tauri-driver >/dev/null; then

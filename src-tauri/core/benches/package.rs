@@ -2,7 +2,8 @@
 //!
 //! Builds the same two-file archive (a one-page PDF and its JSON, made here from invented data)
 //! `RUNS` times with `archive::seal` and with `7zz a -mhe=on -p…`, and prints both medians and
-//! the ratio. Target: ours ≤ 1.5 × 7zz. Both use 2^19 key-derivation rounds (7-Zip's default).
+//! the ratio. Target: ours ≤ 1.0 × 7zz. Both use 2^19 key-derivation rounds (7-Zip's default)
+//! over the password alone, no salt (see `package::archive`).
 //! Run with `cargo bench -p aanmelder-core --bench package`.
 
 use std::process::{Command, Stdio};
@@ -93,8 +94,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         peer.as_secs_f64() * 1e3
     );
     println!(
-        "  ratio ours/7zz {ratio:.2} (target ≤ 1.50: {})",
-        if ratio <= 1.5 { "met" } else { "NOT met" }
+        "  ratio ours/7zz {ratio:.2} (target ≤ 1.00: {})",
+        if ratio <= 1.0 { "met" } else { "NOT met" }
     );
     Ok(())
 }
