@@ -256,8 +256,12 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     let row = app
         .wait_for_text("#referral-list tbody tr:first-child", "Zoë", WAIT)
         .unwrap();
-    assert!(row.contains("klaar om te verzenden"), "{row}");
+    // One status, from the outbox: this partner is reached through the mail program.
+    assert!(row.contains("Klaar voor je mailprogramma"), "{row}");
+    assert!(!row.contains("Verzonden"), "{row}");
     assert!(row.contains("wachtwoord doorgegeven"), "{row}");
+    // A package on its way is not deleted but withdrawn (so the OCMW is told): no "Verwijderen".
+    assert!(!row.contains("Verwijderen"), "{row}");
 
     // A second client refuses: the list keeps the reference but no name.
     app.enter_client("Ayşe", "Yılmaz", "2260").unwrap();
@@ -383,7 +387,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .unwrap(),
     )
     .unwrap();
-    app.wait_for_text("#withdraw-title", "ingetrokken", WAIT)
+    app.wait_for_text("#withdraw-title", "Toestemming intrekken", WAIT)
         .unwrap();
     app.screenshot(&screenshot_dir().join("withdrawal.png"))
         .unwrap();
@@ -411,7 +415,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         )
         .unwrap();
     assert!(
-        row.contains("geen gegevens bewaard") && !row.contains("Zoë"),
+        row.contains("gegevens gewist") && !row.contains("Zoë"),
         "{row}"
     );
     let all = app
@@ -420,6 +424,20 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     assert!(!all.contains("Zoë") && all.contains("Ayşe"), "{all}");
     app.screenshot(&screenshot_dir().join("withdrawn.png"))
         .unwrap();
+    let other = second
+        .trim_start_matches("aanmelding-")
+        .trim_end_matches(".7z")
+        .to_owned();
+    // Ayşe's package went out, so a correction may follow: the form opens with her data.
+    app.click(
+        &app.wait_for_xpath(&format!("//button[@aria-label='Corrigeren {other}']"), WAIT)
+            .unwrap(),
+    )
+    .unwrap();
+    app.wait_for_text("#correct-title", "corrigeren", WAIT)
+        .unwrap();
+    app.click(&app.button("Terug").unwrap()).unwrap();
+    app.wait_for("#referral-list", WAIT).unwrap();
 
     // Ayşe's package went to a wrong mailbox after all: with the team's DPO set, the worker
     // reports it on the sent item and gets the DPO's draft, without her data.
@@ -429,10 +447,6 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     app.press("#save-retention").unwrap();
     app.wait_for_text("#retention-status", "bewaard", WAIT)
         .unwrap();
-    let other = second
-        .trim_start_matches("aanmelding-")
-        .trim_end_matches(".7z")
-        .to_owned();
     app.click(&app.button("Verzenden").unwrap()).unwrap();
     app.click(
         &app.wait_for_xpath(

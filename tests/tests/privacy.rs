@@ -240,19 +240,13 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         .unwrap();
     // The partner is reached by the worker's mail program: its draft is written too.
     app.click(&app.button("Verzenden").unwrap()).unwrap();
-    app.click(
-        &app.wait_for_xpath("//summary[contains(., 'Zonder mailserver')]", WAIT)
-            .unwrap(),
-    )
-    .unwrap();
+    app.wait_for_text("#drafts-title", "Via je eigen mailprogramma", WAIT)
+        .unwrap();
     app.fill_in("#draft-folder", &drafts.path().display().to_string())
         .unwrap();
     app.press("#write-drafts").unwrap();
-    app.wait_for_xpath(
-        "//p[@role='status'][contains(., 'concept(en) bewaard')]",
-        WAIT,
-    )
-    .unwrap();
+    app.wait_for_text("#drafts-status", "1 concept bewaard", WAIT)
+        .unwrap();
 
     // A refusal.
     to_five_points(&app, &refuses);

@@ -12,7 +12,7 @@
 //! attention, possibly sent, an unconfirmed draft) after the same retention period, each with
 //! an anonymous "purged" event. The worker may also delete those at once ([`discard`]).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, FixedOffset};
 use serde::{Deserialize, Serialize};
@@ -118,7 +118,7 @@ impl WipeReason {
             Self::Sent => "verzonden; de bewaartermijn loopt af",
             Self::UnfinishedDraft => "niet afgewerkt binnen 24 uur",
             Self::NoPackage => "toestemming zonder pakket",
-            Self::Stuck => "blijft hangen in de outbox",
+            Self::Stuck => "raakte niet verzonden",
         }
     }
 }
@@ -293,27 +293,46 @@ impl DiscardReason {
     }
 }
 
-/// "Verwijderen": the worker wipes a draft, a consent without a package, or a referral whose
-/// package failed or was refused, now. A referral whose package went out, may have (possibly
-/// sent, a draft for the mail program) or is on its way is not deleted but withdrawn, so the
-/// OCMW is told.
+/// Whether "Verwijderen" may wipe a referral that is a candidate for `why` now: a draft, a
+/// consent without a package, or a referral whose package failed or was refused. One whose
+/// package went out, may have (possibly sent, a draft for the mail program) or is on its way is
+/// not deleted but withdrawn, so the OCMW is told.
+fn may_discard(store: &Store, id: i64, why: WipeReason) -> Result<bool, StoreError> {
+    Ok(match why {
+        WipeReason::Sent => false,
+        WipeReason::Stuck => !outbox::may_have_reached(store, id)?,
+        WipeReason::UnfinishedDraft | WipeReason::NoPackage => true,
+    })
+}
+
+/// The referrals [`discard`] would wipe now, by id: the list offers "Verwijderen" for these
+/// only.
+pub fn discardable(store: &Store) -> Result<BTreeSet<i64>, RetentionError> {
+    let mut ids = BTreeSet::new();
+    for (id, _, why, _) in candidates(store)? {
+        if may_discard(store, id, why)? {
+            ids.insert(id);
+        }
+    }
+    Ok(ids)
+}
+
+/// "Verwijderen": the worker wipes a referral that cannot go on, now (see [`may_discard`]).
 pub fn discard(
     store: &Store,
     reference: &str,
     reason: DiscardReason,
     now: DateTime<FixedOffset>,
 ) -> Result<(), RetentionError> {
-    let found = candidates(store)?
-        .into_iter()
-        .find(|(_, r, reason, _)| r == reference && *reason != WipeReason::Sent);
-    let Some((id, _, kind, _)) = found else {
+    let mut found = None;
+    for (id, r, why, _) in candidates(store)? {
+        if r == reference && may_discard(store, id, why)? {
+            found = Some((id, why));
+        }
+    }
+    let Some((id, kind)) = found else {
         return Err(RetentionError::NotDiscardable);
     };
-    // Possibly sent, or handed to the mail program: the OCMW may have it, so a withdrawal (which
-    // tells the OCMW) is the way, not a silent delete.
-    if kind == WipeReason::Stuck && outbox::may_have_reached(store, id)? {
-        return Err(RetentionError::NotDiscardable);
-    }
     let tx = store.transaction()?;
     if kind == WipeReason::Stuck {
         outbox::give_up(store, id, now)?;

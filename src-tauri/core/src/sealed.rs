@@ -96,6 +96,7 @@ pub(crate) fn insert(
 /// whose password the worker passes on now.
 #[derive(Debug)]
 pub(crate) struct Latest {
+    pub id: i64,
     pub kind: PackageKind,
     pub file_name: String,
     pub built_at: String,
@@ -116,7 +117,7 @@ pub(crate) fn latest(conn: &Connection, referral_id: i64) -> Result<Option<Lates
     Ok(conn
         .query_row(
             "SELECT kind, file_name, password, built_at, password_passed_at, password_channel,
-                    length(archive)
+                    length(archive), id
              FROM package WHERE referral_id = ?1 ORDER BY id DESC LIMIT 1",
             [referral_id],
             |r| {
@@ -129,6 +130,7 @@ pub(crate) fn latest(conn: &Connection, referral_id: i64) -> Result<Option<Lates
                     )
                 })?;
                 Ok(Latest {
+                    id: r.get(7)?,
                     kind,
                     file_name: r.get(1)?,
                     built_at: r.get(3)?,

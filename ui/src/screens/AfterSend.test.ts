@@ -13,6 +13,7 @@ const sent: OutboxItem = {
   recipient_name: 'OCMW Westerlo',
   state: 'sent',
   may_have_left: true,
+  by_mail_program: false,
   attempts: 1,
   next_attempt_at: '2026-11-22T10:00:00+01:00',
   last_error: null,

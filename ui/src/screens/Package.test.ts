@@ -15,6 +15,8 @@ const view: PackageView = {
   password_passed_at: null,
   password_channel: null,
   size_bytes: 14000,
+  state: 'queued',
+  sent_at: null,
 };
 
 function api(): Api {
@@ -35,7 +37,8 @@ describe('Package', () => {
   it('shows the password with the number to call, and records how it was passed', async () => {
     const fake = api();
     render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
-    expect((await screen.findByLabelText('Wachtwoord')).textContent).toBe('K7QM-3XPD-9WRT-A2HN');
+    await screen.findByRole('heading', { name: 'Wachtwoord voor OCMW Westerlo' });
+    expect(document.getElementById('package-password')?.textContent).toBe('K7QM-3XPD-9WRT-A2HN');
     expect(screen.getByText('+3214000000')).toBeTruthy();
     await fireEvent.click(screen.getByRole('radio', { name: 'Sms' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Wachtwoord doorgegeven' }));
@@ -49,5 +52,28 @@ describe('Package', () => {
     await fireEvent.click(await screen.findByRole('button', { name: 'Pakket opslaan in map' }));
     await waitFor(() => expect(screen.getByText(/Bewaard:/)).toBeTruthy());
     expect(fake.saveCopy).toHaveBeenCalledWith('AM-ABCD-EFGH', 'archive', '/home/an/Documenten/Aanmelder');
+  });
+
+  it('says when the package and its password are gone, and shows no password', async () => {
+    const fake = api();
+    fake.buildPackage = vi.fn(async () => ({ ...view, password: '', size_bytes: null, state: 'cancelled' as const }));
+    render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
+    await screen.findByRole('heading', { name: 'Pakket en wachtwoord vernietigd' });
+    expect(screen.queryByText('Wachtwoord kopiëren')).toBeNull();
+    expect(screen.queryByText('Pakket opslaan in map')).toBeNull();
+  });
+
+  it('after delivery offers the receipt, not the deleted package', async () => {
+    const fake = api();
+    fake.buildPackage = vi.fn(async () => ({
+      ...view,
+      size_bytes: null,
+      state: 'sent' as const,
+      sent_at: '2026-11-22T11:00:00+01:00',
+    }));
+    render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
+    await screen.findByText(/is verzonden op/);
+    expect(screen.queryByText('Pakket opslaan in map')).toBeNull();
+    expect(screen.getByText('Ontvangstbewijs opslaan')).toBeTruthy();
   });
 });

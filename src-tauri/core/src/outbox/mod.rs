@@ -91,6 +91,12 @@ impl ItemState {
         matches!(self, Self::Sent | Self::MaybeSent | Self::Drafted)
     }
 
+    /// Whether the partner may have the package or is being handed it right now: then a
+    /// withdrawal must be told to the partner, not only recorded here.
+    fn may_be_there(self) -> bool {
+        self.may_have_left() || self == Self::Sending
+    }
+
     /// Whether the item is on its way right now: waiting for the next sync, or being sent.
     fn in_flight(self) -> bool {
         matches!(self, Self::Queued | Self::Sending)
@@ -153,17 +159,24 @@ pub fn item(store: &Store, id: i64) -> Result<Option<ItemFacts>, StoreError> {
     .transpose()
 }
 
-/// When the package `package_id` was sent (or its sending confirmed), if it was.
-pub(crate) fn sent_at(store: &Store, package_id: i64) -> Result<Option<String>, StoreError> {
-    Ok(store
-        .conn()
-        .query_row(
-            "SELECT sent_at FROM outbox WHERE package_id = ?1",
-            [package_id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten())
+/// The outbox item of the package `package_id`: every package is queued the moment it is made.
+pub(crate) fn item_of_package(store: &Store, package_id: i64) -> Result<ItemFacts, StoreError> {
+    let id: i64 = store.conn().query_row(
+        "SELECT id FROM outbox WHERE package_id = ?1",
+        [package_id],
+        |r| r.get(0),
+    )?;
+    item(store, id)?.ok_or_else(|| StoreError::Sqlite("pakket zonder verzenditem".into()))
+}
+
+/// Whether a withdrawal of the referral `referral_id` must be told to its partner (see
+/// [`ItemState::may_be_there`]).
+pub(crate) fn reached(store: &Store, referral_id: i64) -> Result<bool, StoreError> {
+    let sql = format!(
+        "SELECT count(*) > 0 FROM outbox WHERE referral_id = ?1 AND state IN {}",
+        ItemState::sql_list(ItemState::may_be_there)
+    );
+    Ok(store.conn().query_row(&sql, [referral_id], |r| r.get(0))?)
 }
 
 /// The packages of the referral `referral_id` whose items still have something to do.
@@ -268,6 +281,9 @@ pub struct OutboxItem {
     pub state: ItemState,
     /// [`ItemState::may_have_left`], so the screen does not decide it again.
     pub may_have_left: bool,
+    /// The partner is reached through the worker's own mail program (a draft), not the team's
+    /// mail server.
+    pub by_mail_program: bool,
     pub attempts: u32,
     pub next_attempt_at: String,
     pub last_error: Option<String>,
@@ -394,6 +410,7 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
             .map(|r| gazetteer.recipient_name(&r))
             .unwrap_or(recipient);
         let state = ItemState::parse(&state).ok_or(OutboxError::Corrupt)?;
+        let by_mail_program = delivery_of(store, referral_id)? == Delivery::MailProgram;
         items.push(OutboxItem {
             id,
             kind: sealed::kind_of(store.conn(), package)?.ok_or(OutboxError::Corrupt)?,
@@ -402,6 +419,7 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
             recipient_name,
             state,
             may_have_left: state.may_have_left(),
+            by_mail_program,
             attempts,
             next_attempt_at: next,
             last_error: error,
@@ -537,12 +555,7 @@ pub(crate) fn cancel_unsent(
     now: DateTime<FixedOffset>,
 ) -> Result<Cancelled, StoreError> {
     let conn = store.conn();
-    let reached: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM outbox
-         WHERE referral_id = ?1 AND state IN ('sent', 'maybe_sent', 'drafted', 'sending')",
-        [referral_id],
-        |r| r.get(0),
-    )?;
+    let reached = reached(store, referral_id)?;
     let ids: Vec<i64> = conn
         .prepare(
             "SELECT id FROM outbox
@@ -639,17 +652,21 @@ fn due_for(
         .map_err(StoreError::from)?;
     let mut ids = Vec::new();
     for (id, referral_id) in due {
-        // An item whose partner is gone goes the server's way, where it meets "no partner".
-        let mode = match crate::referral::partner(store, referral_id) {
-            Ok(partner) => partner.delivery,
-            Err(AgreementError::NotFound) => Delivery::Smtp,
-            Err(e) => return Err(e.into()),
-        };
-        if mode == delivery {
+        if delivery_of(store, referral_id)? == delivery {
             ids.push(id);
         }
     }
     Ok(ids)
+}
+
+/// How the referral's partner is reached. An item whose partner is gone goes the server's way,
+/// where it meets "no partner".
+pub(crate) fn delivery_of(store: &Store, referral_id: i64) -> Result<Delivery, OutboxError> {
+    match crate::referral::partner(store, referral_id) {
+        Ok(partner) => Ok(partner.delivery),
+        Err(AgreementError::NotFound) => Ok(Delivery::Smtp),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// For partners reached through the worker's own mail program: writes each due package as a
@@ -893,7 +910,7 @@ pub fn sync(
 #[derive(Debug, thiserror::Error, Coded)]
 #[coded(prefix = "outbox")]
 pub enum OutboxError {
-    #[error("Dit item wacht niet (meer) op verzending.")]
+    #[error("Dit pakket wacht niet (meer) op verzending.")]
     NotWaiting,
     #[error(
         "De partner van dit pakket staat niet meer in het register: er is geen mailbox om naar te \
@@ -903,8 +920,8 @@ pub enum OutboxError {
     #[error("De verzendlijst in de databank is onleesbaar.")]
     Corrupt,
     #[error(
-        "Er is nog geen mailserver ingesteld. Vul bij Instellingen de gegevens van de \
-         mailserver van je team in."
+        "Er is nog geen mailserver ingesteld, dus Aanmelder kan deze pakketten niet zelf \
+         verzenden. Vul bij Instellingen de mailserver van je team in."
     )]
     NoServer,
     #[error("Het concept kon niet bewaard worden: {0}")]

@@ -501,4 +501,8 @@ fn the_state_rules_name_the_states_the_queries_meant() {
         ItemState::sql_list(ItemState::in_flight),
         "('queued', 'sending')"
     );
+    assert_eq!(
+        ItemState::sql_list(ItemState::may_be_there),
+        "('sending', 'sent', 'maybe_sent', 'drafted')"
+    );
 }

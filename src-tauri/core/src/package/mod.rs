@@ -14,14 +14,19 @@ use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::agreement::{ActiveProtocol, Agreement, AgreementError};
+use crate::agreement::{ActiveProtocol, Agreement, AgreementError, Delivery};
 use crate::consent::{Language, POINT_KEYS};
 use crate::error::Coded;
 use crate::files::{self, Export, SaveError};
 use crate::ledger::{self, EventKind};
+use crate::outbox::OutboxError;
 // The kinds live with the stored packages, which the outbox reads too.
-use crate::referral::{self, ClientData, ReadyReferral, Reference, Referral, ReferralError};
+use crate::outbox::ItemState;
+use crate::referral::{
+    self, ClientData, ReadyReferral, Reference, Referral, ReferralError, Status,
+};
 use crate::residence::{Gazetteer, Recipient};
+use crate::retention::RetentionError;
 use crate::sealed;
 pub use crate::sealed::PackageKind;
 use crate::store::{Store, StoreError};
@@ -291,19 +296,106 @@ pub struct PackageState {
     pub password_passed_at: Option<String>,
     /// When the partner's mail server took it, or the worker confirmed sending it.
     pub sent_at: Option<String>,
+    /// Where it stands in the outbox.
+    pub state: ItemState,
 }
 
-/// A referral as the list shows it: with where its package stands and how many corrections
-/// followed it.
+/// Where a referral stands, as one status: the list shows this and nothing else, so a row
+/// cannot say "ready to send" and "sent" at once. Once there is a package, its outbox item
+/// decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Stage {
+    /// The five points and the client's answer are still to come.
+    Draft,
+    /// An unfinished draft whose data were wiped.
+    DraftWiped,
+    Refused,
+    Withdrawn,
+    /// Consent without a package (its making failed).
+    Consented,
+    /// The package waits for the team's mail server.
+    Queued,
+    /// The package waits for the worker's own mail program.
+    ForMailProgram,
+    Sending,
+    Failed,
+    Attention,
+    MaybeSent,
+    Drafted,
+    Sent,
+    Cancelled,
+}
+
+impl Stage {
+    fn of(referral: &Referral, package: Option<(ItemState, Delivery)>) -> Self {
+        match (referral.status, package) {
+            _ if referral.withdrawn_on.is_some() => Self::Withdrawn,
+            (Status::Draft, _) if referral.purged_at.is_some() => Self::DraftWiped,
+            (Status::Draft, _) => Self::Draft,
+            (Status::Refused, _) => Self::Refused,
+            (Status::Ready, None) => Self::Consented,
+            (Status::Ready, Some((state, delivery))) => match state {
+                ItemState::Queued if delivery == Delivery::MailProgram => Self::ForMailProgram,
+                ItemState::Queued => Self::Queued,
+                ItemState::Sending => Self::Sending,
+                ItemState::Sent => Self::Sent,
+                ItemState::Failed => Self::Failed,
+                ItemState::Attention => Self::Attention,
+                ItemState::MaybeSent => Self::MaybeSent,
+                ItemState::Drafted => Self::Drafted,
+                ItemState::Cancelled => Self::Cancelled,
+            },
+        }
+    }
+
+    /// The row's status, as the worker reads it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Draft => "Niet afgerond: vijf punten nog uitleggen",
+            Self::DraftWiped => "Niet afgerond, gewist",
+            Self::Refused => "Geweigerd",
+            Self::Withdrawn => "Toestemming ingetrokken",
+            Self::Consented => "Toestemming gegeven, pakket nog niet gemaakt",
+            Self::Queued => "Klaar om te verzenden",
+            Self::ForMailProgram => "Klaar voor je mailprogramma: maak het concept bij Verzenden",
+            Self::Sending => "Wordt verzonden",
+            Self::Failed => "Verzenden mislukt, nieuwe poging volgt",
+            Self::Attention => "Aandacht nodig: zie Verzenden",
+            Self::MaybeSent => "Mogelijk al verzonden: vraag het na bij de partner",
+            Self::Drafted => "Concept gemaakt: verstuur het met je mailprogramma",
+            Self::Sent => "Verzonden",
+            Self::Cancelled => "Geannuleerd, niet verzonden",
+        }
+    }
+}
+
+/// A referral as the list shows it: with one status, where its package stands, how many
+/// corrections followed it, and what the worker may still do with it. Each of those answers
+/// comes from the module that owns the rule, so the screen decides none of them again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct ListedReferral {
     #[serde(flatten)]
     pub referral: Referral,
+    pub stage: Stage,
+    /// [`Stage::label`].
+    pub stage_label: String,
     /// Where the encrypted package stands, once there is one.
     pub package: Option<PackageState>,
-    /// How many corrections were sent.
+    /// How many corrections were made.
     pub corrections: u32,
+    /// A correction can follow: the data are kept and the package may be with the partner.
+    pub can_correct: bool,
+    /// "Verwijderen" wipes it now ([`crate::retention::discard`] would take it).
+    pub can_discard: bool,
+    /// A withdrawal now must tell the partner: something of this referral may be with it or is
+    /// being sent.
+    pub withdrawal_tells_partner: bool,
+    /// The latest package still has its password, so the package screen has something to show
+    /// (after a purge or a cancellation both are destroyed).
+    pub can_open_package: bool,
 }
 
 /// A stored package as the package screen shows it.
@@ -320,8 +412,12 @@ pub struct PackageView {
     pub built_at: String,
     pub password_passed_at: Option<String>,
     pub password_channel: Option<Channel>,
+    /// The archive's size; `None` once it was deleted (after delivery) or destroyed.
     #[ts(type = "number | null")]
     pub size_bytes: Option<i64>,
+    /// Where this package stands in the outbox.
+    pub state: ItemState,
+    pub sent_at: Option<String>,
 }
 
 /// The packages in the store.
@@ -338,24 +434,48 @@ impl<'a> Packages<'a> {
 
     /// Every referral, newest first, with its package's state.
     pub fn referrals(&self) -> Result<Vec<ListedReferral>, PackageError> {
+        let discardable = crate::retention::discardable(self.store)?;
         Referral::list(self.store, self.gazetteer)?
             .into_iter()
-            .map(|referral| self.listed(referral))
+            .map(|referral| {
+                let can_discard = discardable.contains(&referral.id);
+                self.listed(referral, can_discard)
+            })
             .collect()
     }
 
-    fn listed(&self, referral: Referral) -> Result<ListedReferral, PackageError> {
+    fn listed(
+        &self,
+        referral: Referral,
+        can_discard: bool,
+    ) -> Result<ListedReferral, PackageError> {
         let conn = self.store.conn();
         let package = match sealed::referral_package(conn, referral.id)? {
-            Some((id, built_at, password_passed_at)) => Some(PackageState {
-                built_at,
-                password_passed_at,
-                sent_at: crate::outbox::sent_at(self.store, id)?,
-            }),
+            Some((id, built_at, password_passed_at)) => {
+                let item = crate::outbox::item_of_package(self.store, id)?;
+                Some(PackageState {
+                    built_at,
+                    password_passed_at,
+                    sent_at: item.sent_at,
+                    state: item.state,
+                })
+            }
             None => None,
         };
+        let delivery = crate::outbox::delivery_of(self.store, referral.id)?;
+        let stage = Stage::of(&referral, package.as_ref().map(|p| (p.state, delivery)));
+        let left = crate::outbox::referral_package_left(self.store, referral.id)?;
+        let reached = crate::outbox::reached(self.store, referral.id)?;
+        let can_open_package = sealed::latest(conn, referral.id)?
+            .is_some_and(|latest| !latest.password.password.is_empty());
         Ok(ListedReferral {
+            can_open_package,
             corrections: sealed::corrections(conn, referral.id)?,
+            can_correct: referral.client.is_some() && referral.withdrawn_on.is_none() && left,
+            can_discard,
+            withdrawal_tells_partner: reached,
+            stage,
+            stage_label: stage.label().to_owned(),
             referral,
             package,
         })
@@ -426,6 +546,7 @@ impl<'a> Packages<'a> {
             .as_ref()
             .map(|a| crate::contact::shown(&a.password_phone))
             .unwrap_or_default();
+        let item = crate::outbox::item_of_package(self.store, latest.id)?;
         Ok(Some(PackageView {
             kind: latest.kind,
             reference: reference.clone(),
@@ -440,6 +561,8 @@ impl<'a> Packages<'a> {
             password_passed_at: latest.password.at,
             password_channel: latest.password.channel.as_deref().and_then(Channel::parse),
             size_bytes: latest.size,
+            state: item.state,
+            sent_at: item.sent_at,
         }))
     }
 
@@ -627,6 +750,10 @@ pub enum PackageError {
     Agreement(#[from] AgreementError),
     #[error(transparent)]
     Worker(#[from] WorkerError),
+    #[error(transparent)]
+    Retention(#[from] RetentionError),
+    #[error(transparent)]
+    Outbox(#[from] OutboxError),
     #[error(transparent)]
     Save(#[from] SaveError),
     #[error(transparent)]

@@ -199,3 +199,62 @@ fn the_json_holds_the_four_fields_the_consent_and_the_referrer_and_nothing_else(
     let err = Contents::compose(kind, &ready, &wrong, &agreement, referrer, now).unwrap_err();
     assert_eq!(err.code(), "package.recipient_mismatch");
 }
+
+/// The row of `reference` in the referral list.
+fn row(f: &Office, reference: &Reference) -> ListedReferral {
+    f.packages()
+        .referrals()
+        .unwrap()
+        .into_iter()
+        .find(|r| &r.referral.reference == reference)
+        .unwrap()
+}
+
+#[test]
+fn a_referral_has_one_status_from_its_outbox_item_and_only_the_actions_its_owners_allow() {
+    let f = Office::new();
+    let now = at("2026-11-22T10:20:00+01:00");
+    let visit = Visit::new(&f.store, &f.gazetteer);
+    let input = crate::testing::client("Zoë", "Müller", "2260");
+
+    let draft = visit.start(&input, now).unwrap().referral.reference;
+    let listed = row(&f, &draft);
+    assert_eq!(listed.stage, Stage::Draft);
+    assert!(listed.can_discard && !listed.can_correct && !listed.can_open_package);
+
+    // Sent: one status, "Verzonden", and a correction may follow.
+    let sent = f.sent(&input, now);
+    let listed = row(&f, &sent);
+    assert_eq!(listed.stage, Stage::Sent);
+    assert!(listed.package.as_ref().unwrap().sent_at.is_some());
+    assert!(listed.can_correct && !listed.can_discard && listed.withdrawal_tells_partner);
+
+    // Consent: the demo partner is reached by mail program, so the package waits for a draft.
+    let waiting = consented(&f, "Mira");
+    f.packages().build(&waiting, now).unwrap();
+    let listed = row(&f, &waiting);
+    assert_eq!(listed.stage, Stage::ForMailProgram);
+    assert_eq!(listed.stage_label, Stage::ForMailProgram.label());
+    assert_eq!(listed.package.as_ref().unwrap().state, ItemState::Queued);
+    // On its way: neither deleted (it is withdrawn instead) nor corrected (nothing went yet).
+    assert!(!listed.can_discard && !listed.can_correct && listed.can_open_package);
+    assert!(!listed.withdrawal_tells_partner);
+
+    // Withdrawn after the send: its own status, whatever the package did.
+    crate::withdrawal::withdraw(
+        &f.store,
+        &f.gazetteer,
+        &crate::withdrawal::WithdrawalInput {
+            reference: sent.clone(),
+            said_on: "22/11/2026".into(),
+            how: crate::withdrawal::How::Phone,
+        },
+        now,
+    )
+    .unwrap();
+    let listed = row(&f, &sent);
+    assert_eq!(listed.stage, Stage::Withdrawn);
+    assert!(!listed.can_correct && !listed.can_discard);
+    // The notice to the partner is the package to show now.
+    assert!(listed.can_open_package);
+}

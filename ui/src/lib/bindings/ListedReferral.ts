@@ -3,21 +3,45 @@ import type { ClientData } from "./ClientData";
 import type { PackageState } from "./PackageState";
 import type { Recipient } from "./Recipient";
 import type { Reference } from "./Reference";
+import type { Stage } from "./Stage";
 import type { Status } from "./Status";
 
 /**
- * A referral as the list shows it: with where its package stands and how many corrections
- * followed it.
+ * A referral as the list shows it: with one status, where its package stands, how many
+ * corrections followed it, and what the worker may still do with it. Each of those answers
+ * comes from the module that owns the rule, so the screen decides none of them again.
  */
-export type ListedReferral = { 
+export type ListedReferral = { stage: Stage, 
+/**
+ * [`Stage::label`].
+ */
+stage_label: string, 
 /**
  * Where the encrypted package stands, once there is one.
  */
 package: PackageState | null, 
 /**
- * How many corrections were sent.
+ * How many corrections were made.
  */
-corrections: number, id: number, reference: Reference, recipient: Recipient, recipient_name: string, status: Status, created_at: string, 
+corrections: number, 
+/**
+ * A correction can follow: the data are kept and the package may be with the partner.
+ */
+can_correct: boolean, 
+/**
+ * "Verwijderen" wipes it now ([`crate::retention::discard`] would take it).
+ */
+can_discard: boolean, 
+/**
+ * A withdrawal now must tell the partner: something of this referral may be with it or is
+ * being sent.
+ */
+withdrawal_tells_partner: boolean, 
+/**
+ * The latest package still has its password, so the package screen has something to show
+ * (after a purge or a cancellation both are destroyed).
+ */
+can_open_package: boolean, id: number, reference: Reference, recipient: Recipient, recipient_name: string, status: Status, created_at: string, 
 /**
  * `None` once purged, and always for a refusal.
  */

@@ -13,4 +13,9 @@ message_id: string, recipient_name: string, state: ItemState,
 /**
  * [`ItemState::may_have_left`], so the screen does not decide it again.
  */
-may_have_left: boolean, attempts: number, next_attempt_at: string, last_error: string | null, queued_at: string, sent_at: string | null, };
+may_have_left: boolean, 
+/**
+ * The partner is reached through the worker's own mail program (a draft), not the team's
+ * mail server.
+ */
+by_mail_program: boolean, attempts: number, next_attempt_at: string, last_error: string | null, queued_at: string, sent_at: string | null, };
