@@ -28,6 +28,7 @@ macro_rules! with_commands {
             commands::agreement_history,
             commands::next_evaluations,
             commands::data_attribution,
+            commands::read_day,
             commands::build_package,
             commands::password_passed,
             commands::save_copy,

@@ -171,6 +171,13 @@ pub async fn next_evaluations(app: State<'_, AppState>) -> Reply<Vec<NextEvaluat
     app.with_store(|store| Agreement::next_evaluations(store, crate::state::now().date_naive()))
 }
 
+/// How a date field reads what was typed (`YYYY-MM-DD`), or `None`: the one parser of typed
+/// dates, so what the field shows beside it is what will be stored.
+#[tauri::command]
+pub async fn read_day(text: String) -> Reply<Option<String>> {
+    Ok(aanmelder_core::day::parse(&text).map(|day| day.format("%Y-%m-%d").to_string()))
+}
+
 #[tauri::command]
 pub async fn data_attribution() -> Reply<&'static str> {
     Ok(aanmelder_core::residence::DATA_ATTRIBUTION)

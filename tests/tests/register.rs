@@ -63,8 +63,14 @@ fn the_demo_stays_apart_and_the_real_westerlo_is_added_with_its_evaluation_date(
         "18/12/2023",
         "day and month as typed"
     );
-    // A day that does not exist is refused with the field's own message, and nothing is saved.
+    // Beside it, the stored day in words, whatever the machine's locale.
+    app.wait_for_text("#agreement_date-echo", "maandag 18 december 2023", WAIT)
+        .unwrap();
+    // A day that does not exist is said at once beside the field, refused at the save with the
+    // field's own message, and nothing is saved.
     app.fill_in("#protocol_until", "31/02/2024").unwrap();
+    app.wait_for_text("#protocol_until-echo", "geen bestaande datum", WAIT)
+        .unwrap();
     app.click(&app.button("Bewaren").unwrap()).unwrap();
     let refused = app
         .wait_for_text("#protocol_until-error", "dd/mm/jjjj", WAIT)
@@ -75,7 +81,7 @@ fn the_demo_stays_apart_and_the_real_westerlo_is_added_with_its_evaluation_date(
     app.fill_in("#contacts", "Sociale dienst, 014 54 75 75")
         .unwrap();
     app.click(&app.button("Bewaren").unwrap()).unwrap();
-    app.wait_for_text("[role=status]", "versie 2", WAIT)
+    app.wait_for_text("#agreements-status", "versie 2", WAIT)
         .unwrap();
     app.click(&app.wait_for_xpath(&in_row("Geschiedenis"), WAIT).unwrap())
         .unwrap();
@@ -86,6 +92,12 @@ fn the_demo_stays_apart_and_the_real_westerlo_is_added_with_its_evaluation_date(
     assert!(history.contains("Versie 1"), "{history}");
     app.screenshot(&screenshot_dir().join("register-history.png"))
         .unwrap();
+    // The form that ends a partner, opened and left: the accessibility check sees it too.
+    app.click(&app.wait_for_xpath(&in_row("Stopzetten"), WAIT).unwrap())
+        .unwrap();
+    app.wait_for_text("#stop-title", "stopzetten", WAIT)
+        .unwrap();
+    app.click(&app.button("Annuleren").unwrap()).unwrap();
 
     // The home screen: the next evaluation, a year after the protocol began.
     app.click(&app.button("Start").unwrap()).unwrap();

@@ -23,6 +23,16 @@ export function dayText(ymd: string): string {
   return new Date(`${ymd}T12:00:00`).toLocaleDateString('nl-BE', { dateStyle: 'medium' });
 }
 
+/** "2023-12-18" → "maandag 18 december 2023": a day as a person says it, to check a typed date. */
+export function longDayText(ymd: string): string {
+  return new Date(`${ymd}T12:00:00`).toLocaleDateString('nl-BE', {
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  });
+}
+
 /** Today (the worker's calendar, not UTC) as dd/mm/jjjj, the way the date fields take it. */
 export function todayText(d = new Date()): string {
   const pad = (n: number) => String(n).padStart(2, '0');

@@ -23,6 +23,7 @@ export type Command =
   | 'agreement_history'
   | 'next_evaluations'
   | 'data_attribution'
+  | 'read_day'
   | 'build_package'
   | 'password_passed'
   | 'save_copy'

@@ -77,6 +77,7 @@ export const commands = {
   agreementHistory: (id: number) => call<AgreementVersion[]>('agreement_history', { id }),
   nextEvaluations: () => call<NextEvaluation[]>('next_evaluations'),
   dataAttribution: () => call<string>('data_attribution'),
+  readDay: (text: string) => call<string | null>('read_day', { text }),
   buildPackage: (reference: Reference) => call<PackageView>('build_package', { reference }),
   passwordPassed: (reference: Reference, channel: Channel) => call<PackageView>('password_passed', { reference, channel }),
   saveCopy: (reference: Reference, copy: SavedCopy, folder: string) => call<string>('save_copy', { reference, copy, folder }),
