@@ -3,10 +3,19 @@
 //! A small W3C WebDriver client over blocking HTTP: enough to launch the app, find elements,
 //! type, click, read and take screenshots. Every wait has a deadline, so a missing display or a
 //! hung driver fails the test with a message instead of hanging CI.
+//!
+//! Every screen a test shows is also checked for accessibility: before each click, after each
+//! awaited text and before closing, axe-core runs in the real window on what it shows (once per
+//! screen state) and a serious or critical violation of WCAG 2.1 A or AA fails the test. axe is
+//! not part of the app: WebKit runs WebDriver scripts in the page itself, past its CSP, so the
+//! test injects it from the UI's dev dependencies.
 
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
@@ -131,6 +140,8 @@ impl Driver {
             driver: self,
             id,
             open: true,
+            audited: RefCell::new(BTreeSet::new()),
+            audit: Cell::new(true),
         })
     }
 
@@ -195,7 +206,58 @@ pub struct Session<'d> {
     driver: &'d Driver,
     id: String,
     open: bool,
+    /// The screen states axe-core has checked already.
+    audited: RefCell<BTreeSet<String>>,
+    audit: Cell<bool>,
 }
+
+/// axe-core's browser bundle, a dev dependency of the UI: `$AANMELDER_AXE`, or
+/// `ui/node_modules/axe-core/axe.min.js` (`npm ci` in `ui/` installs it). Read when first
+/// needed, not compiled in, so the crate builds without the UI's packages.
+pub fn axe_path() -> PathBuf {
+    std::env::var_os("AANMELDER_AXE").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/node_modules/axe-core/axe.min.js"),
+        PathBuf::from,
+    )
+}
+
+fn axe_source() -> Result<&'static str> {
+    static SOURCE: OnceLock<Result<String>> = OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let path = axe_path();
+            std::fs::read_to_string(&path).map_err(|e| {
+                format!(
+                    "axe-core is not at {} ({e}): run `npm ci` in ui/",
+                    path.display()
+                )
+            })
+        })
+        .as_deref()
+        .map_err(Clone::clone)
+}
+
+/// What the window shows, as a key: the ids of the visible elements (a field's error shows as
+/// `#field-error`) and how many alerts. The name is the screen's heading, for the report.
+const SCREEN_STATE: &str = r#"
+const shown = (e) => e.getClientRects().length > 0;
+const ids = [...document.querySelectorAll('[id]')].filter(shown).map((e) => e.id);
+const alerts = [...document.querySelectorAll('[role=alert]')].filter(shown).length;
+const title = document.querySelector('main h1');
+return { key: ids.join(' ') + ' alerts:' + alerts, name: title ? title.textContent.trim() : document.title };"#;
+
+/// WCAG 2.0 and 2.1, levels A and AA, violations only; `missing` while axe is not in the page.
+const AXE_RUN: &str = r#"
+const done = arguments[arguments.length - 1];
+if (typeof window.axe === 'undefined') { done({ missing: true }); return; }
+window.axe.run(document, {
+  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  resultTypes: ['violations'],
+}).then(
+  (r) => done({ violations: r.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
+    nodes: v.nodes.map((n) => ({ target: n.target, summary: n.failureSummary })) })) }),
+  (e) => done({ error: String((e && e.message) || e) }));"#;
 
 /// A reference to an element in the app's page.
 #[derive(Debug, Clone)]
@@ -262,6 +324,7 @@ impl Session<'_> {
                 Err(e) => return Err(e),
             };
             if text.contains(needle) {
+                self.check_accessibility()?;
                 return Ok(text);
             }
             if Instant::now() > deadline {
@@ -293,8 +356,95 @@ impl Session<'_> {
     }
 
     pub fn click(&self, element: &Element) -> Result<()> {
+        self.check_accessibility()?;
         self.call("POST", &format!("/element/{}/click", element.0), None)
             .map(drop)
+    }
+
+    /// Runs `script` as a function body in the page; a promise it returns is waited for.
+    pub fn execute(&self, script: &str, args: Value) -> Result<Value> {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// Like [`Session::execute`]; the script calls its last argument with the result.
+    pub fn execute_async(&self, script: &str, args: Value) -> Result<Value> {
+        self.call(
+            "POST",
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+    }
+
+    /// No accessibility checks in this session: for measuring start-up, where a check would be
+    /// part of the figure.
+    pub fn without_accessibility_check(&self) {
+        self.audit.set(false);
+    }
+
+    /// axe-core on what the window shows, once per screen state: fails on a serious or critical
+    /// violation of WCAG 2.1 A or AA, and prints the moderate and minor ones.
+    pub fn check_accessibility(&self) -> Result<()> {
+        if !self.audit.get() {
+            return Ok(());
+        }
+        let state = self.execute(SCREEN_STATE, json!([]))?;
+        let screen = state["name"].as_str().unwrap_or("?").to_owned();
+        let key = state["key"].as_str().unwrap_or_default().to_owned();
+        if !self.audited.borrow_mut().insert(key) {
+            return Ok(());
+        }
+        let mut outcome = self.execute_async(AXE_RUN, json!([]))?;
+        if outcome["missing"].as_bool() == Some(true) {
+            self.execute(
+                &format!("{}\nreturn window.axe.version;", axe_source()?),
+                json!([]),
+            )?;
+            outcome = self.execute_async(AXE_RUN, json!([]))?;
+        }
+        if let Some(e) = outcome["error"].as_str() {
+            return Err(format!("axe-core failed on the screen {screen:?}: {e}"));
+        }
+        let mut failing = Vec::new();
+        for v in outcome["violations"].as_array().into_iter().flatten() {
+            let impact = v["impact"].as_str().unwrap_or("unknown");
+            let nodes: Vec<String> = v["nodes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|n| {
+                    format!(
+                        "    {} {}",
+                        n["target"],
+                        n["summary"].as_str().unwrap_or_default().replace('\n', " ")
+                    )
+                })
+                .collect();
+            let line = format!(
+                "  {} ({impact}): {} <{}>\n{}",
+                v["id"].as_str().unwrap_or("?"),
+                v["help"].as_str().unwrap_or_default(),
+                v["helpUrl"].as_str().unwrap_or_default(),
+                nodes.join("\n")
+            );
+            if matches!(impact, "serious" | "critical") {
+                failing.push(line);
+            } else {
+                eprintln!("accessibility on the screen {screen:?} (not failing):\n{line}");
+            }
+        }
+        if failing.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "accessibility: {} serious or critical violation(s) on the screen {screen:?}:\n{}",
+                failing.len(),
+                failing.join("\n")
+            ))
+        }
     }
 
     /// Waits for the field `css` (as long as a worker would) and types `text` into it.
@@ -454,17 +604,18 @@ impl Session<'_> {
         };
         self.click(&self.wait_for(&format!("#delivery option[value='{delivery}']"), wait)?)?;
         self.click(&self.button("Bewaren")?)?;
-        self.wait_for_text("[role=status]", "is bewaard", wait)?;
+        self.wait_for_text("#agreements-status", "is bewaard", wait)?;
         Ok(())
     }
 
     /// Ends the session, which quits the app, and waits until it is gone: the app allows one
     /// instance, so the next test's launch would otherwise hand over to this one as it exits.
     pub fn close(mut self) -> Result<()> {
+        let checked = self.check_accessibility();
         self.open = false;
         self.call("DELETE", "", None)?;
         wait_for_app_exit();
-        Ok(())
+        checked
     }
 }
 

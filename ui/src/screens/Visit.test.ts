@@ -67,6 +67,21 @@ describe('Visit: the five points and the answer', () => {
     expect(fake.fivePoints).toHaveBeenLastCalledWith('AM-ABCD-EFGH', 'fr');
   });
 
+  it('clears the ticks when the language changes: each point is explained in the text shown', async () => {
+    const fake = api();
+    render(Visit, { api: fake, reference: 'AM-ABCD-EFGH', warnings: [], ondone: vi.fn() });
+    await screen.findByText('1. nl-purpose');
+    for (const box of screen.getAllByRole('checkbox', { name: /Uitgelegd/ })) await fireEvent.click(box);
+    const consent = screen.getByRole('button', { name: 'Cliënt geeft toestemming' }) as HTMLButtonElement;
+    expect(consent.disabled).toBe(false);
+    await fireEvent.click(screen.getByRole('radio', { name: 'Français' }));
+    await screen.findByText('1. fr-purpose');
+    const boxes = screen.getAllByRole('checkbox', { name: /Uitgelegd/ }) as HTMLInputElement[];
+    expect(boxes.every((b) => !b.checked)).toBe(true);
+    expect((screen.getByRole('button', { name: 'Cliënt geeft toestemming' }) as HTMLButtonElement).disabled).toBe(true);
+    expect(screen.getByText(/staan nu in het Frans/)).toBeTruthy();
+  });
+
   it('renders client values containing HTML as text', async () => {
     render(Visit, { api: api(), reference: 'AM-ABCD-EFGH', warnings: [], ondone: vi.fn() });
     await screen.findByText(/<b>Zoë<\/b>/);
