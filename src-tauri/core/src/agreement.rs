@@ -839,7 +839,8 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
     }
     let kbo = normalise_kbo(&input.kbo).ok_or(Invalid(
         "kbo",
-        "KBO-nummer: typ de tien cijfers van het ondernemingsnummer, bv. 0212.181.956; controleer ze, want het controlegetal klopt niet.",
+        "KBO-nummer: typ de tien cijfers van het ondernemingsnummer, bv. 0212.181.956. Dit nummer \
+         is onvolledig of het controlegetal klopt niet.",
     ))?;
     let mailbox = email(&input.mailbox).ok_or(Invalid(
         "mailbox",

@@ -100,7 +100,7 @@ impl ClientData {
                 .map_err(|_| {
                     note(
                         "phone",
-                        "Telefoon: dit nummer bestaat niet. Typ een Belgisch nummer (bv. 0470 12 34 \
+                        "Telefoon: dit is geen geldig telefoonnummer. Typ een Belgisch nummer (bv. 0470 12 34 \
                          56) of een buitenlands nummer met landcode (bv. +31 6 12345678)."
                             .into(),
                     )

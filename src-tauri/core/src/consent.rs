@@ -21,7 +21,12 @@ use crate::store::StoreError;
 
 /// The texts in force. A new wording is a new file and a new version; old versions stay so old
 /// consent records can still be reproduced.
-const TEXTS: &[&str] = &[include_str!("../texts/five-points-2026-1.json")];
+const TEXTS: &[&str] = &[
+    include_str!("../texts/five-points-2026-1.json"),
+    // Point 4 says who starts the help (the OCMW's social worker, with the client) and uses the
+    // protocol's own examples (002 art. 2).
+    include_str!("../texts/five-points-2026-2.json"),
+];
 
 /// The language the five points are shown in, chosen by the worker for the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]

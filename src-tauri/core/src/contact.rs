@@ -25,7 +25,7 @@ pub fn is_email(text: &str) -> bool {
 
 /// The number that is not one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("dit telefoonnummer bestaat niet")]
+#[error("dit is geen geldig telefoonnummer")]
 pub struct NotAPhone;
 
 /// Parses a phone number, Belgian unless it starts with a country code, to E.164 (`+3214…`),

@@ -77,7 +77,7 @@ pub fn correct(
     } else if reason.chars().count() > MAX_REASON {
         problems.push(FieldMessage {
             field: "reason".into(),
-            message: format!("Reden: hou het bij {MAX_REASON} tekens."),
+            message: format!("Reden: gebruik hoogstens {MAX_REASON} tekens."),
         });
     }
     let validated = ClientData::validate(&input.client, gazetteer);

@@ -540,8 +540,12 @@ pub fn apply_profile(
         1 => "1 teamlid".to_owned(),
         n => format!("{n} teamleden"),
     };
+    let added_text = match added {
+        1 => "1 partner".to_owned(),
+        n => format!("{n} partners"),
+    };
     let mut message = format!(
-        "Teamprofiel van {} toegepast: {added} partner(s) toegevoegd, {updated} bijgewerkt, \
+        "Teamprofiel van {} toegepast: {added_text} toegevoegd, {updated} bijgewerkt, \
          {ended} stopgezet; {members_text}.",
         profile.team
     );

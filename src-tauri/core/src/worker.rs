@@ -158,7 +158,7 @@ pub enum WorkerError {
     #[coded(field = "email")]
     Email,
     #[error(
-        "Telefoon: dit nummer bestaat niet. Typ een Belgisch nummer (bv. 014 12 34 56 of \
+        "Telefoon: dit is geen geldig telefoonnummer. Typ een Belgisch nummer (bv. 014 12 34 56 of \
          0470 12 34 56) of een buitenlands nummer met landcode (bv. +31 6 12345678)."
     )]
     #[coded(field = "phone")]

@@ -66,7 +66,7 @@ describe('Correct', () => {
     const picker = (await screen.findByLabelText(/Gemeente/)) as HTMLSelectElement;
     await fireEvent.change(picker, { target: { value: '24135' } });
     await fireEvent.input(screen.getByLabelText(/Waarom corrigeer je/), { target: { value: 'verhuisd' } });
-    await fireEvent.click(screen.getByRole('button', { name: 'Correctie versturen' }));
+    await fireEvent.click(screen.getByRole('button', { name: 'Correctie klaarzetten' }));
     await waitFor(() => expect(correctReferral).toHaveBeenCalled());
     const [sent] = correctReferral.mock.calls[0] as unknown as [{ client: { postal_code: string; municipality_code: string } }];
     expect(sent.client.postal_code).toBe('3290');

@@ -214,47 +214,47 @@ fn at_least_forty_bad_inputs_each_name_their_field_in_dutch() {
         (
             with(|i| i.phone = "12".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.phone = "bel me maar".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.phone = "+31 6 1234".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.phone = "+33 1 23".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.phone = "+49 30 1".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.phone = "+44 20 7".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.phone = "+90 212".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.phone = "+212 5".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.phone = "0470 12 34 56 78 90".into()),
             "phone",
-            "Telefoon: dit nummer bestaat niet",
+            "Telefoon: dit is geen geldig telefoonnummer",
         ),
         (
             with(|i| i.email = "zoe".into()),
