@@ -22,7 +22,9 @@ step "Rust: unit and integration tests (also regenerates the TypeScript bindings
 cargo test --workspace
 
 step "Saving into a full disk and a read-only folder (a tmpfs and a bind mount; needs root)"
-cargo test -p aanmelder-core --test full_disk -- --ignored
+# --workspace (the only full_disk is the core's) keeps the features of the build above, so
+# nothing is compiled again.
+cargo test --workspace --test full_disk -- --ignored
 
 step "TypeScript bindings and the capability are up to date"
 if ! git diff --exit-code --stat -- ui/src/lib/bindings src-tauri/capabilities \
@@ -51,13 +53,23 @@ if ! grep -q "did not match any packages" <<<"$tree"; then
 fi
 echo "cargo tree -p aanmelder-core -i tauri: nothing"
 
+step "Windows: the app compiles for Windows (cargo check; the installer is built on Windows)"
+# The GNU target, which a Linux machine can check with MinGW: it compiles every cfg(windows)
+# path, SQLCipher with its own OpenSSL among them. The NSIS installer itself is built with the
+# MSVC toolchain on Windows (README).
+if rustup target list --installed | grep -q '^x86_64-pc-windows-gnu$'; then
+  cargo check --target x86_64-pc-windows-gnu -p aanmelder
+else
+  echo "NOT CHECKED: the x86_64-pc-windows-gnu target is not installed (rustup could not fetch it)."
+fi
+
 step "Build the app"
 cargo build -p aanmelder
 
 step "Real keyring and real window (gnome-keyring, Xvfb, tauri-driver)"
 # Only these ignored tests: others (like the crash test's child) are not meant to run alone.
 bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
-  cargo test -p aanmelder-core --test keyring -- --ignored &&
+  cargo test --workspace --test keyring -- --ignored &&
   cargo test -p aanmelder-e2e -- --ignored --test-threads=1 \
     --skip the_installed_app --skip startup_figures'
 
