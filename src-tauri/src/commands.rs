@@ -119,8 +119,12 @@ pub async fn record_consent(app: State<'_, AppState>, consent: ConsentInput) -> 
 }
 
 #[tauri::command]
-pub async fn record_refusal(app: State<'_, AppState>, reference: Reference) -> Reply<Referral> {
-    app.visit(|visit, now| visit.refuse(&reference, now))
+pub async fn record_refusal(
+    app: State<'_, AppState>,
+    reference: Reference,
+    explained: Vec<String>,
+) -> Reply<Referral> {
+    app.visit(|visit, now| visit.refuse(&reference, &explained, now))
 }
 
 #[tauri::command]

@@ -51,12 +51,7 @@ fn read_import(path: &str) -> Reply<Vec<u8>> {
 
 #[tauri::command]
 pub async fn report_counts(app: State<'_, AppState>, period: PeriodInput) -> Reply<ReportScreen> {
-    app.with_store(|store| {
-        report::own(store, &app.gazetteer, &period).map(|report| ReportScreen {
-            table: report.table(),
-            report,
-        })
-    })
+    app.with_store(|store| report::own(store, &app.gazetteer, &period).map(ReportScreen::of))
 }
 
 /// Saves the worker's count file for the period in `folder`; returns where.

@@ -170,18 +170,55 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         .unwrap();
 
     // The team's table: 7 consents and sends to Westerlo, 2 refusals for Diest, median 2 days.
-    let total = "#team-counts tfoot";
-    app.wait_for_text(&format!("{total} [data-count='consented']"), "7", WAIT)
-        .unwrap();
+    let total =
+        |count: &str| format!("#team-counts tr[data-count='{count}'] td[data-recipient='total']");
+    app.wait_for_text(&total("consented"), "7", WAIT).unwrap();
     for (count, value) in [("sent", "7"), ("refused", "2"), ("explained", "9")] {
-        let cell = app
-            .wait_for(&format!("{total} [data-count='{count}']"), WAIT)
-            .unwrap();
+        let cell = app.wait_for(&total(count), WAIT).unwrap();
         assert_eq!(app.text(&cell).unwrap().trim(), value, "{count}");
     }
-    app.wait_for_text(total, "2 dagen", WAIT).unwrap();
-    app.wait_for("#team-counts tr[data-recipient='ocmw:13049']", WAIT)
+    // The median as a number; its unit is in the row's label.
+    let median = app.wait_for(&total("median"), WAIT).unwrap();
+    assert_eq!(app.text(&median).unwrap().trim(), "2");
+    // In the 1100 px window every figure of a partner is in view, next to the counts' labels:
+    // no sideways scroll takes either away.
+    let view = app
+        .execute(
+            "const cells = [...document.querySelectorAll(\"#team-counts [data-recipient='ocmw:13049'], #team-counts th.label\")]
+               .map((c) => c.getBoundingClientRect());
+             return { width: window.innerWidth, left: Math.min(...cells.map((r) => r.left)),
+                      right: Math.max(...cells.map((r) => r.right)), cells: cells.length };",
+            serde_json::json!([]),
+        )
         .unwrap();
+    assert_eq!(view["cells"], 2 * 12, "{view}");
+    assert!(
+        view["left"].as_f64().unwrap() >= 0.0
+            && view["right"].as_f64().unwrap() <= view["width"].as_f64().unwrap(),
+        "a partner's figures do not fit the window: {view}"
+    );
+    // The chart's axis counts whole consents.
+    let ticks = app
+        .execute(
+            "return [...document.querySelectorAll('#team-chart [data-tick]')].map((t) => t.textContent);",
+            serde_json::json!([]),
+        )
+        .unwrap();
+    let ticks: Vec<String> = serde_json::from_value(ticks).unwrap();
+    assert!(ticks.len() >= 2, "{ticks:?}");
+    assert!(
+        ticks.iter().all(|t| t.trim().parse::<u32>().is_ok()),
+        "{ticks:?}"
+    );
+    // The labels on the screen, for the exports to match: "Partner", then the counts' rows.
+    let labels = app
+        .execute(
+            "return ['Partner', ...[...document.querySelectorAll('#team-counts tbody th')].map((t) => t.textContent.trim())];",
+            serde_json::json!([]),
+        )
+        .unwrap();
+    let labels: Vec<String> = serde_json::from_value(labels).unwrap();
+    assert_eq!(labels.len(), 12, "{labels:?}");
     // The chart: March has the first referral of each worker, so a bar of 2 consents.
     app.wait_for(
         "#team-chart rect[data-month='2026-03'][data-series='consented'][data-value='2']",
@@ -198,7 +235,11 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     // Export both to a folder the test reads back.
     app.fill_in("#team-folder", &exports.path().display().to_string())
         .unwrap();
-    for (button, extension) in [("#team-export-csv", "csv"), ("#team-export-xlsx", "xlsx")] {
+    for (button, extension) in [
+        ("#team-export-csv", "csv"),
+        ("#team-export-xlsx", "xlsx"),
+        ("#team-export-pdf", "pdf"),
+    ] {
         app.press(button).unwrap();
         app.wait_for_text("#team-export-status", extension, WAIT)
             .unwrap();
@@ -214,8 +255,11 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     app.wait_for_text("#own-export-status", "Telbestand bewaard", WAIT)
         .unwrap();
     app.close().unwrap();
-    let own = countfile::parse(&std::fs::read(exports.path().join("telling-2026.json")).unwrap())
-        .unwrap();
+    // Named after the period and whose it is.
+    let own = countfile::parse(
+        &std::fs::read(exports.path().join("telling-2026-lies-supervisor.json")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(own.file.worker.name, "Lies Supervisor");
     assert!(own.file.ledger.intact && own.file.report.partners.is_empty());
 
@@ -228,11 +272,15 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         .unwrap()
         .split(';')
         .collect();
-    // Totaal; Van; Tot; explained, consented, refused, sent, …
+    // Totaal; Van; Tot; explained, consented, refused, sent, …, the median last: the screen's.
     assert_eq!(
         &total_row[1..7],
         ["01/01/2026", "31/12/2026", "9", "7", "2", "7"]
     );
+    assert_eq!(total_row.last(), Some(&"2"));
+    let header: Vec<&str> = text.lines().next().unwrap().split(';').collect();
+    assert_eq!(header[0], labels[0]);
+    assert_eq!(header[3..], labels[1..]);
 
     let xlsx = std::fs::read(exports.path().join("evaluatie-2026.xlsx")).unwrap();
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(xlsx)).unwrap();
@@ -253,6 +301,48 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         })
         .collect();
     assert_eq!(&numbers[..4], [9.0, 7.0, 2.0, 7.0]);
+    assert_eq!(numbers.last(), Some(&2.0), "the median, a number cell");
+    let header: Vec<String> = summary
+        .rows()
+        .find(|row| matches!(row.first(), Some(Data::String(s)) if s == "Partner"))
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header, labels);
+
+    // The PDF: tagged, with the screen's labels and total.
+    let dir = exports.path();
+    let info = std::process::Command::new("pdfinfo")
+        .arg(dir.join("evaluatie-2026.pdf"))
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).to_string();
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Tagged:") && l.ends_with("yes")),
+        "{info}"
+    );
+    let pdf = std::process::Command::new("pdftotext")
+        .args(["-layout"])
+        .arg(dir.join("evaluatie-2026.pdf"))
+        .arg("-")
+        .output()
+        .unwrap();
+    let pdf = String::from_utf8_lossy(&pdf.stdout).to_string();
+    let flat: String = pdf.split_whitespace().collect::<Vec<_>>().join(" ");
+    for label in &labels {
+        let words: Vec<&str> = label.split_whitespace().collect();
+        // Headers wrap over lines in the print: each word is there.
+        assert!(words.iter().all(|w| flat.contains(w)), "{label} in:\n{pdf}");
+    }
+    let total = pdf
+        .lines()
+        .find(|l| l.trim_start().starts_with("Totaal"))
+        .unwrap();
+    let figures: Vec<&str> = total.split_whitespace().skip(1).collect();
+    assert_eq!(figures[..4], ["9", "7", "2", "7"]);
+    assert_eq!(figures.last(), Some(&"2"));
 }
 
 /// The supervisor signs the team profile in their app; a member reads it in, compares the

@@ -116,6 +116,21 @@ struct RawPoint {
 /// The point keys, in the order of 003 art. 4.
 pub const POINT_KEYS: [&str; 5] = ["purpose", "data", "recipient", "next", "expect"];
 
+/// The points not among those ticked as explained.
+fn missing(ticked: &[String]) -> Vec<&'static str> {
+    POINT_KEYS
+        .iter()
+        .copied()
+        .filter(|k| !ticked.iter().any(|t| t == k))
+        .collect()
+}
+
+/// Whether all five points were ticked as explained: what the evaluation counts as "vijf punten
+/// uitgelegd", for a consent (which needs it) and for a refusal (which does not).
+pub fn all_explained(ticked: &[String]) -> bool {
+    missing(ticked).is_empty()
+}
+
 /// The current text version.
 pub fn current_version() -> Result<String, ConsentError> {
     let text = TEXTS.last().ok_or(ConsentError::NoTexts)?;
@@ -192,11 +207,7 @@ impl FivePoints {
 
     /// The worker confirms which points were explained. All five, or no consent step.
     pub fn explained(&self, ticked: &[String]) -> Result<Explanation, ConsentError> {
-        let missing: Vec<&str> = POINT_KEYS
-            .iter()
-            .copied()
-            .filter(|k| !ticked.iter().any(|t| t == k))
-            .collect();
+        let missing = missing(ticked);
         if !missing.is_empty() {
             let titles = self
                 .points

@@ -231,7 +231,9 @@ fn append_all(
             event.reference,
             prev.as_slice()
         ])?;
-        tallies.add(&event);
+        if tally == Tally::Keep {
+            tallies.add(&event, Some(conn))?;
+        }
     }
     conn.execute(
         "INSERT INTO ledger_head (id, seq, hash, mac) VALUES (1, ?1, ?2, ?3)
@@ -245,8 +247,85 @@ fn append_all(
     Ok(())
 }
 
+/// What became of a consent, as the evaluation counts it: each referral with consent is in one
+/// of these, so the consents of a period add up exactly to what became of them. The referral's
+/// own events move it on, in the order they happened; nothing else does. The names are stored;
+/// never rename one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum Outcome {
+    /// On its way: queued, a draft for the mail program, possibly sent, or to be retried.
+    Waiting,
+    /// The referral's package reached the partner's mail server, or the worker confirmed it.
+    Sent,
+    /// Refused for good by the mail server, or given up on, and not sent since.
+    Failed,
+    /// Withdrawn before a send was confirmed.
+    WithdrawnUnsent,
+    /// Withdrawn after the package was sent.
+    WithdrawnSent,
+}
+
+impl Outcome {
+    pub const ALL: [Self; 5] = [
+        Self::Waiting,
+        Self::Sent,
+        Self::Failed,
+        Self::WithdrawnUnsent,
+        Self::WithdrawnSent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Waiting => "waiting",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::WithdrawnUnsent => "withdrawn_unsent",
+            Self::WithdrawnSent => "withdrawn_sent",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.as_str() == text)
+    }
+
+    /// Where a consent stands after an event of `kind`. A failed package that is sent after
+    /// all counts as sent; a withdrawal settles the referral for good; a correction or a
+    /// withdrawal notice changes nothing.
+    fn after(self, kind: EventKind) -> Self {
+        match (self, kind) {
+            (Self::Waiting | Self::Failed, EventKind::Sent) => Self::Sent,
+            (Self::Waiting, EventKind::Failed | EventKind::Cancelled) => Self::Failed,
+            (Self::Waiting | Self::Failed, EventKind::Withdrawn) => Self::WithdrawnUnsent,
+            (Self::Sent, EventKind::Withdrawn) => Self::WithdrawnSent,
+            (outcome, _) => outcome,
+        }
+    }
+}
+
+/// One referral with consent, as the evaluation reads it: its partner, the day of consent, the
+/// day its package was first sent (not that of a later withdrawal notice), and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Span {
+    recipient: String,
+    consented_on: String,
+    first_sent_on: Option<String>,
+    outcome: Outcome,
+}
+
+impl Span {
+    fn apply(&mut self, kind: EventKind, day: &str) {
+        let next = self.outcome.after(kind);
+        if next == Outcome::Sent && self.outcome != Outcome::Sent {
+            self.first_sent_on.get_or_insert_with(|| day.to_owned());
+        }
+        self.outcome = next;
+    }
+}
+
 /// What the yearly evaluation reads instead of the whole chain: how many events of each kind
-/// each partner had each day, and per referral the day of consent and of its first send.
+/// each partner had each day, and per referral with consent its [`Span`].
 ///
 /// A year of a busy ledger is a million rows that SQLCipher would decrypt page by page; these
 /// tables hold a few thousand. They are written only here, in the same transaction as the events
@@ -255,33 +334,47 @@ fn append_all(
 struct Tallies {
     /// (day, recipient, kind) → events.
     days: BTreeMap<(String, String, &'static str), i64>,
-    /// reference → (recipient, day of consent, day of first send), each the first seen.
-    spans: BTreeMap<String, (String, Option<String>, Option<String>)>,
+    /// reference → its span, as the events so far leave it.
+    spans: BTreeMap<String, Span>,
+    /// A stored span that cannot be read (no consent, an unknown outcome): never what a recount
+    /// makes, so the check reports it.
+    unreadable: bool,
 }
 
 impl Tallies {
-    fn add(&mut self, event: &Event) {
+    /// Counts `event`. Appending to a stored ledger passes its connection, so a referral's span
+    /// goes on from where the stored one stands; a recount from the first event passes none.
+    fn add(&mut self, event: &Event, stored: Option<&Connection>) -> Result<(), StoreError> {
         let day = event.at.get(..10).unwrap_or(&event.at).to_owned();
         *self
             .days
             .entry((day.clone(), event.recipient.clone(), event.kind.as_str()))
             .or_default() += 1;
         let Some(reference) = &event.reference else {
-            return;
+            return Ok(());
         };
-        if !matches!(event.kind, EventKind::Consented | EventKind::Sent) {
-            return;
+        if !self.spans.contains_key(reference)
+            && let Some(conn) = stored
+            && let Some(span) = stored_span(conn, reference)?
+        {
+            self.spans.insert(reference.clone(), span);
         }
-        let span = self
-            .spans
-            .entry(reference.clone())
-            .or_insert_with(|| (event.recipient.clone(), None, None));
-        let slot = if event.kind == EventKind::Consented {
-            &mut span.1
-        } else {
-            &mut span.2
-        };
-        slot.get_or_insert(day);
+        match self.spans.get_mut(reference) {
+            Some(span) => span.apply(event.kind, &day),
+            None if event.kind == EventKind::Consented => {
+                self.spans.insert(
+                    reference.clone(),
+                    Span {
+                        recipient: event.recipient.clone(),
+                        consented_on: day,
+                        first_sent_on: None,
+                        outcome: Outcome::Waiting,
+                    },
+                );
+            }
+            None => {}
+        }
+        Ok(())
     }
 
     fn write(&self, conn: &Connection) -> Result<(), StoreError> {
@@ -293,14 +386,21 @@ impl Tallies {
             day.execute((d, recipient, kind, n))?;
         }
         let mut span = conn.prepare_cached(
-            "INSERT INTO ledger_span (reference, recipient, consented_on, first_sent_on)
-             VALUES (?1, ?2, ?3, ?4)
+            "INSERT INTO ledger_span (reference, recipient, consented_on, first_sent_on, outcome)
+             VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (reference) DO UPDATE SET
-               consented_on = coalesce(consented_on, excluded.consented_on),
-               first_sent_on = coalesce(first_sent_on, excluded.first_sent_on)",
+               consented_on = excluded.consented_on,
+               first_sent_on = excluded.first_sent_on,
+               outcome = excluded.outcome",
         )?;
-        for (reference, (recipient, consented, sent)) in &self.spans {
-            span.execute((reference, recipient, consented, sent))?;
+        for (reference, s) in &self.spans {
+            span.execute((
+                reference,
+                &s.recipient,
+                &s.consented_on,
+                &s.first_sent_on,
+                s.outcome.as_str(),
+            ))?;
         }
         Ok(())
     }
@@ -316,16 +416,51 @@ impl Tallies {
             let kind = EventKind::parse(&kind).map_or("?", EventKind::as_str);
             tallies.days.insert((r.get(0)?, r.get(1)?, kind), r.get(3)?);
         }
-        let mut stmt = conn
-            .prepare("SELECT reference, recipient, consented_on, first_sent_on FROM ledger_span")?;
+        let mut stmt = conn.prepare(
+            "SELECT reference, recipient, consented_on, first_sent_on, outcome FROM ledger_span",
+        )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            tallies
-                .spans
-                .insert(r.get(0)?, (r.get(1)?, r.get(2)?, r.get(3)?));
+            match span_of(r, 1)? {
+                Some(span) => {
+                    tallies.spans.insert(r.get(0)?, span);
+                }
+                None => tallies.unreadable = true,
+            }
         }
         Ok(tallies)
     }
+}
+
+/// The stored span of `reference`, if it has one.
+fn stored_span(conn: &Connection, reference: &str) -> Result<Option<Span>, StoreError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT recipient, consented_on, first_sent_on, outcome FROM ledger_span
+         WHERE reference = ?1",
+    )?;
+    let mut rows = stmt.query([reference])?;
+    match rows.next()? {
+        Some(r) => Ok(span_of(r, 0)?),
+        None => Ok(None),
+    }
+}
+
+/// A span from its four columns, starting at `first`. A row without consent or with an unknown
+/// outcome is none: the check then finds the tallies wrong.
+fn span_of(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<Span>> {
+    let consented_on: Option<String> = r.get(first + 1)?;
+    let outcome: Option<String> = r.get(first + 3)?;
+    Ok(
+        match (consented_on, outcome.as_deref().and_then(Outcome::parse)) {
+            (Some(consented_on), Some(outcome)) => Some(Span {
+                recipient: r.get(first)?,
+                consented_on,
+                first_sent_on: r.get(first + 2)?,
+                outcome,
+            }),
+            _ => None,
+        },
+    )
 }
 
 /// Records an event of the referral `reference` to `recipient`.
@@ -390,6 +525,11 @@ pub const UPGRADES: &[Upgrade] = &[
         version: 8,
         run: count_tallies_upgrade,
     },
+    // Version 11 keeps each consent's outcome: counted anew from the whole chain.
+    Upgrade {
+        version: 11,
+        run: count_tallies_upgrade,
+    },
 ];
 
 fn count_tallies_upgrade(conn: &Connection, _: &LedgerKey) -> Result<(), StoreError> {
@@ -404,14 +544,17 @@ pub(crate) fn count_tallies(conn: &Connection) -> Result<(), StoreError> {
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let kind: String = r.get(1)?;
-        tallies.add(&Event {
-            seq: r.get(0)?,
-            kind: EventKind::parse(&kind)
-                .ok_or_else(|| StoreError::Sqlite(format!("onbekende gebeurtenis {kind}")))?,
-            at: r.get(2)?,
-            recipient: r.get(3)?,
-            reference: r.get(4)?,
-        });
+        tallies.add(
+            &Event {
+                seq: r.get(0)?,
+                kind: EventKind::parse(&kind)
+                    .ok_or_else(|| StoreError::Sqlite(format!("onbekende gebeurtenis {kind}")))?,
+                at: r.get(2)?,
+                recipient: r.get(3)?,
+                reference: r.get(4)?,
+            },
+            None,
+        )?;
     }
     conn.execute_batch("DELETE FROM ledger_tally; DELETE FROM ledger_span;")?;
     tallies.write(conn)
@@ -522,7 +665,7 @@ fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerE
             ));
         }
         prev = computed;
-        tallies.add(&event);
+        tallies.add(&event, None)?;
         expected += 1;
     }
     let last = expected - 1;

@@ -171,9 +171,11 @@ impl Referral {
     }
 
     /// The client said no: the personal data go at once, only an anonymous event stays.
+    /// `explained`: whether all five points had been ticked as explained before.
     pub fn refuse(
         store: &Store,
         reference: &Reference,
+        explained: bool,
         now: DateTime<FixedOffset>,
     ) -> Result<(), ReferralError> {
         let tx = store.transaction()?;
@@ -195,11 +197,13 @@ impl Referral {
             (reference.as_str(), now.to_rfc3339()),
         )
         .map_err(StoreError::from)?;
-        // The yearly counts need "the five points, then a refusal, for this partner, at this
-        // time": nothing that leads back to the client, not even the reference.
-        for kind in [EventKind::Explained, EventKind::Refused] {
-            ledger::record(store, kind, now, &recipient, None)?;
+        // The yearly counts need "a refusal (after the five points, if all were explained), for
+        // this partner, at this time": nothing that leads back to the client, not even the
+        // reference.
+        if explained {
+            ledger::record(store, EventKind::Explained, now, &recipient, None)?;
         }
+        ledger::record(store, EventKind::Refused, now, &recipient, None)?;
         tx.commit()?;
         // As after a withdrawal or purge: the zeroed pages must not live on in the log.
         store.checkpoint()?;

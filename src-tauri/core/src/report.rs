@@ -17,12 +17,13 @@ use ts_rs::TS;
 
 use crate::error::Coded;
 use crate::files::Export;
-use crate::ledger::{EventKind, LedgerError};
+use crate::ledger::{EventKind, LedgerError, Outcome};
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 use crate::team;
 use crate::worker::WorkerProfile;
 
+pub mod chart;
 pub mod countfile;
 pub mod export;
 
@@ -59,23 +60,35 @@ pub enum PeriodInput {
 }
 
 /// The figures of the evaluation, for one partner or all, over one period or month.
+///
+/// Two kinds of figure, each defined once in [`CountKey::explanation`]: what happened on a day of
+/// the period (a visit, a consent, a refusal, a correction, a wrong mailbox), and what became of
+/// the period's consents (counted in the month of the consent, as things stand today). Every
+/// consent is in exactly one of sent, waiting, failed and withdrawn before sending, so those add
+/// up to the consents.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Counts {
-    /// The five points were explained (whatever the client then chose).
+    /// Visits in which all five points were ticked as explained.
     pub explained: u32,
     pub consented: u32,
     pub refused: u32,
-    /// Packages that reached the partner (referrals, corrections and withdrawal notices).
+    /// Of the consents: the referral's package was sent (also when withdrawn later).
     pub sent: u32,
-    /// Packages the partner's mail server refused, or that need the worker's attention.
+    /// Of the consents: still on its way.
+    pub waiting: u32,
+    /// Of the consents: refused for good by the mail server, or given up, and not sent.
     pub failed: u32,
-    pub withdrawn: u32,
+    /// Of the consents: withdrawn before a send was confirmed.
+    pub withdrawn_unsent: u32,
+    /// Of the sent ones: withdrawn afterwards (not a part of the sum; a part of `sent`).
+    pub withdrawn_sent: u32,
     pub corrected: u32,
     /// Packages that went to a wrong mailbox (data breaches).
     pub incidents: u32,
-    /// Days from consent to the first send of that referral, as a histogram `(days, how many)`
-    /// sorted by days: anonymous, and it adds up exactly across workers, which medians do not.
+    /// Days from consent to the first send of the referral's package, as a histogram
+    /// `(days, how many)` sorted by days, in the month of the consent: anonymous, and it adds up
+    /// exactly across workers, which medians do not.
     pub days_to_send: Vec<(u32, u32)>,
 }
 
@@ -88,22 +101,34 @@ pub enum CountKey {
     Consented,
     Refused,
     Sent,
+    Waiting,
     Failed,
-    Withdrawn,
+    WithdrawnUnsent,
+    WithdrawnSent,
     Corrected,
     Incidents,
 }
 
 impl CountKey {
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 10] = [
         Self::Explained,
         Self::Consented,
         Self::Refused,
         Self::Sent,
+        Self::Waiting,
         Self::Failed,
-        Self::Withdrawn,
+        Self::WithdrawnUnsent,
+        Self::WithdrawnSent,
         Self::Corrected,
         Self::Incidents,
+    ];
+
+    /// The parts the consents are made of: `consented` is their sum, in every row and month.
+    pub const CONSENT_PARTS: [Self; 4] = [
+        Self::Sent,
+        Self::Waiting,
+        Self::Failed,
+        Self::WithdrawnUnsent,
     ];
 
     /// The column's label, the same on the screen and in every export.
@@ -112,17 +137,75 @@ impl CountKey {
             Self::Explained => "Vijf punten uitgelegd",
             Self::Consented => "Toestemmingen",
             Self::Refused => "Weigeringen",
-            Self::Sent => "Pakketten verzonden",
+            Self::Sent => "Verzonden",
+            Self::Waiting => "Wacht op verzending",
             Self::Failed => "Mislukt of aandacht nodig",
-            Self::Withdrawn => "Intrekkingen",
+            Self::WithdrawnUnsent => "Ingetrokken vóór verzending",
+            Self::WithdrawnSent => "Ingetrokken na verzending",
             Self::Corrected => "Correcties",
             Self::Incidents => "Verkeerd adres (datalek)",
         }
     }
+
+    /// What the column counts, for the legend under every table and in every export.
+    pub const fn explanation(self) -> &'static str {
+        match self {
+            Self::Explained => {
+                "Huisbezoeken waarin alle vijf punten als uitgelegd aangevinkt werden, geteld op                  de dag van het bezoek. Wie weigert voor de vijf punten uitgelegd zijn, telt                  alleen als weigering."
+            }
+            Self::Consented => {
+                "Toestemmingen, geteld op de dag van de toestemming. Elke toestemming staat in                  precies één van de vier volgende kolommen: verzonden + wacht op verzending +                  mislukt of aandacht nodig + ingetrokken vóór verzending = toestemmingen."
+            }
+            Self::Refused => "Cliënten die geen toestemming gaven, geteld op de dag zelf.",
+            Self::Sent => {
+                "Van de toestemmingen: het pakket kwam aan bij de mailserver van de partner, of                  de verzending via het mailprogramma werd bevestigd. Geteld in de maand van de                  toestemming, zoals het er vandaag voor staat."
+            }
+            Self::Waiting => {
+                "Van de toestemmingen: nog onderweg (in de wachtrij, als concept in het                  mailprogramma, mogelijk al verzonden, of later opnieuw te proberen)."
+            }
+            Self::Failed => {
+                "Van de toestemmingen: door de mailserver voorgoed geweigerd of opgegeven, en                  (nog) niet verzonden."
+            }
+            Self::WithdrawnUnsent => {
+                "Van de toestemmingen: ingetrokken voor een verzending bevestigd was."
+            }
+            Self::WithdrawnSent => {
+                "Van de verzonden toestemmingen: later ingetrokken (de partner kreeg een                  melding). Een deel van 'verzonden', dus niet mee in de som."
+            }
+            Self::Corrected => "Correcties die klaargezet werden, geteld op de dag zelf.",
+            Self::Incidents => {
+                "Pakketten naar een verkeerde mailbox, gemeld als datalek, geteld op de dag van                  de melding."
+            }
+        }
+    }
 }
 
-/// The label of the median's column.
-pub const MEDIAN_LABEL: &str = "Mediaan dagen toestemming → verzending";
+/// The label of the median's column: the unit is in the label, the cells are numbers.
+pub const MEDIAN_LABEL: &str = "Mediaan dagen van toestemming tot verzending";
+
+/// What the median's column holds, for the legend.
+pub const MEDIAN_EXPLANATION: &str = "Van de verzonden toestemmingen: het middelste aantal     kalenderdagen tussen de toestemming en de eerste verzending (bij een even aantal het     gemiddelde van de twee middelste). Leeg als er niets verzonden werd.";
+
+/// One line of the legend: a column's label and what it counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct LegendEntry {
+    pub label: String,
+    pub explanation: String,
+}
+
+/// The legend of every table and export, in column order, the median last.
+pub fn legend() -> Vec<LegendEntry> {
+    CountKey::ALL
+        .iter()
+        .map(|k| (k.label(), k.explanation()))
+        .chain([(MEDIAN_LABEL, MEDIAN_EXPLANATION)])
+        .map(|(label, explanation)| LegendEntry {
+            label: label.to_owned(),
+            explanation: explanation.to_owned(),
+        })
+        .collect()
+}
 
 /// One column of the evaluation's table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -143,6 +226,9 @@ pub struct TableRow {
     pub counts: Vec<u32>,
     /// [`Counts::median_days`].
     pub median_days: Option<f64>,
+    /// The median as every table and export writes it ([`days_text`]); empty when nothing was
+    /// sent.
+    pub median_text: String,
 }
 
 impl TableRow {
@@ -152,6 +238,7 @@ impl TableRow {
             name,
             counts: CountKey::ALL.map(|k| counts.get(k)).to_vec(),
             median_days: counts.median_days(),
+            median_text: counts.median_days().map(days_text).unwrap_or_default(),
         }
     }
 }
@@ -165,14 +252,37 @@ pub struct CountsTable {
     pub median_label: String,
     pub rows: Vec<TableRow>,
     pub total: TableRow,
+    /// What each column counts.
+    pub legend: Vec<LegendEntry>,
 }
 
-/// A worker's report with its table, as the evaluation screen receives it.
+/// A worker's report with its table and chart, as the evaluation screen receives it.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
 #[ts(export)]
 pub struct ReportScreen {
     pub report: Report,
     pub table: CountsTable,
+    pub chart: chart::Chart,
+}
+
+impl ReportScreen {
+    pub fn of(report: Report) -> Self {
+        Self {
+            table: report.table(),
+            chart: chart::Chart::of(&report.months),
+            report,
+        }
+    }
+}
+
+/// A number of days as every table and export writes it for a reader in Belgium: `3`, or `3,5`
+/// (a median of whole days is whole or halfway); the unit is in the column's label.
+pub fn days_text(days: f64) -> String {
+    if days.fract() == 0.0 {
+        format!("{days:.0}")
+    } else {
+        format!("{days:.1}").replace('.', ",")
+    }
 }
 
 /// One calendar month's counts.
@@ -270,6 +380,22 @@ impl Period {
         }
     }
 
+    /// The period in a file name: `2026`, `2026-1e-helft`, `2026-2e-helft` or
+    /// `2026-03-01-2026-05-31`. The one rule for the names of count files and exports.
+    pub fn file_stem(&self) -> String {
+        let (from, to) = (self.from, self.to);
+        let year = from.year();
+        if from == day_or(year, 1, 1) && to == day_or(year, 12, 31) {
+            year.to_string()
+        } else if from == day_or(year, 1, 1) && to == day_or(year, 6, 30) {
+            format!("{year}-1e-helft")
+        } else if from == day_or(year, 7, 1) && to == day_or(year, 12, 31) {
+            format!("{year}-2e-helft")
+        } else {
+            format!("{from}-{to}")
+        }
+    }
+
     /// Every month the period touches, in order, as `YYYY-MM`.
     pub fn months(&self) -> Vec<String> {
         let mut months = Vec::new();
@@ -339,14 +465,9 @@ impl Counts {
 
     /// Adds `other` to these counts.
     pub fn add(&mut self, other: &Self) {
-        self.explained += other.explained;
-        self.consented += other.consented;
-        self.refused += other.refused;
-        self.sent += other.sent;
-        self.failed += other.failed;
-        self.withdrawn += other.withdrawn;
-        self.corrected += other.corrected;
-        self.incidents += other.incidents;
+        for key in CountKey::ALL {
+            *self.slot(key) += other.get(key);
+        }
         let mut days: BTreeMap<u32, u32> = self.days_to_send.iter().copied().collect();
         for &(d, n) in &other.days_to_send {
             *days.entry(d).or_default() += n;
@@ -354,9 +475,6 @@ impl Counts {
         self.days_to_send = days.into_iter().collect();
     }
 
-    /// Counts `n` events of `kind`; the steps the evaluation does not ask about (a referral
-    /// started, a package built, a password passed on, a send cancelled, data purged) count
-    /// nowhere.
     /// The count of one column.
     pub fn get(&self, key: CountKey) -> u32 {
         match key {
@@ -364,30 +482,69 @@ impl Counts {
             CountKey::Consented => self.consented,
             CountKey::Refused => self.refused,
             CountKey::Sent => self.sent,
+            CountKey::Waiting => self.waiting,
             CountKey::Failed => self.failed,
-            CountKey::Withdrawn => self.withdrawn,
+            CountKey::WithdrawnUnsent => self.withdrawn_unsent,
+            CountKey::WithdrawnSent => self.withdrawn_sent,
             CountKey::Corrected => self.corrected,
             CountKey::Incidents => self.incidents,
         }
     }
 
-    fn bump(&mut self, kind: EventKind, n: u32) {
-        let slot = match kind {
-            EventKind::Explained => &mut self.explained,
-            EventKind::Consented => &mut self.consented,
-            EventKind::Refused => &mut self.refused,
-            EventKind::Sent => &mut self.sent,
-            EventKind::Failed => &mut self.failed,
-            EventKind::Withdrawn => &mut self.withdrawn,
-            EventKind::Corrected => &mut self.corrected,
-            EventKind::Incident => &mut self.incidents,
+    fn slot(&mut self, key: CountKey) -> &mut u32 {
+        match key {
+            CountKey::Explained => &mut self.explained,
+            CountKey::Consented => &mut self.consented,
+            CountKey::Refused => &mut self.refused,
+            CountKey::Sent => &mut self.sent,
+            CountKey::Waiting => &mut self.waiting,
+            CountKey::Failed => &mut self.failed,
+            CountKey::WithdrawnUnsent => &mut self.withdrawn_unsent,
+            CountKey::WithdrawnSent => &mut self.withdrawn_sent,
+            CountKey::Corrected => &mut self.corrected,
+            CountKey::Incidents => &mut self.incidents,
+        }
+    }
+
+    /// Whether the consents are the sum of what became of them.
+    pub fn consents_add_up(&self) -> bool {
+        let parts: u32 = CountKey::CONSENT_PARTS.iter().map(|&k| self.get(k)).sum();
+        parts == self.consented && self.withdrawn_sent <= self.sent
+    }
+
+    /// The column that counts events of `kind` on the day they happened; `None` for the steps
+    /// the evaluation does not count by day (what became of a consent is counted from its
+    /// outcome; a package built, a password passed on, data purged count nowhere).
+    fn by_day(kind: EventKind) -> Option<CountKey> {
+        match kind {
+            EventKind::Explained => Some(CountKey::Explained),
+            EventKind::Consented => Some(CountKey::Consented),
+            EventKind::Refused => Some(CountKey::Refused),
+            EventKind::Corrected => Some(CountKey::Corrected),
+            EventKind::Incident => Some(CountKey::Incidents),
             EventKind::Created
             | EventKind::Packaged
             | EventKind::PasswordPassed
+            | EventKind::Sent
+            | EventKind::Failed
             | EventKind::Cancelled
-            | EventKind::Purged => return,
+            | EventKind::Withdrawn
+            | EventKind::Purged => None,
+        }
+    }
+
+    /// Counts `n` consents of the period that stand at `outcome` now.
+    fn bump_outcome(&mut self, outcome: Outcome, n: u32) {
+        let keys: &[CountKey] = match outcome {
+            Outcome::Waiting => &[CountKey::Waiting],
+            Outcome::Sent => &[CountKey::Sent],
+            Outcome::Failed => &[CountKey::Failed],
+            Outcome::WithdrawnUnsent => &[CountKey::WithdrawnUnsent],
+            Outcome::WithdrawnSent => &[CountKey::Sent, CountKey::WithdrawnSent],
         };
-        *slot += n;
+        for &key in keys {
+            *self.slot(key) += n;
+        }
     }
 }
 
@@ -412,6 +569,7 @@ impl Report {
                 })
                 .to_vec(),
             median_label: MEDIAN_LABEL.to_owned(),
+            legend: legend(),
             rows: self
                 .partners
                 .iter()
@@ -449,8 +607,18 @@ impl Report {
         self.partners.sort_by(|a, b| a.name.cmp(&b.name));
     }
 
-    /// Whether the totals are the sums of their parts: a count file edited by hand is not.
+    /// Whether the totals are the sums of their parts, and every consent is one of its outcomes:
+    /// a count file edited by hand is not.
     pub fn is_consistent(&self) -> bool {
+        let every =
+            std::iter::once(&self.total)
+                .chain(self.months.iter().map(|m| &m.counts))
+                .chain(self.partners.iter().flat_map(|p| {
+                    std::iter::once(&p.total).chain(p.months.iter().map(|m| &m.counts))
+                }));
+        if !every.into_iter().all(Counts::consents_add_up) {
+            return false;
+        }
         let months = self.period.months();
         let mut sum = Self::empty(self.period);
         for partner in &self.partners {
@@ -506,35 +674,72 @@ pub fn counts(
         months: empty_months(period),
     };
     let conn = store.conn();
+    // What happened on the days of the period.
+    let by_day: Vec<String> = EventKind::ALL
+        .into_iter()
+        .filter(|&k| Counts::by_day(k).is_some())
+        .map(|k| format!("'{}'", k.as_str()))
+        .collect();
     let mut stmt = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT recipient, kind, substr(day, 1, 7), sum(n) FROM ledger_tally
-             WHERE day >= ?1 AND day < ?2
+             WHERE day >= ?1 AND day < ?2 AND kind IN ({})
              GROUP BY recipient, kind, substr(day, 1, 7)",
-        )
+            by_day.join(", ")
+        ))
         .map_err(StoreError::from)?;
     let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
     while let Some(row) = rows.next().map_err(StoreError::from)? {
         let kind: String = row.get(1).map_err(StoreError::from)?;
         let kind = EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?;
+        let Some(key) = Counts::by_day(kind) else {
+            continue;
+        };
         let month: String = row.get(2).map_err(StoreError::from)?;
         let n: u32 = row.get(3).map_err(StoreError::from)?;
         let entry = partners
             .entry(row.get(0).map_err(StoreError::from)?)
             .or_insert_with_key(new_partner);
-        entry.total.bump(kind, n);
+        *entry.total.slot(key) += n;
         if let Some(i) = month_index(&month) {
-            entry.months[i].counts.bump(kind, n);
+            *entry.months[i].counts.slot(key) += n;
         }
     }
-    // Days from consent to a referral's first send, counted in the month of that send.
+    // What became of the consents of the period, in the month of the consent.
     let mut stmt = conn
         .prepare_cached(
-            "SELECT recipient, substr(first_sent_on, 1, 7),
+            "SELECT recipient, substr(consented_on, 1, 7), outcome, count(*) FROM ledger_span
+             WHERE consented_on >= ?1 AND consented_on < ?2
+             GROUP BY 1, 2, 3",
+        )
+        .map_err(StoreError::from)?;
+    let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        let month: String = row.get(1).map_err(StoreError::from)?;
+        let outcome: Option<String> = row.get(2).map_err(StoreError::from)?;
+        let outcome = outcome
+            .as_deref()
+            .and_then(Outcome::parse)
+            .ok_or(ReportError::Ledger(LedgerError::UnknownKind(
+                outcome.unwrap_or_default(),
+            )))?;
+        let n: u32 = row.get(3).map_err(StoreError::from)?;
+        let entry = partners
+            .entry(row.get(0).map_err(StoreError::from)?)
+            .or_insert_with_key(new_partner);
+        entry.total.bump_outcome(outcome, n);
+        if let Some(i) = month_index(&month) {
+            entry.months[i].counts.bump_outcome(outcome, n);
+        }
+    }
+    // Days from consent to the first send of the referral's package, in the month of consent.
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT recipient, substr(consented_on, 1, 7),
                     max(0, CAST(julianday(first_sent_on) - julianday(consented_on) AS INTEGER)),
                     count(*)
              FROM ledger_span
-             WHERE first_sent_on >= ?1 AND first_sent_on < ?2 AND consented_on IS NOT NULL
+             WHERE consented_on >= ?1 AND consented_on < ?2 AND first_sent_on IS NOT NULL
              GROUP BY 1, 2, 3 ORDER BY 3",
         )
         .map_err(StoreError::from)?;
@@ -676,6 +881,13 @@ pub enum ReportError {
          telbestand."
     )]
     Unsigned,
+    #[error(
+        "Bestand: dit telbestand komt uit een oudere versie van Aanmelder, die anders telde \
+         (verzonden pakketten per dag van verzending, niet wat er van elke toestemming werd). \
+         Vraag het teamlid om een nieuw telbestand met de huidige versie."
+    )]
+    #[coded(code = "report.older_count_file", field = "path")]
+    Older,
     #[error(
         "Bestand: het telbestand is gewijzigd na het ondertekenen: de handtekening klopt niet \
          meer. Gebruik het niet en vraag het teamlid om een nieuw telbestand."

@@ -220,12 +220,16 @@ impl<'a> Visit<'a> {
     }
 
     /// Records a refusal: the client's data are gone at once.
+    /// The client refuses, after `explained` (the points ticked so far; a refusal may come at
+    /// any moment, before any of them too).
     pub fn refuse(
         &self,
         reference: &Reference,
+        explained: &[String],
         now: DateTime<FixedOffset>,
     ) -> Result<Referral, VisitError> {
-        Referral::refuse(self.store, reference, now)?;
+        let all = crate::consent::all_explained(explained);
+        Referral::refuse(self.store, reference, all, now)?;
         Ok(Referral::get(self.store, self.gazetteer, reference)?)
     }
 

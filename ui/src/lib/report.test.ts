@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { dateText } from './format';
-import { monthLabel } from './report';
+import { thisYear } from './report';
 
-describe('labels', () => {
-  it('writes months and dates the Belgian way', () => {
-    expect(monthLabel('2026-03')).toBe('mrt 2026');
+describe('the evaluation screens', () => {
+  it('start on the calendar year and write dates the Belgian way', () => {
+    expect(thisYear(new Date(2026, 11, 3))).toEqual({ kind: 'year', year: 2026 });
     expect(dateText('2026-03-01')).toBe('01/03/2026');
   });
 });

@@ -82,6 +82,19 @@ describe('Visit: the five points and the answer', () => {
     expect(screen.getByText(/staan nu in het Frans/)).toBeTruthy();
   });
 
+  it('tells the core which points were explained when the client refuses', async () => {
+    const fake = api();
+    const ondone = vi.fn();
+    render(Visit, { api: fake, reference: 'AM-ABCD-EFGH', warnings: [], ondone });
+    await screen.findByText('1. nl-purpose');
+    const boxes = screen.getAllByRole('checkbox', { name: /Uitgelegd/ });
+    await fireEvent.click(boxes[0]);
+    await fireEvent.click(boxes[1]);
+    await fireEvent.click(screen.getByRole('button', { name: 'Cliënt weigert' }));
+    await waitFor(() => expect(ondone).toHaveBeenCalled());
+    expect(fake.recordRefusal).toHaveBeenCalledWith('AM-ABCD-EFGH', ['purpose', 'data']);
+  });
+
   it('renders client values containing HTML as text', async () => {
     render(Visit, { api: api(), reference: 'AM-ABCD-EFGH', warnings: [], ondone: vi.fn() });
     await screen.findByText(/<b>Zoë<\/b>/);

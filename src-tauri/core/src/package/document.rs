@@ -64,6 +64,11 @@ impl Face {
         advance as f32 * size / self.shaper.units_per_em() as f32
     }
 
+    /// Whether the font has a glyph for `c`.
+    pub(crate) fn covers(&self, c: char) -> bool {
+        self.shaper.glyph_index(c).is_some()
+    }
+
     /// Greedy word wrap; a single word wider than the line is broken by characters.
     pub(crate) fn wrap(&self, text: &str, size: f32, width: f32) -> Vec<String> {
         let mut lines = Vec::new();

@@ -57,7 +57,7 @@ fn a_draft_or_refusal_cannot_be_packaged() {
         packages.build(&draft, now).unwrap_err().code(),
         "referral.not_ready"
     );
-    visit.refuse(&draft, now).unwrap();
+    visit.refuse(&draft, &[], now).unwrap();
     assert_eq!(
         packages.build(&draft, now).unwrap_err().code(),
         "referral.not_ready"

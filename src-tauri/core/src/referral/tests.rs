@@ -498,7 +498,7 @@ fn consent_makes_a_draft_ready_and_records_what_the_client_was_told() {
         "referral.not_a_draft"
     );
     assert_eq!(
-        f.visit().refuse(&reference, now).unwrap_err().code(),
+        f.visit().refuse(&reference, &[], now).unwrap_err().code(),
         "referral.not_a_draft"
     );
 }
@@ -570,7 +570,12 @@ fn a_refusal_keeps_no_personal_data_only_an_anonymous_event() {
     let f = Office::new();
     let now = at("2026-11-22T10:15:00+01:00");
     let reference = f.visit().start(&zoe(), now).unwrap().referral.reference;
-    let refused = f.visit().refuse(&reference, now).unwrap();
+    // After all five points: the evaluation counts them as explained, then the refusal.
+    let all: Vec<String> = crate::consent::POINT_KEYS
+        .iter()
+        .map(|k| (*k).to_owned())
+        .collect();
+    let refused = f.visit().refuse(&reference, &all, now).unwrap();
     assert_eq!(refused.status, Status::Refused);
     assert!(refused.client.is_none());
     assert_eq!(
@@ -616,7 +621,7 @@ fn the_list_shows_status_and_no_name_for_a_refusal() {
         .unwrap()
         .referral
         .reference;
-    f.visit().refuse(&gone, later).unwrap();
+    f.visit().refuse(&gone, &[], later).unwrap();
     let list = Referral::list(&f.store, &f.gazetteer).unwrap();
     assert_eq!(list.len(), 2);
     assert_eq!(

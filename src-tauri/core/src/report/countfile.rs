@@ -28,8 +28,10 @@ use crate::worker::WorkerProfile;
 
 /// What the `schema` field of every count file says.
 pub const SCHEMA: &str = "be.kindengezin.aanmelder.telling";
-/// The version this build writes and reads. Version 1 files were unsigned and are refused.
-pub const VERSION: u32 = 2;
+/// The version this build writes and reads. Version 1 files were unsigned; version 2 files
+/// counted packages sent by the day of the send, not what became of each consent. Both are
+/// refused.
+pub const VERSION: u32 = 3;
 
 /// The file: the counts' exact bytes as a string, the worker app's key and its signature.
 #[derive(Debug, Serialize, Deserialize)]
@@ -92,8 +94,9 @@ pub struct CountFile {
     pub report: Report,
 }
 
-/// Makes the worker's count file for the period: `telling-2026.json` and the like, a name that
-/// says nothing about anyone.
+/// Makes the worker's count file for the period: `telling-2026-an-peeters.json` and the like,
+/// the period and the worker's own name (never a client's), so the supervisor sees whose file
+/// it is and two workers' files never collide in one folder.
 pub fn export(
     store: &Store,
     gazetteer: &Gazetteer,
@@ -136,11 +139,37 @@ pub fn export(
     };
     let bytes =
         serde_json::to_vec_pretty(&envelope).map_err(|e| StoreError::Sqlite(e.to_string()))?;
-    let stem = period.label().replace(' ', "-").replace(['/', '–'], "");
     Ok(Export {
-        file_name: format!("telling-{}.json", stem.replace("--", "-")),
+        file_name: format!(
+            "telling-{}-{}.json",
+            period.file_stem(),
+            slug(&file.worker.name)
+        ),
         bytes,
     })
+}
+
+/// A person's name as it may stand in a file name: lower case, without accents, words joined by
+/// hyphens ("Zoë Van den Broeck" → `zoe-van-den-broeck`).
+fn slug(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization as _;
+    let plain: String = name
+        .nfkd()
+        .filter(char::is_ascii)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                ' '
+            }
+        })
+        .collect();
+    let words: Vec<&str> = plain.split_whitespace().collect();
+    if words.is_empty() {
+        "teamlid".to_owned()
+    } else {
+        words.join("-")
+    }
 }
 
 /// Reads a count file, refusing anything that is not one, is unsigned, whose signature does not
@@ -164,6 +193,12 @@ pub fn parse(bytes: &[u8]) -> Result<Signed, ReportError> {
         envelope.telling.as_bytes(),
     )
     .ok_or(ReportError::BadSignature)?;
+    let version = serde_json::from_str::<serde_json::Value>(&envelope.telling)
+        .ok()
+        .and_then(|v| v.get("version").and_then(serde_json::Value::as_u64));
+    if version.is_some_and(|v| v < u64::from(VERSION)) {
+        return Err(ReportError::Older);
+    }
     let file: CountFile =
         team::signed_inner(&envelope.telling, SCHEMA, VERSION).map_err(|e| match e {
             team::Unreadable::NotOurs => ReportError::NotCountFile,
@@ -395,6 +430,8 @@ pub struct TeamReport {
     pub report: Report,
     /// Its table, as the screen shows it.
     pub table: super::CountsTable,
+    /// Its chart.
+    pub chart: super::chart::Chart,
     /// The files that were added up.
     pub workers: Vec<ImportedFile>,
     /// Team members without a file for this period.
@@ -428,6 +465,7 @@ pub fn team_report(
         .collect();
     Ok(TeamReport {
         table: report.table(),
+        chart: super::chart::Chart::of(&report.months),
         report,
         workers,
         missing,

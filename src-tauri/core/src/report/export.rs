@@ -11,21 +11,25 @@
 //! it turns into real dates.
 //!
 //! Counts of people are anonymous, but a "2" for a small municipality in one month can still
-//! point at a family to someone who knows the village. Exports meant for outside the team can
-//! therefore replace every count from 1 to 4 by "<5" ([`ExportOptions::suppress_small`]); a 0
-//! reveals nobody and stays. A median rests on the referrals it is the median of, so it is shown
-//! only when there are 5 or more of them. Totals are not suppressed further: whoever needs a
-//! partner's exact small count from a total and the other partners' counts could ask for it, and
-//! hiding the totals would make the evaluation useless.
+//! point at a family to someone who knows the village. An export meant for outside the team
+//! ([`ExportOptions::suppress_small`], named `…-extern`) therefore hides every count from 1 to 4
+//! ("<5"; a 0 reveals nobody and stays) and, as statistical offices do, every further cell from
+//! which a hidden one could be worked out: a total that is the sum of its column, or a second
+//! cell of a row whose consents are the sum of what became of them ([`hidden_cells`]). A median
+//! rests on the referrals it is the median of, so it is shown only when 5 or more were sent and
+//! their count is shown. Months are left out of such an export: per month, nearly every count
+//! is small.
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{Datelike as _, NaiveDate};
 use rust_xlsxwriter::{
     Color, ExcelDateTime, Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use super::{CountKey, Counts, MEDIAN_LABEL, MonthCounts, PartnerCounts, Period, Report};
+use super::{
+    CountKey, Counts, MEDIAN_LABEL, MonthCounts, PartnerCounts, Report, days_text, legend,
+};
 use crate::error::Coded;
 use crate::files::Export;
 
@@ -52,16 +56,19 @@ impl ExportOptions {
     }
 }
 
-const DEFAULT_TITLE: &str = "Evaluatie doorverwijzingen";
+const DEFAULT_TITLE: &str = "Evaluatie aanmeldingen";
 /// Counts below this are replaced when suppressing.
 const SMALL: u32 = 5;
 const SMALL_TEXT: &str = "<5";
-const SUPPRESSED_NOTE: &str = "Aantallen van 1 tot 4 zijn vervangen door <5.";
+const SUPPRESSED_NOTE: &str = "Voor buiten het team: aantallen van 1 tot 4 zijn vervangen door <5, \
+    en ook de aantallen waaruit die te berekenen zijn (een totaal, of een tweede cel van dezelfde \
+    rij). Per maand staat er niets in: die aantallen zijn bijna alle klein.";
 const TOTAL: &str = "Totaal";
 const PARTNER: &str = "Partner";
+const LEGEND: &str = "Legende";
 
-/// The column headers of the figures, in the order of [`figures`]: the report's own labels.
-const FIGURE_HEADERS: [&str; 9] = [
+/// The columns of the figures, in the order of [`figures`]: the report's own labels.
+const FIGURE_HEADERS: [&str; 11] = [
     CountKey::ALL[0].label(),
     CountKey::ALL[1].label(),
     CountKey::ALL[2].label(),
@@ -70,8 +77,11 @@ const FIGURE_HEADERS: [&str; 9] = [
     CountKey::ALL[5].label(),
     CountKey::ALL[6].label(),
     CountKey::ALL[7].label(),
+    CountKey::ALL[8].label(),
+    CountKey::ALL[9].label(),
     MEDIAN_LABEL,
 ];
+const COUNTS: usize = CountKey::ALL.len();
 
 /// One cell of the evaluation as every export shows it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -79,63 +89,115 @@ enum Figure {
     Count(u32),
     /// The median number of days from consent to sending.
     Days(f64),
-    /// A count from 1 to 4, or a median of fewer than 5 referrals, hidden.
+    /// Hidden in an export for outside the team.
     Small,
     /// No median: nothing was sent.
     Blank,
 }
 
 impl Figure {
-    fn count(n: u32, options: &ExportOptions) -> Self {
-        if options.suppress_small && (1..SMALL).contains(&n) {
-            Self::Small
-        } else {
-            Self::Count(n)
-        }
-    }
-
-    fn median(counts: &Counts, options: &ExportOptions) -> Self {
-        let referrals: u64 = counts.days_to_send.iter().map(|&(_, n)| u64::from(n)).sum();
-        match counts.median_days() {
-            None => Self::Blank,
-            Some(_) if options.suppress_small && referrals < u64::from(SMALL) => Self::Small,
-            Some(days) => Self::Days(days),
-        }
-    }
-
     /// As text for a reader in Belgium: decimal comma, no thousands separator.
     fn text(self) -> String {
         match self {
             Self::Count(n) => n.to_string(),
-            Self::Days(days) => decimal(days),
+            Self::Days(days) => days_text(days),
             Self::Small => SMALL_TEXT.to_owned(),
             Self::Blank => String::new(),
         }
     }
 }
 
-/// The figures of one row, in the order of [`FIGURE_HEADERS`].
-fn figures(counts: &Counts, options: &ExportOptions) -> [Figure; 9] {
-    let c = |i: usize| Figure::count(counts.get(CountKey::ALL[i]), options);
-    [
-        c(0),
-        c(1),
-        c(2),
-        c(3),
-        c(4),
-        c(5),
-        c(6),
-        c(7),
-        Figure::median(counts, options),
-    ]
+/// The figures of one row as the team sees them, in the order of [`FIGURE_HEADERS`].
+fn figures(counts: &Counts) -> [Figure; 11] {
+    let mut row = [Figure::Blank; 11];
+    for (cell, key) in row.iter_mut().zip(CountKey::ALL) {
+        *cell = Figure::Count(counts.get(key));
+    }
+    row[COUNTS] = counts.median_days().map_or(Figure::Blank, Figure::Days);
+    row
 }
 
-/// `3` or `3,5`: a median of whole days is whole or halfway.
-fn decimal(value: f64) -> String {
-    if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}").replace('.', ",")
+/// The rows of the summary: one per partner and the total, last. For outside the team with the
+/// small counts hidden, and every cell from which one could be worked out.
+fn summary_rows<'a>(report: &'a Report, options: &ExportOptions) -> Vec<(&'a str, [Figure; 11])> {
+    let rows: Vec<(&str, &Counts)> = report
+        .partners
+        .iter()
+        .map(|p| (p.name.as_str(), &p.total))
+        .chain([(TOTAL, &report.total)])
+        .collect();
+    let mut out: Vec<(&str, [Figure; 11])> =
+        rows.iter().map(|&(name, c)| (name, figures(c))).collect();
+    if !options.suppress_small {
+        return out;
+    }
+    let values: Vec<[u32; COUNTS]> = rows
+        .iter()
+        .map(|(_, c)| CountKey::ALL.map(|k| c.get(k)))
+        .collect();
+    for ((_, row), (hidden, (_, counts))) in out
+        .iter_mut()
+        .zip(hidden_cells(&values).into_iter().zip(&rows))
+    {
+        for (cell, hide) in row.iter_mut().zip(hidden) {
+            if hide {
+                *cell = Figure::Small;
+            }
+        }
+        let sent = CountKey::ALL
+            .iter()
+            .position(|&k| k == CountKey::Sent)
+            .unwrap_or(0);
+        if row[sent] == Figure::Small || counts.sent < SMALL {
+            row[COUNTS] = match row[COUNTS] {
+                Figure::Blank => Figure::Blank,
+                _ => Figure::Small,
+            };
+        }
+    }
+    out
+}
+
+/// Which cells of a table to hide for outside the team: `values` holds a row per partner and
+/// the total last. First every count from 1 to 4; then, as long as some sum has exactly one
+/// hidden cell (which the others would give away), also its smallest shown cell, a non-zero one
+/// if there is any. The sums are each column (the total is the sum of the partners) and, in
+/// every row, the consents (the sum of sent, waiting, failed and withdrawn before sending).
+fn hidden_cells(values: &[[u32; COUNTS]]) -> Vec<[bool; COUNTS]> {
+    let column = |k: CountKey| CountKey::ALL.iter().position(|&c| c == k).unwrap_or(0);
+    let mut sums: Vec<Vec<(usize, usize)>> = Vec::new();
+    if values.len() > 1 {
+        for c in 0..COUNTS {
+            sums.push((0..values.len()).map(|r| (r, c)).collect());
+        }
+    }
+    for r in 0..values.len() {
+        let mut cells = vec![(r, column(CountKey::Consented))];
+        cells.extend(CountKey::CONSENT_PARTS.iter().map(|&k| (r, column(k))));
+        sums.push(cells);
+    }
+    let mut hidden: Vec<[bool; COUNTS]> = values
+        .iter()
+        .map(|row| row.map(|n| (1..SMALL).contains(&n)))
+        .collect();
+    loop {
+        let mut changed = false;
+        for cells in &sums {
+            if cells.iter().filter(|&&(r, c)| hidden[r][c]).count() != 1 {
+                continue;
+            }
+            let shown = cells
+                .iter()
+                .filter(|&&(r, c)| !hidden[r][c])
+                .min_by_key(|&&(r, c)| (values[r][c] == 0, values[r][c]));
+            if let Some(&(r, c)) = shown {
+                hidden[r][c] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return hidden;
+        }
     }
 }
 
@@ -157,7 +219,8 @@ fn month_text(month: &MonthCounts) -> String {
 }
 
 /// The CSV: a header, one row per partner and a "Totaal" row, then after a blank line the same
-/// figures per month ("Maand" as mm/yyyy), per partner and for all partners together.
+/// figures per month ("Maand" as mm/yyyy), per partner and for all partners together (not in an
+/// export for outside the team), and last the legend: what each column counts.
 ///
 /// UTF-8 with a byte order mark, `;` between fields, CRLF line ends, fields quoted when they hold
 /// a `;`, a quote or a line break (quotes doubled). There is no title line, so Excel's filters and
@@ -170,32 +233,43 @@ pub fn csv(report: &Report, options: &ExportOptions) -> Vec<u8> {
     let mut header = vec![PARTNER, "Van", "Tot"];
     header.extend(FIGURE_HEADERS);
     csv_line(&mut out, header.into_iter().map(str::to_owned));
-    let summary = |name: &str, counts: &Counts| {
-        [name.to_owned(), from.clone(), to.clone()]
+    for (name, row) in summary_rows(report, options) {
+        let fields = [name.to_owned(), from.clone(), to.clone()]
             .into_iter()
-            .chain(figures(counts, options).map(Figure::text))
-    };
-    for partner in &report.partners {
-        csv_line(&mut out, summary(&partner.name, &partner.total));
+            .chain(row.map(Figure::text));
+        csv_line(&mut out, fields);
     }
-    csv_line(&mut out, summary(TOTAL, &report.total));
 
-    out.push_str("\r\n");
-    let mut header = vec![PARTNER, "Maand"];
-    header.extend(FIGURE_HEADERS);
-    csv_line(&mut out, header.into_iter().map(str::to_owned));
-    let monthly = |name: &str, month: &MonthCounts| {
-        [name.to_owned(), month_text(month)]
-            .into_iter()
-            .chain(figures(&month.counts, options).map(Figure::text))
-    };
-    for partner in &report.partners {
-        for month in &partner.months {
-            csv_line(&mut out, monthly(&partner.name, month));
+    if !options.suppress_small {
+        out.push_str("\r\n");
+        let mut header = vec![PARTNER, "Maand"];
+        header.extend(FIGURE_HEADERS);
+        csv_line(&mut out, header.into_iter().map(str::to_owned));
+        let monthly = |name: &str, month: &MonthCounts| {
+            [name.to_owned(), month_text(month)]
+                .into_iter()
+                .chain(figures(&month.counts).map(Figure::text))
+        };
+        for partner in &report.partners {
+            for month in &partner.months {
+                csv_line(&mut out, monthly(&partner.name, month));
+            }
+        }
+        for month in &report.months {
+            csv_line(&mut out, monthly(TOTAL, month));
         }
     }
-    for month in &report.months {
-        csv_line(&mut out, monthly(TOTAL, month));
+
+    out.push_str("\r\n");
+    csv_line(&mut out, [LEGEND.to_owned(), String::new()]);
+    if options.suppress_small {
+        csv_line(
+            &mut out,
+            [SMALL_TEXT.to_owned(), SUPPRESSED_NOTE.to_owned()],
+        );
+    }
+    for entry in legend() {
+        csv_line(&mut out, [entry.label, entry.explanation]);
     }
     out.into_bytes()
 }
@@ -225,32 +299,54 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// The workbook: an "Overzicht" sheet with one row per partner and the total, and one sheet per
-/// partner with its months and its total. Counts are numbers, dates are dates; only "<5" is text.
+/// The workbook: an "Overzicht" sheet with one row per partner and the total, one sheet per
+/// partner with its months and its total (not in an export for outside the team), and a
+/// "Legende" sheet. Counts and medians are numbers, dates are dates; only "<5" is text.
 pub fn xlsx(report: &Report, options: &ExportOptions) -> Result<Vec<u8>, ExportError> {
     let styles = Styles::new();
     let mut workbook = Workbook::new();
-    let mut taken = Vec::new();
+    let mut taken = vec![LEGEND.to_lowercase()];
 
     let sheet = new_sheet(&mut workbook, SUMMARY_SHEET, &mut taken)?;
     heading(sheet, report, options.heading(), options, &styles)?;
     table_header(sheet, PARTNER, &styles)?;
-    let mut row = FIRST_ROW;
-    for partner in &report.partners {
-        sheet.write_string_with_format(row, 0, &partner.name, &styles.normal.label)?;
-        figure_cells(sheet, row, &partner.total, options, &styles.normal)?;
-        row += 1;
+    let rows = summary_rows(report, options);
+    let last = rows.len().saturating_sub(1);
+    for (row, (i, (name, figures))) in (FIRST_ROW..).zip(rows.into_iter().enumerate()) {
+        let style = if i == last {
+            &styles.total
+        } else {
+            &styles.normal
+        };
+        sheet.write_string_with_format(row, 0, name, &style.label)?;
+        figure_cells(sheet, row, figures, style)?;
     }
-    sheet.write_string_with_format(row, 0, TOTAL, &styles.total.label)?;
-    figure_cells(sheet, row, &report.total, options, &styles.total)?;
     let widest = report.partners.iter().map(|p| p.name.chars().count());
     label_column(sheet, widest.max().unwrap_or(0))?;
 
-    for partner in &report.partners {
-        let name = sheet_name(&partner.name, &taken);
-        let sheet = new_sheet(&mut workbook, &name, &mut taken)?;
-        partner_sheet(sheet, report, partner, options, &styles)?;
+    if !options.suppress_small {
+        for partner in &report.partners {
+            let name = sheet_name(&partner.name, &taken);
+            let sheet = new_sheet(&mut workbook, &name, &mut taken)?;
+            partner_sheet(sheet, report, partner, options, &styles)?;
+        }
     }
+
+    let sheet = new_sheet(&mut workbook, LEGEND, &mut Vec::new())?;
+    sheet.write_string_with_format(0, 0, LEGEND, &styles.title)?;
+    let mut row = 2;
+    if options.suppress_small {
+        sheet.write_string_with_format(row, 0, SMALL_TEXT, &styles.normal.label)?;
+        sheet.write_string_with_format(row, 1, SUPPRESSED_NOTE, &styles.wrapped)?;
+        row += 1;
+    }
+    for entry in legend() {
+        sheet.write_string_with_format(row, 0, &entry.label, &styles.normal.label)?;
+        sheet.write_string_with_format(row, 1, &entry.explanation, &styles.wrapped)?;
+        row += 1;
+    }
+    sheet.set_column_width(0, 34)?;
+    sheet.set_column_width(1, 100)?;
     Ok(workbook.save_to_buffer()?)
 }
 
@@ -278,11 +374,11 @@ fn partner_sheet(
             }
             None => sheet.write_string_with_format(row, 0, &month.month, &styles.normal.label)?,
         };
-        figure_cells(sheet, row, &month.counts, options, &styles.normal)?;
+        figure_cells(sheet, row, figures(&month.counts), &styles.normal)?;
         row += 1;
     }
     sheet.write_string_with_format(row, 0, TOTAL, &styles.total.label)?;
-    figure_cells(sheet, row, &partner.total, options, &styles.total)?;
+    figure_cells(sheet, row, figures(&partner.total), &styles.total)?;
     label_column(sheet, 0)?;
     Ok(())
 }
@@ -343,11 +439,10 @@ fn label_column(sheet: &mut Worksheet, chars: usize) -> Result<(), XlsxError> {
 fn figure_cells(
     sheet: &mut Worksheet,
     row: u32,
-    counts: &Counts,
-    options: &ExportOptions,
+    figures: [Figure; 11],
     style: &RowStyle,
 ) -> Result<(), XlsxError> {
-    for (col, figure) in (1u16..).zip(figures(counts, options)) {
+    for (col, figure) in (1u16..).zip(figures) {
         match figure {
             Figure::Count(n) => sheet.write_number_with_format(row, col, n, &style.count)?,
             Figure::Days(days) => sheet.write_number_with_format(row, col, days, &style.days)?,
@@ -420,6 +515,7 @@ struct Styles {
     date: Format,
     month: Format,
     centre: Format,
+    wrapped: Format,
     normal: RowStyle,
     total: RowStyle,
 }
@@ -429,7 +525,8 @@ impl Styles {
         let row = |base: Format| RowStyle {
             label: base.clone(),
             count: base.clone().set_num_format("0"),
-            days: base.clone().set_num_format("0.0"),
+            // "General": 3 stays 3 and 3.5 shows as 3,5 in a Belgian Excel, as on the screen.
+            days: base.clone().set_num_format("General"),
             small: base.set_align(FormatAlign::Right),
         };
         Self {
@@ -447,6 +544,7 @@ impl Styles {
                 .set_num_format("mm/yyyy")
                 .set_align(FormatAlign::Left),
             centre: Format::new().set_align(FormatAlign::Center),
+            wrapped: Format::new().set_text_wrap().set_align(FormatAlign::Top),
             normal: row(Format::new()),
             total: row(Format::new().set_bold().set_border_top(FormatBorder::Thin)),
         }
@@ -478,17 +576,17 @@ pub fn file(
         ExportFormat::Xlsx => (xlsx(report, options)?, "xlsx"),
         ExportFormat::Pdf => (pdf(report, options)?, "pdf"),
     };
-    let Period { from, to } = report.period;
-    let whole_year = from.month() == 1
-        && from.day() == 1
-        && NaiveDate::from_ymd_opt(from.year(), 12, 31) == Some(to);
-    let stem = if whole_year {
-        format!("evaluatie-{}", from.year())
+    // A file for outside the team says so in its name, next to the one for the team.
+    let audience = if options.suppress_small {
+        "-extern"
     } else {
-        format!("evaluatie-{from}-{to}")
+        ""
     };
     Ok(Export {
-        file_name: format!("{stem}.{extension}"),
+        file_name: format!(
+            "evaluatie-{}{audience}.{extension}",
+            report.period.file_stem()
+        ),
         bytes,
     })
 }

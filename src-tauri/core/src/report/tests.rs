@@ -53,7 +53,8 @@ fn generate(seed: u64, referrals: usize) -> Vec<Generated> {
                 .unwrap(),
         };
         let t0 = offset.from_local_datetime(&time).unwrap();
-        let reference = format!("AM-TEST-{r:04}");
+        // Unique across seeds, as real references are: a ledger may get two generations.
+        let reference = format!("AM-TEST-{seed}-{r:04}");
         let mut push = |at: DateTime<FixedOffset>, kind, with_ref: bool| {
             events.push(Generated {
                 at,
@@ -64,7 +65,10 @@ fn generate(seed: u64, referrals: usize) -> Vec<Generated> {
         };
         push(t0, EventKind::Created, true);
         if rng.next(4) == 0 {
-            push(t0, EventKind::Explained, false);
+            // A refusal, after all five points or before (then no "explained").
+            if rng.next(2) == 0 {
+                push(t0, EventKind::Explained, false);
+            }
             push(t0, EventKind::Refused, false);
             continue;
         }
@@ -72,7 +76,7 @@ fn generate(seed: u64, referrals: usize) -> Vec<Generated> {
         push(t0, EventKind::Consented, true);
         push(t0, EventKind::Packaged, true);
         let mut t = t0 + Duration::hours(rng.next(24 * 9) as i64);
-        match rng.next(6) {
+        match rng.next(8) {
             0 => {
                 push(t, EventKind::Failed, true);
                 continue;
@@ -80,6 +84,30 @@ fn generate(seed: u64, referrals: usize) -> Vec<Generated> {
             1 => {
                 push(t, EventKind::Cancelled, true);
                 push(t, EventKind::Withdrawn, true);
+                continue;
+            }
+            2 => {
+                // Still waiting (a draft for the mail program, or queued).
+                continue;
+            }
+            3 => {
+                // Possibly sent, then withdrawn: the notice goes, the referral never did.
+                push(t, EventKind::Withdrawn, true);
+                t += Duration::hours(1);
+                push(t, EventKind::Sent, true);
+                continue;
+            }
+            4 => {
+                // Refused for good, sent again later after the mailbox was fixed.
+                push(t, EventKind::Failed, true);
+                t += Duration::days(1 + rng.next(5) as i64);
+                push(t, EventKind::Sent, true);
+            }
+            5 => {
+                // Stuck, then given up on.
+                t += Duration::days(30);
+                push(t, EventKind::Cancelled, true);
+                push(t, EventKind::Purged, true);
                 continue;
             }
             _ => push(t, EventKind::Sent, true),
@@ -122,70 +150,76 @@ fn write(office: &Office, events: &[Generated]) {
 }
 
 /// The counts worked out here, by walking the events, with nothing of the module under test.
-/// Per partner: the eight counts and the days histogram.
+/// Per partner: the ten counts and the days histogram.
 fn expected(
     events: &[Generated],
     from: NaiveDate,
     to: NaiveDate,
-) -> BTreeMap<&'static str, ([u32; 8], BTreeMap<u32, u32>)> {
-    let mut out: BTreeMap<&'static str, ([u32; 8], BTreeMap<u32, u32>)> = BTreeMap::new();
+) -> BTreeMap<&'static str, ([u32; 10], BTreeMap<u32, u32>)> {
+    let mut out: BTreeMap<&'static str, ([u32; 10], BTreeMap<u32, u32>)> = BTreeMap::new();
     let local = |e: &Generated| e.at.date_naive();
-    for e in events {
+    let in_period = |e: &Generated| (from..=to).contains(&local(e));
+    // What happened on a day of the period.
+    for e in events.iter().filter(|e| in_period(e)) {
         let slot = match e.kind {
             EventKind::Explained => 0,
             EventKind::Consented => 1,
             EventKind::Refused => 2,
-            EventKind::Sent => 3,
-            EventKind::Failed => 4,
-            EventKind::Withdrawn => 5,
-            EventKind::Corrected => 6,
-            EventKind::Incident => 7,
+            EventKind::Corrected => 8,
+            EventKind::Incident => 9,
             _ => continue,
         };
-        if (from..=to).contains(&local(e)) {
-            out.entry(e.recipient).or_default().0[slot] += 1;
+        out.entry(e.recipient).or_default().0[slot] += 1;
+    }
+    // What became of each consent of the period, from its events in order: sent when a send came
+    // before any withdrawal, withdrawn before sending when the withdrawal came first, failed when
+    // neither and the server refused or the item was given up, waiting otherwise.
+    let mut by_reference: BTreeMap<&str, Vec<&Generated>> = BTreeMap::new();
+    for e in events {
+        if let Some(r) = e.reference.as_deref() {
+            by_reference.entry(r).or_default().push(e);
         }
     }
-    let mut first_sent: BTreeMap<&str, &Generated> = BTreeMap::new();
-    let mut consent: BTreeMap<&str, &Generated> = BTreeMap::new();
-    for e in events {
-        let Some(r) = e.reference.as_deref() else {
+    for referral in by_reference.values() {
+        let Some(consent) = referral.iter().find(|e| e.kind == EventKind::Consented) else {
             continue;
         };
-        match e.kind {
-            EventKind::Sent => {
-                first_sent.entry(r).or_insert(e);
-            }
-            EventKind::Consented => {
-                consent.insert(r, e);
-            }
-            _ => {}
+        if !in_period(consent) {
+            continue;
         }
-    }
-    for (r, sent) in first_sent {
-        if let Some(c) = consent.get(r)
-            && (from..=to).contains(&local(sent))
-        {
-            let days = (local(sent) - local(c)).num_days() as u32;
-            *out.entry(sent.recipient)
-                .or_default()
-                .1
-                .entry(days)
-                .or_default() += 1;
+        let first = |kind: EventKind| referral.iter().position(|e| e.kind == kind);
+        let sent = first(EventKind::Sent);
+        let withdrawn = first(EventKind::Withdrawn);
+        let failed = first(EventKind::Failed).or(first(EventKind::Cancelled));
+        let counts = &mut out.entry(consent.recipient).or_default();
+        match (sent, withdrawn) {
+            (Some(s), w) if w.is_none_or(|w| s < w) => {
+                counts.0[3] += 1;
+                if w.is_some() {
+                    counts.0[7] += 1;
+                }
+                let days = (local(referral[s]) - local(consent)).num_days() as u32;
+                *counts.1.entry(days).or_default() += 1;
+            }
+            (_, Some(_)) => counts.0[6] += 1,
+            _ if failed.is_some() => counts.0[5] += 1,
+            _ => counts.0[4] += 1,
         }
     }
     out
 }
 
-/// The eight counts in the export's column order, written out field by field.
-pub(crate) fn eight(c: &Counts) -> [u32; 8] {
+/// The ten counts in the export's column order, written out field by field.
+pub(crate) fn ten(c: &Counts) -> [u32; 10] {
     [
         c.explained,
         c.consented,
         c.refused,
         c.sent,
+        c.waiting,
         c.failed,
-        c.withdrawn,
+        c.withdrawn_unsent,
+        c.withdrawn_sent,
         c.corrected,
         c.incidents,
     ]
@@ -194,7 +228,7 @@ pub(crate) fn eight(c: &Counts) -> [u32; 8] {
 fn check(office: &Office, events: &[Generated], period: Period) {
     let report = counts(&office.store, &office.gazetteer, &period).unwrap();
     let want = expected(events, period.from, period.to);
-    let got: BTreeMap<&str, ([u32; 8], BTreeMap<u32, u32>)> = report
+    let got: BTreeMap<&str, ([u32; 10], BTreeMap<u32, u32>)> = report
         .partners
         .iter()
         .map(|p| {
@@ -202,7 +236,7 @@ fn check(office: &Office, events: &[Generated], period: Period) {
             (
                 *key,
                 (
-                    eight(&p.total),
+                    ten(&p.total),
                     p.total.days_to_send.iter().copied().collect(),
                 ),
             )
@@ -210,18 +244,33 @@ fn check(office: &Office, events: &[Generated], period: Period) {
         .collect();
     assert_eq!(got, want, "{period:?}");
     assert!(report.is_consistent(), "{period:?}");
+    // The consents are the sum of what became of them: for every partner, month and the total,
+    // read from the columns as an export lists them.
+    let every = std::iter::once(&report.total)
+        .chain(report.months.iter().map(|m| &m.counts))
+        .chain(
+            report
+                .partners
+                .iter()
+                .flat_map(|p| std::iter::once(&p.total).chain(p.months.iter().map(|m| &m.counts))),
+        );
+    for counts in every {
+        let c = ten(counts);
+        assert_eq!(c[1], c[3] + c[4] + c[5] + c[6], "{period:?}: {c:?}");
+        assert!(c[7] <= c[3], "{period:?}: {c:?}");
+    }
     // The screen's table shows the same numbers, in the columns it names.
     let table = report.table();
     let labels: Vec<&str> = table.columns.iter().map(|c| c.label.as_str()).collect();
     assert_eq!(labels[0], "Vijf punten uitgelegd");
-    assert_eq!(labels.len(), 8);
+    assert_eq!(labels.len(), 10);
     for (row, partner) in table.rows.iter().zip(&report.partners) {
         assert_eq!(row.recipient.as_deref(), Some(partner.recipient.as_str()));
-        assert_eq!(row.counts, eight(&partner.total));
+        assert_eq!(row.counts, ten(&partner.total));
         assert_eq!(row.median_days, partner.total.median_days());
     }
     assert_eq!(table.rows.len(), report.partners.len());
-    assert_eq!(table.total.counts, eight(&report.total));
+    assert_eq!(table.total.counts, ten(&report.total));
     assert_eq!(report.months.len(), period.months().len());
 }
 
@@ -280,17 +329,23 @@ fn an_event_at_midnight_belongs_to_its_own_local_day() {
         &Period::year(2026).unwrap(),
     )
     .unwrap();
-    assert_eq!((y2026.total.consented, y2026.total.sent), (1, 0));
+    // The consent is of 2026, and so is what became of it, though the send was in 2027.
+    assert_eq!((y2026.total.consented, y2026.total.sent), (1, 1));
     assert_eq!(y2026.months[11].counts.consented, 1);
+    assert_eq!(y2026.months[11].counts.sent, 1);
+    assert_eq!(y2026.total.days_to_send, vec![(1, 1)]);
+    assert_eq!(y2026.partners[0].name, "OCMW Westerlo");
     let y2027 = counts(
         &office.store,
         &office.gazetteer,
         &Period::year(2027).unwrap(),
     )
     .unwrap();
-    assert_eq!((y2027.total.consented, y2027.total.sent), (0, 1));
-    assert_eq!(y2027.total.days_to_send, vec![(1, 1)]);
-    assert_eq!(y2027.partners[0].name, "OCMW Westerlo");
+    assert_eq!((y2027.total.consented, y2027.total.sent), (0, 0));
+    assert!(
+        y2027.partners.is_empty(),
+        "a send counts nowhere by its own day"
+    );
 }
 
 #[test]
@@ -458,7 +513,7 @@ fn three_workers_count_files_add_up_and_a_fourth_of_the_same_worker_is_a_duplica
     ];
     let mut files = Vec::new();
     let mut offices = Vec::new();
-    let mut want = [0u32; 8];
+    let mut want = [0u32; 10];
     let mut want_days: BTreeMap<u32, u32> = BTreeMap::new();
     for (i, (name, email)) in people.iter().enumerate() {
         let office = Office::new();
@@ -521,7 +576,7 @@ fn three_workers_count_files_add_up_and_a_fourth_of_the_same_worker_is_a_duplica
     ];
     let period = Period::year(2026).unwrap();
     let team = countfile::team_report(&supervisor.store, &period, &members).unwrap();
-    assert_eq!(eight(&team.report.total), want);
+    assert_eq!(ten(&team.report.total), want);
     assert_eq!(
         team.report.total.days_to_send,
         want_days.into_iter().collect::<Vec<_>>()
@@ -707,4 +762,32 @@ fn a_count_file_needs_the_workers_name_and_team() {
     )
     .unwrap_err();
     assert_eq!(e.code(), "report.incomplete_profile");
+}
+
+#[test]
+fn a_refusal_before_the_five_points_counts_as_a_refusal_only() {
+    let office = Office::new();
+    let now = at("2026-05-04T10:00:00+02:00");
+    let visit = office.visit();
+    let all: Vec<String> = crate::consent::POINT_KEYS
+        .iter()
+        .map(|k| (*k).to_owned())
+        .collect();
+    for ticked in [&[][..], &all[..3], &all[..]] {
+        let reference = visit
+            .start(&crate::testing::client("Zoë", "Müller", "2260"), now)
+            .unwrap()
+            .referral
+            .reference;
+        visit.refuse(&reference, ticked, now).unwrap();
+    }
+    let report = counts(
+        &office.store,
+        &office.gazetteer,
+        &Period::year(2026).unwrap(),
+    )
+    .unwrap();
+    // Three refusals; only the one after all five points counts as "five points explained".
+    assert_eq!((report.total.refused, report.total.explained), (3, 1));
+    assert_eq!(report.total.consented, 0);
 }

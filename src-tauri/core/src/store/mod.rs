@@ -41,12 +41,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0008_evaluation_and_team.sql"),
     include_str!("migrations/0009_privacy_at_rest.sql"),
     include_str!("migrations/0010_register_history.sql"),
+    include_str!("migrations/0011_consent_outcome.sql"),
 ];
 
 /// The versions whose migration has a step SQL cannot do: 7 moved the old `event` rows into the
 /// hash-chained ledger (each link needs the ledger key), 8 added the ledger's tallies, which the
-/// events before it fill. The ledger hands these steps in as [`Upgrade`]s.
-const NEEDS_UPGRADE: &[u32] = &[7, 8];
+/// events before it fill, and 11 each consent's outcome, counted the same way. The ledger hands
+/// these steps in as [`Upgrade`]s.
+const NEEDS_UPGRADE: &[u32] = &[7, 8, 11];
 
 /// A step of a migration that SQL alone cannot do, run in that migration's transaction when the
 /// store was older than `version`. The module that owns the table hands it in, so the store

@@ -3,4 +3,4 @@
 /**
  * The counts an evaluation shows, in the order every table, chart and export lists them.
  */
-export type CountKey = "explained" | "consented" | "refused" | "sent" | "failed" | "withdrawn" | "corrected" | "incidents";
+export type CountKey = "explained" | "consented" | "refused" | "sent" | "waiting" | "failed" | "withdrawn_unsent" | "withdrawn_sent" | "corrected" | "incidents";

@@ -2,26 +2,45 @@
 
 /**
  * The figures of the evaluation, for one partner or all, over one period or month.
+ *
+ * Two kinds of figure, each defined once in [`CountKey::explanation`]: what happened on a day of
+ * the period (a visit, a consent, a refusal, a correction, a wrong mailbox), and what became of
+ * the period's consents (counted in the month of the consent, as things stand today). Every
+ * consent is in exactly one of sent, waiting, failed and withdrawn before sending, so those add
+ * up to the consents.
  */
 export type Counts = { 
 /**
- * The five points were explained (whatever the client then chose).
+ * Visits in which all five points were ticked as explained.
  */
 explained: number, consented: number, refused: number, 
 /**
- * Packages that reached the partner (referrals, corrections and withdrawal notices).
+ * Of the consents: the referral's package was sent (also when withdrawn later).
  */
 sent: number, 
 /**
- * Packages the partner's mail server refused, or that need the worker's attention.
+ * Of the consents: still on its way.
  */
-failed: number, withdrawn: number, corrected: number, 
+waiting: number, 
+/**
+ * Of the consents: refused for good by the mail server, or given up, and not sent.
+ */
+failed: number, 
+/**
+ * Of the consents: withdrawn before a send was confirmed.
+ */
+withdrawn_unsent: number, 
+/**
+ * Of the sent ones: withdrawn afterwards (not a part of the sum; a part of `sent`).
+ */
+withdrawn_sent: number, corrected: number, 
 /**
  * Packages that went to a wrong mailbox (data breaches).
  */
 incidents: number, 
 /**
- * Days from consent to the first send of that referral, as a histogram `(days, how many)`
- * sorted by days: anonymous, and it adds up exactly across workers, which medians do not.
+ * Days from consent to the first send of the referral's package, as a histogram
+ * `(days, how many)` sorted by days, in the month of the consent: anonymous, and it adds up
+ * exactly across workers, which medians do not.
  */
 days_to_send: Array<[number, number]>, };

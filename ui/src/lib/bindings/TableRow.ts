@@ -15,4 +15,9 @@ counts: Array<number>,
 /**
  * [`Counts::median_days`].
  */
-median_days: number | null, };
+median_days: number | null, 
+/**
+ * The median as every table and export writes it ([`days_text`]); empty when nothing was
+ * sent.
+ */
+median_text: string, };

@@ -67,7 +67,7 @@ export const commands = {
   startReferral: (client: ClientInput, partnerId: number | null = null) => call<Started>('start_referral', { client, partnerId }),
   fivePoints: (reference: Reference, language: Language) => call<FivePoints>('five_points', { reference, language }),
   recordConsent: (consent: ConsentInput) => call<Referral>('record_consent', { consent }),
-  recordRefusal: (reference: Reference) => call<Referral>('record_refusal', { reference }),
+  recordRefusal: (reference: Reference, explained: string[]) => call<Referral>('record_refusal', { reference, explained }),
   listReferrals: () => call<ListedReferral[]>('list_referrals'),
   listAgreements: () => call<ListedAgreement[]>('list_agreements'),
   partnerOptions: () => call<PartnerOption[]>('partner_options'),
