@@ -705,12 +705,17 @@ pub fn counts(
             *entry.months[i].counts.slot(key) += n;
         }
     }
-    // What became of the consents of the period, in the month of the consent.
+    // What became of the consents of the period, and the days from each consent to its first
+    // send, in the month of the consent: one pass over the covering index.
     let mut stmt = conn
         .prepare_cached(
-            "SELECT recipient, substr(consented_on, 1, 7), outcome, count(*) FROM ledger_span
+            "SELECT recipient, substr(consented_on, 1, 7), outcome,
+                    CASE WHEN first_sent_on IS NOT NULL THEN max(0,
+                      CAST(julianday(first_sent_on) - julianday(consented_on) AS INTEGER)) END,
+                    count(*)
+             FROM ledger_span
              WHERE consented_on >= ?1 AND consented_on < ?2
-             GROUP BY 1, 2, 3",
+             GROUP BY 1, 2, 3, 4",
         )
         .map_err(StoreError::from)?;
     let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
@@ -723,35 +728,13 @@ pub fn counts(
             .ok_or(ReportError::Ledger(LedgerError::UnknownKind(
                 outcome.unwrap_or_default(),
             )))?;
-        let n: u32 = row.get(3).map_err(StoreError::from)?;
-        let entry = partners
-            .entry(row.get(0).map_err(StoreError::from)?)
-            .or_insert_with_key(new_partner);
-        entry.total.bump_outcome(outcome, n);
-        if let Some(i) = month_index(&month) {
-            entry.months[i].counts.bump_outcome(outcome, n);
-        }
-    }
-    // Days from consent to the first send of the referral's package, in the month of consent.
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT recipient, substr(consented_on, 1, 7),
-                    max(0, CAST(julianday(first_sent_on) - julianday(consented_on) AS INTEGER)),
-                    count(*)
-             FROM ledger_span
-             WHERE consented_on >= ?1 AND consented_on < ?2 AND first_sent_on IS NOT NULL
-             GROUP BY 1, 2, 3 ORDER BY 3",
-        )
-        .map_err(StoreError::from)?;
-    let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
-    while let Some(row) = rows.next().map_err(StoreError::from)? {
-        let month: String = row.get(1).map_err(StoreError::from)?;
-        let days: u32 = row.get(2).map_err(StoreError::from)?;
-        let n: u32 = row.get(3).map_err(StoreError::from)?;
-        let counts = Counts {
-            days_to_send: vec![(days, n)],
+        let days: Option<u32> = row.get(3).map_err(StoreError::from)?;
+        let n: u32 = row.get(4).map_err(StoreError::from)?;
+        let mut counts = Counts {
+            days_to_send: days.map(|d| vec![(d, n)]).unwrap_or_default(),
             ..Counts::default()
         };
+        counts.bump_outcome(outcome, n);
         let entry = partners
             .entry(row.get(0).map_err(StoreError::from)?)
             .or_insert_with_key(new_partner);
