@@ -247,9 +247,35 @@ fn record(
     ))
 }
 
-/// Whether `note` repeats the client's name, street, e-mail or phone as still stored for the
-/// referral `referral_id`. Names and street count as whole words, so a short first
-/// name does not match inside another word; the phone counts whatever its spacing.
+/// Particles of Dutch, French and other family names: a part of the name, but also ordinary
+/// words, so a note may use them.
+const NAME_PARTICLES: &[&str] = &[
+    "van", "de", "den", "der", "het", "ten", "ter", "te", "vanden", "vander", "vande", "le", "la",
+    "les", "du", "des", "di", "da", "del", "della", "dos", "das", "von", "zu", "el", "al", "ben",
+    "bin", "ibn", "y", "e", "t",
+];
+
+/// The words of `text`, in lower case and without accents: "Müller-Çelik" and "muller celik"
+/// read alike, as a worker may type them.
+fn plain_words(text: &str) -> Vec<String> {
+    use unicode_normalization::UnicodeNormalization as _;
+    let plain: String = text
+        .nfkd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .collect::<String>()
+        .to_lowercase();
+    plain
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Whether `note` repeats the client's data as still stored for the referral `referral_id`:
+/// any part of the first or family name (a double name is two names; the particles are not
+/// counted), the street, the e-mail address or its name part, or the phone number in any
+/// grouping. Names and street count as whole words, so a short name does not match inside
+/// another word.
 fn mentions_client(store: &Store, referral_id: i64, note: &str) -> Result<bool, StoreError> {
     if note.is_empty() {
         return Ok(false);
@@ -259,32 +285,31 @@ fn mentions_client(store: &Store, referral_id: i64, note: &str) -> Result<bool, 
     let Some([first_name, last_name, street, email, phone]) = client else {
         return Ok(false);
     };
-    let words = |text: &str| -> Vec<String> {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect()
-    };
-    let said = words(note);
-    let names_word_for_word = [first_name, last_name, street]
+    let said = plain_words(note);
+    let says =
+        |value: &[String]| !value.is_empty() && said.windows(value.len()).any(|w| w == value);
+    let names_a_name = [first_name, last_name]
         .into_iter()
         .flatten()
-        .any(|v| {
-            let value = words(&v);
-            !value.is_empty() && said.windows(value.len()).any(|w| w == value.as_slice())
-        });
+        .flat_map(|name| plain_words(&name))
+        .filter(|part| part.chars().count() >= 2 && !NAME_PARTICLES.contains(&part.as_str()))
+        .any(|part| says(std::slice::from_ref(&part)));
+    let names_street = street.is_some_and(|s| says(&plain_words(&s)));
     let lower = note.to_lowercase();
-    let names_email = email.is_some_and(|e| !e.is_empty() && lower.contains(&e.to_lowercase()));
-    // E.164 in the store; the last eight digits are the number however it is written.
-    let digits: String = note
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '.' | '/' | '-' | '(' | ')'))
-        .collect();
+    let names_email = email.is_some_and(|e| {
+        let e = e.to_lowercase();
+        let local = e.split('@').next().unwrap_or_default();
+        !e.is_empty()
+            && (lower.contains(&e) || (local.chars().count() >= 4 && lower.contains(local)))
+    });
+    // E.164 in the store; the last eight digits are the number however it is grouped or
+    // prefixed (0470 12 34 56, 0470/12.34.56, +32 470 123 456).
+    let digits: String = note.chars().filter(char::is_ascii_digit).collect();
     let names_phone = phone.is_some_and(|p| {
         let own: Vec<char> = p.chars().filter(char::is_ascii_digit).collect();
         own.len() >= 8 && digits.contains(&own[own.len() - 8..].iter().collect::<String>())
     });
-    Ok(names_word_for_word || names_email || names_phone)
+    Ok(names_a_name || names_street || names_email || names_phone)
 }
 
 /// The draft as a mail the worker's program opens ready to send (`X-Unsent: 1`).

@@ -136,6 +136,51 @@ fn a_note_that_repeats_the_client_is_refused_next_to_the_note() {
 }
 
 #[test]
+fn any_part_of_a_double_name_the_street_or_the_phone_in_any_grouping_is_refused() {
+    let f = Office::new();
+    let mut client = crate::testing::client("Ana María", "Van den Broeck-Çelik", "2260");
+    client.phone = "0470 12 34 56".into();
+    f.sent(&client, now());
+    RetentionSettings {
+        days_after_send: 30,
+        dpo_email: "dpo@team.example".into(),
+    }
+    .save(&f.store)
+    .unwrap();
+    let item = outbox::list(&f.store, &f.gazetteer).unwrap()[0].id;
+    for note in [
+        "Mevrouw Çelik belde zelf om het te melden.",
+        "Mevrouw celik belde zelf.",
+        "Mevrouw BROECK belde zelf.",
+        "Ana belde zelf.",
+        "Maria belde zelf.",
+        "Zij woont in de Sint-Jansstraat.",
+        "Zij woont in de sint jansstraat.",
+        "Gebeld op 0470 123 456.",
+        "Gebeld op 0470-12-34-56.",
+        "Gebeld op +32470123456.",
+        "Gebeld op 0032 470 12 34 56.",
+        "Mail naar CLIENT@example.be.",
+        "Mail naar client at example punt be.",
+    ] {
+        let err = report(&f.store, &f.gazetteer, &input(item, note), now()).unwrap_err();
+        assert_eq!(err.code(), "incident.invalid", "{note}");
+        let fields = err.fields();
+        assert!(
+            fields.len() == 1 && fields[0].field == "note",
+            "{note}: {fields:?}"
+        );
+    }
+    // The particles of a name are ordinary words too.
+    for note in [
+        "Gebeld van op kantoor; de ontvanger wist de mail.",
+        "Anatomie van een fout: verkeerde postcode gekozen.",
+    ] {
+        report(&f.store, &f.gazetteer, &input(item, note), now()).unwrap();
+    }
+}
+
+#[test]
 fn a_note_of_a_purged_client_is_only_checked_for_length() {
     let (f, _, item) = office(Some("dpo@team.example"));
     // Thirty days after sending the client's data are gone; the incident can still be reported.
