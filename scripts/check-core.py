@@ -17,6 +17,8 @@ OWNERS = {
     "consent": "consent",
     "package": "sealed",
     "outbox": "outbox",
+    "smtp_settings": "outbox",
+    "oauth_grant": "outbox",
     "agreement": "agreement",
     "ledger": "ledger",
 }

@@ -10,7 +10,7 @@ build_packages=(
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
 )
 test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 dbus-bin libsecret-tools 7zip unar poppler-utils
-  openssl python3-pip gcc-mingw-w64-x86-64)
+  openssl python3-pip gcc-mingw-w64-x86-64 dovecot-imapd xdg-utils)
 
 packages=("${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")
@@ -62,3 +62,9 @@ fi
 
 echo "== npm ci (ui/)"
 (cd ui && npm ci --no-audit --no-fund --loglevel=error)
+
+# The sign-in tests run a real OAuth 2.0 provider (oidc-provider, from npm) on loopback.
+if [[ "${1:-}" == "--test" ]]; then
+  echo "== npm ci (tests/support/oauth_provider)"
+  (cd tests/support/oauth_provider && npm ci --no-audit --no-fund --loglevel=error)
+fi

@@ -7,7 +7,9 @@ use aanmelder_core::agreement::{
 use aanmelder_core::consent::{FivePoints, Language};
 use aanmelder_core::correction::{self, CorrectionEntry, CorrectionInput};
 use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
-use aanmelder_core::ledger::{self, ChainCheck, Event};
+use aanmelder_core::ledger::{self, ChainCheck, ListedEvent};
+use aanmelder_core::outbox::oauth::DeviceCode;
+use aanmelder_core::outbox::receipts::ReceiptReport;
 use aanmelder_core::outbox::settings::{SmtpInput, SmtpView};
 use aanmelder_core::outbox::{self, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport};
 use aanmelder_core::package::{Channel, ListedReferral, PackageView, SavedCopy};
@@ -249,7 +251,7 @@ pub async fn outbox_summary(app: State<'_, AppState>) -> Reply<OutboxSummary> {
 #[tauri::command]
 pub async fn sync_outbox(handle: tauri::AppHandle) -> Reply<SyncReport> {
     let report =
-        tauri::async_runtime::spawn_blocking(move || handle.state::<AppState>().sync_outbox())
+        tauri::async_runtime::spawn_blocking(move || handle.state::<AppState>().sync_outbox(true))
             .await
             .map_err(|e| IpcError::message("outbox.sync", e.to_string()))?;
     Ok(report?)
@@ -284,6 +286,38 @@ pub async fn outbox_delivered(app: State<'_, AppState>, id: i64) -> Reply<()> {
     Ok(app.with(|store| outbox::confirm_delivered(store, id, crate::state::now()))?)
 }
 
+/// The worker ticks "Ontvangst bevestigd": the OCMW said by phone that it has the package.
+#[tauri::command]
+pub async fn outbox_received(app: State<'_, AppState>, id: i64) -> Reply<()> {
+    Ok(app.with(|store| {
+        outbox::confirm_received(store, id, outbox::ReceivedHow::Worker, crate::state::now())
+    })?)
+}
+
+/// Looks in the worker's mailbox for receipts and bounces, off the window's thread.
+#[tauri::command]
+pub async fn check_receipts(handle: tauri::AppHandle) -> Reply<ReceiptReport> {
+    Ok(
+        tauri::async_runtime::spawn_blocking(move || handle.state::<AppState>().check_receipts())
+            .await
+            .map_err(|e| aanmelder_core::outbox::OutboxError::Mailbox(e.to_string()))??,
+    )
+}
+
+/// Opens the folder of an item's draft in the desktop's file manager. Only a folder the app
+/// saved that draft in: the page names the item, never a path.
+#[tauri::command]
+pub async fn open_draft_folder(app: State<'_, AppState>, id: i64) -> Reply<()> {
+    let draft = app.with(|store| outbox::draft_of(store, id))?;
+    let folder = draft
+        .as_deref()
+        .and_then(std::path::Path::parent)
+        .ok_or(aanmelder_core::outbox::OutboxError::NotWaiting)?;
+    open::that_detached(folder)
+        .map_err(|e| aanmelder_core::outbox::OutboxError::Draft(e.to_string()))?;
+    Ok(())
+}
+
 #[tauri::command]
 pub async fn smtp_settings(app: State<'_, AppState>) -> Reply<Option<SmtpView>> {
     Ok(app.with(outbox::settings::view)?)
@@ -292,6 +326,62 @@ pub async fn smtp_settings(app: State<'_, AppState>) -> Reply<Option<SmtpView>> 
 #[tauri::command]
 pub async fn save_smtp_settings(app: State<'_, AppState>, settings: SmtpInput) -> Reply<SmtpView> {
     Ok(app.with(|store| outbox::settings::save(store, settings))?)
+}
+
+/// The saved settings after a sign-in step, for the screen.
+fn settings_now(app: &AppState) -> Reply<SmtpView> {
+    Ok(app
+        .with(outbox::settings::view)?
+        .ok_or(aanmelder_core::outbox::OutboxError::Corrupt)?)
+}
+
+/// Signs in with OAuth in the system browser and waits, off the window's thread, until the
+/// browser comes back (or the worker cancels).
+#[tauri::command]
+pub async fn sign_in_browser(handle: tauri::AppHandle) -> Reply<SmtpView> {
+    let waiting = handle.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        waiting
+            .state::<AppState>()
+            .sign_in_in_browser(|url| open::that_detached(url))
+    })
+    .await
+    .map_err(|e| IpcError::message("oauth.sign_in", e.to_string()))??;
+    settings_now(&handle.state::<AppState>())
+}
+
+/// Asks the provider for a code to type on another device; `finish_device_sign_in` waits.
+#[tauri::command]
+pub async fn start_device_sign_in(handle: tauri::AppHandle) -> Reply<DeviceCode> {
+    Ok(tauri::async_runtime::spawn_blocking(move || {
+        handle.state::<AppState>().start_device_sign_in()
+    })
+    .await
+    .map_err(|e| IpcError::message("oauth.sign_in", e.to_string()))??)
+}
+
+#[tauri::command]
+pub async fn finish_device_sign_in(handle: tauri::AppHandle) -> Reply<SmtpView> {
+    let waiting = handle.clone();
+    tauri::async_runtime::spawn_blocking(move || {
+        waiting.state::<AppState>().finish_device_sign_in()
+    })
+    .await
+    .map_err(|e| IpcError::message("oauth.sign_in", e.to_string()))??;
+    settings_now(&handle.state::<AppState>())
+}
+
+#[tauri::command]
+pub async fn cancel_sign_in(app: State<'_, AppState>) -> Reply<()> {
+    app.cancel_sign_in();
+    Ok(())
+}
+
+/// Signs out: the grant is forgotten (the provider's own record of it ends with its lifetime).
+#[tauri::command]
+pub async fn sign_out(app: State<'_, AppState>) -> Reply<SmtpView> {
+    app.with(|store| Ok(outbox::oauth::forget(store)?))?;
+    settings_now(&app)
 }
 
 /// Writes the drafts for partners reached through the worker's own mail program.
@@ -379,6 +469,6 @@ pub async fn verify_ledger(app: State<'_, AppState>) -> Reply<ChainCheck> {
 }
 
 #[tauri::command]
-pub async fn ledger_events(app: State<'_, AppState>) -> Reply<Vec<Event>> {
-    app.with_store(|store| ledger::recent(store, 500))
+pub async fn ledger_events(app: State<'_, AppState>) -> Reply<Vec<ListedEvent>> {
+    app.with_store(|store| ledger::recent_named(store, &app.gazetteer, 500))
 }

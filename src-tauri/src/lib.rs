@@ -23,18 +23,25 @@ pub const DATA_DIR_ENV: &str = "AANMELDER_DATA_DIR";
 
 /// How often the app looks whether the mail server is reachable and something waits.
 const AUTO_SYNC_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+/// How many of those turns pass between two looks in the worker's mailbox for receipts.
+const RECEIPTS_EVERY_TURNS: u32 = 5;
 
 /// Back online? Then send: a background thread checks every minute whether items are due and the
 /// mail server answers, and syncs if so; it also purges data whose retention ran out. The worker
 /// never has to remember either.
 fn auto_sync(handle: tauri::AppHandle) {
     std::thread::spawn(move || {
-        loop {
+        for turn in 1u32.. {
             std::thread::sleep(AUTO_SYNC_EVERY);
             let app = handle.state::<state::AppState>();
             if app.should_sync() {
                 // Failures stay on the items themselves; the outbox screen shows them.
-                let _ = app.sync_outbox();
+                let _ = app.sync_outbox(false);
+            }
+            // Receipts and bounces of what was sent: a mailbox that does not answer now is
+            // asked again at a later turn.
+            if turn.is_multiple_of(RECEIPTS_EVERY_TURNS) {
+                let _ = app.check_receipts();
             }
             // Data whose retention ran out go now; a locked store simply waits for the next turn.
             let _ =

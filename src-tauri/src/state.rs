@@ -2,8 +2,10 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
+use aanmelder_core::outbox::oauth::{self, DeviceSignIn};
+use aanmelder_core::outbox::receipts::ReceiptReport;
 use aanmelder_core::outbox::smtp::Smtp;
 use aanmelder_core::outbox::{self, OutboxError, StoreAccess, SyncReport};
 use aanmelder_core::package::{PackageError, Packages};
@@ -21,11 +23,29 @@ pub struct AppState {
     pub gazetteer: Gazetteer,
     sync: SyncProgress,
     pub guard: crate::privacy::Guard,
+    sign_in: SignInState,
+}
+
+/// The OAuth sign-in in progress, if any, and the one-at-a-time use of the grant.
+#[derive(Debug, Default)]
+struct SignInState {
+    /// Set to end the sign-in that is waiting for the browser or the device code.
+    cancel: Mutex<Arc<AtomicBool>>,
+    /// A device code shown to the worker, waiting to be polled.
+    device: Mutex<Option<DeviceSignIn>>,
+    /// Held while an access token is read or renewed: a provider that rotates refresh tokens
+    /// takes the reuse of an old one for theft and ends the grant, so two renewals (a sync and
+    /// a receipt check) must not race.
+    tokens: Mutex<()>,
 }
 
 /// Where a running sync is: read by the window while the sync runs on another thread.
 #[derive(Debug, Default)]
 pub struct SyncProgress {
+    /// Held by the one sync that runs.
+    one: Mutex<()>,
+    /// What the last sync did, for a press that had to wait for it.
+    last: Mutex<SyncReport>,
     running: AtomicBool,
     done: AtomicUsize,
     total: AtomicUsize,
@@ -38,36 +58,80 @@ impl AppState {
             gazetteer: Gazetteer::embedded()?,
             sync: SyncProgress::default(),
             guard: crate::privacy::Guard::new(),
+            sign_in: SignInState::default(),
         })
     }
 
     /// Sends what is due through the configured mail server. One sync at a time; the store is
-    /// only held between sends, so the window stays responsive.
-    pub fn sync_outbox(&self) -> Result<SyncReport, OutboxError> {
-        if self.sync.running.swap(true, Ordering::SeqCst) {
-            return Ok(SyncReport::default());
-        }
+    /// only held between sends, so the window stays responsive. `now_anyway`: the worker asked
+    /// ("Nu verzenden"), so what waits for its next attempt goes now too. A press while the
+    /// background sync runs waits for it, and its report counts what that sync sent: the worker
+    /// pressed, and those packages went.
+    pub fn sync_outbox(&self, now_anyway: bool) -> Result<SyncReport, OutboxError> {
+        let (_one, waited) = match self.sync.one.try_lock() {
+            Ok(one) => (one, None),
+            Err(std::sync::TryLockError::Poisoned(p)) => (p.into_inner(), None),
+            Err(std::sync::TryLockError::WouldBlock) if now_anyway => {
+                let one = lock(&self.sync.one);
+                (one, Some(lock(&self.sync.last).clone()))
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return Ok(SyncReport::default()),
+        };
+        self.sync.running.store(true, Ordering::SeqCst);
         self.sync.done.store(0, Ordering::SeqCst);
         self.sync.total.store(0, Ordering::SeqCst);
-        let result = (|| {
-            let Some(settings) = self.with(outbox::settings::load)? else {
-                // Without a server only items that wait for one are a problem; packages for
-                // partners reached by mail program are drafted, not sent.
-                let waiting = self.with(|store| outbox::due(store, now()))?;
-                return if waiting.is_empty() {
-                    Ok(SyncReport::default())
-                } else {
-                    Err(OutboxError::NoServer)
-                };
-            };
-            let smtp = Smtp::new(&settings)?;
-            outbox::sync(self, &smtp, now, |done, total| {
-                self.sync.done.store(done, Ordering::SeqCst);
-                self.sync.total.store(total, Ordering::SeqCst);
-            })
-        })();
+        let result = self.sync_once(now_anyway);
         self.sync.running.store(false, Ordering::SeqCst);
-        result
+        *lock(&self.sync.last) = result.as_ref().cloned().unwrap_or_default();
+        let mut report = result?;
+        if let Some(before) = waited {
+            report.sent += before.sent;
+            report.failed += before.failed;
+            report.attention += before.attention;
+            report.stopped = report.stopped.or(before.stopped);
+        }
+        Ok(report)
+    }
+
+    fn sync_once(&self, now_anyway: bool) -> Result<SyncReport, OutboxError> {
+        let Some(mail) = self.with(outbox::settings::load)? else {
+            // Without a server only items that wait for one are a problem; packages for
+            // partners reached by mail program are drafted, not sent.
+            let waiting = self.with(|store| outbox::due(store, now(), true))?;
+            return if waiting.is_empty() {
+                Ok(SyncReport::default())
+            } else {
+                Err(OutboxError::NoServer)
+            };
+        };
+        let settings = {
+            let _one = lock(&self.sign_in.tokens);
+            mail.smtp(self, now())?
+        };
+        let smtp = Smtp::new(&settings)?;
+        outbox::sync(self, &smtp, now, now_anyway, |done, total| {
+            self.sync.done.store(done, Ordering::SeqCst);
+            self.sync.total.store(total, Ordering::SeqCst);
+        })
+    }
+
+    /// Looks in the worker's mailbox for the receipts and bounces of sent packages, when the
+    /// mailbox is set under Instellingen.
+    pub fn check_receipts(&self) -> Result<ReceiptReport, OutboxError> {
+        let Some(mail) = self.with(outbox::settings::load)? else {
+            return Ok(ReceiptReport::default());
+        };
+        if !mail.has_mailbox() {
+            return Ok(ReceiptReport::default());
+        }
+        let mailbox = {
+            let _one = lock(&self.sign_in.tokens);
+            mail.imap(self, now())?
+        };
+        match mailbox {
+            Some(mailbox) => outbox::receipts::check(self, &mailbox, now),
+            None => Ok(ReceiptReport::default()),
+        }
     }
 
     /// `(running, done, total)` of the current sync.
@@ -81,14 +145,61 @@ impl AppState {
 
     /// Whether a sync is worth starting now: items are due and the mail server answers.
     pub fn should_sync(&self) -> bool {
-        let due = self.with(|store| {
-            Ok(!outbox::due(store, now())?.is_empty() && outbox::settings::load(store)?.is_some())
+        let mail = self.with(|store| {
+            if outbox::due(store, now(), false)?.is_empty() {
+                return Ok(None);
+            }
+            outbox::settings::load(store)
         });
-        if !matches!(due, Ok(true)) {
-            return false;
-        }
-        let settings = self.with(outbox::settings::load);
-        matches!(settings, Ok(Some(s)) if Smtp::new(&s).is_ok_and(|smtp| smtp.reachable()))
+        matches!(mail, Ok(Some(m)) if Smtp::new(m.server()).is_ok_and(|smtp| smtp.reachable()))
+    }
+
+    /// A fresh cancel flag for a sign-in that starts now; an earlier one still waiting ends.
+    fn new_sign_in(&self) -> Arc<AtomicBool> {
+        let mut current = lock(&self.sign_in.cancel);
+        current.store(true, Ordering::SeqCst);
+        *current = Arc::new(AtomicBool::new(false));
+        Arc::clone(&current)
+    }
+
+    /// Signs in with OAuth in the system browser: opens it at the provider and waits (off the
+    /// window's thread) for it to come back with the grant.
+    pub fn sign_in_in_browser(
+        &self,
+        open: impl FnOnce(&str) -> std::io::Result<()>,
+    ) -> Result<(), OutboxError> {
+        let provider = self.with(outbox::settings::stored_provider)?;
+        let cancel = self.new_sign_in();
+        let sign_in = oauth::start_browser(&provider)?;
+        open(sign_in.url()).map_err(|e| oauth::OAuthError::Browser {
+            detail: e.to_string(),
+        })?;
+        sign_in.finish(self, &cancel, now)
+    }
+
+    /// Asks the provider for a code the worker types on another device.
+    pub fn start_device_sign_in(&self) -> Result<oauth::DeviceCode, OutboxError> {
+        let provider = self.with(outbox::settings::stored_provider)?;
+        self.new_sign_in();
+        let sign_in = oauth::start_device(&provider)?;
+        let code = sign_in.code();
+        *lock(&self.sign_in.device) = Some(sign_in);
+        Ok(code)
+    }
+
+    /// Waits for the worker to finish the device sign-in started last.
+    pub fn finish_device_sign_in(&self) -> Result<(), OutboxError> {
+        let cancel = Arc::clone(&lock(&self.sign_in.cancel));
+        let sign_in = lock(&self.sign_in.device)
+            .take()
+            .ok_or(oauth::OAuthError::Cancelled)?;
+        sign_in.finish(self, &cancel, now)
+    }
+
+    /// Ends the sign-in that is waiting.
+    pub fn cancel_sign_in(&self) {
+        lock(&self.sign_in.cancel).store(true, Ordering::SeqCst);
+        lock(&self.sign_in.device).take();
     }
 
     /// The session. A panic in another command must not lock the worker out of their data, so a
@@ -134,6 +245,11 @@ impl AppState {
     ) -> Result<T, IpcError> {
         self.with_store(|store| f(Visit::new(store, &self.gazetteer), now()))
     }
+}
+
+/// A lock taken over after a panic elsewhere: what it guards holds no half-done state.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The local time with its UTC offset, as consent records keep it.

@@ -21,6 +21,8 @@ use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 
+pub mod imap;
+pub mod oauth;
 pub mod smtp;
 use serde_json::{Value, json};
 
@@ -31,6 +33,12 @@ const PATIENCE: Duration = Duration::from_secs(30);
 const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 pub type Result<T> = std::result::Result<T, String>;
+
+/// A loopback port nothing listens on now.
+pub fn free_port() -> Result<u16> {
+    let probe = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|e| e.to_string())?;
+    Ok(probe.local_addr().map_err(|e| e.to_string())?.port())
+}
 
 /// The built app binary: `$AANMELDER_APP`, or the workspace's debug build.
 pub fn app_binary() -> PathBuf {

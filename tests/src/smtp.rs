@@ -43,20 +43,51 @@ pub struct SmtpServer {
     dir: tempfile::TempDir,
     /// The server's certificate (PEM), for the client to trust.
     pub cert: Vec<u8>,
+    introspection: Vec<String>,
 }
 
 impl SmtpServer {
     pub fn start() -> crate::Result<Self> {
+        Self::launch(&[])
+    }
+
+    /// A server that also takes AUTH XOAUTH2, checking each token at `provider`.
+    pub fn start_with_oauth(provider: &crate::oauth::OAuthProvider) -> crate::Result<Self> {
+        Self::launch(&[
+            provider.introspection_url(),
+            crate::oauth::SERVER_CLIENT.to_owned(),
+            crate::oauth::SERVER_SECRET.to_owned(),
+        ])
+    }
+
+    fn launch(introspection: &[String]) -> crate::Result<Self> {
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         self_signed(dir.path())?;
+        std::fs::create_dir(dir.path().join("mail")).map_err(|e| e.to_string())?;
+        let (child, port) = Self::run(dir.path(), introspection, 0)?;
+        let cert = std::fs::read(dir.path().join("cert.pem")).map_err(|e| e.to_string())?;
+        let mut server = Self {
+            stdin: None,
+            child,
+            port,
+            dir,
+            cert,
+            introspection: introspection.to_vec(),
+        };
+        server.stdin = server.child.stdin.take();
+        Ok(server)
+    }
+
+    /// Starts the server process in `dir` on `port` (0: any free one); returns it and its port.
+    fn run(dir: &Path, introspection: &[String], port: u16) -> crate::Result<(Child, u16)> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("support/smtp_server.py");
-        let mail = dir.path().join("mail");
-        std::fs::create_dir(&mail).map_err(|e| e.to_string())?;
         let mut child = Command::new("python3")
             .arg(script)
-            .arg(&mail)
+            .arg(dir.join("mail"))
             .args(["cert.pem", "key.pem", USER, PASSWORD])
-            .current_dir(dir.path())
+            .args(introspection)
+            .env("SMTP_PORT", port.to_string())
+            .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()
@@ -73,14 +104,34 @@ impl SmtpServer {
             .ok_or_else(|| {
                 format!("the SMTP server did not start ({line:?}): run scripts/setup.sh --test for aiosmtpd")
             })?;
-        let cert = std::fs::read(dir.path().join("cert.pem")).map_err(|e| e.to_string())?;
-        Ok(Self {
-            stdin: child.stdin.take(),
-            child,
-            port,
-            dir,
-            cert,
-        })
+        Ok((child, port))
+    }
+
+    /// Takes the server down: nothing listens on its port until [`SmtpServer::resume`]. Its
+    /// certificate, folder and the mail it received stay.
+    pub fn stop(&mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+
+    /// Brings a stopped server back on the same port, with the same certificate.
+    pub fn resume(&mut self) -> crate::Result<()> {
+        let (mut child, _) = Self::run(self.dir.path(), &self.introspection, self.port)?;
+        self.stdin = child.stdin.take();
+        self.child = child;
+        Ok(())
+    }
+
+    /// The server's folder, with its certificate (`cert.pem`) and key (`key.pem`).
+    pub fn folder(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The XOAUTH2 sign-ins so far, one line each: `<user> ok` or `<user> refused`.
+    pub fn xoauth2_sign_ins(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("xoauth2.log"))
+            .map(|t| t.lines().map(str::to_owned).collect())
+            .unwrap_or_default()
     }
 
     /// The messages the server accepted, oldest first, as written to disk.
@@ -99,7 +150,6 @@ impl SmtpServer {
 
 impl Drop for SmtpServer {
     fn drop(&mut self) {
-        drop(self.stdin.take());
-        let _ = self.child.wait();
+        self.stop();
     }
 }

@@ -7,26 +7,70 @@ meet a real server's behaviour:
   afbreken@...   -> the connection is dropped in the middle of DATA
   anything else  -> accepted; the message is written to <dir>/<n>.eml
 
-Usage: smtp_server.py DIR CERT KEY USER PASSWORD. Prints "PORT <n>" once listening; stops when
-its standard input closes, so it never outlives the test that started it.
+Sign-in: AUTH PLAIN/LOGIN with USER and PASSWORD; with an INTROSPECTION url also AUTH XOAUTH2,
+each token checked at the OAuth provider (RFC 7662) as Exchange Online checks its own: it must be
+active, for the XOAUTH2 user, with the "smtp" scope. Each XOAUTH2 sign-in is noted (never the
+token) in DIR/../xoauth2.log.
+
+Usage: [SMTP_PORT=n] smtp_server.py DIR CERT KEY USER PASSWORD [INTROSPECTION CLIENT SECRET]. Prints
+"PORT <n>" once listening; stops when its standard input closes, so it never outlives the test
+that started it.
 """
 
 import asyncio
+import base64
 import itertools
+import json
 import warnings
 import os
 import socket
 import ssl
 import sys
+import urllib.parse
+import urllib.request
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 
 
 class Handler:
-    def __init__(self, folder):
+    def __init__(self, folder, introspection=None):
         self.folder = folder
         self.counter = itertools.count(1)
+        self.introspection = introspection
+
+    async def auth_XOAUTH2(self, server, args):
+        """AUTH XOAUTH2 <base64 of "user=U^Aauth=Bearer T^A^A">, checked at the provider."""
+        refused = AuthResult(success=False, handled=False, message="535 5.7.8 Token ongeldig")
+        if self.introspection is None or len(args) < 2:
+            return refused
+        try:
+            text = base64.b64decode(args[1]).decode()
+            fields = dict(p.split("=", 1) for p in text.split("\x01") if "=" in p)
+            user = fields["user"]
+            token = fields["auth"].removeprefix("Bearer ")
+        except (ValueError, KeyError):
+            return refused
+        url, client, secret = self.introspection
+        request = urllib.request.Request(
+            url,
+            data=urllib.parse.urlencode(
+                {"token": token, "client_id": client, "client_secret": secret}
+            ).encode(),
+        )
+        answer = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: json.load(urllib.request.urlopen(request, timeout=10))
+        )
+        good = (
+            answer.get("active") is True
+            and answer.get("sub") == user
+            and "smtp" in answer.get("scope", "").split()
+        )
+        with open(os.path.join(self.folder, "..", "xoauth2.log"), "a") as log:
+            log.write(f"{user} {'ok' if good else 'refused'}\n")
+        if good:
+            return AuthResult(success=True, auth_data=user)
+        return refused
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0]
@@ -65,6 +109,7 @@ class DroppingController(Controller):
 def main():
     warnings.simplefilter("ignore")  # aiosmtpd's own deprecation notices are not ours to fix
     folder, cert, key, user, password = sys.argv[1:6]
+    introspection = tuple(sys.argv[6:9]) if len(sys.argv) >= 9 else None
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
 
@@ -74,13 +119,17 @@ def main():
             and auth_data.login.decode() == user
             and auth_data.password.decode() == password
         )
-        return AuthResult(success=ok)
+        # handled=False: aiosmtpd then answers 535 itself; True would leave the client waiting.
+        return AuthResult(success=ok, handled=False)
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    # SMTP_PORT: a server that comes back on the port where an earlier one was down.
+    port = int(os.environ.get("SMTP_PORT", "0"))
+    if port == 0:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     controller = DroppingController(
-        Handler(folder),
+        Handler(folder, introspection),
         hostname="127.0.0.1",
         port=port,
         server_hostname="localhost",

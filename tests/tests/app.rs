@@ -366,7 +366,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     let list = app
         .text(&app.wait_for("#outbox-list", WAIT).unwrap())
         .unwrap();
-    assert_eq!(list.matches("Verzonden").count(), 2, "{list}");
+    assert_eq!(list.matches("wacht op bevestiging").count(), 2, "{list}");
     app.screenshot(&screenshot_dir().join("outbox.png"))
         .unwrap();
     assert_eq!(server.received().len(), 2);

@@ -55,10 +55,18 @@ pub enum EventKind {
     Purged,
     /// A package went to the wrong mailbox (a data breach, GDPR art. 33).
     Incident,
+    /// The team's mail server could not be reached for a package (no network, server down).
+    Unreachable,
+    /// A package came back: the partner's mail server did not deliver it.
+    Bounced,
+    /// The partner confirmed the package arrived (the worker's tick, a read receipt or a reply).
+    Received,
+    /// A package's archive and password were destroyed after its receipt (004).
+    Destroyed,
 }
 
 impl EventKind {
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 17] = [
         Self::Created,
         Self::Explained,
         Self::Consented,
@@ -72,6 +80,10 @@ impl EventKind {
         Self::Corrected,
         Self::Purged,
         Self::Incident,
+        Self::Unreachable,
+        Self::Bounced,
+        Self::Received,
+        Self::Destroyed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -89,6 +101,10 @@ impl EventKind {
             Self::Corrected => "corrected",
             Self::Purged => "purged",
             Self::Incident => "incident",
+            Self::Unreachable => "unreachable",
+            Self::Bounced => "bounced",
+            Self::Received => "received",
+            Self::Destroyed => "destroyed",
         }
     }
 
@@ -297,6 +313,8 @@ impl Outcome {
         match (self, kind) {
             (Self::Waiting | Self::Failed, EventKind::Sent) => Self::Sent,
             (Self::Waiting, EventKind::Failed | EventKind::Cancelled) => Self::Failed,
+            // The mail came back: it did not reach the partner after all.
+            (Self::Sent, EventKind::Bounced) => Self::Failed,
             (Self::Waiting | Self::Failed, EventKind::Withdrawn) => Self::WithdrawnUnsent,
             (Self::Sent, EventKind::Withdrawn) => Self::WithdrawnSent,
             (outcome, _) => outcome,
@@ -766,6 +784,32 @@ pub fn tally(
         counts.insert((recipient, kind), n);
     }
     Ok(counts)
+}
+
+/// An event as the log screen shows it: with its partner's name, not its key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ListedEvent {
+    #[serde(flatten)]
+    pub event: Event,
+    /// "OCMW Westerlo"; the key itself for a partner the gazetteer does not know.
+    pub partner: String,
+}
+
+/// The events, newest first, with their partners' names.
+pub fn recent_named(
+    store: &Store,
+    gazetteer: &crate::residence::Gazetteer,
+    limit: u32,
+) -> Result<Vec<ListedEvent>, LedgerError> {
+    Ok(recent(store, limit)?
+        .into_iter()
+        .map(|event| ListedEvent {
+            partner: Recipient::from_key(&event.recipient)
+                .map_or_else(|| event.recipient.clone(), |r| gazetteer.recipient_name(&r)),
+            event,
+        })
+        .collect())
 }
 
 /// The events, newest first, for the log screen.

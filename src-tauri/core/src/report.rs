@@ -529,7 +529,11 @@ impl Counts {
             | EventKind::Failed
             | EventKind::Cancelled
             | EventKind::Withdrawn
-            | EventKind::Purged => None,
+            | EventKind::Purged
+            | EventKind::Unreachable
+            | EventKind::Bounced
+            | EventKind::Received
+            | EventKind::Destroyed => None,
         }
     }
 

@@ -246,9 +246,10 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
     Ok(purged)
 }
 
-/// Copies saved after a referral's data were wiped (the draft of a withdrawal notice, a DPO
-/// notice) are deleted too, once nothing of the referral waits in the outbox any more and the
-/// retention period has passed since its last send.
+/// What outlives a referral's wipe goes too, once nothing of the referral waits in the outbox
+/// any more and the retention period has passed since its last send: copies saved afterwards
+/// (the draft of a withdrawal notice, a DPO notice), and the archive of a withdrawal notice
+/// that was sent but never confirmed (a sent package waits for its receipt at most that long).
 fn delete_late_copies(store: &Store, now: DateTime<FixedOffset>) -> Result<(), RetentionError> {
     let days = Duration::days(i64::from(RetentionSettings::load(store)?.days_after_send));
     let purged: BTreeMap<i64, String> = referral::purged(store.conn())?.into_iter().collect();
@@ -262,6 +263,7 @@ fn delete_late_copies(store: &Store, now: DateTime<FixedOffset>) -> Result<(), R
             .is_none_or(|at| at + days <= now);
         if due {
             crate::files::delete_for_referral(store, reference, now)?;
+            sealed::destroy_all_but(store.conn(), id, &outbox::unsettled_packages(store, id)?)?;
         }
     }
     Ok(())

@@ -266,17 +266,12 @@ pub(crate) fn exists_for(conn: &Connection, referral_id: i64) -> Result<bool, St
     )?)
 }
 
-/// A delivered package's archive goes; its password stays for the package screen's record.
-pub(crate) fn drop_archive(conn: &Connection, id: i64) -> Result<(), StoreError> {
-    conn.execute("UPDATE package SET archive = NULL WHERE id = ?1", [id])?;
-    Ok(())
-}
-
 /// Destroys the archive and the password of the package `id`: nothing of it can be opened
 /// again.
 pub(crate) fn destroy(conn: &Connection, id: i64) -> Result<(), StoreError> {
     conn.execute(
-        "UPDATE package SET archive = NULL, password = '' WHERE id = ?1",
+        "UPDATE package SET archive = NULL, password = ''
+         WHERE id = ?1 AND (archive IS NOT NULL OR password <> '')",
         [id],
     )?;
     Ok(())

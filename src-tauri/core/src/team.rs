@@ -338,6 +338,24 @@ struct Profile {
     issued_at: String,
     members: Vec<Member>,
     agreements: Vec<AgreementInput>,
+    /// The team's sign-in at Microsoft 365, when the supervisor's app has one: every member's
+    /// app then signs in with the same registration. Absent in profiles of earlier versions,
+    /// which keep being read; an earlier version ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mail: Option<MailSignIn>,
+}
+
+/// Microsoft 365's tenant and the app registration there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct MailSignIn {
+    tenant: String,
+    client_id: String,
+}
+
+impl MailSignIn {
+    fn text(&self) -> String {
+        format!("Microsoft 365 (tenant {})", self.tenant)
+    }
 }
 
 /// The file: the profile's exact bytes as a string, the key, and the signature over those bytes.
@@ -368,6 +386,8 @@ pub fn export_profile(store: &Store, now: DateTime<FixedOffset>) -> Result<Expor
         issued_at: now.to_rfc3339(),
         members: members(store)?,
         agreements,
+        mail: crate::outbox::settings::microsoft_365(store)?
+            .map(|(tenant, client_id)| MailSignIn { tenant, client_id }),
     };
     let text =
         serde_json::to_string_pretty(&profile).map_err(|e| TeamError::Json(e.to_string()))?;
@@ -396,6 +416,8 @@ pub struct ProfilePreview {
     pub members: u32,
     /// The partners' names.
     pub agreements: Vec<String>,
+    /// How the team signs in at its mail, when the profile says: "Microsoft 365 (tenant …)".
+    pub mail: Option<String>,
 }
 
 /// Checks the file's signature against its own key and, once a key is pinned, against that one.
@@ -457,6 +479,7 @@ pub fn inspect_profile(store: &Store, bytes: &[u8]) -> Result<ProfilePreview, Te
         issued_at: profile.issued_at,
         members: u32::try_from(profile.members.len()).unwrap_or(u32::MAX),
         agreements: profile.agreements.iter().map(|a| a.name.clone()).collect(),
+        mail: profile.mail.as_ref().map(MailSignIn::text),
     })
 }
 
@@ -530,6 +553,9 @@ pub fn apply_profile(
         }
     }
     replace_members(&tx, &members)?;
+    if let Some(mail) = &profile.mail {
+        crate::outbox::settings::apply_microsoft_365(store, &mail.tenant, &mail.client_id)?;
+    }
     tx.execute(
         "UPDATE team_settings SET pinned_key = ?1, profile_issued_at = ?2 WHERE id = 1",
         (key.as_bytes().as_slice(), &profile.issued_at),
@@ -551,6 +577,12 @@ pub fn apply_profile(
     );
     if !kept.is_empty() {
         message.push_str(&format!(" Niet stopgezet: {}.", kept.join(", ")));
+    }
+    if let Some(mail) = &profile.mail {
+        message.push_str(&format!(
+            " Aanmelden bij de mail: {}; meld je aan bij Instellingen, onder Mailserver.",
+            mail.text()
+        ));
     }
     Ok(Applied {
         added,
@@ -613,6 +645,8 @@ pub enum TeamError {
     #[error("Een partner in het teamprofiel klopt niet: {0}")]
     #[coded(delegate)]
     Agreement(#[from] AgreementError),
+    #[error(transparent)]
+    Mail(#[from] crate::outbox::OutboxError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -94,6 +94,11 @@ impl Office {
         office
     }
 
+    /// The office's folder: the store and whatever else the app writes there.
+    pub fn dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
     pub fn visit(&self) -> Visit<'_> {
         Visit::new(&self.store, &self.gazetteer)
     }
@@ -250,4 +255,17 @@ pub fn store_from_env(prefix: &str) -> Store {
         p_cost: 1,
     };
     reopen(Path::new(&var("DB")), &key(&var("PASSPHRASE"), &params))
+}
+
+/// The stored OAuth grant's access and refresh tokens (empty when absent): what the sign-in
+/// tests look for everywhere but the store.
+pub fn oauth_tokens(store: &Store) -> (String, String) {
+    store
+        .conn()
+        .query_row(
+            "SELECT coalesce(access_token, ''), coalesce(refresh_token, '') FROM oauth_grant",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap_or_default()
 }

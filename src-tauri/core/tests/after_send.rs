@@ -81,7 +81,14 @@ fn withdrawal_before_sending_cancels_the_send_and_nothing_reaches_the_server() {
 
     let done = withdraw(&office, &reference);
     assert_eq!((done.cancelled, done.notice.is_none()), (1, true));
-    let report = outbox::sync(&office.store, &server.smtp(smtp::PASSWORD), now, |_, _| {}).unwrap();
+    let report = outbox::sync(
+        &office.store,
+        &server.smtp(smtp::PASSWORD),
+        now,
+        false,
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(report.sent, 0);
     assert!(server.received().is_empty(), "a mail reached the server");
     assert_eq!(
@@ -106,7 +113,7 @@ fn withdrawal_after_sending_mails_a_notice_that_7zz_opens_and_that_names_the_ref
     let reference = queued(&office, &input);
     let smtp = server.smtp(smtp::PASSWORD);
     assert_eq!(
-        outbox::sync(&office.store, &smtp, now, |_, _| {})
+        outbox::sync(&office.store, &smtp, now, false, |_, _| {})
             .unwrap()
             .sent,
         1
@@ -124,7 +131,7 @@ fn withdrawal_after_sending_mails_a_notice_that_7zz_opens_and_that_names_the_ref
         ]
     );
     assert_eq!(
-        outbox::sync(&office.store, &smtp, now, |_, _| {})
+        outbox::sync(&office.store, &smtp, now, false, |_, _| {})
             .unwrap()
             .sent,
         1
@@ -165,7 +172,14 @@ fn withdrawal_after_sending_mails_a_notice_that_7zz_opens_and_that_names_the_ref
     assert_eq!(json["client_name"], "ZebedeusNa QuirijnsbeekNa");
     assert_eq!(json["withdrawn_on"], "2026-11-22");
     assert!(dir.path().join("intrekking.pdf").is_file());
-    // Sent: the notice's archive is gone too; the referral keeps no client data.
+    // Sent is not received: the notice's archive waits for the OCMW's receipt, at most the
+    // retention period; then it goes, and nothing of the client is left.
+    assert!(office.packages().archive(&reference).is_ok());
+    aanmelder_core::retention::purge_due(&office.store, now() + chrono::Duration::days(29))
+        .unwrap();
+    assert!(office.packages().archive(&reference).is_ok());
+    aanmelder_core::retention::purge_due(&office.store, now() + chrono::Duration::days(31))
+        .unwrap();
     assert!(office.packages().archive(&reference).is_err());
 }
 
@@ -176,7 +190,7 @@ fn a_correction_sends_a_replacement_with_the_same_reference_and_keeps_the_histor
     let (input, _) = distinctive("Cor");
     let reference = queued(&office, &input);
     let smtp = server.smtp(smtp::PASSWORD);
-    outbox::sync(&office.store, &smtp, now, |_, _| {}).unwrap();
+    outbox::sync(&office.store, &smtp, now, false, |_, _| {}).unwrap();
 
     let corrected = ClientInput {
         house_number: "19".into(),
@@ -219,7 +233,7 @@ fn a_correction_sends_a_replacement_with_the_same_reference_and_keeps_the_histor
 
     let later = || now() + Duration::days(2);
     assert_eq!(
-        outbox::sync(&office.store, &smtp, later, |_, _| {})
+        outbox::sync(&office.store, &smtp, later, false, |_, _| {})
             .unwrap()
             .sent,
         1
@@ -271,7 +285,7 @@ fn after_purge_no_page_of_the_database_or_its_log_holds_a_client_value_and_count
     // Sent, corrected (old and new values in its history), purged when retention runs out.
     let (kept_input, mut kept_values) = distinctive("Tijd");
     let kept = queued(&office, &kept_input);
-    outbox::sync(&office.store, &smtp, now, |_, _| {}).unwrap();
+    outbox::sync(&office.store, &smtp, now, false, |_, _| {}).unwrap();
     correction::correct(
         &office.store,
         &office.gazetteer,
@@ -287,7 +301,7 @@ fn after_purge_no_page_of_the_database_or_its_log_holds_a_client_value_and_count
     )
     .unwrap();
     kept_values.push("Draaikolkstraatlaan".into());
-    outbox::sync(&office.store, &smtp, now, |_, _| {}).unwrap();
+    outbox::sync(&office.store, &smtp, now, false, |_, _| {}).unwrap();
 
     let store_pages = Pages::of(&office);
     // The scan itself must be able to fail: before the purge it finds every value.
@@ -310,7 +324,7 @@ fn after_purge_no_page_of_the_database_or_its_log_holds_a_client_value_and_count
     let before = year(&office);
 
     withdraw(&office, &withdrawn);
-    outbox::sync(&office.store, &smtp, now, |_, _| {}).unwrap();
+    outbox::sync(&office.store, &smtp, now, false, |_, _| {}).unwrap();
     assert_eq!(
         retention::purge_due(&office.store, now() + Duration::days(29)).unwrap(),
         0,

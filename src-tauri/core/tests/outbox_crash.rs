@@ -25,7 +25,14 @@ const RUNS: usize = 50;
 fn crash_child() {
     let store = support::store_from_env("CRASH");
     outbox::recover(&store).unwrap();
-    outbox::sync(&store, &support::smtp_from_env("CRASH"), now, |_, _| {}).unwrap();
+    outbox::sync(
+        &store,
+        &support::smtp_from_env("CRASH"),
+        now,
+        false,
+        |_, _| {},
+    )
+    .unwrap();
 }
 
 #[test]
@@ -66,6 +73,7 @@ fn outbox_survives_sigkill_at_any_moment() {
             &store,
             &smtp_client(server.port, &server.cert, aanmelder_e2e::smtp::PASSWORD),
             now,
+            false,
             |_, _| {},
         )
         .unwrap();

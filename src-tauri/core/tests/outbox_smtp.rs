@@ -1,26 +1,51 @@
 //! The outbox against a real SMTP server process on loopback (aiosmtpd, started and stopped by
-//! the test through `aanmelder_e2e::smtp`; `scripts/setup.sh --test` installs it): STARTTLS with AUTH, a 451, a 550 and a
-//! connection dropped in the middle of DATA.
+//! the test through `aanmelder_e2e::smtp`; `scripts/setup.sh --test` installs it): STARTTLS with
+//! AUTH, and every way a delivery fails as a worker meets it (a server that is down, a refused
+//! password, a certificate not trusted, a 451, a 550, a connection dropped in the middle of
+//! DATA), each with its Dutch sentence, the server's own words for IT, and the next attempt.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use aanmelder_e2e::smtp;
 
 use aanmelder_core::consent::Language;
-use aanmelder_core::outbox::{self, ItemState};
+use aanmelder_core::outbox::smtp::{ProblemKind, Security, SignIn, Smtp, SmtpSettings};
+use aanmelder_core::outbox::{self, ItemState, OutboxItem};
 use aanmelder_core::referral::Reference;
 use aanmelder_core::residence::Recipient;
 
 mod support;
 use support::{Office, Server, attachment, client, now};
 
-fn state(office: &Office, reference: &Reference) -> (ItemState, Option<String>) {
-    let item = outbox::list(&office.store, &office.gazetteer)
+fn item(office: &Office, reference: &Reference) -> OutboxItem {
+    outbox::list(&office.store, &office.gazetteer)
         .unwrap()
         .into_iter()
         .find(|i| i.reference == reference.as_str())
-        .unwrap();
+        .unwrap()
+}
+
+fn state(office: &Office, reference: &Reference) -> (ItemState, Option<String>) {
+    let item = item(office, reference);
     (item.state, item.last_error)
+}
+
+/// The item waits for a next attempt after `now()`, and says what happened in Dutch, with the
+/// server's words apart.
+fn waits_with(
+    office: &Office,
+    reference: &Reference,
+    kind: ProblemKind,
+    dutch: &str,
+) -> OutboxItem {
+    let item = item(office, reference);
+    assert_eq!(item.problem, Some(kind), "{item:?}");
+    let said = item.last_error.clone().unwrap_or_default();
+    assert!(said.contains(dutch), "{said}");
+    assert!(item.problem_detail.is_some(), "{item:?}");
+    let next = chrono::DateTime::parse_from_rfc3339(&item.next_attempt_at).unwrap();
+    assert!(next > now(), "the next attempt is later: {item:?}");
+    item
 }
 
 fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
@@ -41,7 +66,7 @@ fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data(
     let archive = office.packages().archive(&reference).unwrap();
     let client = server.smtp(smtp::PASSWORD);
     assert!(client.reachable());
-    let report = outbox::sync(&office.store, &client, now, |_, _| {}).unwrap();
+    let report = outbox::sync(&office.store, &client, now, false, |_, _| {}).unwrap();
     assert_eq!(report.sent, 1, "{:?}", state(&office, &reference));
 
     let files = server.received();
@@ -67,20 +92,118 @@ fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data(
 }
 
 #[test]
-fn a_wrong_smtp_password_delivers_nothing_and_loses_nothing() {
+fn a_server_that_is_down_is_said_in_dutch_and_one_press_sends_once_it_is_back() {
+    let office = Office::with_smtp();
+    let reference = queued(&office, "Zoë", "2260");
+    let mut server = Server::start();
+    server.0.stop();
+    let port = server.0.port;
+    let settings = SmtpSettings {
+        host: "localhost".into(),
+        port,
+        security: Security::StartTls,
+        sign_in: SignIn::Password {
+            username: smtp::USER.into(),
+            password: zeroize::Zeroizing::new(smtp::PASSWORD.into()),
+        },
+        extra_root_pem: Some(server.0.cert.clone()),
+        timeout: std::time::Duration::from_secs(10),
+    };
+    let client = Smtp::new(&settings).unwrap();
+    assert!(!client.reachable());
+    let report = outbox::sync(&office.store, &client, now, false, |_, _| {}).unwrap();
+    assert_eq!((report.sent, report.failed), (0, 1));
+    assert!(report.stopped.unwrap().contains("niet bereikbaar"));
+    let item = waits_with(
+        &office,
+        &reference,
+        ProblemKind::Unreachable,
+        "De mailserver van het team is niet bereikbaar",
+    );
+    assert!(
+        item.problem_detail.unwrap().contains("Connection refused"),
+        "the server's words stay for IT"
+    );
+    assert!(
+        !item.last_error.unwrap().contains("Connection"),
+        "Dutch only"
+    );
+
+    // Back on the same port. By itself the outbox waits out the back-off; a press goes now.
+    server.0.resume().unwrap();
+    let waiting = outbox::sync(&office.store, &client, now, false, |_, _| {}).unwrap();
+    assert_eq!(waiting.sent, 0, "not due yet by itself");
+    let pressed = outbox::sync(&office.store, &client, now, true, |_, _| {}).unwrap();
+    assert_eq!(pressed.sent, 1, "{pressed:?}");
+    assert_eq!(server.received().len(), 1);
+    assert_eq!(item_state(&office, &reference), ItemState::Sent);
+}
+
+fn item_state(office: &Office, reference: &Reference) -> ItemState {
+    item(office, reference).state
+}
+
+#[test]
+fn a_wrong_smtp_password_delivers_nothing_loses_nothing_and_says_where_to_look() {
     let server = Server::start();
     let office = Office::with_smtp();
     let reference = queued(&office, "Zoë", "2260");
-    let report = outbox::sync(&office.store, &server.smtp("verkeerd"), now, |_, _| {}).unwrap();
+    queued(&office, "Jan", "1000");
+    let report = outbox::sync(
+        &office.store,
+        &server.smtp("verkeerd"),
+        now,
+        false,
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(report.sent, 0);
+    assert_eq!(
+        report.failed, 1,
+        "the sync stops at the first refused sign-in"
+    );
+    let stopped = report.stopped.unwrap_or_default();
+    assert!(
+        stopped.contains("aanvaardde de aanmelding niet"),
+        "{stopped} {:?}",
+        item(&office, &reference)
+    );
     assert!(server.received().is_empty());
-    let (item, _) = state(&office, &reference);
-    assert_ne!(item, ItemState::Sent);
+    let item = waits_with(
+        &office,
+        &reference,
+        ProblemKind::SignIn,
+        "aanvaardde de aanmelding niet",
+    );
+    assert!(item.problem_detail.unwrap().contains("535"));
     assert!(office.packages().archive(&reference).is_ok());
 }
 
 #[test]
-fn a_451_is_retried_later_and_a_550_needs_attention_while_the_next_goes_out() {
+fn a_certificate_the_app_does_not_trust_sends_nothing_and_says_so() {
+    let server = Server::start();
+    let office = Office::with_smtp();
+    let reference = queued(&office, "Zoë", "2260");
+    let untrusting = Smtp::new(&SmtpSettings {
+        host: "localhost".into(),
+        port: server.0.port,
+        security: Security::StartTls,
+        sign_in: SignIn::Password {
+            username: smtp::USER.into(),
+            password: zeroize::Zeroizing::new(smtp::PASSWORD.into()),
+        },
+        extra_root_pem: None,
+        timeout: std::time::Duration::from_secs(10),
+    })
+    .unwrap();
+    let report = outbox::sync(&office.store, &untrusting, now, false, |_, _| {}).unwrap();
+    assert_eq!(report.sent, 0);
+    waits_with(&office, &reference, ProblemKind::Insecure, "niet beveiligd");
+    assert!(server.received().is_empty());
+}
+
+#[test]
+fn a_451_is_retried_later_and_a_550_leads_to_the_partner_while_the_next_goes_out() {
     let server = Server::start();
     let office = Office::with_smtp();
     office.set_mailbox(
@@ -94,14 +217,35 @@ fn a_451_is_retried_later_and_a_550_needs_attention_while_the_next_goes_out() {
     let later = queued(&office, "Zoë", "2260");
     let unknown = queued(&office, "Ayşe", "3290");
     let fine = queued(&office, "Jan", "1000");
-    let report = outbox::sync(&office.store, &server.smtp(smtp::PASSWORD), now, |_, _| {}).unwrap();
+    let report = outbox::sync(
+        &office.store,
+        &server.smtp(smtp::PASSWORD),
+        now,
+        false,
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!((report.sent, report.failed, report.attention), (1, 1, 1));
-    let (s, why) = state(&office, &later);
-    assert_eq!(s, ItemState::Failed);
-    assert!(why.unwrap().contains("451"));
-    let (s, why) = state(&office, &unknown);
-    assert_eq!(s, ItemState::Attention);
-    assert!(why.unwrap().contains("550"));
+    assert!(
+        report.stopped.is_none(),
+        "one mailbox's problem is not the server's"
+    );
+    let retried = waits_with(&office, &later, ProblemKind::TryLater, "tijdelijk probleem");
+    assert_eq!(retried.state, ItemState::Failed);
+    assert!(retried.problem_detail.unwrap().contains("451"));
+    let refused = item(&office, &unknown);
+    assert_eq!(refused.state, ItemState::Attention);
+    assert_eq!(refused.problem, Some(ProblemKind::MailboxUnknown));
+    let said = refused.last_error.unwrap();
+    assert!(
+        said.contains("OCMW Diest") && said.contains("bestaat niet") && said.contains("Partners"),
+        "{said}"
+    );
+    assert!(refused.problem_detail.unwrap().contains("550"));
+    assert!(
+        refused.agreement_id.is_some(),
+        "the screen links the partner to fix"
+    );
     assert_eq!(state(&office, &fine).0, ItemState::Sent);
     assert_eq!(server.received().len(), 1);
 }
@@ -115,13 +259,21 @@ fn a_connection_dropped_in_the_middle_of_data_leaves_the_item_queued() {
         "afbreken@ocmw-westerlo.example",
     );
     let reference = queued(&office, "Zoë", "2260");
-    let report = outbox::sync(&office.store, &server.smtp(smtp::PASSWORD), now, |_, _| {}).unwrap();
+    let report = outbox::sync(
+        &office.store,
+        &server.smtp(smtp::PASSWORD),
+        now,
+        false,
+        |_, _| {},
+    )
+    .unwrap();
     assert_eq!(report.sent, 0);
     let (s, why) = state(&office, &reference);
     assert!(
         matches!(s, ItemState::Queued | ItemState::Failed),
         "{s:?}: {why:?}"
     );
+    assert!(why.unwrap().contains("verbinding viel weg"));
     assert!(office.packages().archive(&reference).is_ok());
     assert!(server.received().is_empty());
 }

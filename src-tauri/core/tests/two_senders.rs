@@ -22,7 +22,14 @@ const RUNS: usize = 20;
 #[ignore = "a child process of two_processes_never_send_one_package_twice"]
 fn sender_child() {
     let store = support::store_from_env("SENDER");
-    let report = outbox::sync(&store, &support::smtp_from_env("SENDER"), now, |_, _| {}).unwrap();
+    let report = outbox::sync(
+        &store,
+        &support::smtp_from_env("SENDER"),
+        now,
+        false,
+        |_, _| {},
+    )
+    .unwrap();
     println!("SENT {}", report.sent);
 }
 

@@ -17,8 +17,13 @@ const sent: OutboxItem = {
   attempts: 1,
   next_attempt_at: '2026-11-22T10:00:00+01:00',
   last_error: null,
+  problem: null,
+  problem_detail: null,
   queued_at: '2026-11-22T10:00:00+01:00',
   sent_at: '2026-11-22T10:01:00+01:00',
+  received_at: null,
+  agreement_id: 3,
+  draft_folder: null,
 };
 
 const invalid = (fields: [string, string][]) =>

@@ -17,6 +17,7 @@ const view: PackageView = {
   size_bytes: 14000,
   state: 'queued',
   sent_at: null,
+  received_at: null,
 };
 
 function api(): Api {

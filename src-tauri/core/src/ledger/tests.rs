@@ -299,6 +299,10 @@ fn every_kind_has_a_stable_name() {
         (EventKind::Corrected, "corrected"),
         (EventKind::Purged, "purged"),
         (EventKind::Incident, "incident"),
+        (EventKind::Unreachable, "unreachable"),
+        (EventKind::Bounced, "bounced"),
+        (EventKind::Received, "received"),
+        (EventKind::Destroyed, "destroyed"),
     ];
     assert_eq!(
         pinned.len(),

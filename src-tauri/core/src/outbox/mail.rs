@@ -2,8 +2,14 @@
 //!
 //! The mail itself is not encrypted (domain.md, "The channel"), so nothing in its headers or body
 //! names the client: only the reference, the referring worker and what to do with the password.
+//!
+//! Every mail asks for a read receipt (`Disposition-Notification-To`, RFC 8098) and asks the
+//! OCMW to confirm by replying: either tells the worker's app that the package arrived, so its
+//! archive can be destroyed (see [`super::receipts`]).
 
-use lettre::message::header::{ContentTransferEncoding, ContentType, MessageId};
+use lettre::message::header::{
+    ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue, MessageId,
+};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
 
@@ -65,7 +71,10 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
     let body = format!(
         "Beste collega,\n\n{opening}\n\n\
          De bijlage is versleuteld (7-Zip, AES-256). Het wachtwoord krijgt u apart, per telefoon \
-         of sms, van de doorverwijzer.\n\n\
+         of sms, van de doorverwijzer. Typ het precies zoals u het krijgt: vier groepen van vier \
+         tekens, met de hoofdletters en de streepjes ertussen (zoals ABCD-EFGH-JKMN-PQRS).\n\n\
+         Bevestig de ontvangst door dit bericht te beantwoorden; dan wist de doorverwijzer het \
+         pakket en het wachtwoord aan haar of zijn kant.\n\n\
          Vragen? Bel {name} ({team}) op {phone} en noem de referentie {reference}.\n\n\
          Dit bericht zelf bevat geen gegevens van de cliënt.\n",
         opening = opening.replace("{reference}", letter.reference),
@@ -86,6 +95,7 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
         .to(Mailbox::new(None, to.clone()))
         .subject(format!("{subject} {} – Kind en Gezin", letter.reference))
         .header(MessageId::from(letter.message_id.to_owned()))
+        .header(DispositionNotificationTo(from_address.to_string()))
         .multipart(
             MultiPart::mixed()
                 // Quoted-printable keeps the text readable in any mail client's "view source".
@@ -103,6 +113,24 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
         to,
         bytes: message.formatted(),
     })
+}
+
+/// `Disposition-Notification-To`: where the recipient's mail program sends a read receipt.
+#[derive(Debug, Clone)]
+struct DispositionNotificationTo(String);
+
+impl Header for DispositionNotificationTo {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Disposition-Notification-To")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.trim().to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), self.0.clone())
+    }
 }
 
 /// Why a mail could not be composed.

@@ -7,8 +7,16 @@
 //! nothing: an item caught between the server's acceptance and our commit is found in `sending`
 //! at the next start and shown as "mogelijk al verzonden", to be resent only when the worker says
 //! so. One bad item never blocks the others.
+//!
+//! "Sent" means the team's mail server took the mail, not that the OCMW has it: the archive stays
+//! in the store until the OCMW confirms its receipt (the worker ticks it, or the worker's mailbox
+//! holds a read receipt or a reply, see [`receipts`]), or until the retention period ends. A
+//! bounce puts the item back in "needs attention" with the server's reason, and "send again"
+//! sends the kept archive. After the receipt the archive and its password are destroyed (004).
 
 pub mod mail;
+pub mod oauth;
+pub mod receipts;
 pub mod settings;
 pub mod smtp;
 
@@ -28,6 +36,7 @@ use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
 
 use mail::{Letter, MailError, OutgoingMail};
+use smtp::{Problem, ProblemKind};
 
 // The kinds of package it sends are stored with the packages.
 pub use crate::sealed::PackageKind;
@@ -135,25 +144,30 @@ pub struct ItemFacts {
     pub package_id: i64,
     pub state: ItemState,
     pub sent_at: Option<String>,
+    /// When the partner's receipt was confirmed.
+    pub received_at: Option<String>,
 }
 
 /// The outbox item `id`, if there is one.
 pub fn item(store: &Store, id: i64) -> Result<Option<ItemFacts>, StoreError> {
-    let row: Option<(i64, i64, String, Option<String>)> = store
+    type Row = (i64, i64, String, Option<String>, Option<String>);
+    let row: Option<Row> = store
         .conn()
         .query_row(
-            "SELECT referral_id, package_id, state, sent_at FROM outbox WHERE id = ?1",
+            "SELECT referral_id, package_id, state, sent_at, received_at FROM outbox
+             WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    row.map(|(referral_id, package_id, state, sent_at)| {
+    row.map(|(referral_id, package_id, state, sent_at, received_at)| {
         Ok(ItemFacts {
             referral_id,
             package_id,
             state: ItemState::parse(&state)
                 .ok_or_else(|| StoreError::Sqlite("onleesbare verzendstatus".into()))?,
             sent_at,
+            received_at,
         })
     })
     .transpose()
@@ -286,9 +300,21 @@ pub struct OutboxItem {
     pub by_mail_program: bool,
     pub attempts: u32,
     pub next_attempt_at: String,
+    /// What went wrong last, in Dutch: what happened and what to do.
     pub last_error: Option<String>,
+    /// Which kind of problem that was, for the screen to offer the right step.
+    pub problem: Option<ProblemKind>,
+    /// The server's own words, for IT.
+    pub problem_detail: Option<String>,
     pub queued_at: String,
     pub sent_at: Option<String>,
+    /// When the partner's receipt was confirmed; until then the archive is kept.
+    pub received_at: Option<String>,
+    /// The register entry of the partner, where its mailbox is set.
+    #[ts(type = "number | null")]
+    pub agreement_id: Option<i64>,
+    /// For a draft: the folder it was saved in, for the worker to open in the mail program.
+    pub draft_folder: Option<String>,
 }
 
 /// What the home screen says about waiting items.
@@ -308,22 +334,36 @@ pub struct SyncReport {
     pub sent: u32,
     pub failed: u32,
     pub attention: u32,
+    /// Why the sync stopped before the end (the server cannot be reached, or refuses the
+    /// sign-in): the items not tried wait for the next one. In Dutch.
+    pub stopped: Option<String>,
 }
 
 /// How a delivery attempt ended, as far as the server told.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DeliveryError {
-    /// A 4xx answer: try again later.
-    Transient(String),
+    /// A 4xx answer, or a sign-in the server refused: try again later.
+    Transient(Problem),
     /// A 5xx answer: the server will never take this mail.
-    Permanent(String),
+    Permanent(Problem),
     /// No answer at all (network down, connection dropped): the mail was not accepted.
-    Interrupted(String),
+    Interrupted(Problem),
+}
+
+impl DeliveryError {
+    pub fn problem(&self) -> &Problem {
+        match self {
+            Self::Transient(p) | Self::Permanent(p) | Self::Interrupted(p) => p,
+        }
+    }
 }
 
 /// Something that can hand a mail to the partner's mail server.
 pub trait Transport {
     fn deliver(&self, mail: &OutgoingMail) -> Result<(), DeliveryError>;
+
+    /// The sync is over: close what was kept open for the next mail.
+    fn finish(&self) {}
 }
 
 /// Access to the store for the length of one short step. Sync releases the store between steps,
@@ -375,59 +415,135 @@ pub fn recover(store: &Store) -> Result<usize, OutboxError> {
 }
 
 pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, OutboxError> {
+    type Row = (
+        i64,
+        i64,
+        String,
+        u32,
+        String,
+        Option<String>,
+        String,
+        Option<String>,
+        String,
+        i64,
+        (Option<String>, Option<String>, Option<String>),
+    );
     let mut stmt = store
         .conn()
         .prepare(
             "SELECT id, referral_id, state, attempts, next_attempt_at, last_error, queued_at,
-                    sent_at, message_id, package_id
+                    sent_at, message_id, package_id, received_at, error_kind, error_detail
              FROM outbox ORDER BY queued_at, id",
         )
         .map_err(StoreError::from)?;
     let rows = stmt
-        .query_map([], |r| {
+        .query_map([], |r| -> rusqlite::Result<Row> {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, u32>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, i64>(9)?,
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+                r.get(9)?,
+                (r.get(10)?, r.get(11)?, r.get(12)?),
             ))
         })
         .map_err(StoreError::from)?;
     let mut items = Vec::new();
     for row in rows {
-        let (id, referral_id, state, attempts, next, error, queued, sent, message_id, package) =
-            row.map_err(StoreError::from)?;
+        let (
+            id,
+            referral_id,
+            state,
+            attempts,
+            next,
+            error,
+            queued,
+            sent,
+            message_id,
+            package,
+            more,
+        ) = row.map_err(StoreError::from)?;
+        let (received_at, kind, detail) = more;
         let (reference, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
             .ok_or(OutboxError::Corrupt)?;
-        let reference = reference.to_string();
-        let recipient_name = Recipient::from_key(&recipient)
-            .map(|r| gazetteer.recipient_name(&r))
-            .unwrap_or(recipient);
+        let partner = partner_of(store, referral_id)?;
+        let recipient_name = partner.as_ref().map_or_else(
+            || {
+                Recipient::from_key(&recipient)
+                    .map(|r| gazetteer.recipient_name(&r))
+                    .unwrap_or(recipient)
+            },
+            |p| p.name.clone(),
+        );
         let state = ItemState::parse(&state).ok_or(OutboxError::Corrupt)?;
-        let by_mail_program = delivery_of(store, referral_id)? == Delivery::MailProgram;
+        let draft_folder = if state == ItemState::Drafted {
+            draft_of(store, id)?.and_then(|p| p.parent().map(|d| d.display().to_string()))
+        } else {
+            None
+        };
         items.push(OutboxItem {
             id,
+            draft_folder,
             kind: sealed::kind_of(store.conn(), package)?.ok_or(OutboxError::Corrupt)?,
-            reference,
+            reference: reference.to_string(),
             message_id,
             recipient_name,
             state,
             may_have_left: state.may_have_left(),
-            by_mail_program,
+            by_mail_program: partner
+                .as_ref()
+                .is_some_and(|p| p.delivery == Delivery::MailProgram),
             attempts,
             next_attempt_at: next,
             last_error: error,
+            problem: kind.as_deref().and_then(ProblemKind::parse),
+            problem_detail: detail,
             queued_at: queued,
             sent_at: sent,
+            received_at,
+            agreement_id: partner.map(|p| p.id),
         });
     }
     Ok(items)
+}
+
+/// Where the draft of item `id` was saved for the mail program, if it was and is still known:
+/// the one file of the item's own name (`aanmelding-<reference>.eml`) among the referral's
+/// saved copies.
+pub fn draft_of(store: &Store, id: i64) -> Result<Option<std::path::PathBuf>, OutboxError> {
+    let Some(facts) = item(store, id)? else {
+        return Ok(None);
+    };
+    let Some((reference, _)) = referral::reference_and_recipient(store.conn(), facts.referral_id)?
+    else {
+        return Ok(None);
+    };
+    let Some(kind) = sealed::kind_of(store.conn(), facts.package_id)? else {
+        return Ok(None);
+    };
+    let name = kind.archive_name(&reference).replace(".7z", ".eml");
+    Ok(files::copies(store, reference.as_str())?
+        .into_iter()
+        .rev()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == name)))
+}
+
+/// The register entry of the referral's partner; `None` once it is gone from the register.
+fn partner_of(
+    store: &Store,
+    referral_id: i64,
+) -> Result<Option<crate::agreement::Agreement>, OutboxError> {
+    match crate::referral::partner(store, referral_id) {
+        Ok(partner) => Ok(Some(partner)),
+        Err(AgreementError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub fn summary(store: &Store, now: DateTime<FixedOffset>) -> Result<OutboxSummary, OutboxError> {
@@ -511,13 +627,166 @@ fn settle(
     Ok(())
 }
 
-/// What is delivered is done: record it, and delete the stored archive (the reference and the
-/// anonymous events stay).
+/// Sent: the archive stays until the partner's receipt, in case the mail comes back.
 fn delivered(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), StoreError> {
-    if let Some(item) = item(store, id)? {
-        sealed::drop_archive(store.conn(), item.package_id)?;
-    }
     event(store, id, EventKind::Sent, now)
+}
+
+/// Who confirmed that the partner has a package.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum ReceivedHow {
+    /// The worker ticked "Ontvangst bevestigd": the OCMW said so, by phone.
+    Worker,
+    /// A read receipt (MDN) of the mail came into the worker's mailbox.
+    ReadReceipt,
+    /// A reply quoting the reference came into the worker's mailbox.
+    Reply,
+}
+
+impl ReceivedHow {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Worker => "worker",
+            Self::ReadReceipt => "read_receipt",
+            Self::Reply => "reply",
+        }
+    }
+}
+
+/// The partner has the package: the receipt is recorded, and the archive and its password are
+/// destroyed, each step with its anonymous event (004: files and keys are destroyed after
+/// confirmation of receipt). Only a sent package that was not confirmed yet.
+pub fn confirm_received(
+    store: &Store,
+    id: i64,
+    how: ReceivedHow,
+    now: DateTime<FixedOffset>,
+) -> Result<(), OutboxError> {
+    let tx = store.transaction()?;
+    let changed = store
+        .conn()
+        .execute(
+            "UPDATE outbox SET received_at = ?2, received_how = ?3
+             WHERE id = ?1 AND state = 'sent' AND received_at IS NULL",
+            (id, now.to_rfc3339(), how.as_str()),
+        )
+        .map_err(StoreError::from)?;
+    if changed == 0 {
+        return Err(OutboxError::NotWaiting);
+    }
+    let facts = item(store, id)?.ok_or(OutboxError::NotWaiting)?;
+    sealed::destroy(store.conn(), facts.package_id)?;
+    event(store, id, EventKind::Received, now)?;
+    event(store, id, EventKind::Destroyed, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// The package came back: the partner's server did not deliver it. The item needs the worker's
+/// attention, with the server's reason; "send again" sends the kept archive.
+pub fn bounced(
+    store: &Store,
+    id: i64,
+    bounce: &Bounce,
+    now: DateTime<FixedOffset>,
+) -> Result<(), OutboxError> {
+    let tx = store.transaction()?;
+    let facts = item(store, id)?.ok_or(OutboxError::NotWaiting)?;
+    let partner = partner_of(store, facts.referral_id)?.map(|p| p.name);
+    let changed = store
+        .conn()
+        .execute(
+            "UPDATE outbox SET state = 'attention', last_error = ?2, error_kind = ?3,
+               error_detail = ?4, next_attempt_at = ?5, bounce_seen = ?6
+             WHERE id = ?1 AND state = 'sent' AND received_at IS NULL",
+            (
+                id,
+                ProblemKind::Bounced.explain(partner.as_deref().unwrap_or("de partner")),
+                ProblemKind::Bounced.as_str(),
+                &bounce.reason,
+                now.to_rfc3339(),
+                bounce.seen.to_string(),
+            ),
+        )
+        .map_err(StoreError::from)?;
+    if changed == 0 {
+        return Err(OutboxError::NotWaiting);
+    }
+    event(store, id, EventKind::Bounced, now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A bounce found in the worker's mailbox: the server's reason, and where it lies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Bounce {
+    pub reason: String,
+    pub seen: MailboxPlace,
+}
+
+/// A message's place in a mailbox (IMAP): its UID, valid while the UIDVALIDITY holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MailboxPlace {
+    pub validity: u32,
+    pub uid: u32,
+}
+
+impl std::fmt::Display for MailboxPlace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.validity, self.uid)
+    }
+}
+
+impl std::str::FromStr for MailboxPlace {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        let (validity, uid) = s.split_once(':').ok_or(())?;
+        Ok(Self {
+            validity: validity.parse().map_err(|_| ())?,
+            uid: uid.parse().map_err(|_| ())?,
+        })
+    }
+}
+
+/// A sent item still waiting for its receipt, as the mailbox check needs it.
+#[derive(Debug, Clone)]
+pub struct Awaiting {
+    pub id: i64,
+    pub message_id: String,
+    pub reference: String,
+    /// The last bounce already handled for it, to look past.
+    pub bounce_seen: Option<MailboxPlace>,
+}
+
+/// Sent items still waiting for their receipt, for the mailbox check to look for exactly these
+/// and nothing else.
+pub fn awaiting_receipt(store: &Store) -> Result<Vec<Awaiting>, OutboxError> {
+    let rows: Vec<(i64, String, i64, Option<String>)> = store
+        .conn()
+        .prepare(
+            "SELECT id, message_id, referral_id, bounce_seen FROM outbox
+             WHERE state = 'sent' AND received_at IS NULL ORDER BY id",
+        )
+        .map_err(StoreError::from)?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .map_err(StoreError::from)?
+        .collect::<Result<_, _>>()
+        .map_err(StoreError::from)?;
+    let mut out = Vec::new();
+    for (id, message_id, referral_id, seen) in rows {
+        if let Some((reference, _)) = referral::reference_and_recipient(store.conn(), referral_id)?
+        {
+            out.push(Awaiting {
+                id,
+                message_id,
+                reference: reference.to_string(),
+                bounce_seen: seen.and_then(|s| s.parse().ok()),
+            });
+        }
+    }
+    Ok(out)
 }
 
 fn event(
@@ -627,26 +896,34 @@ pub(crate) fn may_have_reached(store: &Store, referral_id: i64) -> Result<bool, 
     )?)
 }
 
-/// Items whose turn it is, for partners reached through the mail server.
-pub fn due(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<i64>, OutboxError> {
-    due_for(store, now, Delivery::Smtp)
+/// Items whose turn it is, for partners reached through the mail server. `now_anyway`: the
+/// worker pressed "Nu verzenden", so what waits for its next attempt is tried now too.
+pub fn due(
+    store: &Store,
+    now: DateTime<FixedOffset>,
+    now_anyway: bool,
+) -> Result<Vec<i64>, OutboxError> {
+    due_for(store, now, Delivery::Smtp, now_anyway)
 }
 
 fn due_for(
     store: &Store,
     now: DateTime<FixedOffset>,
     delivery: Delivery,
+    now_anyway: bool,
 ) -> Result<Vec<i64>, OutboxError> {
     let mut stmt = store
         .conn()
         .prepare(
             "SELECT o.id, o.referral_id FROM outbox o
-             WHERE o.state IN ('queued', 'failed') AND o.next_attempt_at <= ?1
+             WHERE o.state IN ('queued', 'failed') AND (?2 OR o.next_attempt_at <= ?1)
              ORDER BY o.queued_at, o.id",
         )
         .map_err(StoreError::from)?;
     let due = stmt
-        .query_map([now.to_rfc3339()], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_map((now.to_rfc3339(), now_anyway), |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
         .map_err(StoreError::from)?
         .collect::<Result<Vec<(i64, i64)>, _>>()
         .map_err(StoreError::from)?;
@@ -662,11 +939,7 @@ fn due_for(
 /// How the referral's partner is reached. An item whose partner is gone goes the server's way,
 /// where it meets "no partner".
 pub(crate) fn delivery_of(store: &Store, referral_id: i64) -> Result<Delivery, OutboxError> {
-    match crate::referral::partner(store, referral_id) {
-        Ok(partner) => Ok(partner.delivery),
-        Err(AgreementError::NotFound) => Ok(Delivery::Smtp),
-        Err(e) => Err(e.into()),
-    }
+    Ok(partner_of(store, referral_id)?.map_or(Delivery::Smtp, |p| p.delivery))
 }
 
 /// For partners reached through the worker's own mail program: writes each due package as a
@@ -679,7 +952,7 @@ pub fn write_drafts(
     now: DateTime<FixedOffset>,
 ) -> Result<Vec<std::path::PathBuf>, OutboxError> {
     let mut written = Vec::new();
-    for id in due_for(store, now, Delivery::MailProgram)? {
+    for id in due_for(store, now, Delivery::MailProgram, true)? {
         // The same legal check as a send: a draft is a send the worker finishes.
         match check_basis(store, id, now) {
             Err(OutboxError::NoBasis(_)) => continue,
@@ -768,9 +1041,10 @@ fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(),
     store
         .conn()
         .execute(
-            "UPDATE outbox SET state = 'attention', last_error = ?2
+            "UPDATE outbox SET state = 'attention', last_error = ?2, error_kind = ?3,
+               error_detail = NULL
              WHERE id = ?1 AND state IN ('queued', 'failed')",
-            (id, &why),
+            (id, &why, ProblemKind::NoBasis.as_str()),
         )
         .map_err(StoreError::from)?;
     Err(OutboxError::NoBasis(why))
@@ -829,29 +1103,34 @@ fn finish(
     now: DateTime<FixedOffset>,
 ) -> Result<ItemState, OutboxError> {
     let tx = store.transaction()?;
-    let attempts: u32 = tx
-        .query_row("SELECT attempts FROM outbox WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+    let (attempts, referral_id): (u32, i64) = tx
+        .query_row(
+            "SELECT attempts, referral_id FROM outbox WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .map_err(StoreError::from)?;
     let backoff =
         Duration::minutes((1i64 << attempts.min(20).saturating_sub(1)).min(MAX_BACKOFF_MINUTES));
-    let (state, error, next) = match result {
-        Ok(()) => (ItemState::Sent, None, now),
-        Err(DeliveryError::Transient(why)) => (ItemState::Failed, Some(why.clone()), now + backoff),
-        Err(DeliveryError::Interrupted(why)) => {
-            (ItemState::Queued, Some(why.clone()), now + backoff)
-        }
-        Err(DeliveryError::Permanent(why)) => (ItemState::Attention, Some(why.clone()), now),
+    let (state, next) = match result {
+        Ok(()) => (ItemState::Sent, now),
+        Err(DeliveryError::Transient(_)) => (ItemState::Failed, now + backoff),
+        Err(DeliveryError::Interrupted(_)) => (ItemState::Queued, now + backoff),
+        Err(DeliveryError::Permanent(_)) => (ItemState::Attention, now),
     };
+    let problem = result.as_ref().err().map(DeliveryError::problem);
+    let partner = partner_of(store, referral_id)?.map(|p| p.name);
+    let explained = problem.map(|p| p.kind.explain(partner.as_deref().unwrap_or("de partner")));
     tx.execute(
-        "UPDATE outbox SET state = ?2, last_error = ?3, next_attempt_at = ?4,
-           sent_at = CASE WHEN ?2 = 'sent' THEN ?5 ELSE sent_at END
+        "UPDATE outbox SET state = ?2, last_error = ?3, error_kind = ?4, error_detail = ?5,
+           next_attempt_at = ?6, sent_at = CASE WHEN ?2 = 'sent' THEN ?7 ELSE sent_at END
          WHERE id = ?1",
         (
             id,
             state.as_str(),
-            error,
+            explained,
+            problem.map(|p| p.kind.as_str()),
+            problem.map(|p| p.detail.as_str()),
             next.to_rfc3339(),
             now.to_rfc3339(),
         ),
@@ -861,6 +1140,9 @@ fn finish(
         ItemState::Sent => delivered(store, id, now)?,
         ItemState::Attention => event(store, id, EventKind::Failed, now)?,
         _ => {}
+    }
+    if problem.is_some_and(|p| p.kind == ProblemKind::Unreachable) {
+        event(store, id, EventKind::Unreachable, now)?;
     }
     tx.commit()?;
     Ok(state)
@@ -872,26 +1154,47 @@ pub fn send_one(
     id: i64,
     transport: &impl Transport,
     now: impl Fn() -> DateTime<FixedOffset>,
-) -> Result<ItemState, OutboxError> {
+) -> Result<(ItemState, Option<Problem>), OutboxError> {
     let mail = access.with(|store| begin(store, id, now()))?;
     let result = transport.deliver(&mail);
-    access.with(|store| finish(store, id, &result, now()))
+    let state = access.with(|store| finish(store, id, &result, now()))?;
+    Ok((state, result.err().map(|e| e.problem().clone())))
 }
 
-/// Sends every item that is due, reporting `(done, total)` after each.
+/// Whether a problem is the server's or the network's, not this mail's: the next mail would
+/// meet it too.
+fn stops_the_sync(kind: ProblemKind) -> bool {
+    matches!(
+        kind,
+        ProblemKind::Unreachable | ProblemKind::SignIn | ProblemKind::Insecure
+    )
+}
+
+/// Sends every item that is due, reporting `(done, total)` after each. `now_anyway`: the worker
+/// asked, so items waiting for their next attempt go now too. When the server cannot be reached
+/// or refuses the sign-in, the sync stops there: the items not tried keep waiting, and the report
+/// says why.
 pub fn sync(
     access: &impl StoreAccess,
     transport: &impl Transport,
     now: impl Fn() -> DateTime<FixedOffset>,
+    now_anyway: bool,
     mut progress: impl FnMut(usize, usize),
 ) -> Result<SyncReport, OutboxError> {
-    let ids = access.with(|store| due(store, now()))?;
+    let ids = access.with(|store| due(store, now(), now_anyway))?;
     let mut report = SyncReport::default();
     for (done, id) in ids.iter().enumerate() {
         match send_one(access, *id, transport, &now) {
-            Ok(ItemState::Sent) => report.sent += 1,
-            Ok(ItemState::Attention) => report.attention += 1,
-            Ok(_) => report.failed += 1,
+            Ok((ItemState::Sent, _)) => report.sent += 1,
+            Ok((ItemState::Attention, _)) => report.attention += 1,
+            Ok((_, problem)) => {
+                report.failed += 1;
+                if let Some(problem) = problem.filter(|p| stops_the_sync(p.kind)) {
+                    report.stopped = Some(problem.kind.explain("de partner"));
+                    progress(done + 1, ids.len());
+                    break;
+                }
+            }
             // A mail that cannot even be composed, or may not go, needs the worker; the others
             // still go.
             Err(OutboxError::Mail(_) | OutboxError::NoPartner | OutboxError::NoBasis(_)) => {
@@ -899,10 +1202,14 @@ pub fn sync(
             }
             // Another copy of the app on this store took it first: it sends it, we do not.
             Err(OutboxError::NotWaiting) => {}
-            Err(e) => return Err(e),
+            Err(e) => {
+                transport.finish();
+                return Err(e);
+            }
         }
         progress(done + 1, ids.len());
     }
+    transport.finish();
     Ok(report)
 }
 
@@ -926,11 +1233,23 @@ pub enum OutboxError {
     NoServer,
     #[error("Het concept kon niet bewaard worden: {0}")]
     Draft(String),
+    #[error(
+        "Het postvak kon niet gelezen worden ({0}). Ontvangstbevestigingen komen bij de volgende \
+         keer binnen; verzonden pakketten blijven intussen bewaard."
+    )]
+    Mailbox(String),
+    #[error(
+        "Het postvak aanvaardde de aanmelding niet ({0}). Kijk de gebruikersnaam en het \
+         wachtwoord na onder Instellingen, of meld opnieuw aan."
+    )]
+    MailboxSignIn(String),
     /// The protocol with the partner is not in force today; the Dutch reason says why.
     #[error("{0}")]
     NoBasis(String),
     #[error(transparent)]
     Settings(#[from] settings::SettingsError),
+    #[error(transparent)]
+    OAuth(#[from] oauth::OAuthError),
     #[error(transparent)]
     #[coded(code = "outbox.smtp")]
     Smtp(#[from] smtp::SmtpError),

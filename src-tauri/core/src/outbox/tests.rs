@@ -5,6 +5,13 @@ use crate::consent::Language;
 use crate::referral::{ClientInput, Reference};
 use crate::testing::{Office, at};
 
+fn problem(kind: ProblemKind, detail: &str) -> Problem {
+    Problem {
+        kind,
+        detail: detail.into(),
+    }
+}
+
 /// A fake mail server: answers by recipient address and keeps what it accepted.
 struct FakeServer {
     answers: RefCell<Vec<(String, Result<(), DeliveryError>)>>,
@@ -82,7 +89,7 @@ impl SmtpOffice {
 
     /// One sync through `server` at `when`, with no one watching its progress.
     fn sync_at(&self, server: &FakeServer, when: &str) -> SyncReport {
-        sync(&self.store, server, || at(when), |_, _| {}).unwrap()
+        sync(&self.store, server, || at(when), false, |_, _| {}).unwrap()
     }
 
     fn state(&self, reference: &Reference) -> OutboxItem {
@@ -121,14 +128,14 @@ fn quoted_printable_decoded(bytes: &[u8]) -> String {
 const WESTERLO: &str = "aanmelding@ocmw-westerlo.example";
 
 #[test]
-fn sync_delivers_every_queued_package_reports_progress_and_drops_the_archive() {
+fn sync_delivers_every_queued_package_reports_progress_and_keeps_the_archive_until_received() {
     let office = SmtpOffice::new();
     let a = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let b = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
     let server = FakeServer::new();
     let mut steps = Vec::new();
     let now = || at("2026-11-23T17:00:00+01:00");
-    let report = sync(&office.store, &server, now, |done, total| {
+    let report = sync(&office.store, &server, now, false, |done, total| {
         steps.push((done, total))
     })
     .unwrap();
@@ -137,7 +144,8 @@ fn sync_delivers_every_queued_package_reports_progress_and_drops_the_archive() {
         SyncReport {
             sent: 2,
             failed: 0,
-            attention: 0
+            attention: 0,
+            stopped: None
         }
     );
     assert_eq!(steps, [(1, 2), (2, 2)]);
@@ -145,14 +153,18 @@ fn sync_delivers_every_queued_package_reports_progress_and_drops_the_archive() {
         let item = office.state(reference);
         assert_eq!(item.state, ItemState::Sent);
         assert_eq!(item.attempts, 1);
-        let packages = office.packages();
+        assert!(item.received_at.is_none());
+        // Sent is not received: the archive stays for a resend after a bounce.
+        assert!(office.packages().archive(reference).is_ok());
+        confirm_received(&office.store, item.id, ReceivedHow::Worker, now()).unwrap();
+        assert!(office.state(reference).received_at.is_some());
         assert_eq!(
-            packages.archive(reference).unwrap_err().code(),
+            office.packages().archive(reference).unwrap_err().code(),
             "package.already_deleted"
         );
     }
     // Nothing left to do: a second sync sends nothing twice.
-    let again = sync(&office.store, &server, now, |_, _| {}).unwrap();
+    let again = sync(&office.store, &server, now, false, |_, _| {}).unwrap();
     assert_eq!(again, SyncReport::default());
     assert_eq!(server.accepted.borrow().len(), 2);
 }
@@ -196,20 +208,36 @@ fn a_temporary_refusal_is_retried_later_with_the_same_message_id() {
     let server = FakeServer::new();
     server.answer(
         WESTERLO,
-        Err(DeliveryError::Transient("451 4.3.0 probeer later".into())),
+        Err(DeliveryError::Transient(problem(
+            ProblemKind::TryLater,
+            "451 4.3.0 probeer later",
+        ))),
     );
     let report = office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     assert_eq!(report.failed, 1);
     let item = office.state(&reference);
     assert_eq!(item.state, ItemState::Failed);
-    assert_eq!(item.last_error.as_deref(), Some("451 4.3.0 probeer later"));
+    assert!(
+        item.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("tijdelijk probleem"),
+        "{item:?}"
+    );
+    assert_eq!(
+        item.problem_detail.as_deref(),
+        Some("451 4.3.0 probeer later")
+    );
     assert_eq!(item.next_attempt_at, "2026-11-23T10:01:00+01:00");
     // Not due yet half a minute later; due after the back-off.
     let early = office.sync_at(&server, "2026-11-23T10:00:30+01:00");
     assert_eq!(early, SyncReport::default());
     server.answer(
         WESTERLO,
-        Err(DeliveryError::Transient("451 nog eens".into())),
+        Err(DeliveryError::Transient(problem(
+            ProblemKind::TryLater,
+            "451 nog eens",
+        ))),
     );
     office.sync_at(&server, "2026-11-23T10:01:00+01:00");
     assert_eq!(
@@ -230,9 +258,10 @@ fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
     let server = FakeServer::new();
     server.answer(
         WESTERLO,
-        Err(DeliveryError::Permanent(
-            "550 5.1.1 mailbox onbekend".into(),
-        )),
+        Err(DeliveryError::Permanent(problem(
+            ProblemKind::MailboxUnknown,
+            "550 5.1.1 mailbox onbekend",
+        ))),
     );
     let report = office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     assert_eq!(
@@ -240,12 +269,23 @@ fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
         SyncReport {
             sent: 1,
             failed: 0,
-            attention: 1
+            attention: 1,
+            stopped: None
         }
     );
     assert_eq!(office.state(&bad).state, ItemState::Attention);
+    let refused = office.state(&bad);
+    assert!(
+        refused
+            .last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("bestaat niet"),
+        "{refused:?}"
+    );
+    assert_eq!(refused.problem, Some(ProblemKind::MailboxUnknown));
     assert_eq!(
-        office.state(&bad).last_error.as_deref(),
+        refused.problem_detail.as_deref(),
         Some("550 5.1.1 mailbox onbekend")
     );
     assert_eq!(office.state(&good).state, ItemState::Sent);
@@ -258,7 +298,10 @@ fn a_dropped_connection_leaves_the_item_queued() {
     let server = FakeServer::new();
     server.answer(
         WESTERLO,
-        Err(DeliveryError::Interrupted("verbinding verbroken".into())),
+        Err(DeliveryError::Interrupted(problem(
+            ProblemKind::Dropped,
+            "verbinding verbroken",
+        ))),
     );
     office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     let item = office.state(&reference);
@@ -335,7 +378,7 @@ fn mail_program_partners_get_a_draft_and_are_sent_when_the_worker_confirms() {
     let smtp = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
     let server = FakeServer::new();
     let now = || at("2026-11-23T10:00:00+01:00");
-    let report = sync(&office.store, &server, now, |_, _| {}).unwrap();
+    let report = sync(&office.store, &server, now, false, |_, _| {}).unwrap();
     assert_eq!(
         report.sent, 1,
         "only the mail-server partner goes through the server"
@@ -368,11 +411,8 @@ fn mail_program_partners_get_a_draft_and_are_sent_when_the_worker_confirms() {
     );
     confirm_delivered(&office.store, item.id, now()).unwrap();
     assert_eq!(office.state(&drafted).state, ItemState::Sent);
-    let packages = office.packages();
-    assert_eq!(
-        packages.archive(&drafted).unwrap_err().code(),
-        "package.already_deleted"
-    );
+    // Sent by the worker's mail program, kept until the OCMW confirms, as any other.
+    assert!(office.packages().archive(&drafted).is_ok());
 }
 
 /// Ends the protocol with every partner on `until`, as a supervisor would in the register.

@@ -298,6 +298,8 @@ pub struct PackageState {
     pub sent_at: Option<String>,
     /// Where it stands in the outbox.
     pub state: ItemState,
+    /// When the partner confirmed its receipt.
+    pub received_at: Option<String>,
 }
 
 /// Where a referral stands, as one status: the list shows this and nothing else, so a row
@@ -324,19 +326,23 @@ pub enum Stage {
     Attention,
     MaybeSent,
     Drafted,
+    /// Sent: the team's mail server took it; the partner's receipt is awaited.
     Sent,
+    /// The partner confirmed its receipt.
+    Received,
     Cancelled,
 }
 
 impl Stage {
-    fn of(referral: &Referral, package: Option<(ItemState, Delivery)>) -> Self {
+    fn of(referral: &Referral, package: Option<(ItemState, Delivery, bool)>) -> Self {
         match (referral.status, package) {
             _ if referral.withdrawn_on.is_some() => Self::Withdrawn,
             (Status::Draft, _) if referral.purged_at.is_some() => Self::DraftWiped,
             (Status::Draft, _) => Self::Draft,
             (Status::Refused, _) => Self::Refused,
             (Status::Ready, None) => Self::Consented,
-            (Status::Ready, Some((state, delivery))) => match state {
+            (Status::Ready, Some((ItemState::Sent, _, true))) => Self::Received,
+            (Status::Ready, Some((state, delivery, _))) => match state {
                 ItemState::Queued if delivery == Delivery::MailProgram => Self::ForMailProgram,
                 ItemState::Queued => Self::Queued,
                 ItemState::Sending => Self::Sending,
@@ -365,7 +371,8 @@ impl Stage {
             Self::Attention => "Aandacht nodig: zie Verzenden",
             Self::MaybeSent => "Mogelijk al verzonden: vraag het na bij de partner",
             Self::Drafted => "Concept gemaakt: verstuur het met je mailprogramma",
-            Self::Sent => "Verzonden",
+            Self::Sent => "Verzonden · wacht op bevestiging",
+            Self::Received => "Ontvangen door de partner",
             Self::Cancelled => "Geannuleerd, niet verzonden",
         }
     }
@@ -418,6 +425,8 @@ pub struct PackageView {
     /// Where this package stands in the outbox.
     pub state: ItemState,
     pub sent_at: Option<String>,
+    /// When the partner confirmed its receipt: then the archive and password are destroyed.
+    pub received_at: Option<String>,
 }
 
 /// The packages in the store.
@@ -458,12 +467,18 @@ impl<'a> Packages<'a> {
                     password_passed_at,
                     sent_at: item.sent_at,
                     state: item.state,
+                    received_at: item.received_at,
                 })
             }
             None => None,
         };
         let delivery = crate::outbox::delivery_of(self.store, referral.id)?;
-        let stage = Stage::of(&referral, package.as_ref().map(|p| (p.state, delivery)));
+        let stage = Stage::of(
+            &referral,
+            package
+                .as_ref()
+                .map(|p| (p.state, delivery, p.received_at.is_some())),
+        );
         let left = crate::outbox::referral_package_left(self.store, referral.id)?;
         let reached = crate::outbox::reached(self.store, referral.id)?;
         let can_open_package = sealed::latest(conn, referral.id)?
@@ -563,6 +578,7 @@ impl<'a> Packages<'a> {
             size_bytes: latest.size,
             state: item.state,
             sent_at: item.sent_at,
+            received_at: item.received_at,
         }))
     }
 

@@ -222,7 +222,7 @@ fn a_referral_has_one_status_from_its_outbox_item_and_only_the_actions_its_owner
     assert_eq!(listed.stage, Stage::Draft);
     assert!(listed.can_discard && !listed.can_correct && !listed.can_open_package);
 
-    // Sent: one status, "Verzonden", and a correction may follow.
+    // Sent: one status, "Verzonden · wacht op bevestiging", and a correction may follow.
     let sent = f.sent(&input, now);
     let listed = row(&f, &sent);
     assert_eq!(listed.stage, Stage::Sent);

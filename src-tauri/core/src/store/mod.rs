@@ -42,6 +42,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0009_privacy_at_rest.sql"),
     include_str!("migrations/0010_register_history.sql"),
     include_str!("migrations/0011_consent_outcome.sql"),
+    include_str!("migrations/0012_receipt_and_problems.sql"),
 ];
 
 /// The versions whose migration has a step SQL cannot do: 7 moved the old `event` rows into the

@@ -155,7 +155,7 @@ fn store_before_every_migration(path: &Path, key: &DbKey) {
     store
         .conn()
         .execute_batch(
-            "DROP TABLE agreement_version; DROP TABLE discard; DROP TABLE saved_file; DROP TABLE privacy_settings;
+            "DROP TABLE oauth_grant; DROP TABLE agreement_version; DROP TABLE discard; DROP TABLE saved_file; DROP TABLE privacy_settings;
              DROP TABLE team_member; DROP TABLE team_settings; DROP TABLE count_import;
              DROP TABLE ledger_span; DROP TABLE ledger_tally;
              DROP TABLE incident; DROP TABLE correction; DROP TABLE withdrawal;

@@ -274,3 +274,58 @@ fn members_are_checked_row_by_row() {
     );
     assert!(members(&office.store).unwrap().is_empty());
 }
+
+#[test]
+fn the_teams_microsoft_365_sign_in_travels_with_the_profile_but_no_account_or_secret() {
+    use crate::outbox::settings::{self, OAuthSetup, SignInMethod, SmtpInput};
+    use crate::outbox::smtp::Security;
+    let boss = supervisor();
+    settings::save(
+        &boss.store,
+        SmtpInput {
+            host: "smtp.office365.com".into(),
+            port: 587,
+            security: Security::StartTls,
+            username: "leiding@kindengezin.be".into(),
+            password: Zeroizing::new(String::new()),
+            ca_pem: String::new(),
+            imap_host: "outlook.office365.com".into(),
+            imap_port: 993,
+            imap_security: Security::Tls,
+            sign_in: SignInMethod::Microsoft365,
+            oauth: OAuthSetup {
+                tenant: "kindengezin.be".into(),
+                client_id: "11111111-2222-3333-4444-555555555555".into(),
+                ..OAuthSetup::default()
+            },
+        },
+    )
+    .unwrap();
+    let file = signed_profile(&boss, "2026-01-15T09:00:00+01:00");
+    let text = String::from_utf8_lossy(&file);
+    assert!(text.contains("11111111-2222-3333-4444-555555555555"));
+    assert!(
+        !text.contains("leiding@kindengezin.be"),
+        "the account is the member's own"
+    );
+
+    let member = Office::new();
+    let fingerprint = inspect_profile(&member.store, &file).unwrap().fingerprint;
+    let preview = inspect_profile(&member.store, &file).unwrap();
+    assert_eq!(
+        preview.mail.as_deref(),
+        Some("Microsoft 365 (tenant kindengezin.be)")
+    );
+    let applied = apply(&member, &file, Some(&fingerprint)).unwrap();
+    assert!(
+        applied.message.contains("Microsoft 365"),
+        "{}",
+        applied.message
+    );
+    let view = settings::view(&member.store).unwrap().unwrap();
+    assert_eq!(view.sign_in, SignInMethod::Microsoft365);
+    assert_eq!(view.oauth.tenant, "kindengezin.be");
+    assert_eq!(view.host, "smtp.office365.com");
+    assert_eq!(view.imap_host, "outlook.office365.com");
+    assert_eq!(view.username, "", "the member fills in their own account");
+}

@@ -9,7 +9,7 @@ pub use aanmelder_core::testing::{Office, client, key, now, reopen, store_from_e
 #[allow(unused_imports)] // Not every test crate reads a PDF or runs a tool.
 pub use poppler::{pdf_text, tool};
 
-use aanmelder_core::outbox::smtp::{Security, Smtp, SmtpSettings};
+use aanmelder_core::outbox::smtp::{Security, SignIn, Smtp, SmtpSettings};
 use aanmelder_core::store::DbKey;
 use aanmelder_e2e::smtp::{self, SmtpServer};
 use base64::Engine as _;
@@ -59,8 +59,10 @@ pub fn smtp_client(port: u16, cert: &[u8], password: &str) -> Smtp {
         host: "localhost".into(),
         port,
         security: Security::StartTls,
-        username: smtp::USER.into(),
-        password: Zeroizing::new(password.into()),
+        sign_in: SignIn::Password {
+            username: smtp::USER.into(),
+            password: Zeroizing::new(password.into()),
+        },
         extra_root_pem: Some(cert.to_vec()),
         timeout: Duration::from_secs(10),
     })

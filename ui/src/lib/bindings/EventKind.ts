@@ -3,4 +3,4 @@
 /**
  * What happened. The names are stored; never rename one.
  */
-export type EventKind = "created" | "explained" | "consented" | "refused" | "packaged" | "password_passed" | "sent" | "failed" | "cancelled" | "withdrawn" | "corrected" | "purged" | "incident";
+export type EventKind = "created" | "explained" | "consented" | "refused" | "packaged" | "password_passed" | "sent" | "failed" | "cancelled" | "withdrawn" | "corrected" | "purged" | "incident" | "unreachable" | "bounced" | "received" | "destroyed";

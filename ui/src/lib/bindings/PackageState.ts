@@ -12,4 +12,8 @@ sent_at: string | null,
 /**
  * Where it stands in the outbox.
  */
-state: ItemState, };
+state: ItemState, 
+/**
+ * When the partner confirmed its receipt.
+ */
+received_at: string | null, };

@@ -19,4 +19,8 @@ size_bytes: number | null,
 /**
  * Where this package stands in the outbox.
  */
-state: ItemState, sent_at: string | null, };
+state: ItemState, sent_at: string | null, 
+/**
+ * When the partner confirmed its receipt: then the archive and password are destroyed.
+ */
+received_at: string | null, };

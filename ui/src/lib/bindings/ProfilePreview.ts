@@ -11,4 +11,8 @@ pinned: boolean, team: string, issuer: string, issued_at: string, members: numbe
 /**
  * The partners' names.
  */
-agreements: Array<string>, };
+agreements: Array<string>, 
+/**
+ * How the team signs in at its mail, when the profile says: "Microsoft 365 (tenant …)".
+ */
+mail: string | null, };

@@ -5,4 +5,4 @@
  * cannot say "ready to send" and "sent" at once. Once there is a package, its outbox item
  * decides.
  */
-export type Stage = "draft" | "draft_wiped" | "refused" | "withdrawn" | "consented" | "queued" | "for_mail_program" | "sending" | "failed" | "attention" | "maybe_sent" | "drafted" | "sent" | "cancelled";
+export type Stage = "draft" | "draft_wiped" | "refused" | "withdrawn" | "consented" | "queued" | "for_mail_program" | "sending" | "failed" | "attention" | "maybe_sent" | "drafted" | "sent" | "received" | "cancelled";

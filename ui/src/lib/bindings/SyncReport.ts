@@ -3,4 +3,9 @@
 /**
  * What one sync did.
  */
-export type SyncReport = { sent: number, failed: number, attention: number, };
+export type SyncReport = { sent: number, failed: number, attention: number, 
+/**
+ * Why the sync stopped before the end (the server cannot be reached, or refuses the
+ * sign-in): the items not tried wait for the next one. In Dutch.
+ */
+stopped: string | null, };

@@ -12,8 +12,8 @@ import type { ClientInput } from './ClientInput';
 import type { ConsentInput } from './ConsentInput';
 import type { CorrectionEntry } from './CorrectionEntry';
 import type { CorrectionInput } from './CorrectionInput';
+import type { DeviceCode } from './DeviceCode';
 import type { DiscardReason } from './DiscardReason';
-import type { Event } from './Event';
 import type { FivePoints } from './FivePoints';
 import type { ImportOutcome } from './ImportOutcome';
 import type { ImportedFile } from './ImportedFile';
@@ -21,6 +21,7 @@ import type { IncidentInput } from './IncidentInput';
 import type { IncidentReport } from './IncidentReport';
 import type { Language } from './Language';
 import type { ListedAgreement } from './ListedAgreement';
+import type { ListedEvent } from './ListedEvent';
 import type { ListedReferral } from './ListedReferral';
 import type { LockPolicy } from './LockPolicy';
 import type { Member } from './Member';
@@ -34,6 +35,7 @@ import type { PeriodInput } from './PeriodInput';
 import type { PinInput } from './PinInput';
 import type { PrivacySettings } from './PrivacySettings';
 import type { ProfilePreview } from './ProfilePreview';
+import type { ReceiptReport } from './ReceiptReport';
 import type { Reference } from './Reference';
 import type { Referral } from './Referral';
 import type { ReportExport } from './ReportExport';
@@ -89,8 +91,16 @@ export const commands = {
   syncProgress: () => call<SyncProgress>('sync_progress'),
   outboxResend: (id: number) => call<null>('outbox_resend', { id }),
   outboxDelivered: (id: number) => call<null>('outbox_delivered', { id }),
+  outboxReceived: (id: number) => call<null>('outbox_received', { id }),
+  checkReceipts: () => call<ReceiptReport>('check_receipts'),
+  openDraftFolder: (id: number) => call<null>('open_draft_folder', { id }),
   smtpSettings: () => call<SmtpView | null>('smtp_settings'),
   saveSmtpSettings: (settings: SmtpInput) => call<SmtpView>('save_smtp_settings', { settings }),
+  signInBrowser: () => call<SmtpView>('sign_in_browser'),
+  startDeviceSignIn: () => call<DeviceCode>('start_device_sign_in'),
+  finishDeviceSignIn: () => call<SmtpView>('finish_device_sign_in'),
+  cancelSignIn: () => call<null>('cancel_sign_in'),
+  signOut: () => call<SmtpView>('sign_out'),
   writeDrafts: (folder: string) => call<string[]>('write_drafts', { folder }),
   withdrawConsent: (input: WithdrawalInput) => call<Withdrawn>('withdraw_consent', { input }),
   correctReferral: (input: CorrectionInput) => call<PackageView>('correct_referral', { input }),
@@ -99,7 +109,7 @@ export const commands = {
   saveRetentionSettings: (settings: RetentionSettings) => call<RetentionSettings>('save_retention_settings', { settings }),
   reportIncident: (input: IncidentInput, folder: string) => call<IncidentReport>('report_incident', { input, folder }),
   verifyLedger: () => call<ChainCheck>('verify_ledger'),
-  ledgerEvents: () => call<Event[]>('ledger_events'),
+  ledgerEvents: () => call<ListedEvent[]>('ledger_events'),
   reportCounts: (period: PeriodInput) => call<ReportScreen>('report_counts', { period }),
   saveCountFile: (period: PeriodInput, folder: string) => call<string>('save_count_file', { period, folder }),
   exportReport: (exportValue: ReportExport) => call<string>('export_report', { export: exportValue }),

@@ -1,0 +1,354 @@
+//! The partner's receipt, read from the worker's own mailbox over IMAP.
+//!
+//! Every package mail asks for a read receipt and asks the OCMW to reply (see [`super::mail`]).
+//! For each sent package still waiting for its receipt, this module asks the mailbox's server
+//! for exactly three things and nothing else: a delivery report (a bounce, RFC 3464) or a read
+//! receipt (RFC 8098) about that package's Message-ID, and a reply to it (In-Reply-To or
+//! References the Message-ID, or the reference in the subject). The server searches; the app
+//! fetches only the reports it found about its own Message-IDs, and of a reply not even that.
+//! No other mail is read, stored or shown, and the mailbox is opened read-only (EXAMINE), so
+//! not even a "seen" flag changes.
+
+use std::io::{Read as _, Write as _};
+use std::net::{TcpStream, ToSocketAddrs as _};
+use std::time::Duration;
+
+use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
+use ts_rs::TS;
+use zeroize::Zeroizing;
+
+use super::smtp::{Security, SignIn};
+use super::{Awaiting, Bounce, MailboxPlace, OutboxError, ReceivedHow, StoreAccess};
+
+/// Where the worker's mailbox is, and how to sign in (the same as for sending).
+#[derive(Debug, Clone)]
+pub struct ImapSettings {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub sign_in: SignIn,
+    /// An extra certificate authority to trust (PEM), as for the mail server.
+    pub extra_root_pem: Option<Vec<u8>>,
+    pub timeout: Duration,
+}
+
+/// What one look in the mailbox found.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct ReceiptReport {
+    /// Packages whose receipt came in (read receipt or reply): their archives are destroyed.
+    pub received: u32,
+    /// Packages that came back: they need the worker's attention.
+    pub bounced: u32,
+}
+
+/// What a report about one of our mails says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Report {
+    /// A read receipt: the mail reached the partner's mailbox and was opened (or processed).
+    Receipt,
+    /// A bounce, with the server's reason.
+    Bounce(String),
+}
+
+/// Looks in the mailbox for the receipts and bounces of every sent package still waiting for
+/// its receipt, and records what it finds.
+pub fn check(
+    access: &impl StoreAccess,
+    settings: &ImapSettings,
+    now: impl Fn() -> DateTime<FixedOffset>,
+) -> Result<ReceiptReport, OutboxError> {
+    let waiting = access.with(super::awaiting_receipt)?;
+    let mut report = ReceiptReport::default();
+    if waiting.is_empty() {
+        return Ok(report);
+    }
+    let mut session = connect(settings)?;
+    let validity = session
+        .examine("INBOX")
+        .map_err(|e| OutboxError::Mailbox(e.to_string()))?
+        .uid_validity
+        .unwrap_or(0);
+    for awaiting in waiting {
+        // Our own values only, and only characters that need no quoting in a search.
+        if !safe(&awaiting.message_id) || !safe(&awaiting.reference) {
+            continue;
+        }
+        let id = awaiting.id;
+        let recorded = match look_for(&mut session, &awaiting, validity)? {
+            Some(Found::Report(Report::Bounce(reason), uid)) => {
+                let bounce = Bounce {
+                    reason,
+                    seen: MailboxPlace { validity, uid },
+                };
+                access
+                    .with(|store| super::bounced(store, id, &bounce, now()))
+                    .map(|()| report.bounced += 1)
+            }
+            Some(Found::Report(Report::Receipt, _)) => access
+                .with(|store| super::confirm_received(store, id, ReceivedHow::ReadReceipt, now()))
+                .map(|()| report.received += 1),
+            Some(Found::Reply) => access
+                .with(|store| super::confirm_received(store, id, ReceivedHow::Reply, now()))
+                .map(|()| report.received += 1),
+            None => Ok(()),
+        };
+        match recorded {
+            // Confirmed meanwhile by the worker, or by another copy of the app.
+            Ok(()) | Err(OutboxError::NotWaiting) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let _ = session.logout();
+    Ok(report)
+}
+
+enum Found {
+    /// A report, and its UID in the mailbox.
+    Report(Report, u32),
+    Reply,
+}
+
+type Session = imap::Session<native_tls::TlsStream<TcpStream>>;
+
+/// The first report or reply about `awaiting`'s mail. A bounce already handled (the mail was
+/// sent again since) and any report before it are looked past: they are about an earlier send.
+fn look_for(
+    session: &mut Session,
+    awaiting: &Awaiting,
+    validity: u32,
+) -> Result<Option<Found>, OutboxError> {
+    let message_id = awaiting.message_id.as_str();
+    let failed = |e: imap::Error| OutboxError::Mailbox(e.to_string());
+    let after = awaiting
+        .bounce_seen
+        .filter(|seen| seen.validity == validity)
+        .map_or(0, |seen| seen.uid);
+    let reports = session
+        .uid_search(format!(
+            "HEADER Content-Type \"report\" BODY \"{message_id}\""
+        ))
+        .map_err(failed)?;
+    let mut uids: Vec<_> = reports.into_iter().filter(|uid| *uid > after).collect();
+    uids.sort_unstable();
+    for uid in uids {
+        let fetched = session
+            .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+            .map_err(failed)?;
+        for message in fetched.iter() {
+            if let Some(report) = message.body().and_then(|b| read_report(b, message_id)) {
+                return Ok(Some(Found::Report(report, uid)));
+            }
+        }
+    }
+    let replies = session
+        .uid_search(format!(
+            "NOT HEADER Content-Type \"report\" OR HEADER In-Reply-To \"{message_id}\" \
+             OR HEADER References \"{message_id}\" SUBJECT \"{}\"",
+            awaiting.reference
+        ))
+        .map_err(failed)?;
+    Ok((!replies.is_empty()).then_some(Found::Reply))
+}
+
+/// Message-IDs and references are ours: letters, digits and `<>@.-` only.
+fn safe(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '<' | '>' | '@' | '.' | '-'))
+}
+
+/// What a delivery report or read receipt says about the mail `message_id`; `None` for anything
+/// else (a report about another mail, or no report at all).
+pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
+    use mail_parser::MimeHeaders as _;
+    let message = mail_parser::MessageParser::default().parse(raw)?;
+    let content_type = message.content_type()?;
+    if !content_type.ctype().eq_ignore_ascii_case("multipart")
+        || !content_type
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    {
+        return None;
+    }
+    let text = String::from_utf8_lossy(raw);
+    if !text.contains(message_id) {
+        return None;
+    }
+    for part in &message.parts {
+        let Some(ct) = part.content_type() else {
+            continue;
+        };
+        let sub = ct.subtype().unwrap_or_default().to_ascii_lowercase();
+        let fields = String::from_utf8_lossy(part.contents()).into_owned();
+        match (ct.ctype().to_ascii_lowercase().as_str(), sub.as_str()) {
+            ("message", "disposition-notification" | "global-disposition-notification")
+                if field(&fields, "Original-Message-ID")
+                    .is_none_or(|id| id.contains(message_id)) =>
+            {
+                return Some(Report::Receipt);
+            }
+            ("message", "delivery-status" | "global-delivery-status") => {
+                let failed = fields.lines().any(|l| {
+                    l.split_once(':').is_some_and(|(k, v)| {
+                        k.trim().eq_ignore_ascii_case("Action")
+                            && v.trim().eq_ignore_ascii_case("failed")
+                    })
+                });
+                if failed {
+                    let reason = field(&fields, "Diagnostic-Code")
+                        .or_else(|| field(&fields, "Status"))
+                        .unwrap_or_else(|| "niet afgeleverd".to_owned());
+                    return Some(Report::Bounce(reason));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The first value of `name` among report fields (unfolded).
+fn field(fields: &str, name: &str) -> Option<String> {
+    let mut value: Option<String> = None;
+    for line in fields.lines() {
+        if let Some(v) = value.as_mut() {
+            if line.starts_with([' ', '\t']) {
+                v.push(' ');
+                v.push_str(line.trim());
+                continue;
+            }
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':')
+            && k.trim().eq_ignore_ascii_case(name)
+        {
+            value = Some(v.trim().to_owned());
+        }
+    }
+    value
+}
+
+/// XOAUTH2 for IMAP: the token as the first answer; an error challenge gets an empty answer,
+/// after which the server says no.
+struct XOAuth2<'a> {
+    user: &'a str,
+    token: &'a str,
+}
+
+impl imap::Authenticator for XOAuth2<'_> {
+    type Response = Zeroizing<Vec<u8>>;
+
+    fn process(&self, challenge: &[u8]) -> Self::Response {
+        Zeroizing::new(if challenge.is_empty() {
+            format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token).into_bytes()
+        } else {
+            Vec::new()
+        })
+    }
+}
+
+/// A signed-in session over TLS (implicit, or after STARTTLS).
+fn connect(settings: &ImapSettings) -> Result<Session, OutboxError> {
+    let unreachable = |e: &dyn std::fmt::Display| {
+        OutboxError::Mailbox(format!("{}:{}: {e}", settings.host, settings.port))
+    };
+    let address = (settings.host.as_str(), settings.port)
+        .to_socket_addrs()
+        .map_err(|e| unreachable(&e))?
+        .next()
+        .ok_or_else(|| unreachable(&"geen adres"))?;
+    let tcp =
+        TcpStream::connect_timeout(&address, settings.timeout).map_err(|e| unreachable(&e))?;
+    tcp.set_read_timeout(Some(settings.timeout))
+        .map_err(|e| unreachable(&e))?;
+    tcp.set_write_timeout(Some(settings.timeout))
+        .map_err(|e| unreachable(&e))?;
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(pem) = &settings.extra_root_pem {
+        builder.add_root_certificate(
+            native_tls::Certificate::from_pem(pem).map_err(|e| unreachable(&e))?,
+        );
+    }
+    let tls = builder.build().map_err(|e| unreachable(&e))?;
+    let secure = |tcp: TcpStream| {
+        tls.connect(&settings.host, tcp)
+            .map_err(|e| OutboxError::Mailbox(e.to_string()))
+    };
+    let client = match settings.security {
+        Security::Tls => {
+            let mut client = imap::Client::new(secure(tcp)?);
+            client.read_greeting().map_err(|e| unreachable(&e))?;
+            client
+        }
+        Security::StartTls => {
+            let tcp = starttls(tcp).map_err(|e| unreachable(&e))?;
+            imap::Client::new(secure(tcp)?)
+        }
+    };
+    signed_in(client, &settings.sign_in)
+}
+
+/// The clear-text part of STARTTLS (RFC 3501, 6.2.1): the greeting, the command, its OK. The
+/// imap crate keeps its own STARTTLS to itself (with a TLS setup that cannot take a team's own
+/// certificate authority), and the exchange is three lines. Read byte by byte, so nothing meant
+/// for TLS is buffered away.
+fn starttls(mut tcp: TcpStream) -> std::io::Result<TcpStream> {
+    let refused = |line: String| std::io::Error::other(format!("STARTTLS: {}", line.trim()));
+    let greeting = line_of(&mut tcp)?;
+    if !greeting.starts_with("* OK") {
+        return Err(refused(greeting));
+    }
+    tcp.write_all(b"a0 STARTTLS\r\n")?;
+    loop {
+        let line = line_of(&mut tcp)?;
+        if line.starts_with("a0 OK") {
+            return Ok(tcp);
+        }
+        if line.starts_with("a0 ") {
+            return Err(refused(line));
+        }
+    }
+}
+
+fn line_of(tcp: &mut TcpStream) -> std::io::Result<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while line.len() < 8192 {
+        tcp.read_exact(&mut byte)?;
+        line.push(byte[0]);
+        if byte[0] == b'\n' {
+            break;
+        }
+    }
+    Ok(String::from_utf8_lossy(&line).into_owned())
+}
+
+fn signed_in(
+    client: imap::Client<native_tls::TlsStream<TcpStream>>,
+    sign_in: &SignIn,
+) -> Result<Session, OutboxError> {
+    let refused = |(e, _): (imap::Error, _)| OutboxError::MailboxSignIn(e.to_string());
+    match sign_in {
+        SignIn::Password { username, password } => {
+            client.login(username, password.as_str()).map_err(refused)
+        }
+        SignIn::Token {
+            username,
+            access_token,
+        } => client
+            .authenticate(
+                "XOAUTH2",
+                &XOAuth2 {
+                    user: username,
+                    token: access_token,
+                },
+            )
+            .map_err(refused),
+    }
+}
+
+#[cfg(test)]
+mod tests;

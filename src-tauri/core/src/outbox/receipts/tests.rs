@@ -1,0 +1,90 @@
+use super::*;
+
+const ID: &str = "<AM-ABCD-EFGH.0a1b2c3d4e5f@aanmelder.kindengezin.be>";
+
+fn report(report_type: &str, part_type: &str, fields: &str, original: &str) -> Vec<u8> {
+    format!(
+        "From: MAILER-DAEMON@ocmw.example\r\n\
+         To: an.peeters@example.be\r\n\
+         Subject: Report\r\n\
+         MIME-Version: 1.0\r\n\
+         Content-Type: multipart/report; report-type={report_type}; boundary=\"b\"\r\n\
+         \r\n\
+         --b\r\n\
+         Content-Type: text/plain\r\n\
+         \r\n\
+         Uw bericht.\r\n\
+         --b\r\n\
+         Content-Type: {part_type}\r\n\
+         \r\n\
+         {fields}\r\n\
+         --b\r\n\
+         Content-Type: text/rfc822-headers\r\n\
+         \r\n\
+         Message-ID: {original}\r\n\
+         Subject: Aanmelding AM-ABCD-EFGH\r\n\
+         --b--\r\n"
+    )
+    .into_bytes()
+}
+
+#[test]
+fn a_bounce_of_our_mail_gives_the_servers_reason() {
+    let raw = report(
+        "delivery-status",
+        "message/delivery-status",
+        "Reporting-MTA: dns; mx.ocmw.example\r\n\r\nFinal-Recipient: rfc822; weg@ocmw.example\r\n\
+         Action: failed\r\nStatus: 5.1.1\r\nDiagnostic-Code: smtp; 550 5.1.1 user unknown",
+        ID,
+    );
+    assert_eq!(
+        read_report(&raw, ID),
+        Some(Report::Bounce("smtp; 550 5.1.1 user unknown".into()))
+    );
+}
+
+#[test]
+fn a_read_receipt_of_our_mail_is_a_receipt() {
+    let raw = report(
+        "disposition-notification",
+        "message/disposition-notification",
+        &format!(
+            "Final-Recipient: rfc822; aanmelding@ocmw.example\r\nOriginal-Message-ID: {ID}\r\n\
+             Disposition: manual-action/MDN-sent-manually; displayed"
+        ),
+        ID,
+    );
+    assert_eq!(read_report(&raw, ID), Some(Report::Receipt));
+}
+
+#[test]
+fn a_report_about_another_mail_or_a_delay_is_nothing() {
+    let other = "<AM-ZZZZ-ZZZZ.ffffffffffff@aanmelder.kindengezin.be>";
+    let raw = report(
+        "disposition-notification",
+        "message/disposition-notification",
+        &format!("Original-Message-ID: {other}\r\nDisposition: automatic-action; displayed"),
+        other,
+    );
+    assert_eq!(read_report(&raw, ID), None);
+    let delayed = report(
+        "delivery-status",
+        "message/delivery-status",
+        "Final-Recipient: rfc822; x@ocmw.example\r\nAction: delayed\r\nStatus: 4.4.7",
+        ID,
+    );
+    assert_eq!(read_report(&delayed, ID), None);
+    assert_eq!(
+        read_report(b"Subject: hallo\r\n\r\nGewoon een mail.\r\n", ID),
+        None
+    );
+}
+
+#[test]
+fn only_our_own_ids_are_ever_put_in_a_search() {
+    assert!(safe(ID));
+    assert!(safe("AM-ABCD-EFGH"));
+    for bad in ["", "AM \"x\"", "a\r\nb", "x OR ALL", "<a>\\"] {
+        assert!(!safe(bad), "{bad:?}");
+    }
+}

@@ -1,0 +1,180 @@
+//! Proof of receipt from the worker's mailbox, against real servers on loopback: the packages go
+//! to aiosmtpd (STARTTLS, AUTH), and Debian's Dovecot (TLS) holds what comes back: a read
+//! receipt, a reply quoting the reference, a bounce, and a mail that has nothing to do with any
+//! package. `scripts/setup.sh --test` installs both servers.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use aanmelder_core::consent::Language;
+use aanmelder_core::ledger::{self, EventKind};
+use aanmelder_core::outbox::receipts::{self, ImapSettings, ReceiptReport};
+use aanmelder_core::outbox::smtp::{ProblemKind, Security, SignIn};
+use aanmelder_core::outbox::{self, ItemState, OutboxItem};
+use aanmelder_core::package::PackageError;
+use aanmelder_core::referral::Reference;
+use aanmelder_e2e::imap::{self, ImapServer};
+use aanmelder_e2e::smtp;
+use zeroize::Zeroizing;
+
+mod support;
+use support::{Office, Server, attachment, client, now};
+
+fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
+    let reference = office.consented(&client(first, "Peeters", postal_code), Language::Nl, now());
+    office.packages().build(&reference, now()).unwrap();
+    reference
+}
+
+fn item(office: &Office, reference: &Reference) -> OutboxItem {
+    outbox::list(&office.store, &office.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.reference == reference.as_str())
+        .unwrap()
+}
+
+fn mailbox(server: &ImapServer) -> ImapSettings {
+    ImapSettings {
+        host: "localhost".into(),
+        port: server.port,
+        security: Security::Tls,
+        sign_in: SignIn::Password {
+            username: imap::USER.into(),
+            password: Zeroizing::new(imap::PASSWORD.into()),
+        },
+        extra_root_pem: Some(server.cert.clone()),
+        timeout: Duration::from_secs(10),
+    }
+}
+
+#[test]
+fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never_read() {
+    let smtp_server = Server::start();
+    let mut imap_server = ImapServer::start().unwrap();
+    let office = Office::with_smtp();
+    let read = queued(&office, "Zoë", "2260");
+    let replied = queued(&office, "Ayşe", "3290");
+    let bounced = queued(&office, "Jan", "1000");
+    let client = smtp_server.smtp(smtp::PASSWORD);
+    let report = outbox::sync(&office.store, &client, now, false, |_, _| {}).unwrap();
+    assert_eq!(report.sent, 3);
+
+    // Sent is not received: each archive is kept, and the mail asks for a read receipt.
+    for reference in [&read, &replied, &bounced] {
+        let sent = item(&office, reference);
+        assert_eq!(sent.state, ItemState::Sent);
+        assert!(sent.received_at.is_none());
+        assert!(office.packages().archive(reference).is_ok());
+    }
+    let first_mail = std::fs::read_to_string(&smtp_server.received()[2]).unwrap();
+    assert!(first_mail.contains("Disposition-Notification-To: an.peeters@example.be"));
+    let kept = office.packages().archive(&bounced).unwrap().bytes;
+
+    imap_server
+        .deliver(&imap::read_receipt(&item(&office, &read).message_id))
+        .unwrap();
+    imap_server.deliver(&imap::reply(replied.as_str())).unwrap();
+    imap_server
+        .deliver(&imap::bounce(&item(&office, &bounced).message_id))
+        .unwrap();
+    imap_server.deliver(&imap::unrelated()).unwrap();
+
+    let found = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_eq!(
+        found,
+        ReceiptReport {
+            received: 2,
+            bounced: 1
+        }
+    );
+
+    // A read receipt and a reply confirm: the archive and password are destroyed, and the log
+    // says so, without anything of the client.
+    for reference in [&read, &replied] {
+        assert!(item(&office, reference).received_at.is_some());
+        assert!(matches!(
+            office.packages().archive(reference),
+            Err(PackageError::AlreadyDeleted)
+        ));
+        let view = office.packages().view(reference).unwrap().unwrap();
+        assert!(view.password.is_empty());
+    }
+    let kinds: Vec<EventKind> = ledger::recent(&office.store, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.reference.as_deref() == Some(read.as_str()))
+        .map(|e| e.kind)
+        .collect();
+    assert!(kinds.contains(&EventKind::Received) && kinds.contains(&EventKind::Destroyed));
+
+    // The bounce: attention, with the server's reason, and the archive kept.
+    let back = item(&office, &bounced);
+    assert_eq!(back.state, ItemState::Attention);
+    assert_eq!(back.problem, Some(ProblemKind::Bounced));
+    assert!(back.problem_detail.unwrap().contains("User unknown"));
+    assert!(back.last_error.unwrap().contains("kwam terug"));
+
+    // "Opnieuw verzenden" sends the kept archive, byte for byte.
+    outbox::confirm_resend(&office.store, back.id, now()).unwrap();
+    let again = outbox::sync(&office.store, &client, now, false, |_, _| {}).unwrap();
+    assert_eq!(again.sent, 1);
+    let mails = smtp_server.received();
+    let resent = std::fs::read_to_string(mails.last().unwrap()).unwrap();
+    assert_eq!(attachment(&resent, "application/x-7z-compressed"), kept);
+
+    // What the app asked the mailbox: searches by its own ids, and the two reports it found
+    // fetched; the reply (UID 2) and the unrelated mail (UID 4) never fetched, the mailbox
+    // opened read-only.
+    let commands = imap_server.commands();
+    assert!(
+        commands.iter().any(|c| c.contains("EXAMINE")),
+        "{commands:?}"
+    );
+    let fetched: Vec<&String> = commands
+        .iter()
+        .filter(|c| c.to_uppercase().contains("FETCH"))
+        .collect();
+    assert!(!fetched.is_empty(), "{commands:?}");
+    for command in &fetched {
+        let uid = command
+            .split_whitespace()
+            .skip_while(|w| !w.eq_ignore_ascii_case("FETCH"))
+            .nth(1)
+            .unwrap_or_default();
+        assert!(uid == "1" || uid == "3", "fetched {command}");
+    }
+    assert!(
+        !commands.iter().any(|c| c.to_uppercase().contains("STORE")),
+        "{commands:?}"
+    );
+
+    // Nothing more to find: a second look changes nothing.
+    let nothing = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_eq!(nothing, ReceiptReport::default());
+}
+
+#[test]
+fn the_worker_confirms_a_receipt_by_hand() {
+    let smtp_server = Server::start();
+    let office = Office::with_smtp();
+    let reference = queued(&office, "Zoë", "2260");
+    outbox::sync(
+        &office.store,
+        &smtp_server.smtp(smtp::PASSWORD),
+        now,
+        false,
+        |_, _| {},
+    )
+    .unwrap();
+    let id = item(&office, &reference).id;
+    outbox::confirm_received(&office.store, id, outbox::ReceivedHow::Worker, now()).unwrap();
+    assert!(item(&office, &reference).received_at.is_some());
+    assert!(office.packages().archive(&reference).is_err());
+    // Once only.
+    assert!(matches!(
+        outbox::confirm_received(&office.store, id, outbox::ReceivedHow::Worker, now()),
+        Err(outbox::OutboxError::NotWaiting)
+    ));
+}
