@@ -50,6 +50,7 @@ macro_rules! with_commands {
             commands::finish_device_sign_in,
             commands::cancel_sign_in,
             commands::sign_out,
+            commands::microsoft_365_servers,
             commands::write_drafts,
             commands::withdraw_consent,
             commands::correct_referral,

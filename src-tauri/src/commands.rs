@@ -384,6 +384,12 @@ pub async fn sign_out(app: State<'_, AppState>) -> Reply<SmtpView> {
     settings_now(&app)
 }
 
+/// The servers the "Met Microsoft 365" preset fills in.
+#[tauri::command]
+pub async fn microsoft_365_servers() -> Reply<outbox::settings::Servers> {
+    Ok(outbox::settings::microsoft_365_servers())
+}
+
 /// Writes the drafts for partners reached through the worker's own mail program.
 #[tauri::command]
 pub async fn write_drafts(app: State<'_, AppState>, folder: String) -> Reply<Vec<String>> {

@@ -88,7 +88,10 @@ impl AppState {
             report.sent += before.sent;
             report.failed += before.failed;
             report.attention += before.attention;
-            report.stopped = report.stopped.or(before.stopped);
+            if report.stopped.is_none() {
+                report.stopped = before.stopped;
+                report.stopped_by = before.stopped_by;
+            }
         }
         Ok(report)
     }

@@ -281,12 +281,25 @@ pub fn bounce(message_id: &str) -> Vec<u8> {
     )
 }
 
-/// A reply of the OCMW to the mail of `reference`.
-pub fn reply(reference: &str) -> Vec<u8> {
+/// A reply of the OCMW to the mail `message_id` of `reference`, as a mail program writes it
+/// (In-Reply-To and References name the mail it answers).
+pub fn reply(reference: &str, message_id: &str) -> Vec<u8> {
     format!(
         "From: Sociale dienst <aanmelding@ocmw.example>\r\nTo: {USER}\r\n\
-         Subject: RE: Aanmelding {reference} – Kind en Gezin\r\nMIME-Version: 1.0\r\n\
+         Subject: RE: Aanmelding {reference} – Kind en Gezin\r\n\
+         In-Reply-To: {message_id}\r\nReferences: {message_id}\r\nMIME-Version: 1.0\r\n\
          Content-Type: text/plain; charset=utf-8\r\n\r\nGoed ontvangen, dank u.\r\n"
+    )
+    .into_bytes()
+}
+
+/// An out-of-office answer to the mail `message_id`: it says nothing of the package being read.
+pub fn out_of_office(message_id: &str) -> Vec<u8> {
+    format!(
+        "From: Sociale dienst <aanmelding@ocmw.example>\r\nTo: {USER}\r\n\
+         Subject: Automatisch antwoord: Aanmelding\r\nAuto-Submitted: auto-replied\r\n\
+         In-Reply-To: {message_id}\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=utf-8\r\n\r\nAfwezig tot maandag.\r\n"
     )
     .into_bytes()
 }

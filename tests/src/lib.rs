@@ -612,8 +612,28 @@ impl Session<'_> {
         };
         self.click(&self.wait_for(&format!("#delivery option[value='{delivery}']"), wait)?)?;
         self.click(&self.button("Bewaren")?)?;
-        self.wait_for_text("#agreements-status", "is bewaard", wait)?;
+        if let Err(e) = self.wait_for_text("#agreements-status", "is bewaard", wait) {
+            let _ = self.screenshot(&screenshot_dir().join("add-partner-failed.png"));
+            return Err(format!(
+                "{} not saved: {e}; the screen says: {}",
+                p.name,
+                self.said()
+            ));
+        }
         Ok(())
+    }
+
+    /// What the page shows as errors and alerts right now, for a test's failure message.
+    pub fn said(&self) -> String {
+        self.execute(
+            "return [...document.querySelectorAll('[role=alert], .error, [aria-invalid=true]')]
+               .map((e) => (e.id ? '#' + e.id + ': ' : '') + (e.textContent || e.value || '').trim())
+               .join(' | ')",
+            serde_json::json!([]),
+        )
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
     }
 
     /// Ends the session, which quits the app, and waits until it is gone: the app allows one

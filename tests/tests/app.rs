@@ -361,7 +361,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     if let Err(e) = app.wait_for_text("#sync-status", "2 verzonden", WAIT) {
         app.screenshot(&screenshot_dir().join("outbox-failed.png"))
             .unwrap();
-        panic!("{e}");
+        panic!("{e}; the screen says: {}", app.said());
     }
     let list = app
         .text(&app.wait_for("#outbox-list", WAIT).unwrap())

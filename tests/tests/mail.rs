@@ -41,7 +41,7 @@ fn row(app: &Session<'_>, reference: &str, needle: &str) -> String {
         Err(e) => {
             app.screenshot(&screenshot_dir().join("mail-failed.png"))
                 .unwrap();
-            panic!("{e}");
+            panic!("{e}; the screen says: {}", app.said());
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Proof of receipt from the worker's mailbox, against real servers on loopback: the packages go
 //! to aiosmtpd (STARTTLS, AUTH), and Debian's Dovecot (TLS) holds what comes back: a read
-//! receipt, a reply quoting the reference, a bounce, and a mail that has nothing to do with any
-//! package. `scripts/setup.sh --test` installs both servers.
+//! receipt, a reply (In-Reply-To our Message-ID), an out-of-office answer, a bounce, and a mail
+//! that has nothing to do with any package. `scripts/setup.sh --test` installs both servers.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -75,7 +75,15 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
     imap_server
         .deliver(&imap::read_receipt(&item(&office, &read).message_id))
         .unwrap();
-    imap_server.deliver(&imap::reply(replied.as_str())).unwrap();
+    imap_server
+        .deliver(&imap::out_of_office(&item(&office, &bounced).message_id))
+        .unwrap();
+    imap_server
+        .deliver(&imap::reply(
+            replied.as_str(),
+            &item(&office, &replied).message_id,
+        ))
+        .unwrap();
     imap_server
         .deliver(&imap::bounce(&item(&office, &bounced).message_id))
         .unwrap();
@@ -125,8 +133,8 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
     assert_eq!(attachment(&resent, "application/x-7z-compressed"), kept);
 
     // What the app asked the mailbox: searches by its own ids, and the two reports it found
-    // fetched; the reply (UID 2) and the unrelated mail (UID 4) never fetched, the mailbox
-    // opened read-only.
+    // fetched (UIDs 1 and 4); the out-of-office (2), the reply (3) and the unrelated mail (5)
+    // never fetched, the mailbox opened read-only.
     let commands = imap_server.commands();
     assert!(
         commands.iter().any(|c| c.contains("EXAMINE")),
@@ -143,14 +151,15 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
             .skip_while(|w| !w.eq_ignore_ascii_case("FETCH"))
             .nth(1)
             .unwrap_or_default();
-        assert!(uid == "1" || uid == "3", "fetched {command}");
+        assert!(uid == "1" || uid == "4", "fetched {command}");
     }
     assert!(
         !commands.iter().any(|c| c.to_uppercase().contains("STORE")),
         "{commands:?}"
     );
 
-    // Nothing more to find: a second look changes nothing.
+    // Nothing more to find: a second look changes nothing. The package sent again is not
+    // flagged by its old bounce, nor confirmed by the out-of-office answer to it.
     let nothing = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
     assert_eq!(nothing, ReceiptReport::default());
 }

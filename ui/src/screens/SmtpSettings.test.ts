@@ -31,6 +31,14 @@ function fakeApi(stored: SmtpView | null, more: Partial<Api> = {}): Api {
       grant: stored?.grant ?? { state: 'none', since: null },
     })),
     cancelSignIn: vi.fn(async () => null),
+    microsoft365Servers: vi.fn(async () => ({
+      host: 'smtp.office365.com',
+      port: 587,
+      security: 'start_tls' as const,
+      imap_host: 'outlook.office365.com',
+      imap_port: 993,
+      imap_security: 'tls' as const,
+    })),
     ...more,
   };
   return partial as Api;
@@ -41,7 +49,7 @@ describe('SmtpSettings', () => {
     render(SmtpSettings, { api: fakeApi(null) });
     const method = (await screen.findByLabelText('Aanmelden bij de mailserver')) as HTMLSelectElement;
     await fireEvent.change(method, { target: { value: 'microsoft365' } });
-    expect((screen.getByLabelText('Mailserver') as HTMLInputElement).value).toBe('smtp.office365.com');
+    await waitFor(() => expect((screen.getByLabelText('Mailserver') as HTMLInputElement).value).toBe('smtp.office365.com'));
     expect((screen.getByLabelText(/^Poort$/) as HTMLInputElement).value).toBe('587');
     expect((screen.getByLabelText(/^IMAP-server/) as HTMLInputElement).value).toBe('outlook.office365.com');
     expect(screen.getByLabelText(/^Tenant/)).toBeInstanceOf(HTMLInputElement);

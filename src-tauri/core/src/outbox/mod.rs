@@ -337,6 +337,8 @@ pub struct SyncReport {
     /// Why the sync stopped before the end (the server cannot be reached, or refuses the
     /// sign-in): the items not tried wait for the next one. In Dutch.
     pub stopped: Option<String>,
+    /// What kind of problem stopped it, for the screen to offer what helps (signing in again).
+    pub stopped_by: Option<ProblemKind>,
 }
 
 /// How a delivery attempt ended, as far as the server told.
@@ -755,7 +757,6 @@ impl std::str::FromStr for MailboxPlace {
 pub struct Awaiting {
     pub id: i64,
     pub message_id: String,
-    pub reference: String,
     /// The last bounce already handled for it, to look past.
     pub bounce_seen: Option<MailboxPlace>,
 }
@@ -776,12 +777,11 @@ pub fn awaiting_receipt(store: &Store) -> Result<Vec<Awaiting>, OutboxError> {
         .map_err(StoreError::from)?;
     let mut out = Vec::new();
     for (id, message_id, referral_id, seen) in rows {
-        if let Some((reference, _)) = referral::reference_and_recipient(store.conn(), referral_id)?
-        {
+        // A referral gone from the register has nothing left to confirm.
+        if referral::reference_and_recipient(store.conn(), referral_id)?.is_some() {
             out.push(Awaiting {
                 id,
                 message_id,
-                reference: reference.to_string(),
                 bounce_seen: seen.and_then(|s| s.parse().ok()),
             });
         }
@@ -1191,6 +1191,7 @@ pub fn sync(
                 report.failed += 1;
                 if let Some(problem) = problem.filter(|p| stops_the_sync(p.kind)) {
                     report.stopped = Some(problem.kind.explain("de partner"));
+                    report.stopped_by = Some(problem.kind);
                     progress(done + 1, ids.len());
                     break;
                 }

@@ -528,6 +528,17 @@ const MARGIN: chrono::Duration = chrono::Duration::minutes(2);
 /// When the provider does not say how long an access token lasts: the shortest common life.
 const DEFAULT_LIFE: chrono::Duration = chrono::Duration::minutes(30);
 
+/// When an access token the provider just issued runs out. A life the provider states beyond
+/// what a date can hold is taken as the default one.
+fn expiry(tokens: &BasicTokenResponse, now: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+    let life = tokens
+        .expires_in()
+        .and_then(|d| chrono::Duration::from_std(d).ok())
+        .unwrap_or(DEFAULT_LIFE);
+    now.checked_add_signed(life)
+        .unwrap_or_else(|| now + DEFAULT_LIFE)
+}
+
 /// Keeps a grant the provider just issued, replacing any earlier one.
 fn keep(
     store: &Store,
@@ -535,11 +546,7 @@ fn keep(
     tokens: &BasicTokenResponse,
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
-    let expires = now
-        + tokens
-            .expires_in()
-            .and_then(|d| chrono::Duration::from_std(d).ok())
-            .unwrap_or(DEFAULT_LIFE);
+    let expires = expiry(tokens, now);
     store
         .conn()
         .execute(
@@ -632,7 +639,22 @@ pub fn access_token(
     {
         return Ok(token.clone());
     }
-    let refresh = grant.refresh_token.ok_or(OAuthError::Lost)?;
+    let Some(refresh) = grant.refresh_token else {
+        // No refresh token (the registration does not give `offline_access`): the grant ends
+        // with its access token, and the screen must say so, not "aangemeld".
+        access.with(|store| {
+            store
+                .conn()
+                .execute(
+                    "UPDATE oauth_grant SET lost_at = ?1, access_token = NULL
+                     WHERE id = 1 AND refresh_token IS NULL AND lost_at IS NULL",
+                    [now.to_rfc3339()],
+                )
+                .map_err(StoreError::from)?;
+            Ok(())
+        })?;
+        return Err(OAuthError::Lost.into());
+    };
     let scopes: Vec<Scope> = match &grant.scopes {
         Some(granted) => granted
             .split_whitespace()
@@ -651,11 +673,10 @@ pub fn access_token(
             let renewed = tokens
                 .refresh_token()
                 .map(|t| Zeroizing::new(t.secret().clone()));
-            let expires = now
-                + tokens
-                    .expires_in()
-                    .and_then(|d| chrono::Duration::from_std(d).ok())
-                    .unwrap_or(DEFAULT_LIFE);
+            let expires = expiry(&tokens, now);
+            // Both writes below change the grant only if it is still the one this refresh
+            // started from: a sign-in meanwhile (or another copy of the app) must not be
+            // overwritten by a late answer, nor marked lost by a refusal of the old token.
             access.with(|store| {
                 // A provider that rotates refresh tokens sends a new one; one that does not
                 // keeps the old one valid.
@@ -665,13 +686,14 @@ pub fn access_token(
                         "UPDATE oauth_grant SET access_token = ?1, expires_at = ?2,
                            refresh_token = coalesce(?3, refresh_token),
                            scopes = coalesce(?4, scopes)
-                         WHERE id = 1 AND provider = ?5",
+                         WHERE id = 1 AND provider = ?5 AND refresh_token = ?6",
                         rusqlite::params![
                             token.as_str(),
                             expires.to_rfc3339(),
                             renewed.as_ref().map(|t| t.as_str()),
                             granted(&tokens),
                             provider.key(),
+                            refresh.as_str(),
                         ],
                     )
                     .map_err(StoreError::from)?;
@@ -688,8 +710,8 @@ pub fn access_token(
                         .execute(
                             "UPDATE oauth_grant SET lost_at = ?1, access_token = NULL,
                                refresh_token = NULL
-                             WHERE id = 1",
-                            [now.to_rfc3339()],
+                             WHERE id = 1 AND refresh_token = ?2",
+                            rusqlite::params![now.to_rfc3339(), refresh.as_str()],
                         )
                         .map_err(StoreError::from)?;
                     Ok(())

@@ -4,7 +4,7 @@
 //! For each sent package still waiting for its receipt, this module asks the mailbox's server
 //! for exactly three things and nothing else: a delivery report (a bounce, RFC 3464) or a read
 //! receipt (RFC 8098) about that package's Message-ID, and a reply to it (In-Reply-To or
-//! References the Message-ID, or the reference in the subject). The server searches; the app
+//! References the Message-ID; not an automatic answer). The server searches; the app
 //! fetches only the reports it found about its own Message-IDs, and of a reply not even that.
 //! No other mail is read, stored or shown, and the mailbox is opened read-only (EXAMINE), so
 //! not even a "seen" flag changes.
@@ -72,7 +72,7 @@ pub fn check(
         .unwrap_or(0);
     for awaiting in waiting {
         // Our own values only, and only characters that need no quoting in a search.
-        if !safe(&awaiting.message_id) || !safe(&awaiting.reference) {
+        if !safe(&awaiting.message_id) {
             continue;
         }
         let id = awaiting.id;
@@ -142,11 +142,14 @@ fn look_for(
             }
         }
     }
+    // A reply names our mail in In-Reply-To or References, as every mail program writes them.
+    // Not by the reference in its subject: a correction and a withdrawal share the referral's
+    // reference, so a reply to one would confirm another. Not an automatic answer (an
+    // out-of-office says nothing of the package having been read).
     let replies = session
         .uid_search(format!(
-            "NOT HEADER Content-Type \"report\" OR HEADER In-Reply-To \"{message_id}\" \
-             OR HEADER References \"{message_id}\" SUBJECT \"{}\"",
-            awaiting.reference
+            "NOT HEADER Content-Type \"report\" NOT HEADER Auto-Submitted \"auto\" \
+             OR HEADER In-Reply-To \"{message_id}\" HEADER References \"{message_id}\""
         ))
         .map_err(failed)?;
     Ok((!replies.is_empty()).then_some(Found::Reply))
@@ -161,7 +164,10 @@ fn safe(text: &str) -> bool {
 }
 
 /// What a delivery report or read receipt says about the mail `message_id`; `None` for anything
-/// else (a report about another mail, or no report at all).
+/// else (a report about another mail, or no report at all). A report is about our mail only when
+/// it says so where the standards put it: a read receipt's `Original-Message-ID`, or the
+/// `Message-ID` of the original returned with a bounce. Our id quoted anywhere else (in the
+/// `References` of some other mail, say) does not count.
 pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
     use mail_parser::MimeHeaders as _;
     let message = mail_parser::MessageParser::default().parse(raw)?;
@@ -173,10 +179,9 @@ pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
     {
         return None;
     }
-    let text = String::from_utf8_lossy(raw);
-    if !text.contains(message_id) {
-        return None;
-    }
+    let ours = |id: Option<String>| id.is_some_and(|id| id.trim() == message_id);
+    let mut report = None;
+    let mut about_ours = false;
     for part in &message.parts {
         let Some(ct) = part.content_type() else {
             continue;
@@ -184,11 +189,9 @@ pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
         let sub = ct.subtype().unwrap_or_default().to_ascii_lowercase();
         let fields = String::from_utf8_lossy(part.contents()).into_owned();
         match (ct.ctype().to_ascii_lowercase().as_str(), sub.as_str()) {
-            ("message", "disposition-notification" | "global-disposition-notification")
-                if field(&fields, "Original-Message-ID")
-                    .is_none_or(|id| id.contains(message_id)) =>
-            {
-                return Some(Report::Receipt);
+            ("message", "disposition-notification" | "global-disposition-notification") => {
+                about_ours |= ours(field(&fields, "Original-Message-ID"));
+                report = Some(Report::Receipt);
             }
             ("message", "delivery-status" | "global-delivery-status") => {
                 let failed = fields.lines().any(|l| {
@@ -201,13 +204,18 @@ pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
                     let reason = field(&fields, "Diagnostic-Code")
                         .or_else(|| field(&fields, "Status"))
                         .unwrap_or_else(|| "niet afgeleverd".to_owned());
-                    return Some(Report::Bounce(reason));
+                    report = Some(Report::Bounce(reason));
                 }
+            }
+            // The original, returned whole or as its headers.
+            ("text", "rfc822-headers")
+            | ("message", "rfc822" | "global" | "global-headers" | "rfc822-headers") => {
+                about_ours |= ours(field(&fields, "Message-ID"));
             }
             _ => {}
         }
     }
-    None
+    report.filter(|_| about_ours)
 }
 
 /// The first value of `name` among report fields (unfolded).
@@ -266,13 +274,8 @@ fn connect(settings: &ImapSettings) -> Result<Session, OutboxError> {
         .map_err(|e| unreachable(&e))?;
     tcp.set_write_timeout(Some(settings.timeout))
         .map_err(|e| unreachable(&e))?;
-    let mut builder = native_tls::TlsConnector::builder();
-    if let Some(pem) = &settings.extra_root_pem {
-        builder.add_root_certificate(
-            native_tls::Certificate::from_pem(pem).map_err(|e| unreachable(&e))?,
-        );
-    }
-    let tls = builder.build().map_err(|e| unreachable(&e))?;
+    let tls = super::smtp::tls_connector(settings.extra_root_pem.as_deref())
+        .map_err(|e| unreachable(&e))?;
     let secure = |tcp: TcpStream| {
         tls.connect(&settings.host, tcp)
             .map_err(|e| OutboxError::Mailbox(e.to_string()))

@@ -515,17 +515,22 @@ pub fn apply_microsoft_365(
         return Ok(());
     }
     oauth::forget(store)?;
+    let servers = microsoft_365_servers();
     store
         .conn()
         .execute(
             "INSERT INTO smtp_settings (id, host, port, security, username, password,
                imap_host, imap_port, imap_security, sign_in, oauth_tenant, oauth_client_id)
-             VALUES (1, ?1, 587, 'start_tls', '', '', ?2, 993, 'tls', 'microsoft365', ?3, ?4)
+             VALUES (1, ?1, ?2, ?3, '', '', ?4, ?5, ?6, 'microsoft365', ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET sign_in = 'microsoft365',
                oauth_tenant = excluded.oauth_tenant, oauth_client_id = excluded.oauth_client_id",
             rusqlite::params![
-                MICROSOFT_365_SMTP,
-                MICROSOFT_365_IMAP,
+                servers.host,
+                servers.port,
+                security_str(servers.security),
+                servers.imap_host,
+                servers.imap_port,
+                security_str(servers.imap_security),
                 setup.tenant,
                 setup.client_id
             ],
@@ -545,6 +550,30 @@ pub fn microsoft_365(store: &Store) -> Result<Option<(String, String)>, OutboxEr
 /// Exchange Online's servers for clients (SMTP submission with STARTTLS on 587, IMAP on 993).
 pub const MICROSOFT_365_SMTP: &str = "smtp.office365.com";
 pub const MICROSOFT_365_IMAP: &str = "outlook.office365.com";
+
+/// The servers a provider's preset fills in on the settings screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct Servers {
+    pub host: String,
+    pub port: u16,
+    pub security: Security,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_security: Security,
+}
+
+/// Microsoft 365's servers, the one definition the screen and a team profile use.
+pub fn microsoft_365_servers() -> Servers {
+    Servers {
+        host: MICROSOFT_365_SMTP.to_owned(),
+        port: 587,
+        security: Security::StartTls,
+        imap_host: MICROSOFT_365_IMAP.to_owned(),
+        imap_port: 993,
+        imap_security: Security::Tls,
+    }
+}
 
 const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
 const END: &str = "-----END CERTIFICATE-----";

@@ -371,14 +371,9 @@ impl Smtp {
             kind: ProblemKind::Insecure,
             detail: e.to_string(),
         };
-        let mut builder = native_tls::TlsConnector::builder();
-        if let Some(pem) = &self.settings.extra_root_pem {
-            builder.add_root_certificate(
-                native_tls::Certificate::from_pem(pem).map_err(|e| insecure(&e))?,
-            );
-        }
-        let connector =
-            tokio_native_tls::TlsConnector::from(builder.build().map_err(|e| insecure(&e))?);
+        let connector = tokio_native_tls::TlsConnector::from(
+            tls_connector(self.settings.extra_root_pem.as_deref()).map_err(|e| insecure(&e))?,
+        );
         connector
             .connect(&self.settings.host, tcp)
             .await
@@ -418,6 +413,18 @@ impl Smtp {
             }
         }
     }
+}
+
+/// The system's TLS and trust store, and the team's own certificate authority if it has one:
+/// for an implicit-TLS mail server and for the mailbox.
+pub(super) fn tls_connector(
+    extra_root_pem: Option<&[u8]>,
+) -> Result<native_tls::TlsConnector, native_tls::Error> {
+    let mut builder = native_tls::TlsConnector::builder();
+    if let Some(pem) = extra_root_pem {
+        builder.add_root_certificate(native_tls::Certificate::from_pem(pem)?);
+    }
+    builder.build()
 }
 
 /// A reply of the server, as a problem: its code says which.
@@ -475,8 +482,11 @@ impl Transport for Smtp {
                 })?,
             };
             let sent = self.send(&mut conn, mail).await;
-            // A connection that survived, however this mail went, serves the next one.
-            if !conn.has_broken() {
+            // Only a connection that just delivered serves the next mail. lettre closes one
+            // that got an error itself, but a send cut off by our timeout stops mid-exchange
+            // with the connection looking whole: the next mail's commands would land inside
+            // this one's DATA.
+            if sent.is_ok() && !conn.has_broken() {
                 *self
                     .open
                     .lock()

@@ -145,7 +145,8 @@ fn sync_delivers_every_queued_package_reports_progress_and_keeps_the_archive_unt
             sent: 2,
             failed: 0,
             attention: 0,
-            stopped: None
+            stopped: None,
+            stopped_by: None
         }
     );
     assert_eq!(steps, [(1, 2), (2, 2)]);
@@ -270,7 +271,8 @@ fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
             sent: 1,
             failed: 0,
             attention: 1,
-            stopped: None
+            stopped: None,
+            stopped_by: None
         }
     );
     assert_eq!(office.state(&bad).state, ItemState::Attention);

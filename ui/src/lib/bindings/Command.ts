@@ -45,6 +45,7 @@ export type Command =
   | 'finish_device_sign_in'
   | 'cancel_sign_in'
   | 'sign_out'
+  | 'microsoft_365_servers'
   | 'write_drafts'
   | 'withdraw_consent'
   | 'correct_referral'

@@ -44,6 +44,7 @@ import type { ResidenceCheck } from './ResidenceCheck';
 import type { RetentionSettings } from './RetentionSettings';
 import type { Role } from './Role';
 import type { SavedCopy } from './SavedCopy';
+import type { Servers } from './Servers';
 import type { SessionState } from './SessionState';
 import type { SmtpInput } from './SmtpInput';
 import type { SmtpView } from './SmtpView';
@@ -101,6 +102,7 @@ export const commands = {
   finishDeviceSignIn: () => call<SmtpView>('finish_device_sign_in'),
   cancelSignIn: () => call<null>('cancel_sign_in'),
   signOut: () => call<SmtpView>('sign_out'),
+  microsoft365Servers: () => call<Servers>('microsoft_365_servers'),
   writeDrafts: (folder: string) => call<string[]>('write_drafts', { folder }),
   withdrawConsent: (input: WithdrawalInput) => call<Withdrawn>('withdraw_consent', { input }),
   correctReferral: (input: CorrectionInput) => call<PackageView>('correct_referral', { input }),

@@ -81,6 +81,27 @@ fn a_report_about_another_mail_or_a_delay_is_nothing() {
 }
 
 #[test]
+fn our_id_quoted_elsewhere_in_a_report_is_not_enough() {
+    // A read receipt for another mail whose original happened to quote ours in References.
+    let other = "<AM-ZZZZ-ZZZZ.ffffffffffff@aanmelder.kindengezin.be>";
+    let quoting = report(
+        "disposition-notification",
+        "message/disposition-notification",
+        &format!("Disposition: automatic-action; displayed\r\nX-Note: re {ID}"),
+        &format!("{other}\r\nReferences: {ID}"),
+    );
+    assert_eq!(read_report(&quoting, ID), None);
+    // A read receipt without Original-Message-ID counts by the original's own Message-ID.
+    let bare = report(
+        "disposition-notification",
+        "message/disposition-notification",
+        "Disposition: manual-action/MDN-sent-manually; displayed",
+        ID,
+    );
+    assert_eq!(read_report(&bare, ID), Some(Report::Receipt));
+}
+
+#[test]
 fn only_our_own_ids_are_ever_put_in_a_search() {
     assert!(safe(ID));
     assert!(safe("AM-ABCD-EFGH"));

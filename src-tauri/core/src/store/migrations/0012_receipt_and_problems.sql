@@ -8,6 +8,9 @@ ALTER TABLE outbox ADD COLUMN received_how TEXT        -- who confirmed it
     CHECK (received_how IS NULL OR received_how IN ('worker', 'read_receipt', 'reply'));
 ALTER TABLE outbox ADD COLUMN error_kind TEXT;         -- outbox::smtp::ProblemKind
 ALTER TABLE outbox ADD COLUMN error_detail TEXT;       -- the server's reply, for IT
+-- Mail sent before this version had its archive deleted at the send: there is nothing left to
+-- keep or destroy, so it does not wait for a receipt (how it was received stays unknown).
+UPDATE outbox SET received_at = sent_at WHERE state = 'sent' AND sent_at IS NOT NULL;
 -- The last bounce already handled for this mail, as "<UIDVALIDITY>:<UID>" in the worker's
 -- mailbox: a package sent again after a bounce must not be flagged by the old bounce.
 ALTER TABLE outbox ADD COLUMN bounce_seen TEXT;
