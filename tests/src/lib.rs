@@ -40,6 +40,21 @@ pub fn free_port() -> Result<u16> {
     Ok(probe.local_addr().map_err(|e| e.to_string())?.port())
 }
 
+/// The port a test server announces on the first line of its standard output (`PORT <n>`), as
+/// the SMTP server and the OAuth provider do once they listen; `what` names it in the error.
+pub fn announced_port(child: &mut std::process::Child, what: &str) -> Result<u16> {
+    use std::io::BufRead as _;
+    let mut line = String::new();
+    if let Some(out) = child.stdout.take() {
+        std::io::BufReader::new(out)
+            .read_line(&mut line)
+            .map_err(|e| e.to_string())?;
+    }
+    line.strip_prefix("PORT ")
+        .and_then(|p| p.trim().parse().ok())
+        .ok_or_else(|| format!("{what} did not start ({line:?}): run scripts/setup.sh --test"))
+}
+
 /// The built app binary: `$AANMELDER_APP`, or the workspace's debug build.
 pub fn app_binary() -> PathBuf {
     std::env::var_os("AANMELDER_APP").map_or_else(

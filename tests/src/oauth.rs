@@ -7,7 +7,6 @@
 //! address the app gave, fills in the provider's forms (login, consent, device code) and follows
 //! the redirects, the last one to the app's own loopback listener.
 
-use std::io::BufRead as _;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
@@ -45,16 +44,7 @@ impl OAuthProvider {
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| format!("node is missing ({e}): run scripts/setup.sh --test"))?;
-        let mut line = String::new();
-        if let Some(out) = child.stdout.take() {
-            std::io::BufReader::new(out)
-                .read_line(&mut line)
-                .map_err(|e| e.to_string())?;
-        }
-        let port = line
-            .strip_prefix("PORT ")
-            .and_then(|p| p.trim().parse().ok())
-            .ok_or_else(|| format!("the OAuth provider did not start ({line:?})"))?;
+        let port = crate::announced_port(&mut child, "the OAuth provider (oidc-provider)")?;
         Ok(Self {
             stdin: child.stdin.take(),
             child,

@@ -2,7 +2,6 @@
 //! self-signed certificate: STARTTLS required, AUTH required. Closing its standard input (on
 //! drop) stops it, so it never outlives the test.
 
-use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -92,18 +91,7 @@ impl SmtpServer {
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| format!("python3 is missing ({e})"))?;
-        let mut line = String::new();
-        if let Some(out) = child.stdout.take() {
-            std::io::BufReader::new(out)
-                .read_line(&mut line)
-                .map_err(|e| e.to_string())?;
-        }
-        let port = line
-            .strip_prefix("PORT ")
-            .and_then(|p| p.trim().parse().ok())
-            .ok_or_else(|| {
-                format!("the SMTP server did not start ({line:?}): run scripts/setup.sh --test for aiosmtpd")
-            })?;
+        let port = crate::announced_port(&mut child, "the SMTP server (aiosmtpd)")?;
         Ok((child, port))
     }
 
