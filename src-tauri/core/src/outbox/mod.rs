@@ -1148,19 +1148,6 @@ fn finish(
     Ok(state)
 }
 
-/// Sends one item: begin (committed), deliver without holding the store, record the outcome.
-pub fn send_one(
-    access: &impl StoreAccess,
-    id: i64,
-    transport: &impl Transport,
-    now: impl Fn() -> DateTime<FixedOffset>,
-) -> Result<(ItemState, Option<Problem>), OutboxError> {
-    let mail = access.with(|store| begin(store, id, now()))?;
-    let result = transport.deliver(&mail);
-    let state = access.with(|store| finish(store, id, &result, now()))?;
-    Ok((state, result.err().map(|e| e.problem().clone())))
-}
-
 /// Whether a problem is the server's or the network's, not this mail's: the next mail would
 /// meet it too.
 fn stops_the_sync(kind: ProblemKind) -> bool {
@@ -1174,6 +1161,11 @@ fn stops_the_sync(kind: ProblemKind) -> bool {
 /// asked, so items waiting for their next attempt go now too. When the server cannot be reached
 /// or refuses the sign-in, the sync stops there: the items not tried keep waiting, and the report
 /// says why.
+///
+/// Each item is claimed (committed) before its mail goes out, and its outcome recorded after,
+/// without holding the store during the delivery. The outcome of one mail and the claim of the
+/// next are one transaction: one fsync'd commit a mail instead of two, and both are on disk
+/// before the next mail leaves, so a crash at any moment still sends nothing twice.
 pub fn sync(
     access: &impl StoreAccess,
     transport: &impl Transport,
@@ -1182,33 +1174,81 @@ pub fn sync(
     mut progress: impl FnMut(usize, usize),
 ) -> Result<SyncReport, OutboxError> {
     let ids = access.with(|store| due(store, now(), now_anyway))?;
+    let total = ids.len();
+    let mut next_ids = ids.into_iter();
     let mut report = SyncReport::default();
-    for (done, id) in ids.iter().enumerate() {
-        match send_one(access, *id, transport, &now) {
-            Ok((ItemState::Sent, _)) => report.sent += 1,
-            Ok((ItemState::Attention, _)) => report.attention += 1,
-            Ok((_, problem)) => {
-                report.failed += 1;
-                if let Some(problem) = problem.filter(|p| stops_the_sync(p.kind)) {
-                    report.stopped = Some(problem.kind.explain("de partner"));
-                    report.stopped_by = Some(problem.kind);
-                    progress(done + 1, ids.len());
-                    break;
+    let mut done = 0;
+    // The mail just handed to the transport, and how that went: recorded with the next claim.
+    let mut delivered: Option<(i64, Result<(), DeliveryError>)> = None;
+    loop {
+        let stopping = delivered
+            .as_ref()
+            .and_then(|(_, result)| result.as_ref().err())
+            .map(DeliveryError::problem)
+            .filter(|p| stops_the_sync(p.kind))
+            .cloned();
+        let next = if stopping.is_some() {
+            None
+        } else {
+            next_ids.next()
+        };
+        let step = access.with(|store| {
+            let tx = store.transaction()?;
+            let recorded = match &delivered {
+                Some((id, result)) => Some(finish(store, *id, result, now())?),
+                None => None,
+            };
+            let claimed = next.map(|id| begin(store, id, now()));
+            tx.commit()?;
+            Ok((recorded, claimed))
+        });
+        let (recorded, claimed) = match step {
+            Ok(step) => step,
+            Err(e) => {
+                transport.finish();
+                return Err(e);
+            }
+        };
+        if let Some(state) = recorded {
+            match state {
+                ItemState::Sent => report.sent += 1,
+                ItemState::Attention => report.attention += 1,
+                _ => report.failed += 1,
+            }
+            done += 1;
+            progress(done, total);
+        }
+        delivered = None;
+        if let Some(problem) = stopping {
+            report.stopped = Some(problem.kind.explain("de partner"));
+            report.stopped_by = Some(problem.kind);
+            break;
+        }
+        let Some(claimed) = claimed else { break };
+        match claimed {
+            Ok(mail) => {
+                let result = transport.deliver(&mail);
+                if let Some(id) = next {
+                    delivered = Some((id, result));
                 }
             }
             // A mail that cannot even be composed, or may not go, needs the worker; the others
             // still go.
             Err(OutboxError::Mail(_) | OutboxError::NoPartner | OutboxError::NoBasis(_)) => {
                 report.attention += 1;
+                done += 1;
+                progress(done, total);
             }
             // Another copy of the app on this store took it first: it sends it, we do not.
-            Err(OutboxError::NotWaiting) => {}
+            Err(OutboxError::NotWaiting) => {
+                done += 1;
+                progress(done, total);
+            }
             Err(e) => {
                 transport.finish();
                 return Err(e);
             }
         }
-        progress(done + 1, ids.len());
     }
     transport.finish();
     Ok(report)
