@@ -705,7 +705,7 @@ pub fn bounced(
              WHERE id = ?1 AND state = 'sent' AND received_at IS NULL",
             (
                 id,
-                ProblemKind::Bounced.explain(partner.as_deref().unwrap_or("de partner")),
+                ProblemKind::Bounced.explain(partner.as_deref()),
                 ProblemKind::Bounced.as_str(),
                 &bounce.reason,
                 now.to_rfc3339(),
@@ -1120,7 +1120,7 @@ fn finish(
     };
     let problem = result.as_ref().err().map(DeliveryError::problem);
     let partner = partner_of(store, referral_id)?.map(|p| p.name);
-    let explained = problem.map(|p| p.kind.explain(partner.as_deref().unwrap_or("de partner")));
+    let explained = problem.map(|p| p.kind.explain(partner.as_deref()));
     tx.execute(
         "UPDATE outbox SET state = ?2, last_error = ?3, error_kind = ?4, error_detail = ?5,
            next_attempt_at = ?6, sent_at = CASE WHEN ?2 = 'sent' THEN ?7 ELSE sent_at END
@@ -1220,7 +1220,7 @@ pub fn sync(
         }
         delivered = None;
         if let Some(problem) = stopping {
-            report.stopped = Some(problem.kind.explain("de partner"));
+            report.stopped = Some(problem.kind.explain(None));
             report.stopped_by = Some(problem.kind);
             break;
         }

@@ -11,7 +11,6 @@
 
 use std::io::{Read as _, Write as _};
 use std::net::{TcpStream, ToSocketAddrs as _};
-use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
@@ -21,17 +20,9 @@ use zeroize::Zeroizing;
 use super::smtp::{Security, SignIn};
 use super::{Awaiting, Bounce, MailboxPlace, OutboxError, ReceivedHow, StoreAccess};
 
-/// Where the worker's mailbox is, and how to sign in (the same as for sending).
-#[derive(Debug, Clone)]
-pub struct ImapSettings {
-    pub host: String,
-    pub port: u16,
-    pub security: Security,
-    pub sign_in: SignIn,
-    /// An extra certificate authority to trust (PEM), as for the mail server.
-    pub extra_root_pem: Option<Vec<u8>>,
-    pub timeout: Duration,
-}
+/// Where the worker's mailbox is, and how to sign in (the same as for sending): the same
+/// settings as a mail server's.
+pub type ImapSettings = super::smtp::SmtpSettings;
 
 /// What one look in the mailbox found.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, TS)]

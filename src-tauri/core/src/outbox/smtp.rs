@@ -60,7 +60,8 @@ pub enum SignIn {
     },
 }
 
-/// Where and how to deliver.
+/// A mail server: where it is, how the connection is secured and how to sign in. The mail
+/// server to deliver to, and the worker's mailbox (`receipts::ImapSettings`).
 #[derive(Debug, Clone)]
 pub struct SmtpSettings {
     pub host: String,
@@ -104,8 +105,10 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    /// What happened and what to do, in Dutch, for the partner `partner`.
-    pub fn explain(self, partner: &str) -> String {
+    /// What happened and what to do, in Dutch, for the partner named `partner` ("de partner"
+    /// when the register no longer names it, or for a problem of the server's own).
+    pub fn explain(self, partner: Option<&str>) -> String {
+        let partner = partner.unwrap_or("de partner");
         match self {
             Self::Unreachable => "De mailserver van het team is niet bereikbaar. Controleer of \
                 de computer met het internet verbonden is; Aanmelder probeert het vanzelf \
