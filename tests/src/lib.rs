@@ -55,6 +55,13 @@ pub fn announced_port(child: &mut std::process::Child, what: &str) -> Result<u16
         .ok_or_else(|| format!("{what} did not start ({line:?}): run scripts/setup.sh --test"))
 }
 
+/// The referral's reference in a package's file name (`aanmelding-<reference>.7z`).
+pub fn reference_in(file: &str) -> String {
+    file.trim_start_matches("aanmelding-")
+        .trim_end_matches(".7z")
+        .to_owned()
+}
+
 /// The built app binary: `$AANMELDER_APP`, or the workspace's debug build.
 pub fn app_binary() -> PathBuf {
     std::env::var_os("AANMELDER_APP").map_or_else(
@@ -194,19 +201,25 @@ impl Driver {
 impl Drop for Driver {
     fn drop(&mut self) {
         // SIGTERM lets tauri-driver stop WebKitWebDriver; SIGKILL would leave it on its port.
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        terminate(&mut self.child);
     }
+}
+
+/// Asks a server process to stop (SIGTERM), so it can stop its own children and tidy up, and
+/// waits up to ten seconds before killing it.
+pub fn terminate(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn driver_binary() -> PathBuf {
@@ -595,6 +608,27 @@ impl Session<'_> {
             self.fill_in(id, value)?;
         }
         Ok(())
+    }
+
+    /// Ticks the five points as explained and records consent; returns the package's file
+    /// name as the package screen shows it.
+    pub fn record_consent(&self) -> Result<String> {
+        let wait = Duration::from_secs(30);
+        for key in ["purpose", "data", "recipient", "next", "expect"] {
+            self.click(&self.wait_for(&format!("#explained-{key}"), wait)?)?;
+        }
+        self.click(&self.wait_for("#record-consent", wait)?)?;
+        self.wait_for_text("#package-password", "-", wait)?;
+        self.text(&self.wait_for("#package-file", wait)?)
+    }
+
+    /// Walks one client from the new-referral form to consent; returns the package's file name.
+    pub fn consented(&self, first: &str, last: &str, postal_code: &str) -> Result<String> {
+        let wait = Duration::from_secs(30);
+        self.enter_client(first, last, postal_code)?;
+        self.wait_for_text("#recipient-name", "OCMW", wait)?;
+        self.click(&self.wait_for("#to-five-points", wait)?)?;
+        self.record_consent()
     }
 
     /// Adds a partner to the register through the form, as a supervisor types it: dates as

@@ -90,6 +90,7 @@ impl OAuthProvider {
         browser.walk(url, |form| {
             form.fill("login", account);
             form.fill("password", "een wachtwoord");
+            None
         })
     }
 
@@ -97,7 +98,19 @@ impl OAuthProvider {
     /// back with `access_denied`.
     pub fn refuse_in_browser(&self, url: &str, account: &str) -> crate::Result<String> {
         let browser = Browser::new(self.issuer());
-        browser.walk_until_abort(url, account)
+        browser.walk(url, |form| {
+            if form
+                .fields
+                .iter()
+                .any(|(k, v)| k == "prompt" && v == "consent")
+            {
+                // oidc-provider's consent page offers "[ Cancel ]" at <interaction>/abort.
+                return Some(format!("{}/abort", browser.absolute(&form.action)));
+            }
+            form.fill("login", account);
+            form.fill("password", "een wachtwoord");
+            None
+        })
     }
 
     /// Plays the worker on another device: opens the verification page, types `user_code`,
@@ -113,6 +126,7 @@ impl OAuthProvider {
             form.fill("user_code", user_code);
             form.fill("login", account);
             form.fill("password", "een wachtwoord");
+            None
         })
     }
 
@@ -253,30 +267,14 @@ impl Browser {
         Ok((response.status().as_u16(), location, body))
     }
 
-    /// Follows redirects and submits each form the provider shows (after `fill`) until a page
-    /// without a form: the app's loopback answer, or the provider's last page.
-    fn walk(&self, start: &str, fill: impl Fn(&mut Form)) -> crate::Result<String> {
-        let mut next: (String, Option<Vec<(String, String)>>) = (start.to_owned(), None);
-        for _ in 0..20 {
-            let (status, location, body) = self.request(&next.0, next.1.as_deref())?;
-            if matches!(status, 301 | 302 | 303 | 307) {
-                let location = location.ok_or("a redirect without a location")?;
-                next = (self.absolute(&location), None);
-                continue;
-            }
-            match Form::first_in(&body) {
-                Some(mut form) => {
-                    fill(&mut form);
-                    next = (self.absolute(&form.action), Some(form.fields));
-                }
-                None => return Ok(body),
-            }
-        }
-        Err("the provider kept redirecting".into())
-    }
-
-    /// Signs in, then takes the consent page's way out instead of agreeing.
-    fn walk_until_abort(&self, start: &str, account: &str) -> crate::Result<String> {
+    /// Follows redirects and answers each form the provider shows until a page without a form:
+    /// the app's loopback answer, or the provider's last page. `answer` fills the form in and
+    /// returns `None` to submit it, or `Some(address)` to leave it for that address instead.
+    fn walk(
+        &self,
+        start: &str,
+        answer: impl Fn(&mut Form) -> Option<String>,
+    ) -> crate::Result<String> {
         let mut next: (String, Option<Vec<(String, String)>>) = (start.to_owned(), None);
         for _ in 0..20 {
             let (status, location, body) = self.request(&next.0, next.1.as_deref())?;
@@ -288,18 +286,10 @@ impl Browser {
             let Some(mut form) = Form::first_in(&body) else {
                 return Ok(body);
             };
-            if form
-                .fields
-                .iter()
-                .any(|(k, v)| k == "prompt" && v == "consent")
-            {
-                // oidc-provider's consent page offers "[ Cancel ]" at <interaction>/abort.
-                next = (format!("{}/abort", self.absolute(&form.action)), None);
-                continue;
-            }
-            form.fill("login", account);
-            form.fill("password", "een wachtwoord");
-            next = (self.absolute(&form.action), Some(form.fields));
+            next = match answer(&mut form) {
+                Some(elsewhere) => (elsewhere, None),
+                None => (self.absolute(&form.action), Some(form.fields)),
+            };
         }
         Err("the provider kept redirecting".into())
     }

@@ -297,23 +297,6 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     app.close().unwrap();
 }
 
-/// Walks one client from the new-referral form to consent, ending on the package screen.
-fn consent_in_window(
-    app: &aanmelder_e2e::Session<'_>,
-    first: &str,
-    postal_code: &str,
-) -> aanmelder_e2e::Result<String> {
-    app.enter_client(first, "Peeters", postal_code)?;
-    app.wait_for_text("#recipient-name", "OCMW", WAIT)?;
-    app.click(&app.wait_for("#to-five-points", WAIT)?)?;
-    for key in ["purpose", "data", "recipient", "next", "expect"] {
-        app.click(&app.wait_for(&format!("#explained-{key}"), WAIT)?)?;
-    }
-    app.click(&app.wait_for("#record-consent", WAIT)?)?;
-    app.wait_for_text("#package-password", "-", WAIT)?;
-    app.text(&app.wait_for("#package-file", WAIT)?)
-}
-
 #[test]
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
@@ -349,8 +332,8 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         app.add_partner(&partner).unwrap();
     }
 
-    let first = consent_in_window(&app, "Zoë", "2260").unwrap();
-    let second = consent_in_window(&app, "Ayşe", "3290").unwrap();
+    let first = app.consented("Zoë", "Peeters", "2260").unwrap();
+    let second = app.consented("Ayşe", "Peeters", "3290").unwrap();
     assert!(
         server.received().is_empty(),
         "nothing leaves before the worker syncs"
@@ -373,10 +356,7 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
 
     // Zoë withdraws her consent: one form, one button; the OCMW already has her data, so a
     // notice goes out, and her name is gone from the list.
-    let reference = first
-        .trim_start_matches("aanmelding-")
-        .trim_end_matches(".7z")
-        .to_owned();
+    let reference = aanmelder_e2e::reference_in(&first);
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
     app.fill_in("#referral-search", "Zoë").unwrap();
     app.click(

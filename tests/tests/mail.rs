@@ -17,22 +17,7 @@ const WAIT: Duration = Duration::from_secs(30);
 
 /// Walks one client from the new-referral form to consent; returns the reference.
 fn consented(app: &Session<'_>, first: &str, postal_code: &str) -> String {
-    app.enter_client(first, "Peeters", postal_code).unwrap();
-    app.wait_for_text("#recipient-name", "OCMW", WAIT).unwrap();
-    app.click(&app.wait_for("#to-five-points", WAIT).unwrap())
-        .unwrap();
-    for key in ["purpose", "data", "recipient", "next", "expect"] {
-        app.click(&app.wait_for(&format!("#explained-{key}"), WAIT).unwrap())
-            .unwrap();
-    }
-    app.click(&app.wait_for("#record-consent", WAIT).unwrap())
-        .unwrap();
-    app.wait_for_text("#package-password", "-", WAIT).unwrap();
-    app.text(&app.wait_for("#package-file", WAIT).unwrap())
-        .unwrap()
-        .trim_start_matches("aanmelding-")
-        .trim_end_matches(".7z")
-        .to_owned()
+    aanmelder_e2e::reference_in(&app.consented(first, "Peeters", postal_code).unwrap())
 }
 
 fn row(app: &Session<'_>, reference: &str, needle: &str) -> String {

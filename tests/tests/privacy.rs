@@ -105,17 +105,7 @@ fn to_five_points(app: &Session<'_>, client: &Client) {
 /// Ticks the five points and records consent; returns the reference.
 fn consent(app: &Session<'_>, client: &Client) -> String {
     to_five_points(app, client);
-    for key in ["purpose", "data", "recipient", "next", "expect"] {
-        app.click(&app.wait_for(&format!("#explained-{key}"), WAIT).unwrap())
-            .unwrap();
-    }
-    app.press("#record-consent").unwrap();
-    app.wait_for_text("#package-password", "-", WAIT).unwrap();
-    app.text(&app.wait_for("#package-file", WAIT).unwrap())
-        .unwrap()
-        .trim_start_matches("aanmelding-")
-        .trim_end_matches(".7z")
-        .to_owned()
+    aanmelder_e2e::reference_in(&app.record_consent().unwrap())
 }
 
 fn utf16le(text: &str) -> Vec<u8> {

@@ -81,14 +81,7 @@ fn withdrawal_before_sending_cancels_the_send_and_nothing_reaches_the_server() {
 
     let done = withdraw(&office, &reference);
     assert_eq!((done.cancelled, done.notice.is_none()), (1, true));
-    let report = outbox::sync(
-        &office.store,
-        &server.smtp(smtp::PASSWORD),
-        now,
-        false,
-        |_, _| {},
-    )
-    .unwrap();
+    let report = server.sync(&office);
     assert_eq!(report.sent, 0);
     assert!(server.received().is_empty(), "a mail reached the server");
     assert_eq!(

@@ -15,15 +15,8 @@ use aanmelder_core::referral::Reference;
 use aanmelder_core::residence::Recipient;
 
 mod support;
+use support::outbox_item as item;
 use support::{Office, Server, attachment, client, now};
-
-fn item(office: &Office, reference: &Reference) -> OutboxItem {
-    outbox::list(&office.store, &office.gazetteer)
-        .unwrap()
-        .into_iter()
-        .find(|i| i.reference == reference.as_str())
-        .unwrap()
-}
 
 fn state(office: &Office, reference: &Reference) -> (ItemState, Option<String>) {
     let item = item(office, reference);
@@ -217,14 +210,7 @@ fn a_451_is_retried_later_and_a_550_leads_to_the_partner_while_the_next_goes_out
     let later = queued(&office, "Zoë", "2260");
     let unknown = queued(&office, "Ayşe", "3290");
     let fine = queued(&office, "Jan", "1000");
-    let report = outbox::sync(
-        &office.store,
-        &server.smtp(smtp::PASSWORD),
-        now,
-        false,
-        |_, _| {},
-    )
-    .unwrap();
+    let report = server.sync(&office);
     assert_eq!((report.sent, report.failed, report.attention), (1, 1, 1));
     assert!(
         report.stopped.is_none(),
@@ -259,14 +245,7 @@ fn a_connection_dropped_in_the_middle_of_data_leaves_the_item_queued() {
         "afbreken@ocmw-westerlo.example",
     );
     let reference = queued(&office, "Zoë", "2260");
-    let report = outbox::sync(
-        &office.store,
-        &server.smtp(smtp::PASSWORD),
-        now,
-        false,
-        |_, _| {},
-    )
-    .unwrap();
+    let report = server.sync(&office);
     assert_eq!(report.sent, 0);
     let (s, why) = state(&office, &reference);
     assert!(

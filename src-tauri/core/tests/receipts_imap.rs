@@ -11,7 +11,7 @@ use aanmelder_core::consent::Language;
 use aanmelder_core::ledger::{self, EventKind};
 use aanmelder_core::outbox::receipts::{self, ImapSettings, ReceiptReport};
 use aanmelder_core::outbox::smtp::{ProblemKind, Security, SignIn};
-use aanmelder_core::outbox::{self, ItemState, OutboxItem};
+use aanmelder_core::outbox::{self, ItemState};
 use aanmelder_core::package::PackageError;
 use aanmelder_core::referral::Reference;
 use aanmelder_e2e::imap::{self, ImapServer};
@@ -19,20 +19,13 @@ use aanmelder_e2e::smtp;
 use zeroize::Zeroizing;
 
 mod support;
+use support::outbox_item as item;
 use support::{Office, Server, attachment, client, now};
 
 fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
     let reference = office.consented(&client(first, "Peeters", postal_code), Language::Nl, now());
     office.packages().build(&reference, now()).unwrap();
     reference
-}
-
-fn item(office: &Office, reference: &Reference) -> OutboxItem {
-    outbox::list(&office.store, &office.gazetteer)
-        .unwrap()
-        .into_iter()
-        .find(|i| i.reference == reference.as_str())
-        .unwrap()
 }
 
 fn mailbox(server: &ImapServer) -> ImapSettings {
@@ -169,14 +162,7 @@ fn the_worker_confirms_a_receipt_by_hand() {
     let smtp_server = Server::start();
     let office = Office::with_smtp();
     let reference = queued(&office, "Zoë", "2260");
-    outbox::sync(
-        &office.store,
-        &smtp_server.smtp(smtp::PASSWORD),
-        now,
-        false,
-        |_, _| {},
-    )
-    .unwrap();
+    smtp_server.sync(&office);
     let id = item(&office, &reference).id;
     outbox::confirm_received(&office.store, id, outbox::ReceivedHow::Worker, now()).unwrap();
     assert!(item(&office, &reference).received_at.is_some());

@@ -10,6 +10,8 @@ pub use aanmelder_core::testing::{Office, client, key, now, reopen, store_from_e
 pub use poppler::{pdf_text, tool};
 
 use aanmelder_core::outbox::smtp::{Security, SignIn, Smtp, SmtpSettings};
+use aanmelder_core::outbox::{self, OutboxItem, SyncReport};
+use aanmelder_core::referral::Reference;
 use aanmelder_core::store::DbKey;
 use aanmelder_e2e::smtp::{self, SmtpServer};
 use base64::Engine as _;
@@ -34,6 +36,27 @@ impl Server {
     pub fn received(&self) -> Vec<std::path::PathBuf> {
         self.0.received()
     }
+
+    /// Sends what is due in `office`'s outbox through this server, as the worker's sync does.
+    pub fn sync(&self, office: &Office) -> SyncReport {
+        outbox::sync(
+            &office.store,
+            &self.smtp(smtp::PASSWORD),
+            now,
+            false,
+            |_, _| {},
+        )
+        .unwrap()
+    }
+}
+
+/// The outbox's item for `reference`, as the outbox screen lists it.
+pub fn outbox_item(office: &Office, reference: &Reference) -> OutboxItem {
+    outbox::list(&office.store, &office.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.reference == reference.as_str())
+        .unwrap()
 }
 
 /// The base64 body of the part with this content type.
