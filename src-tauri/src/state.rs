@@ -85,13 +85,7 @@ impl AppState {
         *lock(&self.sync.last) = result.as_ref().cloned().unwrap_or_default();
         let mut report = result?;
         if let Some(before) = waited {
-            report.sent += before.sent;
-            report.failed += before.failed;
-            report.attention += before.attention;
-            if report.stopped.is_none() {
-                report.stopped = before.stopped;
-                report.stopped_by = before.stopped_by;
-            }
+            report.add(before);
         }
         Ok(report)
     }

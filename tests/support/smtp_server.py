@@ -4,7 +4,9 @@ STARTTLS is required before AUTH, AUTH before mail. Recipients steer the answer,
 meet a real server's behaviour:
   tijdelijk@...  -> 451 at RCPT (try again later)
   onbekend@...   -> 550 at RCPT (mailbox unknown)
-  afbreken@...   -> the connection is dropped in the middle of DATA
+  afbreken@...   -> the connection is dropped at DATA, before any of the mail went
+  zwijgen@...    -> the whole mail is taken (and kept), then the connection closes unanswered
+  hangen@...     -> the whole mail is taken (and kept), and no answer ever comes
   anything else  -> accepted; the message is written to <dir>/<n>.eml
 
 Sign-in: AUTH PLAIN/LOGIN with USER and PASSWORD; with an INTROSPECTION url also AUTH XOAUTH2,
@@ -85,17 +87,20 @@ class Handler:
         path = os.path.join(self.folder, f"{next(self.counter)}.eml")
         with open(path, "wb") as out:
             out.write(envelope.original_content)
+        if any(r.startswith("zwijgen@") for r in envelope.rcpt_tos):
+            server.transport.close()
+        elif any(r.startswith("hangen@") for r in envelope.rcpt_tos):
+            # Cancelled by aiosmtpd when the client gives up and closes the connection.
+            await asyncio.sleep(3600)
         return "250 OK: bewaard"
 
 
 class DroppingSMTP(SMTP):
-    """Drops the connection as soon as the client starts sending the message of a DATA command
-    for afbreken@...: the mail is half-way over the wire when the line goes dead."""
+    """Drops the connection at the DATA command for afbreken@..., without an answer: the line
+    goes dead just before the mail would go."""
 
     async def smtp_DATA(self, arg):
         if any(r.startswith("afbreken@") for r in self.envelope.rcpt_tos):
-            await self.push("354 End data with <CR><LF>.<CR><LF>")
-            await asyncio.sleep(0.2)
             self.transport.close()
             return
         await super().smtp_DATA(arg)

@@ -1,5 +1,6 @@
 //! Mail in the agency, in the real window: the team's mail server down and back, a partner's
-//! mailbox that does not exist, and the OCMW's read receipt arriving in the worker's mailbox.
+//! mailbox that does not exist, a server that falls silent after the whole mail, and the OCMW's
+//! read receipt arriving in the worker's mailbox.
 //! The servers are real and on loopback: aiosmtpd for sending, Dovecot for the mailbox.
 //!
 //! Ignored by a plain `cargo test`: it needs the built app, `tauri-driver`, an X display and a
@@ -116,6 +117,42 @@ fn the_server_down_and_back_a_wrong_mailbox_and_a_read_receipt_as_a_worker_meets
     .unwrap();
     let field = app.wait_for("#mailbox", WAIT).unwrap();
     assert_eq!(app.value(&field).unwrap(), "onbekend@ocmw-diest.example");
+
+    // Fixed, and sent again; this time the server takes the whole mail and falls silent. The
+    // app cannot know whether it went: it says so, sends it no second time by itself, and the
+    // worker, having asked the OCMW, settles it.
+    app.fill(&field, "zwijgen@ocmw-diest.example").unwrap();
+    app.click(&app.button("Bewaren").unwrap()).unwrap();
+    app.wait_for_text("#agreements-status", "is bewaard", WAIT)
+        .unwrap();
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    app.click(
+        &app.wait_for_xpath(
+            &format!("//button[@aria-label='Opnieuw verzenden: {ayse}']"),
+            WAIT,
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    app.press("#sync-now").unwrap();
+    app.wait_for_text("#sync-status", "1 mogelijk al verzonden", WAIT)
+        .unwrap();
+    let doubt = row(&app, &ayse, "Mogelijk al verzonden");
+    assert!(
+        doubt.contains("volledig verstuurd") && doubt.contains("OCMW Diest"),
+        "{doubt}"
+    );
+    assert_eq!(server.received().len(), 2, "the server kept it");
+    app.press("#sync-now").unwrap();
+    app.wait_for_text("#sync-status", "niets te verzenden", WAIT)
+        .unwrap();
+    assert_eq!(server.received().len(), 2, "not sent a second time");
+    app.click(
+        &app.wait_for_xpath(&format!("//button[@aria-label='Kwam aan: {ayse}']"), WAIT)
+            .unwrap(),
+    )
+    .unwrap();
+    row(&app, &ayse, "Verzonden op");
 
     // The OCMW's mail program sends a read receipt; the app finds it in the worker's mailbox,
     // and the kept package and its password are destroyed.

@@ -1,8 +1,9 @@
 //! The outbox against a real SMTP server process on loopback (aiosmtpd, started and stopped by
 //! the test through `aanmelder_e2e::smtp`; `scripts/setup.sh --test` installs it): STARTTLS with
 //! AUTH, and every way a delivery fails as a worker meets it (a server that is down, a refused
-//! password, a certificate not trusted, a 451, a 550, a connection dropped in the middle of
-//! DATA), each with its Dutch sentence, the server's own words for IT, and the next attempt.
+//! password, a certificate not trusted, a 451, a 550, a connection dropped before the mail went),
+//! each with its Dutch sentence, the server's own words for IT, and the next attempt; and a mail
+//! that went out whole while the server's answer never came, which is never resent by itself.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -237,7 +238,7 @@ fn a_451_is_retried_later_and_a_550_leads_to_the_partner_while_the_next_goes_out
 }
 
 #[test]
-fn a_connection_dropped_in_the_middle_of_data_leaves_the_item_queued() {
+fn a_connection_dropped_before_the_mail_went_leaves_the_item_queued() {
     let server = Server::start();
     let office = Office::with_smtp();
     office.set_mailbox(
@@ -255,4 +256,67 @@ fn a_connection_dropped_in_the_middle_of_data_leaves_the_item_queued() {
     assert!(why.unwrap().contains("verbinding viel weg"));
     assert!(office.packages().archive(&reference).is_ok());
     assert!(server.received().is_empty());
+}
+
+/// The mail went out whole and the server kept it, but its "250" never came: the app cannot
+/// know, so it neither calls it sent nor sends it again by itself.
+fn in_doubt_is_never_resent_by_itself(server: &Server, client: &Smtp, mailbox: &str) {
+    let office = Office::with_smtp();
+    office.set_mailbox(&Recipient::Ocmw("13049".into()), mailbox);
+    let doubtful = queued(&office, "Zoë", "2260");
+    let next = queued(&office, "Ayşe", "3290");
+    let sync = |anyway| outbox::sync(&office.store, client, now, anyway, |_, _| {}).unwrap();
+    let report = sync(false);
+    assert_eq!((report.sent, report.unanswered), (0, 1), "{report:?}");
+    assert_eq!(report.stopped_by, Some(ProblemKind::Unanswered));
+    let maybe = item(&office, &doubtful);
+    assert_eq!(maybe.state, ItemState::MaybeSent, "{maybe:?}");
+    assert_eq!(maybe.problem, Some(ProblemKind::Unanswered));
+    let said = maybe.last_error.unwrap();
+    assert!(
+        said.contains("volledig verstuurd") && said.contains("OCMW Westerlo"),
+        "{said}"
+    );
+    assert!(office.packages().archive(&doubtful).is_ok());
+    assert_eq!(server.received().len(), 1, "the server kept it");
+    // The next mail waited and goes now; the one in doubt stays, even when the worker presses.
+    assert_eq!(item(&office, &next).state, ItemState::Queued);
+    let report = sync(true);
+    assert_eq!((report.sent, report.unanswered), (1, 0), "{report:?}");
+    assert_eq!(item(&office, &doubtful).state, ItemState::MaybeSent);
+    assert_eq!(
+        server.received().len(),
+        2,
+        "no second copy of the one in doubt"
+    );
+    // The worker asked: it did not arrive. Sent again, to the mailbox that works now.
+    office.set_mailbox(
+        &Recipient::Ocmw("13049".into()),
+        "aanmelding@ocmw-westerlo.example",
+    );
+    outbox::confirm_resend(&office.store, maybe.id, now()).unwrap();
+    assert_eq!(sync(false).sent, 1);
+    assert_eq!(item(&office, &doubtful).state, ItemState::Sent);
+}
+
+#[test]
+fn a_server_that_closes_after_the_whole_mail_leaves_it_maybe_sent() {
+    let server = Server::start();
+    in_doubt_is_never_resent_by_itself(
+        &server,
+        &server.smtp(smtp::PASSWORD),
+        "zwijgen@ocmw-westerlo.example",
+    );
+}
+
+#[test]
+fn a_server_that_never_answers_after_the_whole_mail_leaves_it_maybe_sent() {
+    let server = Server::start();
+    let patient = support::smtp_client_with(
+        server.0.port,
+        &server.0.cert,
+        smtp::PASSWORD,
+        std::time::Duration::from_secs(2),
+    );
+    in_doubt_is_never_resent_by_itself(&server, &patient, "hangen@ocmw-westerlo.example");
 }

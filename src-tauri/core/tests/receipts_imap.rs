@@ -173,3 +173,44 @@ fn the_worker_confirms_a_receipt_by_hand() {
         Err(outbox::OutboxError::NotWaiting)
     ));
 }
+
+#[test]
+fn a_read_receipt_settles_a_mail_in_doubt() {
+    let smtp_server = Server::start();
+    let mut imap_server = ImapServer::start().unwrap();
+    let office = Office::with_smtp();
+    office.set_mailbox(
+        &aanmelder_core::residence::Recipient::Ocmw("13049".into()),
+        "zwijgen@ocmw-westerlo.example",
+    );
+    let reference = queued(&office, "Zoë", "2260");
+    assert_eq!(smtp_server.sync(&office).unanswered, 1);
+    let doubtful = item(&office, &reference);
+    assert_eq!(doubtful.state, ItemState::MaybeSent);
+
+    // The server had kept it after all: the OCMW's read receipt comes in.
+    imap_server
+        .deliver(&imap::read_receipt(&doubtful.message_id))
+        .unwrap();
+    let found = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_eq!(found.received, 1);
+    let settled = item(&office, &reference);
+    assert_eq!(settled.state, ItemState::Sent);
+    assert!(settled.sent_at.is_some() && settled.received_at.is_some());
+    assert!(matches!(
+        office.packages().archive(&reference),
+        Err(PackageError::AlreadyDeleted)
+    ));
+    let kinds: Vec<EventKind> = ledger::recent(&office.store, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.reference.as_deref() == Some(reference.as_str()))
+        .map(|e| e.kind)
+        .collect();
+    assert!(
+        [EventKind::Sent, EventKind::Received, EventKind::Destroyed]
+            .iter()
+            .all(|k| kinds.contains(k)),
+        "{kinds:?}"
+    );
+}

@@ -6,7 +6,8 @@
 //! unknown). Each step is committed before the next begins, so a crash at any moment loses
 //! nothing: an item caught between the server's acceptance and our commit is found in `sending`
 //! at the next start and shown as "mogelijk al verzonden", to be resent only when the worker says
-//! so. One bad item never blocks the others.
+//! so. So is a mail that went out whole while the server's answer never came (the line broke, or
+//! the server fell silent): the server may have taken it. One bad item never blocks the others.
 //!
 //! "Sent" means the team's mail server took the mail, not that the OCMW has it: the archive stays
 //! in the store until the OCMW confirms its receipt (the worker ticks it, or the worker's mailbox
@@ -56,7 +57,8 @@ pub enum ItemState {
     Failed,
     /// The server refused for good; the worker must look (wrong mailbox?).
     Attention,
-    /// Interrupted between sending and recording: resent only after the worker confirms.
+    /// Interrupted between sending and recording, or sent whole without the server's answer:
+    /// resent only after the worker confirms, or confirmed by a receipt in the mailbox.
     MaybeSent,
     /// Written as a draft for the worker's mail program; waits for "verzonden".
     Drafted,
@@ -334,11 +336,29 @@ pub struct SyncReport {
     pub sent: u32,
     pub failed: u32,
     pub attention: u32,
+    /// Mails that went out whole without an answer from the server: maybe sent, never resent
+    /// by themselves.
+    pub unanswered: u32,
     /// Why the sync stopped before the end (the server cannot be reached, or refuses the
     /// sign-in): the items not tried wait for the next one. In Dutch.
     pub stopped: Option<String>,
     /// What kind of problem stopped it, for the screen to offer what helps (signing in again).
     pub stopped_by: Option<ProblemKind>,
+}
+
+impl SyncReport {
+    /// Adds what an `earlier` sync did, as one report: the press of "Nu verzenden" that waited
+    /// for the background sync reports both.
+    pub fn add(&mut self, earlier: SyncReport) {
+        self.sent += earlier.sent;
+        self.failed += earlier.failed;
+        self.attention += earlier.attention;
+        self.unanswered += earlier.unanswered;
+        if self.stopped.is_none() {
+            self.stopped = earlier.stopped;
+            self.stopped_by = earlier.stopped_by;
+        }
+    }
 }
 
 /// How a delivery attempt ended, as far as the server told.
@@ -348,14 +368,21 @@ pub enum DeliveryError {
     Transient(Problem),
     /// A 5xx answer: the server will never take this mail.
     Permanent(Problem),
-    /// No answer at all (network down, connection dropped): the mail was not accepted.
+    /// No answer at all (network down, connection dropped) before the whole mail went out:
+    /// the server cannot have taken it.
     Interrupted(Problem),
+    /// The whole mail went out and no answer came: the server may have taken it. Resent only
+    /// when the worker says so.
+    Unanswered(Problem),
 }
 
 impl DeliveryError {
     pub fn problem(&self) -> &Problem {
         match self {
-            Self::Transient(p) | Self::Permanent(p) | Self::Interrupted(p) => p,
+            Self::Transient(p)
+            | Self::Permanent(p)
+            | Self::Interrupted(p)
+            | Self::Unanswered(p) => p,
         }
     }
 }
@@ -659,7 +686,8 @@ impl ReceivedHow {
 
 /// The partner has the package: the receipt is recorded, and the archive and its password are
 /// destroyed, each step with its anonymous event (004: files and keys are destroyed after
-/// confirmation of receipt). Only a sent package that was not confirmed yet.
+/// confirmation of receipt). Only a sent package that was not confirmed yet, or one that maybe
+/// went out: a receipt in the mailbox settles that doubt, and the item is sent as of its attempt.
 pub fn confirm_received(
     store: &Store,
     id: i64,
@@ -667,18 +695,23 @@ pub fn confirm_received(
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
     let tx = store.transaction()?;
+    let facts = item(store, id)?.ok_or(OutboxError::NotWaiting)?;
+    // A maybe-sent item left at its attempt, which `finish` keeps as its next attempt.
     let changed = store
         .conn()
         .execute(
-            "UPDATE outbox SET received_at = ?2, received_how = ?3
-             WHERE id = ?1 AND state = 'sent' AND received_at IS NULL",
+            "UPDATE outbox SET received_at = ?2, received_how = ?3, state = 'sent',
+               sent_at = coalesce(sent_at, next_attempt_at)
+             WHERE id = ?1 AND state IN ('sent', 'maybe_sent') AND received_at IS NULL",
             (id, now.to_rfc3339(), how.as_str()),
         )
         .map_err(StoreError::from)?;
     if changed == 0 {
         return Err(OutboxError::NotWaiting);
     }
-    let facts = item(store, id)?.ok_or(OutboxError::NotWaiting)?;
+    if facts.state == ItemState::MaybeSent {
+        delivered(store, id, now)?;
+    }
     sealed::destroy(store.conn(), facts.package_id)?;
     event(store, id, EventKind::Received, now)?;
     event(store, id, EventKind::Destroyed, now)?;
@@ -702,7 +735,7 @@ pub fn bounced(
         .execute(
             "UPDATE outbox SET state = 'attention', last_error = ?2, error_kind = ?3,
                error_detail = ?4, next_attempt_at = ?5, bounce_seen = ?6
-             WHERE id = ?1 AND state = 'sent' AND received_at IS NULL",
+             WHERE id = ?1 AND state IN ('sent', 'maybe_sent') AND received_at IS NULL",
             (
                 id,
                 ProblemKind::Bounced.explain(partner.as_deref()),
@@ -761,14 +794,14 @@ pub struct Awaiting {
     pub bounce_seen: Option<MailboxPlace>,
 }
 
-/// Sent items still waiting for their receipt, for the mailbox check to look for exactly these
-/// and nothing else.
+/// Sent items still waiting for their receipt, and those that maybe went out, for the mailbox
+/// check to look for exactly these and nothing else.
 pub fn awaiting_receipt(store: &Store) -> Result<Vec<Awaiting>, OutboxError> {
     let rows: Vec<(i64, String, i64, Option<String>)> = store
         .conn()
         .prepare(
             "SELECT id, message_id, referral_id, bounce_seen FROM outbox
-             WHERE state = 'sent' AND received_at IS NULL ORDER BY id",
+             WHERE state IN ('sent', 'maybe_sent') AND received_at IS NULL ORDER BY id",
         )
         .map_err(StoreError::from)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
@@ -1117,6 +1150,7 @@ fn finish(
         Err(DeliveryError::Transient(_)) => (ItemState::Failed, now + backoff),
         Err(DeliveryError::Interrupted(_)) => (ItemState::Queued, now + backoff),
         Err(DeliveryError::Permanent(_)) => (ItemState::Attention, now),
+        Err(DeliveryError::Unanswered(_)) => (ItemState::MaybeSent, now),
     };
     let problem = result.as_ref().err().map(DeliveryError::problem);
     let partner = partner_of(store, referral_id)?.map(|p| p.name);
@@ -1153,7 +1187,11 @@ fn finish(
 fn stops_the_sync(kind: ProblemKind) -> bool {
     matches!(
         kind,
-        ProblemKind::Unreachable | ProblemKind::SignIn | ProblemKind::Insecure
+        ProblemKind::Unreachable
+            | ProblemKind::SignIn
+            | ProblemKind::Insecure
+            // A server that takes a mail and falls silent would leave every next one in doubt.
+            | ProblemKind::Unanswered
     )
 }
 
@@ -1213,6 +1251,7 @@ pub fn sync(
             match state {
                 ItemState::Sent => report.sent += 1,
                 ItemState::Attention => report.attention += 1,
+                ItemState::MaybeSent => report.unanswered += 1,
                 _ => report.failed += 1,
             }
             done += 1;

@@ -12,6 +12,7 @@
 //! **Errors a worker can act on.** Every way a delivery can fail is a [`Problem`]: what happened
 //! and what to do, in Dutch, with the server's own words kept beside it for IT.
 
+use std::cell::Cell;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -19,12 +20,13 @@ use std::sync::Mutex;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use lettre::address::Envelope;
+use lettre::Address;
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{
     AsyncSmtpConnection, AsyncTokioStream, Certificate, TlsParameters,
 };
-use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailBodyParameter, MailParameter};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -92,8 +94,10 @@ pub enum ProblemKind {
     TooLarge,
     /// The server refused the mail for good for another reason (5xx).
     Refused,
-    /// The connection broke while the mail was on its way.
+    /// The connection broke, or the server fell silent, before the whole mail went out.
     Dropped,
+    /// The whole mail went out, but the server's answer never came: it may have taken it.
+    Unanswered,
     /// The mail came back: the partner's server did not deliver it (a bounce).
     Bounced,
     /// The protocol with the partner is not in force that day (the app's own check).
@@ -141,6 +145,12 @@ impl ProblemKind {
             Self::Dropped => "De verbinding viel weg terwijl het pakket onderweg was. Het kwam \
                 niet aan; Aanmelder probeert het vanzelf opnieuw."
                 .to_owned(),
+            Self::Unanswered => format!(
+                "Het pakket was volledig verstuurd, maar de mailserver antwoordde niet meer: \
+                 misschien heeft hij het toch aangenomen. Aanmelder verstuurt het niet vanzelf \
+                 opnieuw, zodat {partner} het geen twee keer krijgt. Vraag {partner} of het \
+                 aankwam en druk dan op 'Kwam aan' of op 'Opnieuw verzenden'."
+            ),
             Self::Bounced => format!(
                 "Het pakket kwam terug: de mailserver van {partner} heeft het niet afgeleverd. \
                  Kijk het adres na bij Partners en verzend het bewaarde pakket opnieuw."
@@ -159,6 +169,7 @@ impl ProblemKind {
             Self::TooLarge => "too_large",
             Self::Refused => "refused",
             Self::Dropped => "dropped",
+            Self::Unanswered => "unanswered",
             Self::Bounced => "bounced",
             Self::NoBasis => "no_basis",
             Self::NoPartner => "no_partner",
@@ -176,6 +187,7 @@ impl ProblemKind {
             Self::TooLarge,
             Self::Refused,
             Self::Dropped,
+            Self::Unanswered,
             Self::Bounced,
             Self::NoBasis,
             Self::NoPartner,
@@ -383,38 +395,116 @@ impl Smtp {
             .map_err(|e| insecure(&e))
     }
 
+    /// Hands one mail to the server: the envelope (MAIL, RCPT, DATA), then the message. A
+    /// failure before the whole message went out means the server cannot have taken it; once
+    /// it all went (the final "." follows at once), a connection that breaks or a server that
+    /// falls silent leaves it unknown whether the server took it: [`DeliveryError::Unanswered`],
+    /// never retried by itself, so the OCMW does not get it twice (RFC 1047).
     async fn send(
         &self,
         conn: &mut AsyncSmtpConnection,
         mail: &OutgoingMail,
     ) -> Result<(), DeliveryError> {
-        let envelope =
-            Envelope::new(Some(mail.from.clone()), vec![mail.to.clone()]).map_err(|e| {
-                DeliveryError::Permanent(Problem {
-                    kind: ProblemKind::Mail,
-                    detail: e.to_string(),
-                })
-            })?;
-        match tokio::time::timeout(self.settings.timeout, conn.send(&envelope, &mail.bytes)).await {
-            Err(elapsed) => Err(DeliveryError::Interrupted(Problem {
-                kind: ProblemKind::Dropped,
-                detail: elapsed.to_string(),
-            })),
-            Ok(Ok(_)) => Ok(()),
+        let deadline = tokio::time::Instant::now() + self.settings.timeout;
+        let envelope = tokio::time::timeout_at(deadline, envelope(conn, mail)).await;
+        match envelope {
+            Err(elapsed) => return Err(DeliveryError::Interrupted(dropped(&elapsed))),
             Ok(Err(e)) => {
-                let problem = problem(&e);
-                Err(if e.is_permanent() {
-                    DeliveryError::Permanent(problem)
-                } else if e.is_transient() {
-                    DeliveryError::Transient(problem)
-                } else {
-                    DeliveryError::Interrupted(Problem {
-                        kind: ProblemKind::Dropped,
-                        ..problem
-                    })
-                })
+                if e.status().is_some() {
+                    // The server answered: say goodbye properly before the line is dropped.
+                    let _ = tokio::time::timeout_at(deadline, conn.abort()).await;
+                }
+                return Err(refusal(&e));
             }
+            Ok(Ok(())) => {}
         }
+        let written = Cell::new(false);
+        let body = Body {
+            bytes: Some(&mail.bytes),
+            written: &written,
+        };
+        match tokio::time::timeout_at(deadline, conn.message_iter(body)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) if e.status().is_some() => Err(refusal(&e)),
+            Ok(Err(e)) if !written.get() => Err(DeliveryError::Interrupted(dropped(&e))),
+            Ok(Err(e)) => Err(DeliveryError::Unanswered(unanswered(&e))),
+            Err(elapsed) if !written.get() => Err(DeliveryError::Interrupted(dropped(&elapsed))),
+            Err(elapsed) => Err(DeliveryError::Unanswered(unanswered(&elapsed))),
+        }
+    }
+}
+
+/// MAIL FROM, RCPT TO and DATA, with the options the message and addresses need (as lettre's
+/// own `send` asks them).
+async fn envelope(
+    conn: &mut AsyncSmtpConnection,
+    mail: &OutgoingMail,
+) -> Result<(), lettre::transport::smtp::Error> {
+    let mut options = Vec::new();
+    let info = conn.server_info();
+    let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
+    if !(ascii(&mail.from) && ascii(&mail.to)) && info.supports_feature(Extension::SmtpUtfEight) {
+        options.push(MailParameter::SmtpUtfEight);
+    }
+    if !mail.bytes.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+        options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
+    }
+    conn.command(Mail::new(Some(mail.from.clone()), options))
+        .await?;
+    conn.command(Rcpt::new(mail.to.clone(), Vec::new())).await?;
+    conn.command(Data).await?;
+    Ok(())
+}
+
+/// A message as lettre writes it, in one part: `written` turns true when lettre asks for the
+/// part after it, that is once the whole message is written and flushed and only the final "."
+/// is left to write.
+struct Body<'a> {
+    bytes: Option<&'a [u8]>,
+    written: &'a Cell<bool>,
+}
+
+impl<'a> Iterator for Body<'a> {
+    type Item = &'a [u8];
+
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let part = self.bytes.take();
+        if part.is_none() {
+            self.written.set(true);
+        }
+        part
+    }
+}
+
+/// The line broke, or the server did not answer in time, before the whole mail went out.
+fn dropped(e: &dyn std::fmt::Display) -> Problem {
+    Problem {
+        kind: ProblemKind::Dropped,
+        detail: e.to_string(),
+    }
+}
+
+/// The whole mail went out and no answer came back.
+fn unanswered(e: &dyn std::fmt::Display) -> Problem {
+    Problem {
+        kind: ProblemKind::Unanswered,
+        detail: e.to_string(),
+    }
+}
+
+/// A failure of the envelope or the message: the server's answer says which, and without one
+/// the line broke before the server could take the mail.
+fn refusal(e: &lettre::transport::smtp::Error) -> DeliveryError {
+    let problem = problem(e);
+    if e.is_permanent() {
+        DeliveryError::Permanent(problem)
+    } else if e.is_transient() {
+        DeliveryError::Transient(problem)
+    } else {
+        DeliveryError::Interrupted(Problem {
+            kind: ProblemKind::Dropped,
+            ..problem
+        })
     }
 }
 
@@ -520,4 +610,22 @@ pub enum SmtpError {
     Certificate(String),
     #[error("Aanmelder kon geen verbinding voorbereiden: {0}")]
     Runtime(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_body_counts_as_written_only_once_lettre_asks_past_it() {
+        let written = Cell::new(false);
+        let mut body = Body {
+            bytes: Some(b"Subject: x\r\n\r\nbody"),
+            written: &written,
+        };
+        assert!(body.next().is_some());
+        assert!(!written.get(), "handed over is not yet written");
+        assert!(body.next().is_none());
+        assert!(written.get());
+    }
 }

@@ -145,6 +145,7 @@ fn sync_delivers_every_queued_package_reports_progress_and_keeps_the_archive_unt
             sent: 2,
             failed: 0,
             attention: 0,
+            unanswered: 0,
             stopped: None,
             stopped_by: None
         }
@@ -271,6 +272,7 @@ fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
             sent: 1,
             failed: 0,
             attention: 1,
+            unanswered: 0,
             stopped: None,
             stopped_by: None
         }
@@ -309,6 +311,43 @@ fn a_dropped_connection_leaves_the_item_queued() {
     let item = office.state(&reference);
     assert_eq!(item.state, ItemState::Queued);
     assert!(office.packages().archive(&reference).is_ok());
+}
+
+#[test]
+fn a_mail_that_went_out_whole_without_an_answer_is_maybe_sent_and_stops_the_sync() {
+    let office = SmtpOffice::new();
+    let silent = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let next = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
+    let server = FakeServer::new();
+    server.answer(
+        WESTERLO,
+        Err(DeliveryError::Unanswered(problem(
+            ProblemKind::Unanswered,
+            "timed out",
+        ))),
+    );
+    let report = office.sync_at(&server, "2026-11-23T10:00:00+01:00");
+    assert_eq!((report.unanswered, report.sent, report.failed), (1, 0, 0));
+    assert_eq!(report.stopped_by, Some(ProblemKind::Unanswered));
+    let item = office.state(&silent);
+    assert_eq!(item.state, ItemState::MaybeSent);
+    assert!(item.last_error.unwrap().contains("Kwam aan"));
+    assert!(office.packages().archive(&silent).is_ok());
+    // The next mail waits: a server that fell silent would leave it in doubt too.
+    assert_eq!(office.state(&next).state, ItemState::Queued);
+    assert_eq!(office.state(&next).attempts, 0);
+    // Never resent by itself, not even when the worker presses "Nu verzenden".
+    let report = sync(
+        &office.store,
+        &server,
+        || at("2026-11-23T11:00:00+01:00"),
+        true,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(report.sent, 1);
+    assert_eq!(office.state(&silent).state, ItemState::MaybeSent);
+    assert_eq!(office.state(&silent).attempts, 1);
 }
 
 #[test]

@@ -78,6 +78,11 @@ pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 
 /// An SMTP client for the loopback test server on `port`, trusting its certificate.
 pub fn smtp_client(port: u16, cert: &[u8], password: &str) -> Smtp {
+    smtp_client_with(port, cert, password, Duration::from_secs(10))
+}
+
+/// The same, waiting at most `timeout` for each mail.
+pub fn smtp_client_with(port: u16, cert: &[u8], password: &str, timeout: Duration) -> Smtp {
     Smtp::new(&SmtpSettings {
         host: "localhost".into(),
         port,
@@ -87,7 +92,7 @@ pub fn smtp_client(port: u16, cert: &[u8], password: &str) -> Smtp {
             password: Zeroizing::new(password.into()),
         },
         extra_root_pem: Some(cert.to_vec()),
-        timeout: Duration::from_secs(10),
+        timeout,
     })
     .unwrap()
 }

@@ -6,6 +6,11 @@ import type { ProblemKind } from "./ProblemKind";
  */
 export type SyncReport = { sent: number, failed: number, attention: number, 
 /**
+ * Mails that went out whole without an answer from the server: maybe sent, never resent
+ * by themselves.
+ */
+unanswered: number, 
+/**
  * Why the sync stopped before the end (the server cannot be reached, or refuses the
  * sign-in): the items not tried wait for the next one. In Dutch.
  */
