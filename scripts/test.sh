@@ -68,9 +68,15 @@ cargo build -p aanmelder
 
 step "Real keyring and real window (gnome-keyring, Xvfb, tauri-driver)"
 # Only these ignored tests: others (like the crash test's child) are not meant to run alone.
+# Every window test, selected by name within the workspace: `-p aanmelder-e2e` would resolve
+# the dependencies' features for that crate alone and build them all again (about 150 s on a
+# clean machine), where `--workspace` reuses what `cargo test --workspace` built.
+window_tests=""
+for file in tests/tests/*.rs; do window_tests+=" --test $(basename "$file" .rs)"; done
+export window_tests
 bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
   cargo test --workspace --test keyring -- --ignored &&
-  cargo test -p aanmelder-e2e -- --ignored --test-threads=1 \
+  cargo test --workspace $window_tests -- --ignored --test-threads=1 \
     --skip the_installed_app --skip startup_figures'
 
 step "Installer: the .deb, built by the Tauri CLI from a release build"
@@ -85,8 +91,8 @@ python3 scripts/check-deb.py depends "$deb"
 step "The installed app in the real window, and its start-up figures (a figure is not a test)"
 AANMELDER_APP=/usr/bin/aanmelder AANMELDER_DEB="$deb" \
   bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
-  cargo test -p aanmelder-e2e --test installed -- --ignored &&
-  cargo test -p aanmelder-e2e --test startup -- --ignored --nocapture'
+  cargo test --workspace --test installed -- --ignored &&
+  cargo test --workspace --test startup -- --ignored --nocapture'
 
 step "Benchmarks (they print figures; a figure is not a test)"
 cargo bench -p aanmelder-core --bench package --bench outbox --bench report

@@ -331,7 +331,10 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
     let data = tempfile::tempdir().unwrap();
-    let idle = Path::new("4");
+    // Long enough that setting up (each new screen gets an axe-core check, seconds under load,
+    // with no input meanwhile) never locks the window before the test means it to: with 4 s it
+    // once locked halfway through adding the partner.
+    let idle = Path::new("10");
     let driver = Driver::start(
         4530,
         &[
@@ -349,7 +352,7 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
         .unwrap();
 
     // Hands off the keyboard: the window locks by itself.
-    app.wait_for_text("#lock-title", "vergrendeld", Duration::from_secs(20))
+    app.wait_for_text("#lock-title", "vergrendeld", Duration::from_secs(30))
         .unwrap();
     app.screenshot(&screenshot_dir().join("locked.png"))
         .unwrap();
