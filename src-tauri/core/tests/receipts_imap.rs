@@ -28,6 +28,16 @@ fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
     reference
 }
 
+/// What the log says happened to `reference`'s package, newest first.
+fn logged(office: &Office, reference: &Reference) -> Vec<EventKind> {
+    ledger::recent(&office.store, 100)
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.reference.as_deref() == Some(reference.as_str()))
+        .map(|e| e.kind)
+        .collect()
+}
+
 fn mailbox(server: &ImapServer) -> ImapSettings {
     ImapSettings {
         host: "localhost".into(),
@@ -102,12 +112,7 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
         let view = office.packages().view(reference).unwrap().unwrap();
         assert!(view.password.is_empty());
     }
-    let kinds: Vec<EventKind> = ledger::recent(&office.store, 100)
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.reference.as_deref() == Some(read.as_str()))
-        .map(|e| e.kind)
-        .collect();
+    let kinds = logged(&office, &read);
     assert!(kinds.contains(&EventKind::Received) && kinds.contains(&EventKind::Destroyed));
 
     // The bounce: attention, with the server's reason, and the archive kept.
@@ -201,12 +206,7 @@ fn a_read_receipt_settles_a_mail_in_doubt() {
         office.packages().archive(&reference),
         Err(PackageError::AlreadyDeleted)
     ));
-    let kinds: Vec<EventKind> = ledger::recent(&office.store, 100)
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.reference.as_deref() == Some(reference.as_str()))
-        .map(|e| e.kind)
-        .collect();
+    let kinds = logged(&office, &reference);
     assert!(
         [EventKind::Sent, EventKind::Received, EventKind::Destroyed]
             .iter()
