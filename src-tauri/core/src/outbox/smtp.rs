@@ -406,15 +406,14 @@ impl Smtp {
         mail: &OutgoingMail,
     ) -> Result<(), DeliveryError> {
         let deadline = tokio::time::Instant::now() + self.settings.timeout;
-        let envelope = tokio::time::timeout_at(deadline, envelope(conn, mail)).await;
-        match envelope {
-            Err(elapsed) => return Err(DeliveryError::Interrupted(dropped(&elapsed))),
+        match tokio::time::timeout_at(deadline, envelope(conn, mail)).await {
+            Err(elapsed) => return Err(unanswered(false, elapsed.to_string())),
             Ok(Err(e)) => {
                 if e.status().is_some() {
                     // The server answered: say goodbye properly before the line is dropped.
                     let _ = tokio::time::timeout_at(deadline, conn.abort()).await;
                 }
-                return Err(refusal(&e));
+                return Err(failure(&e, false));
             }
             Ok(Ok(())) => {}
         }
@@ -425,11 +424,8 @@ impl Smtp {
         };
         match tokio::time::timeout_at(deadline, conn.message_iter(body)).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) if e.status().is_some() => Err(refusal(&e)),
-            Ok(Err(e)) if !written.get() => Err(DeliveryError::Interrupted(dropped(&e))),
-            Ok(Err(e)) => Err(DeliveryError::Unanswered(unanswered(&e))),
-            Err(elapsed) if !written.get() => Err(DeliveryError::Interrupted(dropped(&elapsed))),
-            Err(elapsed) => Err(DeliveryError::Unanswered(unanswered(&elapsed))),
+            Ok(Err(e)) => Err(failure(&e, written.get())),
+            Err(elapsed) => Err(unanswered(written.get(), elapsed.to_string())),
         }
     }
 }
@@ -476,35 +472,31 @@ impl<'a> Iterator for Body<'a> {
     }
 }
 
-/// The line broke, or the server did not answer in time, before the whole mail went out.
-fn dropped(e: &dyn std::fmt::Display) -> Problem {
-    Problem {
-        kind: ProblemKind::Dropped,
-        detail: e.to_string(),
-    }
-}
-
-/// The whole mail went out and no answer came back.
-fn unanswered(e: &dyn std::fmt::Display) -> Problem {
-    Problem {
-        kind: ProblemKind::Unanswered,
-        detail: e.to_string(),
-    }
-}
-
-/// A failure of the envelope or the message: the server's answer says which, and without one
-/// the line broke before the server could take the mail.
-fn refusal(e: &lettre::transport::smtp::Error) -> DeliveryError {
-    let problem = problem(e);
-    if e.is_permanent() {
-        DeliveryError::Permanent(problem)
-    } else if e.is_transient() {
-        DeliveryError::Transient(problem)
+/// A send that got no answer (the line broke, or the time ran out). Before the whole mail went
+/// out the server cannot have taken it and it is tried again; after, it may have.
+fn unanswered(all_went: bool, detail: String) -> DeliveryError {
+    if all_went {
+        DeliveryError::Unanswered(Problem {
+            kind: ProblemKind::Unanswered,
+            detail,
+        })
     } else {
         DeliveryError::Interrupted(Problem {
             kind: ProblemKind::Dropped,
-            ..problem
+            detail,
         })
+    }
+}
+
+/// A failed command or message: the server's answer says which, and without one it went
+/// unanswered (see [`unanswered`]).
+fn failure(e: &lettre::transport::smtp::Error, all_went: bool) -> DeliveryError {
+    if e.is_permanent() {
+        DeliveryError::Permanent(problem(e))
+    } else if e.is_transient() {
+        DeliveryError::Transient(problem(e))
+    } else {
+        unanswered(all_went, e.to_string())
     }
 }
 
