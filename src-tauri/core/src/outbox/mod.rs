@@ -108,6 +108,12 @@ impl ItemState {
         self.may_have_left() || self == Self::Sending
     }
 
+    /// Whether a receipt or a bounce in the worker's mailbox can settle the item: sent, or maybe
+    /// sent (the server's answer never came), and not confirmed yet (`received_at` says that).
+    fn awaits_receipt(self) -> bool {
+        matches!(self, Self::Sent | Self::MaybeSent)
+    }
+
     /// Whether the item is on its way right now: waiting for the next sync, or being sent.
     fn in_flight(self) -> bool {
         matches!(self, Self::Queued | Self::Sending)
@@ -700,9 +706,12 @@ pub fn confirm_received(
     let changed = store
         .conn()
         .execute(
-            "UPDATE outbox SET received_at = ?2, received_how = ?3, state = 'sent',
-               sent_at = coalesce(sent_at, next_attempt_at)
-             WHERE id = ?1 AND state IN ('sent', 'maybe_sent') AND received_at IS NULL",
+            &format!(
+                "UPDATE outbox SET received_at = ?2, received_how = ?3, state = 'sent',
+                   sent_at = coalesce(sent_at, next_attempt_at)
+                 WHERE id = ?1 AND state IN {} AND received_at IS NULL",
+                ItemState::sql_list(ItemState::awaits_receipt)
+            ),
             (id, now.to_rfc3339(), how.as_str()),
         )
         .map_err(StoreError::from)?;
@@ -733,9 +742,12 @@ pub fn bounced(
     let changed = store
         .conn()
         .execute(
-            "UPDATE outbox SET state = 'attention', last_error = ?2, error_kind = ?3,
-               error_detail = ?4, next_attempt_at = ?5, bounce_seen = ?6
-             WHERE id = ?1 AND state IN ('sent', 'maybe_sent') AND received_at IS NULL",
+            &format!(
+                "UPDATE outbox SET state = 'attention', last_error = ?2, error_kind = ?3,
+                   error_detail = ?4, next_attempt_at = ?5, bounce_seen = ?6
+                 WHERE id = ?1 AND state IN {} AND received_at IS NULL",
+                ItemState::sql_list(ItemState::awaits_receipt)
+            ),
             (
                 id,
                 ProblemKind::Bounced.explain(partner.as_deref()),
@@ -799,10 +811,11 @@ pub struct Awaiting {
 pub fn awaiting_receipt(store: &Store) -> Result<Vec<Awaiting>, OutboxError> {
     let rows: Vec<(i64, String, i64, Option<String>)> = store
         .conn()
-        .prepare(
+        .prepare(&format!(
             "SELECT id, message_id, referral_id, bounce_seen FROM outbox
-             WHERE state IN ('sent', 'maybe_sent') AND received_at IS NULL ORDER BY id",
-        )
+             WHERE state IN {} AND received_at IS NULL ORDER BY id",
+            ItemState::sql_list(ItemState::awaits_receipt)
+        ))
         .map_err(StoreError::from)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
         .map_err(StoreError::from)?

@@ -586,4 +586,8 @@ fn the_state_rules_name_the_states_the_queries_meant() {
         ItemState::sql_list(ItemState::may_be_there),
         "('sending', 'sent', 'maybe_sent', 'drafted')"
     );
+    assert_eq!(
+        ItemState::sql_list(ItemState::awaits_receipt),
+        "('sent', 'maybe_sent')"
+    );
 }
