@@ -321,6 +321,13 @@ impl Session<'_> {
         self.wait_for_by("xpath", &xpath, Duration::from_secs(10))
     }
 
+    /// Waits (up to 30 s) for a button by its accessible name, as a screen reader finds it: a
+    /// row's button, whose visible text ("Intrekken") every row repeats.
+    pub fn button_labelled(&self, label: &str) -> Result<Element> {
+        let xpath = format!("//button[@aria-label='{label}']");
+        self.wait_for_by("xpath", &xpath, Duration::from_secs(30))
+    }
+
     fn wait_for_by(&self, using: &str, value: &str, timeout: Duration) -> Result<Element> {
         let deadline = Instant::now() + timeout;
         loop {

@@ -360,11 +360,8 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
     app.fill_in("#referral-search", "Zoë").unwrap();
     app.click(
-        &app.wait_for_xpath(
-            &format!("//button[@aria-label='Intrekken {reference}']"),
-            WAIT,
-        )
-        .unwrap(),
+        &app.button_labelled(&format!("Intrekken {reference}"))
+            .unwrap(),
     )
     .unwrap();
     app.wait_for_text("#withdraw-title", "Toestemming intrekken", WAIT)
@@ -409,11 +406,8 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .trim_end_matches(".7z")
         .to_owned();
     // Ayşe's package went out, so a correction may follow: the form opens with her data.
-    app.click(
-        &app.wait_for_xpath(&format!("//button[@aria-label='Corrigeren {other}']"), WAIT)
-            .unwrap(),
-    )
-    .unwrap();
+    app.click(&app.button_labelled(&format!("Corrigeren {other}")).unwrap())
+        .unwrap();
     app.wait_for_text("#correct-title", "corrigeren", WAIT)
         .unwrap();
     app.click(&app.button("Terug").unwrap()).unwrap();

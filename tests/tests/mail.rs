@@ -108,11 +108,8 @@ fn the_server_down_and_back_a_wrong_mailbox_and_a_read_receipt_as_a_worker_meets
     app.screenshot(&screenshot_dir().join("outbox-mailbox-unknown.png"))
         .unwrap();
     app.click(
-        &app.wait_for_xpath(
-            "//button[@aria-label='Adres nakijken bij Partners: OCMW Diest']",
-            WAIT,
-        )
-        .unwrap(),
+        &app.button_labelled("Adres nakijken bij Partners: OCMW Diest")
+            .unwrap(),
     )
     .unwrap();
     let field = app.wait_for("#mailbox", WAIT).unwrap();
@@ -127,11 +124,8 @@ fn the_server_down_and_back_a_wrong_mailbox_and_a_read_receipt_as_a_worker_meets
         .unwrap();
     app.click(&app.button("Verzenden").unwrap()).unwrap();
     app.click(
-        &app.wait_for_xpath(
-            &format!("//button[@aria-label='Opnieuw verzenden: {ayse}']"),
-            WAIT,
-        )
-        .unwrap(),
+        &app.button_labelled(&format!("Opnieuw verzenden: {ayse}"))
+            .unwrap(),
     )
     .unwrap();
     app.press("#sync-now").unwrap();
@@ -147,11 +141,8 @@ fn the_server_down_and_back_a_wrong_mailbox_and_a_read_receipt_as_a_worker_meets
     app.wait_for_text("#sync-status", "niets te verzenden", WAIT)
         .unwrap();
     assert_eq!(server.received().len(), 2, "not sent a second time");
-    app.click(
-        &app.wait_for_xpath(&format!("//button[@aria-label='Kwam aan: {ayse}']"), WAIT)
-            .unwrap(),
-    )
-    .unwrap();
+    app.click(&app.button_labelled(&format!("Kwam aan: {ayse}")).unwrap())
+        .unwrap();
     row(&app, &ayse, "Verzonden op");
 
     // The OCMW's mail program sends a read receipt; the app finds it in the worker's mailbox,
