@@ -248,16 +248,16 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     let withdrawn = consent(&app, &withdraws);
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
     app.click(
-        &app.wait_for_xpath(
-            &format!("//button[@aria-label='Intrekken {withdrawn}']"),
-            WAIT,
-        )
-        .unwrap(),
+        &app.button_labelled(&format!("Intrekken {withdrawn}"))
+            .unwrap(),
     )
     .unwrap();
     app.press("#confirm-withdrawal").unwrap();
-    app.wait_for_text("#referrals-notice", "Intrekking genoteerd", WAIT)
-        .unwrap();
+    if let Err(e) = app.wait_for_text("#referrals-notice", "Intrekking genoteerd", WAIT) {
+        app.screenshot(&screenshot_dir().join("withdraw-failed.png"))
+            .unwrap();
+        panic!("{e}; said: {}", app.said());
+    }
     let list = app
         .text(&app.wait_for("#referral-list", WAIT).unwrap())
         .unwrap();
