@@ -97,10 +97,13 @@ pub fn run() {
                 Some(dir) => dir.into(),
                 None => app.path().app_data_dir()?,
             };
-            // The window first: WebKit starts its processes while the store opens, and the page
-            // can call no command before `setup` returns.
+            // The window first, then the store on a thread of its own: WebKit starts its
+            // processes and loads the page meanwhile, and a command that comes before the store
+            // is open waits for it.
             main_window(app)?;
             app.manage(state::AppState::start(dir)?);
+            let opener = app.handle().clone();
+            std::thread::spawn(move || opener.state::<state::AppState>().open_session());
             auto_sync(app.handle().clone());
             privacy::watch(app.handle().clone());
             privacy::watch_session_lock(app.handle().clone());

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, LazyLock, Mutex, MutexGuard, PoisonError};
 
 use aanmelder_core::outbox::oauth::{self, DeviceSignIn};
 use aanmelder_core::outbox::receipts::ReceiptReport;
@@ -17,9 +17,16 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::ipc::IpcError;
 
+/// How the session comes to be: once, by whoever needs it first.
+type Opening = Box<dyn FnOnce() -> Mutex<Session> + Send>;
+
 #[derive(Debug)]
 pub struct AppState {
-    session: Mutex<Session>,
+    /// Opened on a thread of its own at start-up (`open_session`): the keyring's D-Bus round
+    /// trips and the store's first reads then overlap WebKit starting its processes and
+    /// loading the page, instead of holding up the main loop that starts them. A command that
+    /// comes first waits for it here.
+    session: LazyLock<Mutex<Session>, Opening>,
     pub gazetteer: Gazetteer,
     sync: SyncProgress,
     pub guard: crate::privacy::Guard,
@@ -54,7 +61,9 @@ pub struct SyncProgress {
 impl AppState {
     pub fn start(dir: PathBuf) -> Result<Self, ResidenceError> {
         Ok(Self {
-            session: Mutex::new(Session::start(DataDir::new(dir), &OsKeyring)),
+            session: LazyLock::new(Box::new(move || {
+                Mutex::new(Session::start(DataDir::new(dir), &OsKeyring))
+            })),
             gazetteer: Gazetteer::embedded()?,
             sync: SyncProgress::default(),
             guard: crate::privacy::Guard::new(),
@@ -197,6 +206,11 @@ impl AppState {
     pub fn cancel_sign_in(&self) {
         lock(&self.sign_in.cancel).store(true, Ordering::SeqCst);
         lock(&self.sign_in.device).take();
+    }
+
+    /// Opens the store now, off the main thread; every later `session()` finds it open.
+    pub fn open_session(&self) {
+        LazyLock::force(&self.session);
     }
 
     /// The session. A panic in another command must not lock the worker out of their data, so a
