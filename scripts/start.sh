@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+source scripts/paths.sh
 
 if [[ -z "${DISPLAY:-}" && -z "${WAYLAND_DISPLAY:-}" ]]; then
   echo "Geen grafische sessie gevonden (DISPLAY en WAYLAND_DISPLAY zijn leeg)." >&2

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
-export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+source scripts/paths.sh
 export CARGO_TERM_COLOR=never
 started=$SECONDS
 
