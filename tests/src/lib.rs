@@ -668,15 +668,16 @@ impl Session<'_> {
         };
         self.click(&self.wait_for(&format!("#delivery option[value='{delivery}']"), wait)?)?;
         self.click(&self.button("Bewaren")?)?;
-        if let Err(e) = self.wait_for_text("#agreements-status", "is bewaard", wait) {
-            let _ = self.screenshot(&screenshot_dir().join("add-partner-failed.png"));
-            return Err(format!(
-                "{} not saved: {e}; the screen says: {}",
-                p.name,
-                self.said()
-            ));
-        }
+        self.wait_for_text("#agreements-status", "is bewaard", wait)
+            .map_err(|e| self.shown_after(&format!("{} not saved: {e}", p.name), "add-partner"))?;
         Ok(())
+    }
+
+    /// A failure's message with what the screen said, and the screen itself saved as
+    /// `<name>-failed.png` under [`screenshot_dir`]: a wait that ran out shows why.
+    pub fn shown_after(&self, failure: &str, name: &str) -> String {
+        let _ = self.screenshot(&screenshot_dir().join(format!("{name}-failed.png")));
+        format!("{failure}; the screen says: {}", self.said())
     }
 
     /// What the page shows as errors and alerts right now, for a test's failure message.

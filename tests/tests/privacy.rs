@@ -254,9 +254,7 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     .unwrap();
     app.press("#confirm-withdrawal").unwrap();
     if let Err(e) = app.wait_for_text("#referrals-notice", "Intrekking genoteerd", WAIT) {
-        app.screenshot(&screenshot_dir().join("withdraw-failed.png"))
-            .unwrap();
-        panic!("{e}; said: {}", app.said());
+        panic!("{}", app.shown_after(&e, "withdraw"));
     }
     let list = app
         .text(&app.wait_for("#referral-list", WAIT).unwrap())
