@@ -68,11 +68,11 @@ fn main_window(app: &tauri::App) -> tauri::Result<()> {
 
 /// WebKitGTK's renderer, lighter for a window of forms and tables: Skia paints on the CPU, so
 /// the web process keeps none of Skia's GPU caches (measured by the start-up harness under Xvfb:
-/// the web process from about 178 to 105 MiB). Compositing stays on, and so does the DMA-BUF
-/// renderer: without either, WebKitGTK 2.50 stops answering WebDriver's screenshots, which the
-/// end-to-end tests (and IT's own tooling) rely on; `accessibility.rs` checks a screenshot after
-/// the window idled. Set before any WebKit object exists and before any thread starts; a value
-/// the user set wins.
+/// the web process from about 179 to 157 MiB). Compositing stays on, and so does the DMA-BUF
+/// renderer: without either the web process would drop to about 105 MiB, but WebKitGTK 2.50
+/// then stops answering WebDriver's screenshots once the window has idled, which the end-to-end
+/// tests rely on; `accessibility.rs` checks a screenshot after the window idled. Set before any
+/// WebKit object exists and before any thread starts; a value the user set wins.
 #[cfg(target_os = "linux")]
 fn lighter_webkit() {
     glib::setenv("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1", false).ok();

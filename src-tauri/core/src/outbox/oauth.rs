@@ -22,16 +22,19 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, FixedOffset, Utc};
-use oauth2::basic::{BasicClient, BasicErrorResponseType, BasicTokenResponse};
+use oauth2::basic::{
+    BasicErrorResponse, BasicErrorResponseType, BasicRevocationErrorResponse,
+    BasicTokenIntrospectionResponse, BasicTokenType,
+};
 use oauth2::url::Url;
 use oauth2::{
-    AuthUrl, AuthorizationCode, ClientId, CsrfToken, DeviceAuthorizationUrl,
+    AccessToken, AuthUrl, AuthorizationCode, ClientId, CsrfToken, DeviceAuthorizationUrl,
     DeviceCodeErrorResponseType, EndpointMaybeSet, EndpointNotSet, EndpointSet, PkceCodeChallenge,
     PkceCodeVerifier, RedirectUrl, RefreshToken, RequestTokenError, Scope,
-    StandardDeviceAuthorizationResponse, TokenResponse as _, TokenUrl,
+    StandardDeviceAuthorizationResponse, StandardRevocableToken, TokenResponse, TokenUrl,
 };
 use rusqlite::OptionalExtension as _;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
@@ -89,7 +92,7 @@ impl Provider {
 
     fn client(&self) -> Result<Client, OAuthError> {
         let bad = |_| OAuthError::Provider;
-        let client = BasicClient::new(ClientId::new(self.client_id.clone()))
+        let client = TokensClient::new(ClientId::new(self.client_id.clone()))
             .set_auth_type(oauth2::AuthType::RequestBody)
             .set_auth_uri(AuthUrl::new(self.authorize_url.clone()).map_err(bad)?)
             .set_token_uri(TokenUrl::new(self.token_url.clone()).map_err(bad)?)
@@ -108,8 +111,88 @@ impl Provider {
     }
 }
 
+/// oauth2's basic client, but answering with [`Tokens`].
+type TokensClient<
+    HasAuthUrl = EndpointNotSet,
+    HasDeviceAuthUrl = EndpointNotSet,
+    HasIntrospectionUrl = EndpointNotSet,
+    HasRevocationUrl = EndpointNotSet,
+    HasTokenUrl = EndpointNotSet,
+> = oauth2::Client<
+    BasicErrorResponse,
+    Tokens,
+    BasicTokenIntrospectionResponse,
+    StandardRevocableToken,
+    BasicRevocationErrorResponse,
+    HasAuthUrl,
+    HasDeviceAuthUrl,
+    HasIntrospectionUrl,
+    HasRevocationUrl,
+    HasTokenUrl,
+>;
+
+/// The client with its endpoints: the authorization's, the device code's (when the provider
+/// has one) and the token's.
 type Client =
-    BasicClient<EndpointSet, EndpointMaybeSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+    TokensClient<EndpointSet, EndpointMaybeSet, EndpointNotSet, EndpointNotSet, EndpointSet>;
+
+/// The provider's answer with tokens (RFC 6749, 5.1), read into a type of our own so that the
+/// tokens are wiped when the answer goes: oauth2's own answer type keeps them in `String`s it
+/// never clears. Fields the provider adds (Microsoft's `ext_expires_in`, an `id_token`) are
+/// not read at all.
+#[derive(Debug, Deserialize, Serialize)]
+struct Tokens {
+    access_token: AccessToken,
+    // "Bearer" or "bearer": RFC 6749 makes the type case-insensitive.
+    #[serde(deserialize_with = "oauth2::helpers::deserialize_untagged_enum_case_insensitive")]
+    token_type: BasicTokenType,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    expires_in: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<RefreshToken>,
+    #[serde(
+        rename = "scope",
+        default,
+        deserialize_with = "oauth2::helpers::deserialize_space_delimited_vec",
+        serialize_with = "oauth2::helpers::serialize_space_delimited_vec",
+        skip_serializing_if = "Option::is_none"
+    )]
+    scopes: Option<Vec<Scope>>,
+}
+
+impl TokenResponse for Tokens {
+    type TokenType = BasicTokenType;
+
+    fn access_token(&self) -> &AccessToken {
+        &self.access_token
+    }
+
+    fn token_type(&self) -> &BasicTokenType {
+        &self.token_type
+    }
+
+    fn expires_in(&self) -> Option<Duration> {
+        self.expires_in.map(Duration::from_secs)
+    }
+
+    fn refresh_token(&self) -> Option<&RefreshToken> {
+        self.refresh_token.as_ref()
+    }
+
+    fn scopes(&self) -> Option<&Vec<Scope>> {
+        self.scopes.as_ref()
+    }
+}
+
+impl Drop for Tokens {
+    fn drop(&mut self) {
+        let access = std::mem::replace(&mut self.access_token, AccessToken::new(String::new()));
+        drop(Zeroizing::new(access.into_secret()));
+        if let Some(refresh) = self.refresh_token.take() {
+            drop(Zeroizing::new(refresh.into_secret()));
+        }
+    }
+}
 
 /// Whether `text` may be a provider's endpoint: HTTPS, or plain HTTP to this computer only (a
 /// provider for tests, or a local sign-in proxy an IT department runs). Anything else would send
@@ -158,9 +241,12 @@ impl oauth2::SyncHttpClient for Http {
     type Error = HttpFailure;
 
     fn call(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, HttpFailure> {
+        // The form carries a refresh token, or a code and its PKCE verifier: wiped once sent.
+        let (parts, form) = request.into_parts();
+        let form = Zeroizing::new(form);
         let response = self
             .0
-            .run(request)
+            .run(oauth2::http::Request::from_parts(parts, form.as_slice()))
             .map_err(|e| HttpFailure(e.to_string()))?;
         let (parts, mut body) = response.into_parts();
         let bytes = body
@@ -530,7 +616,7 @@ const DEFAULT_LIFE: chrono::Duration = chrono::Duration::minutes(30);
 
 /// When an access token the provider just issued runs out. A life the provider states beyond
 /// what a date can hold is taken as the default one.
-fn expiry(tokens: &BasicTokenResponse, now: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
+fn expiry(tokens: &Tokens, now: DateTime<FixedOffset>) -> DateTime<FixedOffset> {
     let life = tokens
         .expires_in()
         .and_then(|d| chrono::Duration::from_std(d).ok())
@@ -543,7 +629,7 @@ fn expiry(tokens: &BasicTokenResponse, now: DateTime<FixedOffset>) -> DateTime<F
 fn keep(
     store: &Store,
     provider: &Provider,
-    tokens: &BasicTokenResponse,
+    tokens: &Tokens,
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
     let expires = expiry(tokens, now);
@@ -571,7 +657,7 @@ fn keep(
 }
 
 /// The scopes the provider says it granted (space-separated), when it says.
-fn granted(tokens: &BasicTokenResponse) -> Option<String> {
+fn granted(tokens: &Tokens) -> Option<String> {
     tokens.scopes().map(|scopes| {
         scopes
             .iter()
@@ -662,11 +748,13 @@ pub fn access_token(
             .collect(),
         None => provider.scopes().collect(),
     };
+    let asked = RefreshToken::new(refresh.to_string());
     let answer = provider
         .client()?
-        .exchange_refresh_token(&RefreshToken::new(refresh.to_string()))
+        .exchange_refresh_token(&asked)
         .add_scopes(scopes)
         .request(&Http::new());
+    drop(Zeroizing::new(asked.into_secret()));
     match answer {
         Ok(tokens) => {
             let token = Zeroizing::new(tokens.access_token().secret().clone());
@@ -833,6 +921,34 @@ mod tests {
         assert!(!endpoint_allowed("http://login.example.be/token"));
         assert!(!endpoint_allowed("ftp://login.example.be/token"));
         assert!(!endpoint_allowed("login.example.be/token"));
+    }
+
+    #[test]
+    fn a_token_answer_is_read_as_microsoft_and_rfc_6749_write_it() {
+        // Microsoft's shape: "Bearer" capitalised, extra fields this app does not read.
+        let microsoft: Tokens = serde_json::from_str(
+            r#"{"token_type":"Bearer","scope":"https://outlook.office.com/SMTP.Send offline_access",
+                "expires_in":3599,"ext_expires_in":3599,"access_token":"eyJ0.a.b",
+                "refresh_token":"0.AAAA","id_token":"eyJ0.c.d"}"#,
+        )
+        .unwrap();
+        assert_eq!(microsoft.access_token().secret(), "eyJ0.a.b");
+        assert_eq!(
+            microsoft.refresh_token().map(|t| t.secret().as_str()),
+            Some("0.AAAA")
+        );
+        assert_eq!(microsoft.expires_in(), Some(Duration::from_secs(3599)));
+        assert_eq!(
+            granted(&microsoft).as_deref(),
+            Some("https://outlook.office.com/SMTP.Send offline_access")
+        );
+        // The least RFC 6749 allows: no life, no refresh token, no scope.
+        let least: Tokens =
+            serde_json::from_str(r#"{"access_token":"x","token_type":"bearer"}"#).unwrap();
+        assert_eq!(least.expires_in(), None);
+        assert!(least.refresh_token().is_none());
+        assert!(granted(&least).is_none());
+        assert!(serde_json::from_str::<Tokens>(r#"{"token_type":"bearer"}"#).is_err());
     }
 
     #[test]
