@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use aanmelder_e2e::{Driver, Partner, screenshot_dir};
+use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -280,6 +281,21 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
         .unwrap();
     assert!(!list.contains("Ayşe") && !list.contains("Yılmaz"), "{list}");
     app.screenshot(&screenshot_dir().join("referrals.png"))
+        .unwrap();
+    // Zoë's package, opened from the list: the notice about Ayşe's refusal stays behind.
+    app.click(&app.button("Pakket").unwrap()).unwrap();
+    app.wait_for_text("#package-title", "", WAIT).unwrap();
+    let lead = app
+        .wait_for_text("section .lead", "Aanmelding", WAIT)
+        .unwrap();
+    let notice = app
+        .execute(
+            "const n = document.getElementById('package-notice'); return n ? n.textContent : '';",
+            json!([]),
+        )
+        .unwrap();
+    assert_eq!(notice, json!(""), "{lead}");
+    app.click(&app.button("Naar de aanmeldingen").unwrap())
         .unwrap();
 
     // A client in Namur (Wallonia): the reason is shown and the form cannot go on.
