@@ -5,6 +5,7 @@ use aanmelder_core::agreement::{
     Agreement, AgreementInput, AgreementVersion, ListedAgreement, NextEvaluation,
 };
 use aanmelder_core::consent::{FivePoints, Language};
+use aanmelder_core::contact;
 use aanmelder_core::correction::{self, CorrectionEntry, CorrectionInput};
 use aanmelder_core::incident::{self, DpoDraft, IncidentInput};
 use aanmelder_core::ledger::{self, ChainCheck, ListedEvent};
@@ -77,7 +78,23 @@ pub async fn unlock(
 
 #[tauri::command]
 pub async fn worker_profile(app: State<'_, AppState>) -> Reply<WorkerProfile> {
-    app.with_store(WorkerProfile::load)
+    app.with_store(WorkerProfile::load).map(readable_profile)
+}
+
+/// Phones reach the page as a person reads and types them (`0470 12 34 56`), in the fields the
+/// worker edits too; the store keeps E.164 and takes either form back.
+fn readable(phone: &mut String) {
+    *phone = contact::shown(phone);
+}
+
+fn readable_profile(mut profile: WorkerProfile) -> WorkerProfile {
+    readable(&mut profile.phone);
+    profile
+}
+
+fn readable_agreement(mut agreement: Agreement) -> Agreement {
+    readable(&mut agreement.password_phone);
+    agreement
 }
 
 #[tauri::command]
@@ -86,6 +103,7 @@ pub async fn save_worker_profile(
     profile: WorkerProfile,
 ) -> Reply<WorkerProfile> {
     app.with_store(|store| profile.save(store))
+        .map(readable_profile)
 }
 
 #[tauri::command]
@@ -131,12 +149,24 @@ pub async fn record_refusal(
 
 #[tauri::command]
 pub async fn list_referrals(app: State<'_, AppState>) -> Reply<Vec<ListedReferral>> {
-    app.packages(|packages, _| packages.referrals())
+    let mut listed = app.packages(|packages, _| packages.referrals())?;
+    for phone in listed
+        .iter_mut()
+        .filter_map(|l| l.referral.client.as_mut()?.phone.as_mut())
+    {
+        readable(phone);
+    }
+    Ok(listed)
 }
 
 #[tauri::command]
 pub async fn list_agreements(app: State<'_, AppState>) -> Reply<Vec<ListedAgreement>> {
-    app.with_store(|store| Agreement::listed(store, crate::state::now().date_naive()))
+    let mut listed =
+        app.with_store(|store| Agreement::listed(store, crate::state::now().date_naive()))?;
+    for l in &mut listed {
+        readable(&mut l.agreement.password_phone);
+    }
+    Ok(listed)
 }
 
 #[tauri::command]
@@ -153,6 +183,7 @@ pub async fn save_agreement(
     app.with_store(|store| {
         Agreement::save(store, &app.gazetteer, id, agreement, crate::state::now())
     })
+    .map(readable_agreement)
 }
 
 #[tauri::command]
@@ -164,11 +195,16 @@ pub async fn delete_agreement(app: State<'_, AppState>, id: i64) -> Reply<()> {
 #[tauri::command]
 pub async fn stop_agreement(app: State<'_, AppState>, id: i64, until: String) -> Reply<Agreement> {
     app.with_store(|store| Agreement::stop(store, id, &until, crate::state::now()))
+        .map(readable_agreement)
 }
 
 #[tauri::command]
 pub async fn agreement_history(app: State<'_, AppState>, id: i64) -> Reply<Vec<AgreementVersion>> {
-    app.with_store(|store| Agreement::history(store, id))
+    let mut versions = app.with_store(|store| Agreement::history(store, id))?;
+    for v in &mut versions {
+        readable(&mut v.entry.password_phone);
+    }
+    Ok(versions)
 }
 
 /// The next evaluation with each partner in force, for the home screen.

@@ -30,9 +30,13 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
     let field = app.wait_for("#name", WAIT).unwrap();
     app.fill(&field, name).unwrap();
     app.fill_in("#team", "Lokaal team Westerlo").unwrap();
+    app.fill_in("#phone", "+32 14 12 34 56").unwrap();
     app.press("#save-settings").unwrap();
     app.wait_for_text("#settings-status", "bewaard", WAIT)
         .unwrap();
+    // Stored as +3214123456, shown back as the worker reads and dials it.
+    let phone = app.wait_for("#phone", WAIT).unwrap();
+    assert_eq!(app.value(&phone).unwrap(), "014 12 34 56");
     app.screenshot(&screenshot_dir().join("settings.png"))
         .unwrap();
     app.close().unwrap();
@@ -61,6 +65,8 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
     app.click(&app.button("Instellingen").unwrap()).unwrap();
     let field = app.wait_for("#name", WAIT).unwrap();
     assert_eq!(app.value(&field).unwrap(), name);
+    let phone = app.wait_for("#phone", WAIT).unwrap();
+    assert_eq!(app.value(&phone).unwrap(), "014 12 34 56");
     app.close().unwrap();
 }
 
@@ -176,6 +182,12 @@ fn a_home_visit_records_consent_builds_the_package_or_records_refusal() {
     // The consent record and the package name the worker, so the worker's identity comes first,
     // and the team's own Westerlo goes into the register.
     app.ready_to_refer().unwrap();
+    // The partner's number for passwords, reopened to edit: as it was typed, not +3214547575.
+    app.click(&app.button_labelled("Wijzigen: OCMW Westerlo").unwrap())
+        .unwrap();
+    let phone = app.wait_for("#password_phone", WAIT).unwrap();
+    assert_eq!(app.value(&phone).unwrap(), "014 54 75 75");
+    app.click(&app.button("Annuleren").unwrap()).unwrap();
 
     // A client in Westerlo: five points, then consent.
     app.enter_client("Zoë", "Müller-Çelik", "2260").unwrap();
@@ -426,6 +438,8 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
         .unwrap();
     app.wait_for_text("#correct-title", "corrigeren", WAIT)
         .unwrap();
+    let phone = app.wait_for("#phone", WAIT).unwrap();
+    assert_eq!(app.value(&phone).unwrap(), "0470 12 34 56");
     app.click(&app.button("Terug").unwrap()).unwrap();
     app.wait_for("#referral-list", WAIT).unwrap();
 

@@ -23,7 +23,8 @@ const referral: Referral = {
       municipality_code: '13049',
       municipality: 'Westerlo',
     },
-    phone: '+32470123456',
+    // As the list gives it: the number as a person reads it, not the stored E.164.
+    phone: '0470 12 34 56',
     email: null,
   },
   withdrawn_on: null,
@@ -57,9 +58,9 @@ describe('Correct', () => {
       correctionHistory: vi.fn(async () => []),
     } as Partial<Api> as Api;
     render(Correct, { api, referral, ondone: () => {}, oncancel: () => {} });
-    // The form starts from the stored data, the phone as it is typed.
+    // The form starts from the data as they are now.
     expect((screen.getByLabelText(/Voornaam/) as HTMLInputElement).value).toBe('Zoë');
-    expect((screen.getByLabelText(/Telefoon/) as HTMLInputElement).value).toBe('0470123456');
+    expect((screen.getByLabelText(/Telefoon/) as HTMLInputElement).value).toBe('0470 12 34 56');
     await waitFor(() => expect(screen.getByText('Westerlo')).toBeTruthy());
 
     await fireEvent.input(screen.getByLabelText(/Postcode/), { target: { value: '3290' } });
