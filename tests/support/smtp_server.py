@@ -4,6 +4,9 @@ STARTTLS is required before AUTH, AUTH before mail. Recipients steer the answer,
 meet a real server's behaviour:
   tijdelijk@...  -> 451 at RCPT (try again later)
   onbekend@...   -> 550 at RCPT (mailbox unknown)
+  geweigerd@...  -> 550 at RCPT for a policy of the server's ("Recipient address rejected:
+                    Access denied"), not about the address
+  tegroot@...    -> 552 after the mail (too large for the server)
   afbreken@...   -> the connection is dropped at DATA, before any of the mail went
   zwijgen@...    -> the whole mail is taken (and kept), then the connection closes unanswered
   hangen@...     -> the whole mail is taken (and kept), and no answer ever comes
@@ -81,10 +84,14 @@ class Handler:
             return "451 4.3.0 Tijdelijk probleem, probeer later"
         if local == "onbekend":
             return "550 5.1.1 Mailbox onbekend"
+        if local == "geweigerd":
+            return f"550 5.7.1 <{address}>: Recipient address rejected: Access denied"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if any(r.startswith("tegroot@") for r in envelope.rcpt_tos):
+            return "552 5.3.4 Message size exceeds fixed maximum message size"
         path = os.path.join(self.folder, f"{next(self.counter)}.eml")
         with open(path, "wb") as out:
             out.write(envelope.original_content)

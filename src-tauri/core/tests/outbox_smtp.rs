@@ -237,6 +237,52 @@ fn a_451_is_retried_later_and_a_550_leads_to_the_partner_while_the_next_goes_out
     assert_eq!(server.received().len(), 1);
 }
 
+/// Two permanent refusals that are not about the partner's address: each says what it is, and
+/// neither sends the worker to fix the address at Partners.
+#[test]
+fn a_policy_refusal_and_a_mail_too_large_say_what_they_are() {
+    let server = Server::start();
+    let office = Office::with_smtp();
+    office.set_mailbox(
+        &Recipient::Ocmw("13049".into()),
+        "geweigerd@ocmw-westerlo.example",
+    );
+    office.set_mailbox(
+        &Recipient::Ocmw("24020".into()),
+        "tegroot@ocmw-diest.example",
+    );
+    let policy = queued(&office, "Zoë", "2260");
+    let large = queued(&office, "Ayşe", "3290");
+    let report = server.sync(&office);
+    assert_eq!((report.sent, report.attention), (0, 2), "{report:?}");
+    assert!(report.stopped.is_none(), "{report:?}");
+
+    let refused = item(&office, &policy);
+    assert_eq!(refused.state, ItemState::Attention);
+    assert_eq!(refused.problem, Some(ProblemKind::Refused), "{refused:?}");
+    let said = refused.last_error.unwrap();
+    assert!(
+        said.contains("weigerde") && said.contains("OCMW Westerlo") && !said.contains("Partners"),
+        "{said}"
+    );
+    assert!(refused.problem_detail.unwrap().contains("Access denied"));
+
+    let too_large = item(&office, &large);
+    assert_eq!(too_large.state, ItemState::Attention);
+    assert_eq!(
+        too_large.problem,
+        Some(ProblemKind::TooLarge),
+        "{too_large:?}"
+    );
+    let said = too_large.last_error.unwrap();
+    assert!(said.contains("te groot"), "{said}");
+    assert!(too_large.problem_detail.unwrap().contains("552"));
+    // Both archives are kept for a send once the cause is fixed.
+    assert!(office.packages().archive(&policy).is_ok());
+    assert!(office.packages().archive(&large).is_ok());
+    assert!(server.received().is_empty());
+}
+
 #[test]
 fn a_connection_dropped_before_the_mail_went_leaves_the_item_queued() {
     let server = Server::start();
@@ -254,6 +300,12 @@ fn a_connection_dropped_before_the_mail_went_leaves_the_item_queued() {
         "{s:?}: {why:?}"
     );
     assert!(why.unwrap().contains("verbinding viel weg"));
+    waits_with(
+        &office,
+        &reference,
+        ProblemKind::Dropped,
+        "probeert het vanzelf opnieuw",
+    );
     assert!(office.packages().archive(&reference).is_ok());
     assert!(server.received().is_empty());
 }

@@ -535,20 +535,45 @@ fn problem(e: &lettre::transport::smtp::Error) -> Problem {
     Problem { kind, detail }
 }
 
-/// Whether a refusal is about the recipient's mailbox (5.1.x, "user unknown" and the like).
+/// Whether a refusal is about the partner's mailbox, so that the worker is sent to fix its
+/// address. By the enhanced status code when the server gives one (RFC 3463: 5.1.x is about an
+/// address, but 5.1.7 and 5.1.8 about the sender's); a policy refusal such as "5.7.1 Recipient
+/// address rejected: Access denied" is not. From a server without such codes, by its words.
 fn mentions_mailbox(detail: &str) -> bool {
+    if let Some((class, subject, detail)) = enhanced_status(detail) {
+        return class == 5 && subject == 1 && !matches!(detail, 7 | 8);
+    }
     let lower = detail.to_lowercase();
     [
-        "5.1.1",
-        "5.1.0",
-        "5.1.10",
-        "mailbox",
         "user unknown",
+        "unknown user",
         "no such user",
-        "recipient",
+        "no such mailbox",
+        "mailbox unknown",
+        "mailbox unavailable",
+        "mailbox not found",
+        "recipient not found",
+        "unknown recipient",
+        "does not exist",
     ]
     .iter()
     .any(|w| lower.contains(w))
+}
+
+/// The first enhanced status code (`5.1.1`, RFC 3463) in a server's reply, as numbers.
+fn enhanced_status(reply: &str) -> Option<(u16, u16, u16)> {
+    reply.split_whitespace().find_map(|word| {
+        let mut parts = word
+            .trim_end_matches([',', ';', ':', '.'])
+            .split('.')
+            .map(|p| {
+                (!p.is_empty() && p.len() <= 3 && p.bytes().all(|b| b.is_ascii_digit()))
+                    .then(|| p.parse::<u16>().ok())
+                    .flatten()
+            });
+        let code = (parts.next()??, parts.next()??, parts.next()??);
+        (parts.next().is_none() && matches!(code.0, 2 | 4 | 5)).then_some(code)
+    })
 }
 
 impl Transport for Smtp {
@@ -607,6 +632,33 @@ pub enum SmtpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refusal_leads_to_the_partners_mailbox_only_when_it_is_about_that_address() {
+        for about_the_address in [
+            // Postfix, Exchange Online, an address the server cannot even parse.
+            "permanent error (550): 5.1.1 <a@b.be>: Recipient address rejected: User unknown",
+            "permanent error (550): 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found",
+            "permanent error (553): 5.1.3 Bad recipient address syntax",
+            // Servers without enhanced codes.
+            "permanent error (550): No such user here",
+            "permanent error (550): Requested action not taken: mailbox unavailable",
+        ] {
+            assert!(mentions_mailbox(about_the_address), "{about_the_address}");
+        }
+        for not_the_address in [
+            "permanent error (550): 5.7.1 <a@b.be>: Recipient address rejected: Access denied",
+            "permanent error (554): 5.7.1 <a@b.be>: Relay access denied",
+            "permanent error (553): 5.1.8 <an@team.be>: Sender address rejected: Domain not found",
+            "permanent error (550): 5.7.708 Access denied, traffic not accepted from this IP",
+            "permanent error (550): Recipient rejected by policy",
+        ] {
+            assert!(!mentions_mailbox(not_the_address), "{not_the_address}");
+        }
+        assert_eq!(enhanced_status("x (550): 5.1.10 y"), Some((5, 1, 10)));
+        assert_eq!(enhanced_status("version 1.2.3 only"), None);
+        assert_eq!(enhanced_status("no code at all"), None);
+    }
 
     #[test]
     fn the_body_counts_as_written_only_once_lettre_asks_past_it() {
