@@ -42,6 +42,16 @@ pub struct Address {
     pub municipality: String,
 }
 
+impl Address {
+    /// The street of an address as [`Address`]'s `Display` writes it ("Boerenkrijglaan 12 bus
+    /// 3, 2260 Westerlo" gives "Boerenkrijglaan"): what is left of a corrected address.
+    pub(crate) fn street_of(shown: &str) -> &str {
+        let place = shown.split_once(", ").map_or(shown, |(place, _)| place);
+        let place = place.split_once(" bus ").map_or(place, |(place, _)| place);
+        place.rsplit_once(' ').map_or(place, |(street, _)| street)
+    }
+}
+
 impl fmt::Display for Address {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.street, self.house_number)?;

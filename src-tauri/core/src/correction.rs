@@ -104,8 +104,8 @@ pub fn correct(
     // A new first name and a new last name is another person, whose consent this referral
     // does not have: measured against the names consented to, so two corrections cannot do
     // it one at a time, and ignoring case and accents, which a correction may well fix.
-    let first = consented_value(store, ready.id, "Voornaam", &ready.client.first_name)?;
-    let last = consented_value(store, ready.id, "Achternaam", &ready.client.last_name)?;
+    let first = consented_value(store, ready.id, FIRST_NAME, &ready.client.first_name)?;
+    let last = consented_value(store, ready.id, LAST_NAME, &ready.client.last_name)?;
     if loose(&first) != loose(&client.first_name) && loose(&last) != loose(&client.last_name) {
         return Err(CorrectionError::OtherPerson);
     }
@@ -186,22 +186,33 @@ fn consented_value(
     field: &str,
     current: &str,
 ) -> Result<String, CorrectionError> {
-    let olds: Vec<String> = store
-        .conn()
+    Ok(earlier_values(store.conn(), referral_id)?
+        .into_iter()
+        .find(|(f, _)| f == field)
+        .map_or_else(|| current.to_owned(), |(_, value)| value))
+}
+
+/// What the client's data were before each correction of the referral `referral_id`, oldest
+/// first, as `(label, value)` with the labels of [`Change::field`]: still client data, kept
+/// until the referral is purged.
+pub(crate) fn earlier_values(
+    conn: &rusqlite::Connection,
+    referral_id: i64,
+) -> Result<Vec<(String, String)>, CorrectionError> {
+    let olds: Vec<String> = conn
         .prepare("SELECT old_values FROM correction WHERE referral_id = ?1 ORDER BY id")
         .map_err(StoreError::from)?
         .query_map([referral_id], |r| r.get(0))
         .map_err(StoreError::from)?
         .collect::<Result<_, _>>()
         .map_err(StoreError::from)?;
+    let mut values = Vec::new();
     for old in olds {
         let pairs: Vec<(String, String)> =
             serde_json::from_str(&old).map_err(|_| CorrectionError::Corrupt)?;
-        if let Some((_, value)) = pairs.into_iter().find(|(f, _)| f == field) {
-            return Ok(value);
-        }
+        values.extend(pairs);
     }
-    Ok(current.to_owned())
+    Ok(values)
 }
 
 /// A name without case and accents: "Zoë Müller" and "zoe muller" are the same person.
@@ -214,19 +225,27 @@ fn loose(name: &str) -> String {
         .collect()
 }
 
+/// The labels of the fields a correction changes ([`Change::field`]); the address is the whole
+/// of it, as [`crate::client::Address`] writes it.
+pub(crate) const FIRST_NAME: &str = "Voornaam";
+pub(crate) const LAST_NAME: &str = "Achternaam";
+pub(crate) const ADDRESS: &str = "Adres";
+pub(crate) const PHONE: &str = "Telefoon";
+pub(crate) const EMAIL: &str = "E-mail";
+
 fn changes(old: &ClientData, new: &ClientData) -> Vec<Change> {
     let none = String::new;
     let pairs = [
-        ("Voornaam", old.first_name.clone(), new.first_name.clone()),
-        ("Achternaam", old.last_name.clone(), new.last_name.clone()),
-        ("Adres", old.address.to_string(), new.address.to_string()),
+        (FIRST_NAME, old.first_name.clone(), new.first_name.clone()),
+        (LAST_NAME, old.last_name.clone(), new.last_name.clone()),
+        (ADDRESS, old.address.to_string(), new.address.to_string()),
         (
-            "Telefoon",
+            PHONE,
             old.phone.clone().unwrap_or_else(none),
             new.phone.clone().unwrap_or_else(none),
         ),
         (
-            "E-mail",
+            EMAIL,
             old.email.clone().unwrap_or_else(none),
             new.email.clone().unwrap_or_else(none),
         ),

@@ -18,6 +18,8 @@ use lettre::message::header::{ContentTransferEncoding, ContentType};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::client::Address;
+use crate::correction::{self, CorrectionError};
 use crate::error::{Coded, FieldMessage};
 use crate::files::{self, Export, SaveError, Staged};
 use crate::ledger::{self, EventKind};
@@ -131,6 +133,7 @@ fn record(
     let reference = reference.to_string();
     let sent_at = item.sent_at;
     let note = input.note.trim().to_owned();
+    let known = known_client(store, item.referral_id)?;
     if note.chars().count() > NOTE_MAX_CHARS {
         problems.push(FieldMessage {
             field: "note".into(),
@@ -139,7 +142,7 @@ fn record(
                  zelf naar de details."
             ),
         });
-    } else if mentions_client(store, item.referral_id, &note)? {
+    } else if known.repeated_in(&note) {
         problems.push(FieldMessage {
             field: "note".into(),
             message: "Toelichting: laat de gegevens van de cliënt weg (naam, straat, telefoon, \
@@ -147,6 +150,12 @@ fn record(
                 .into(),
         });
     }
+    // The client's own mailbox is client data too: the draft says whose it is, not what.
+    let wrong_to_shown = if known.has_email(&wrong_to) {
+        "het e-mailadres van de cliënt zelf (staat niet in dit bericht)".to_owned()
+    } else {
+        wrong_to.clone()
+    };
     let (Some(noticed_on), true) = (noticed_on, problems.is_empty()) else {
         return Err(IncidentError::Invalid(problems));
     };
@@ -187,7 +196,7 @@ fn record(
          verkeerde mailbox terecht.\n\
          Referentie: {reference}\n\
          Bedoelde ontvanger: {recipient_name}\n\
-         Verkeerde ontvanger: {wrong_to}\n\
+         Verkeerde ontvanger: {wrong_to_shown}\n\
          Verzonden op: {sent}\n\
          Vastgesteld op: {noticed}\n\
          Wachtwoord: {password}\n\
@@ -271,45 +280,77 @@ fn plain_words(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// Whether `note` repeats the client's data as still stored for the referral `referral_id`:
-/// any part of the first or family name (a double name is two names; the particles are not
-/// counted), the street, the e-mail address or its name part, or the phone number in any
-/// grouping. Names and street count as whole words, so a short name does not match inside
-/// another word.
-fn mentions_client(store: &Store, referral_id: i64, note: &str) -> Result<bool, StoreError> {
-    if note.is_empty() {
-        return Ok(false);
+/// The client's data the store still holds for a referral: as they are now and as they were
+/// before each correction. Nothing once the referral is purged.
+#[derive(Debug, Default)]
+struct KnownClient {
+    names: Vec<String>,
+    streets: Vec<String>,
+    emails: Vec<String>,
+    phones: Vec<String>,
+}
+
+fn known_client(store: &Store, referral_id: i64) -> Result<KnownClient, IncidentError> {
+    let mut known = KnownClient::default();
+    if let Some([first_name, last_name, street, email, phone]) =
+        referral::name_street_email_phone(store.conn(), referral_id)?
+    {
+        known.names.extend(first_name.into_iter().chain(last_name));
+        known.streets.extend(street);
+        known.emails.extend(email);
+        known.phones.extend(phone);
     }
-    let client = referral::name_street_email_phone(store.conn(), referral_id)?;
-    // Purged or unknown: nothing left to repeat.
-    let Some([first_name, last_name, street, email, phone]) = client else {
-        return Ok(false);
-    };
-    let said = plain_words(note);
-    let says =
-        |value: &[String]| !value.is_empty() && said.windows(value.len()).any(|w| w == value);
-    let names_a_name = [first_name, last_name]
-        .into_iter()
-        .flatten()
-        .flat_map(|name| plain_words(&name))
-        .filter(|part| part.chars().count() >= 2 && !NAME_PARTICLES.contains(&part.as_str()))
-        .any(|part| says(std::slice::from_ref(&part)));
-    let names_street = street.is_some_and(|s| says(&plain_words(&s)));
-    let lower = note.to_lowercase();
-    let names_email = email.is_some_and(|e| {
-        let e = e.to_lowercase();
-        let local = e.split('@').next().unwrap_or_default();
-        !e.is_empty()
-            && (lower.contains(&e) || (local.chars().count() >= 4 && lower.contains(local)))
-    });
-    // E.164 in the store; the last eight digits are the number however it is grouped or
-    // prefixed (0470 12 34 56, 0470/12.34.56, +32 470 123 456).
-    let digits: String = note.chars().filter(char::is_ascii_digit).collect();
-    let names_phone = phone.is_some_and(|p| {
-        let own: Vec<char> = p.chars().filter(char::is_ascii_digit).collect();
-        own.len() >= 8 && digits.contains(&own[own.len() - 8..].iter().collect::<String>())
-    });
-    Ok(names_a_name || names_street || names_email || names_phone)
+    for (field, value) in correction::earlier_values(store.conn(), referral_id)? {
+        match field.as_str() {
+            correction::FIRST_NAME | correction::LAST_NAME => known.names.push(value),
+            correction::ADDRESS => known.streets.push(Address::street_of(&value).to_owned()),
+            correction::EMAIL => known.emails.push(value),
+            correction::PHONE => known.phones.push(value),
+            _ => {}
+        }
+    }
+    Ok(known)
+}
+
+impl KnownClient {
+    /// Whether `text` repeats any of it: any part of a first or family name (a double name is
+    /// two names; the particles are not counted), a street, an e-mail address or its name part,
+    /// or a phone number in any grouping. Names and streets count as whole words, so a short
+    /// name does not match inside another word.
+    fn repeated_in(&self, text: &str) -> bool {
+        if text.is_empty() {
+            return false;
+        }
+        let said = plain_words(text);
+        let says =
+            |value: &[String]| !value.is_empty() && said.windows(value.len()).any(|w| w == value);
+        let names_a_name = self
+            .names
+            .iter()
+            .flat_map(|name| plain_words(name))
+            .filter(|part| part.chars().count() >= 2 && !NAME_PARTICLES.contains(&part.as_str()))
+            .any(|part| says(std::slice::from_ref(&part)));
+        let names_street = self.streets.iter().any(|s| says(&plain_words(s)));
+        let lower = text.to_lowercase();
+        let names_email = self.emails.iter().any(|e| {
+            let e = e.to_lowercase();
+            let local = e.split('@').next().unwrap_or_default();
+            !e.is_empty()
+                && (lower.contains(&e) || (local.chars().count() >= 4 && lower.contains(local)))
+        });
+        // E.164 in the store; the last eight digits are the number however it is grouped or
+        // prefixed (0470 12 34 56, 0470/12.34.56, +32 470 123 456).
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        let names_phone = self.phones.iter().any(|p| {
+            let own: Vec<char> = p.chars().filter(char::is_ascii_digit).collect();
+            own.len() >= 8 && digits.contains(&own[own.len() - 8..].iter().collect::<String>())
+        });
+        names_a_name || names_street || names_email || names_phone
+    }
+
+    fn has_email(&self, address: &str) -> bool {
+        self.emails.iter().any(|e| e.eq_ignore_ascii_case(address))
+    }
 }
 
 /// The draft as a mail the worker's program opens ready to send (`X-Unsent: 1`).
@@ -351,6 +392,8 @@ pub enum IncidentError {
     Retention(#[from] RetentionError),
     #[error(transparent)]
     Worker(#[from] WorkerError),
+    #[error(transparent)]
+    Correction(#[from] CorrectionError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

@@ -180,6 +180,87 @@ fn any_part_of_a_double_name_the_street_or_the_phone_in_any_grouping_is_refused(
     }
 }
 
+/// A correction replaces the client's data, but the data before it are still the client's:
+/// a note repeating the old name, street, phone or e-mail is refused as well.
+#[test]
+fn what_the_client_data_were_before_a_correction_is_refused_too() {
+    let (f, reference, _) = office(Some("dpo@team.example"));
+    let corrected = crate::client::ClientInput {
+        last_name: "Claes".into(),
+        street: "Markt".into(),
+        house_number: "1".into(),
+        r#box: "2".into(),
+        phone: "014 99 88 77".into(),
+        email: "mira@elders.example".into(),
+        ..mira()
+    };
+    crate::correction::correct(
+        &f.store,
+        &f.gazetteer,
+        &crate::correction::CorrectionInput {
+            reference,
+            client: corrected,
+            reason: "OCMW meldt: verhuisd".into(),
+        },
+        now(),
+    )
+    .unwrap();
+    // The correction's own package is the item in question now; the first stays sent.
+    let item = outbox::list(&f.store, &f.gazetteer)
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .min()
+        .unwrap();
+    for note in [
+        "Mevrouw Verbiest belde.",
+        "Mevrouw Claes belde.",
+        "Zij woonde in de Boerenkrijglaan.",
+        "Zij woont nu aan de Markt.",
+        "Gebeld op 0470 12 34 56.",
+        "Gebeld op 014/99.88.77.",
+        "Mail naar mira.verbiest@example.be.",
+    ] {
+        let err = report(&f.store, &f.gazetteer, &input(item, note), now()).unwrap_err();
+        assert_eq!(err.code(), "incident.invalid", "{note}");
+        assert_eq!(err.fields()[0].field, "note", "{note}");
+    }
+    report(
+        &f.store,
+        &f.gazetteer,
+        &input(item, "Gemeld door het OCMW."),
+        now(),
+    )
+    .unwrap();
+}
+
+/// The package went to the client's own (old) address: the draft says so without it.
+#[test]
+fn the_clients_own_mailbox_as_the_wrong_one_stays_out_of_the_draft() {
+    let (f, _, item) = office(Some("dpo@team.example"));
+    let own = IncidentInput {
+        wrong_to: "Mira.Verbiest@example.be".into(),
+        ..input(item, "")
+    };
+    let (draft, eml) = report(&f.store, &f.gazetteer, &own, now()).unwrap();
+    assert!(
+        draft.body.contains("het e-mailadres van de cliënt zelf"),
+        "{}",
+        draft.body
+    );
+    for text in [draft.body.as_bytes(), &eml.bytes] {
+        let lower = String::from_utf8_lossy(text).to_lowercase();
+        assert!(!lower.contains("mira.verbiest"), "{lower}");
+    }
+    // Someone else's address is the DPO's to know.
+    let (draft, _) = report(&f.store, &f.gazetteer, &input(item, ""), now()).unwrap();
+    assert!(
+        draft.body.contains("iemand@elders.example"),
+        "{}",
+        draft.body
+    );
+}
+
 #[test]
 fn a_note_of_a_purged_client_is_only_checked_for_length() {
     let (f, _, item) = office(Some("dpo@team.example"));
