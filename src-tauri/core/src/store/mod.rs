@@ -222,10 +222,14 @@ impl Store {
         upgrades: &[Upgrade],
     ) -> Result<Self, StoreError> {
         apply_key(&conn, path, key)?;
+        // Temporary tables and sorts in memory: SQLite would otherwise write them to files of
+        // its own, which SQLCipher does not encrypt. The bundled build defaults to memory; this
+        // says so here, whatever a build's default.
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA foreign_keys = ON;
              PRAGMA secure_delete = ON;
+             PRAGMA temp_store = MEMORY;
              PRAGMA busy_timeout = 10000;",
         )
         .map_err(StoreError::sqlite)?;

@@ -27,6 +27,12 @@ fn value_survives_reopen_and_never_reaches_the_disk_in_clear() {
     drop(store);
 
     let store = Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap();
+    // Sorts and temporary tables never go to a file of their own (2: in memory).
+    let temp_store: i64 = store
+        .conn()
+        .query_row("PRAGMA temp_store", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(temp_store, 2);
     let read: String = store
         .conn()
         .query_row("SELECT v FROM probe", [], |r| r.get(0))
