@@ -78,7 +78,28 @@ fn lighter_webkit() {
     glib::setenv("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1", false).ok();
 }
 
+/// A crash leaves no core dump: it would put the open store's pages and the page's client data,
+/// in clear, in a file (`/var/lib/systemd/coredump`, `/var/crash`), and systemd-coredump and
+/// apport both honour this limit. WebKit's processes inherit it. The hard limit stays as it was,
+/// so a developer can raise the soft one again under a debugger.
+#[cfg(unix)]
+fn no_core_dumps() {
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let maximum = getrlimit(Resource::Core).maximum;
+    if let Err(e) = setrlimit(
+        Resource::Core,
+        Rlimit {
+            current: Some(0),
+            maximum,
+        },
+    ) {
+        eprintln!("Aanmelder: core dumps could not be switched off: {e}");
+    }
+}
+
 pub fn run() {
+    #[cfg(unix)]
+    no_core_dumps();
     #[cfg(target_os = "linux")]
     lighter_webkit();
     let app = tauri::Builder::default()

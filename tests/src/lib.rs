@@ -70,6 +70,49 @@ pub fn app_binary() -> PathBuf {
     )
 }
 
+/// The processes of the app started from `binary`: the app itself and the WebKit processes it
+/// spawned, with their names.
+pub fn app_processes(binary: &Path) -> Vec<(u32, String)> {
+    let mut app = Vec::new();
+    let mut children: Vec<(u32, u32, String)> = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let exe = std::fs::read_link(format!("/proc/{pid}/exe")).ok();
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The command's own name in full (`stat` cuts it at 15 characters).
+        let name = std::fs::read(format!("/proc/{pid}/cmdline"))
+            .ok()
+            .and_then(|c| c.split(|b| *b == 0).next().map(<[u8]>::to_vec))
+            .map(|first| {
+                String::from_utf8_lossy(&first)
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .unwrap_or_default();
+        let parent: u32 = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0);
+        if exe.as_deref() == Some(binary) {
+            app.push((pid, "app".to_owned()));
+        } else if name.starts_with("WebKit") {
+            children.push((pid, parent, name));
+        }
+    }
+    let ids: Vec<u32> = app.iter().map(|(p, _)| *p).collect();
+    for (pid, parent, name) in children {
+        if ids.contains(&parent) {
+            app.push((pid, name));
+        }
+    }
+    app
+}
+
 /// Where tests put screenshots: `target/e2e-screenshots/`.
 pub fn screenshot_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/e2e-screenshots")

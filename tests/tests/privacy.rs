@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use aanmelder_e2e::{Driver, Partner, Session, screenshot_dir};
+use aanmelder_e2e::{Driver, Partner, Session, app_binary, app_processes, screenshot_dir};
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -410,5 +410,52 @@ fn the_desktops_screen_lock_locks_the_window_too() {
     app.fill_in("#unlock-pin", Session::PIN).unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     app.wait_for("#home-title", WAIT).unwrap();
+    app.close().unwrap();
+}
+
+/// A crash of the app or of its page writes no core dump, which would hold the open store's
+/// pages and the page's client data in clear: every process of the app runs with a core-file
+/// limit of 0, which systemd-coredump and apport honour.
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn a_crash_would_leave_no_core_dump_of_the_app_or_its_page() {
+    // The app inherits this test's limits (through tauri-driver): allow core dumps here, as a
+    // developer's shell or a distribution's default may, so a limit of 0 is the app's doing.
+    use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+    let maximum = getrlimit(Resource::Core).maximum;
+    setrlimit(
+        Resource::Core,
+        Rlimit {
+            current: maximum,
+            maximum,
+        },
+    )
+    .unwrap();
+    assert_ne!(
+        getrlimit(Resource::Core).current,
+        Some(0),
+        "this machine allows no core dumps at all: the test would prove nothing"
+    );
+    let (_data, driver) = Driver::fresh(4680).unwrap();
+    let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
+    let processes = app_processes(&app_binary().canonicalize().unwrap());
+    assert!(
+        processes.iter().any(|(_, name)| name == "app")
+            && processes
+                .iter()
+                .any(|(_, name)| name.starts_with("WebKitWebProcess")),
+        "{processes:?}"
+    );
+    for (pid, name) in &processes {
+        let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+        let core = limits
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .unwrap();
+        // "Max core file size  <soft>  <hard>  bytes"
+        let soft = core.split_whitespace().nth(4).unwrap();
+        assert_eq!(soft, "0", "{name}: {core}");
+    }
     app.close().unwrap();
 }
