@@ -28,6 +28,19 @@ fn first_launch_is_encrypted_and_the_workers_name_survives_a_restart() {
 
     app.click(&app.button("Instellingen").unwrap()).unwrap();
     let field = app.wait_for("#name", WAIT).unwrap();
+    // A new screen takes the focus to its heading (WCAG 2.4.3), so the keyboard and a screen
+    // reader start at its top; the window's title names it.
+    let focused = app
+        .execute(
+            "return [document.activeElement?.id ?? '', document.title];",
+            json!([]),
+        )
+        .unwrap();
+    assert_eq!(
+        focused,
+        json!(["settings-title", "Instellingen – Aanmelder"]),
+        "{focused}"
+    );
     app.fill(&field, name).unwrap();
     app.fill_in("#team", "Lokaal team Westerlo").unwrap();
     app.fill_in("#phone", "+32 14 12 34 56").unwrap();

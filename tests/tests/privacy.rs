@@ -237,6 +237,22 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     app.press("#write-drafts").unwrap();
     app.wait_for_text("#drafts-status", "1 concept bewaard", WAIT)
         .unwrap();
+    // The row says where the draft is and what to do with it, and opens its folder.
+    let row = app
+        .wait_for_text(
+            "tr[data-state='drafted']",
+            "open het in Outlook en verstuur het",
+            WAIT,
+        )
+        .unwrap();
+    assert!(
+        row.contains(&format!(
+            "Concept opgeslagen in {}",
+            drafts.path().display()
+        )),
+        "{row}"
+    );
+    assert!(row.contains("Map openen"), "{row}");
 
     // A refusal.
     to_five_points(&app, &refuses);

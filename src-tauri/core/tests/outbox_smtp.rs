@@ -72,6 +72,16 @@ fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data(
     );
     let readable = mail.replace("=\r\n", "");
     assert!(readable.contains(&format!("Subject: Aanmelding {reference}")));
+    // The OCMW is told how to type the password it gets by phone.
+    assert!(
+        readable.contains("met de hoofdletters en de streepjes ertussen"),
+        "{readable}"
+    );
+    // And asked for a read receipt, which confirms the package without the worker.
+    assert!(
+        readable.contains("Disposition-Notification-To:"),
+        "{readable}"
+    );
     for secret in [
         "Zoë",
         "Zo=C3=AB",
