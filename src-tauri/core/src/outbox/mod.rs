@@ -154,30 +154,51 @@ pub struct ItemFacts {
     pub sent_at: Option<String>,
     /// When the partner's receipt was confirmed.
     pub received_at: Option<String>,
+    /// What went wrong at the last attempt, if it failed.
+    pub problem: Option<ProblemKind>,
 }
 
 /// The outbox item `id`, if there is one.
 pub fn item(store: &Store, id: i64) -> Result<Option<ItemFacts>, StoreError> {
-    type Row = (i64, i64, String, Option<String>, Option<String>);
+    type Row = (
+        i64,
+        i64,
+        String,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
     let row: Option<Row> = store
         .conn()
         .query_row(
-            "SELECT referral_id, package_id, state, sent_at, received_at FROM outbox
-             WHERE id = ?1",
+            "SELECT referral_id, package_id, state, sent_at, received_at, error_kind
+             FROM outbox WHERE id = ?1",
             [id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
         )
         .optional()?;
-    row.map(|(referral_id, package_id, state, sent_at, received_at)| {
-        Ok(ItemFacts {
-            referral_id,
-            package_id,
-            state: ItemState::parse(&state)
-                .ok_or_else(|| StoreError::Sqlite("onleesbare verzendstatus".into()))?,
-            sent_at,
-            received_at,
-        })
-    })
+    row.map(
+        |(referral_id, package_id, state, sent_at, received_at, problem)| {
+            Ok(ItemFacts {
+                referral_id,
+                package_id,
+                state: ItemState::parse(&state)
+                    .ok_or_else(|| StoreError::Sqlite("onleesbare verzendstatus".into()))?,
+                sent_at,
+                received_at,
+                problem: problem.as_deref().and_then(ProblemKind::parse),
+            })
+        },
+    )
     .transpose()
 }
 

@@ -311,6 +311,20 @@ fn a_dropped_connection_leaves_the_item_queued() {
     let item = office.state(&reference);
     assert_eq!(item.state, ItemState::Queued);
     assert!(office.packages().archive(&reference).is_ok());
+    // The referral list does not call it "ready to send" as if nothing happened.
+    let listed = |office: &SmtpOffice| {
+        office
+            .packages()
+            .referrals()
+            .unwrap()
+            .into_iter()
+            .find(|r| r.referral.reference == reference)
+            .unwrap()
+    };
+    assert_eq!(listed(&office).stage, crate::package::Stage::Failed);
+    // Once it goes, it is sent, and the failure is history.
+    office.sync_at(&server, "2026-11-23T12:00:00+01:00");
+    assert_eq!(listed(&office).stage, crate::package::Stage::Sent);
 }
 
 #[test]

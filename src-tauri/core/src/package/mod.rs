@@ -300,6 +300,8 @@ pub struct PackageState {
     pub state: ItemState,
     /// When the partner confirmed its receipt.
     pub received_at: Option<String>,
+    /// The last attempt to send it failed (the outbox says why).
+    pub failed: bool,
 }
 
 /// Where a referral stands, as one status: the list shows this and nothing else, so a row
@@ -334,16 +336,21 @@ pub enum Stage {
 }
 
 impl Stage {
-    fn of(referral: &Referral, package: Option<(ItemState, Delivery, bool)>) -> Self {
+    /// `package`: its outbox state, how it goes, whether the partner confirmed it, and whether
+    /// the last attempt to send it failed.
+    fn of(referral: &Referral, package: Option<(ItemState, Delivery, bool, bool)>) -> Self {
         match (referral.status, package) {
             _ if referral.withdrawn_on.is_some() => Self::Withdrawn,
             (Status::Draft, _) if referral.purged_at.is_some() => Self::DraftWiped,
             (Status::Draft, _) => Self::Draft,
             (Status::Refused, _) => Self::Refused,
             (Status::Ready, None) => Self::Consented,
-            (Status::Ready, Some((ItemState::Sent, _, true))) => Self::Received,
-            (Status::Ready, Some((state, delivery, _))) => match state {
+            (Status::Ready, Some((ItemState::Sent, _, true, _))) => Self::Received,
+            (Status::Ready, Some((state, delivery, _, failed))) => match state {
                 ItemState::Queued if delivery == Delivery::MailProgram => Self::ForMailProgram,
+                // Not reached (no network, a connection that broke): waiting again, but not
+                // "ready" as if nothing happened.
+                ItemState::Queued if failed => Self::Failed,
                 ItemState::Queued => Self::Queued,
                 ItemState::Sending => Self::Sending,
                 ItemState::Sent => Self::Sent,
@@ -468,6 +475,7 @@ impl<'a> Packages<'a> {
                     sent_at: item.sent_at,
                     state: item.state,
                     received_at: item.received_at,
+                    failed: item.problem.is_some(),
                 })
             }
             None => None,
@@ -477,7 +485,7 @@ impl<'a> Packages<'a> {
             &referral,
             package
                 .as_ref()
-                .map(|p| (p.state, delivery, p.received_at.is_some())),
+                .map(|p| (p.state, delivery, p.received_at.is_some(), p.failed)),
         );
         let left = crate::outbox::referral_package_left(self.store, referral.id)?;
         let reached = crate::outbox::reached(self.store, referral.id)?;

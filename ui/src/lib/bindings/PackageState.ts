@@ -16,4 +16,8 @@ state: ItemState,
 /**
  * When the partner confirmed its receipt.
  */
-received_at: string | null, };
+received_at: string | null, 
+/**
+ * The last attempt to send it failed (the outbox says why).
+ */
+failed: boolean, };
