@@ -254,6 +254,28 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
     app.press("#save-count-file").unwrap();
     app.wait_for_text("#own-export-status", "Telbestand bewaard", WAIT)
         .unwrap();
+    // A period of one's own: typed as dd/mm/jjjj, each day read back beside it in words, and
+    // no date that does not exist.
+    app.press("#own-period-kind option[value='custom']")
+        .unwrap();
+    app.fill_in("#own-period-from", "31/02/2024").unwrap();
+    app.wait_for_text("#own-period-from-echo", "geen bestaande datum", WAIT)
+        .unwrap();
+    app.fill_in("#own-period-from", "18/12/2023").unwrap();
+    app.wait_for_text(
+        "#own-period-from-echo",
+        "Wordt bewaard als maandag 18 december 2023",
+        WAIT,
+    )
+    .unwrap();
+    app.fill_in("#own-period-to", "31/12/2023").unwrap();
+    app.press("#evaluation-title").unwrap();
+    app.wait_for_text(
+        "#evaluation-period",
+        "Van 18/12/2023 tot en met 31/12/2023",
+        WAIT,
+    )
+    .unwrap();
     app.close().unwrap();
     // Named after the period and whose it is.
     let own = countfile::parse(
