@@ -407,6 +407,19 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
     .unwrap();
     app.wait_for_text("#withdraw-title", "Toestemming intrekken", WAIT)
         .unwrap();
+    // The day is read back beside the date a moment after the screen opens: it moves nothing,
+    // so a click aimed at the button meanwhile still lands on it.
+    let top = || {
+        app.execute(
+            "return document.getElementById('confirm-withdrawal').getBoundingClientRect().top;",
+            json!([]),
+        )
+        .unwrap()
+    };
+    let before = top();
+    app.wait_for_text("#said_on-echo", "Wordt bewaard als", WAIT)
+        .unwrap();
+    assert_eq!(top(), before);
     app.screenshot(&screenshot_dir().join("withdrawal.png"))
         .unwrap();
     app.press("#confirm-withdrawal").unwrap();
