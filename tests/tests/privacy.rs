@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use aanmelder_e2e::{Driver, Partner, Session, app_binary, app_processes, screenshot_dir};
+use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -232,6 +233,19 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     app.click(&app.button("Verzenden").unwrap()).unwrap();
     app.wait_for_text("#drafts-title", "Via je eigen mailprogramma", WAIT)
         .unwrap();
+    // Only this partner waits, and no mail server is set: the screen offers drafts, not a
+    // "Nu verzenden" that could only say there is no mail server.
+    let offered = app
+        .execute(
+            "return [!!document.getElementById('sync-now'), document.querySelector('main').innerText];",
+            json!([]),
+        )
+        .unwrap();
+    assert_eq!(offered[0], json!(false), "{offered}");
+    assert!(
+        !offered[1].as_str().unwrap().contains("geen mailserver"),
+        "{offered}"
+    );
     app.fill_in("#draft-folder", &drafts.path().display().to_string())
         .unwrap();
     app.press("#write-drafts").unwrap();
