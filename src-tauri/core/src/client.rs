@@ -48,7 +48,27 @@ impl Address {
     pub(crate) fn street_of(shown: &str) -> &str {
         let place = shown.split_once(", ").map_or(shown, |(place, _)| place);
         let place = place.split_once(" bus ").map_or(place, |(place, _)| place);
-        place.rsplit_once(' ').map_or(place, |(street, _)| street)
+        // A house number starts with a digit and may hold spaces ("12 A", "12 - 14"), and a
+        // street may hold digits ("Laan van 1940"): the number is the last word that starts
+        // with a digit, with what a "-" or "/" joins to it before.
+        let starts: Vec<usize> = std::iter::once(0)
+            .chain(place.match_indices(' ').map(|(i, _)| i + 1))
+            .collect();
+        let word = |k: usize| place[starts[k]..].split(' ').next().unwrap_or_default();
+        let digit = |k: usize| word(k).starts_with(|c: char| c.is_ascii_digit());
+        let Some(mut k) = (1..starts.len()).rev().find(|&k| digit(k)) else {
+            return place;
+        };
+        loop {
+            if k >= 3 && matches!(word(k - 1), "-" | "/") && digit(k - 2) {
+                k -= 2;
+            } else if k >= 2 && digit(k - 1) && word(k - 1).ends_with(['-', '/']) {
+                k -= 1;
+            } else {
+                break;
+            }
+        }
+        place[..starts[k]].trim_end()
     }
 }
 
@@ -317,5 +337,26 @@ impl Coded for InvalidClient {
 
     fn fields(&self) -> Vec<FieldMessage> {
         self.0.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Address;
+
+    #[test]
+    fn the_street_of_an_address_leaves_out_any_house_number() {
+        for (shown, street) in [
+            ("Boerenkrijglaan 12 bus 3, 2260 Westerlo", "Boerenkrijglaan"),
+            ("Kerkstraat 12A, 3290 Diest", "Kerkstraat"),
+            ("Kerkstraat 12 A, 3290 Diest", "Kerkstraat"),
+            ("Kerkstraat 12 - 14, 3290 Diest", "Kerkstraat"),
+            ("Kerkstraat 12- 14, 3290 Diest", "Kerkstraat"),
+            ("Kerkstraat 12 / 3, 3290 Diest", "Kerkstraat"),
+            ("Laan van 1940 12 A, 1000 Brussel", "Laan van 1940"),
+            ("Grote Markt 1, 1000 Brussel", "Grote Markt"),
+        ] {
+            assert_eq!(Address::street_of(shown), street, "{shown}");
+        }
     }
 }
