@@ -637,8 +637,21 @@ pub fn confirm_resend(
     id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
+    let tx = store.transaction()?;
     let from = [ItemState::MaybeSent, ItemState::Attention];
-    settle(store, id, &from, ItemState::Queued, "next_attempt_at", now)
+    settle(store, id, &from, ItemState::Queued, "next_attempt_at", now)?;
+    // The worker dealt with what went wrong: the item waits like any other, and the referral
+    // list no longer says the send failed.
+    store
+        .conn()
+        .execute(
+            "UPDATE outbox SET last_error = NULL, error_kind = NULL, error_detail = NULL
+              WHERE id = ?1",
+            [id],
+        )
+        .map_err(StoreError::from)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// The worker checked with the OCMW that a "maybe sent" item arrived, or sent a draft from

@@ -293,6 +293,18 @@ fn a_permanent_refusal_needs_attention_and_does_not_block_the_next_item() {
         Some("550 5.1.1 mailbox onbekend")
     );
     assert_eq!(office.state(&good).state, ItemState::Sent);
+
+    // The worker fixed the address and resends: the item waits like a new one, and nothing
+    // (neither the outbox nor the referral list) still says the send failed.
+    confirm_resend(&office.store, refused.id, at("2026-11-23T10:30:00+01:00")).unwrap();
+    let waiting = office.state(&bad);
+    assert_eq!(waiting.state, ItemState::Queued);
+    assert_eq!(
+        (waiting.problem, waiting.last_error, waiting.problem_detail),
+        (None, None, None)
+    );
+    let facts = item(&office.store, refused.id).unwrap().unwrap();
+    assert_eq!(facts.problem, None);
 }
 
 #[test]
