@@ -11,6 +11,8 @@ meet a real server's behaviour:
   zwijgen@...    -> the whole mail is taken (and kept), then the connection closes unanswered
   hangen@...     -> the whole mail is taken (and kept), and no answer ever comes
   anything else  -> accepted; the message is written to <dir>/<n>.eml
+A sender at vreemd.example is refused at MAIL FROM ("550 5.1.0 ... Sender address rejected"), as
+Postfix refuses an address its user does not own.
 
 Sign-in: AUTH PLAIN/LOGIN with USER and PASSWORD; with an INTROSPECTION url also AUTH XOAUTH2,
 each token checked at the OAuth provider (RFC 7662) as Exchange Online checks its own: it must be
@@ -77,6 +79,16 @@ class Handler:
         if good:
             return AuthResult(success=True, auth_data=user)
         return refused
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        if address.lower().endswith("@vreemd.example"):
+            return (
+                f"550 5.1.0 <{address}>: Sender address rejected: "
+                "User unknown in local recipient table"
+            )
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         local = address.split("@")[0]

@@ -14,6 +14,7 @@ use aanmelder_core::outbox::smtp::{ProblemKind, Security, SignIn, Smtp, SmtpSett
 use aanmelder_core::outbox::{self, ItemState, OutboxItem};
 use aanmelder_core::referral::Reference;
 use aanmelder_core::residence::Recipient;
+use aanmelder_core::worker::WorkerProfile;
 
 mod support;
 use support::outbox_item as item;
@@ -290,6 +291,43 @@ fn a_policy_refusal_and_a_mail_too_large_say_what_they_are() {
     // Both archives are kept for a send once the cause is fixed.
     assert!(office.packages().archive(&policy).is_ok());
     assert!(office.packages().archive(&large).is_ok());
+    assert!(server.received().is_empty());
+}
+
+/// A server that refuses the team's own sender address (at MAIL FROM) says nothing about the
+/// partner's mailbox, even in words that would ("5.1.0", "user unknown"): the sync stops, the
+/// worker is sent to the settings, and the mails wait unsent.
+#[test]
+fn a_refused_sender_address_stops_the_sync_and_blames_no_partner() {
+    let server = Server::start();
+    let office = Office::with_smtp();
+    WorkerProfile {
+        name: "An Peeters".into(),
+        team: "Lokaal team Westerlo".into(),
+        email: "an.peeters@vreemd.example".into(),
+        phone: "014 12 34 56".into(),
+    }
+    .save(&office.store)
+    .unwrap();
+    let first = queued(&office, "Zoë", "2260");
+    let second = queued(&office, "Jan", "1000");
+    let report = server.sync(&office);
+    assert_eq!((report.sent, report.failed, report.attention), (0, 1, 0));
+    assert_eq!(report.stopped_by, Some(ProblemKind::SenderRefused));
+    assert!(report.stopped.unwrap().contains("als afzender"));
+    let item = waits_with(
+        &office,
+        &first,
+        ProblemKind::SenderRefused,
+        "weigert je e-mailadres als afzender",
+    );
+    assert!(!item.last_error.unwrap().contains("Partners"));
+    assert!(
+        item.problem_detail
+            .unwrap()
+            .contains("Sender address rejected")
+    );
+    assert_eq!(state(&office, &second).0, ItemState::Queued, "never tried");
     assert!(server.received().is_empty());
 }
 

@@ -1236,6 +1236,7 @@ fn stops_the_sync(kind: ProblemKind) -> bool {
         kind,
         ProblemKind::Unreachable
             | ProblemKind::SignIn
+            | ProblemKind::SenderRefused
             | ProblemKind::Insecure
             // A server that takes a mail and falls silent would leave every next one in doubt.
             | ProblemKind::Unanswered

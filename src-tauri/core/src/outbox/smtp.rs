@@ -90,6 +90,9 @@ pub enum ProblemKind {
     TryLater,
     /// The partner's referral mailbox does not exist (550 and the like at RCPT).
     MailboxUnknown,
+    /// The server refused the team's own sender address (at MAIL FROM): every mail would meet
+    /// the same answer, so the sync stops and the mails wait.
+    SenderRefused,
     /// The mail is too large for the server.
     TooLarge,
     /// The server refused the mail for good for another reason (5xx).
@@ -135,6 +138,11 @@ impl ProblemKind {
                  mailserver. Kijk het adres na bij Partners (vraag het zo nodig na bij \
                  {partner}) en verzend dan opnieuw."
             ),
+            Self::SenderRefused => "De mailserver weigert je e-mailadres als afzender. Er is \
+                niets verzonden. Kijk je e-mailadres na onder Instellingen (het hoort bij de \
+                account waarmee Aanmelder bij de mailserver aanmeldt), of vraag je ICT-dienst \
+                of je vanaf dat adres mag verzenden; druk daarna op 'Nu verzenden'."
+                .to_owned(),
             Self::TooLarge => "Het pakket is te groot voor de mailserver. Vraag je ICT-dienst \
                 welke grootte de mailserver toelaat."
                 .to_owned(),
@@ -166,6 +174,7 @@ impl ProblemKind {
             Self::SignIn => "sign_in",
             Self::TryLater => "try_later",
             Self::MailboxUnknown => "mailbox_unknown",
+            Self::SenderRefused => "sender_refused",
             Self::TooLarge => "too_large",
             Self::Refused => "refused",
             Self::Dropped => "dropped",
@@ -184,6 +193,7 @@ impl ProblemKind {
             Self::SignIn,
             Self::TryLater,
             Self::MailboxUnknown,
+            Self::SenderRefused,
             Self::TooLarge,
             Self::Refused,
             Self::Dropped,
@@ -408,10 +418,13 @@ impl Smtp {
         let deadline = tokio::time::Instant::now() + self.settings.timeout;
         match tokio::time::timeout_at(deadline, envelope(conn, mail)).await {
             Err(elapsed) => return Err(unanswered(false, elapsed.to_string())),
-            Ok(Err(e)) => {
+            Ok(Err((command, e))) => {
                 if e.status().is_some() {
                     // The server answered: say goodbye properly before the line is dropped.
                     let _ = tokio::time::timeout_at(deadline, conn.abort()).await;
+                }
+                if command == Command::Sender && e.is_permanent() {
+                    return Err(sender_refused(&e));
                 }
                 return Err(failure(&e, false));
             }
@@ -430,12 +443,21 @@ impl Smtp {
     }
 }
 
+/// Which command of the envelope the server refused: a refused MAIL FROM is about the team's
+/// sender address, never about the partner's mailbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Sender,
+    Recipient,
+    Data,
+}
+
 /// MAIL FROM, RCPT TO and DATA, with the options the message and addresses need (as lettre's
 /// own `send` asks them).
 async fn envelope(
     conn: &mut AsyncSmtpConnection,
     mail: &OutgoingMail,
-) -> Result<(), lettre::transport::smtp::Error> {
+) -> Result<(), (Command, lettre::transport::smtp::Error)> {
     let mut options = Vec::new();
     let info = conn.server_info();
     let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
@@ -446,9 +468,12 @@ async fn envelope(
         options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
     conn.command(Mail::new(Some(mail.from.clone()), options))
-        .await?;
-    conn.command(Rcpt::new(mail.to.clone(), Vec::new())).await?;
-    conn.command(Data).await?;
+        .await
+        .map_err(|e| (Command::Sender, e))?;
+    conn.command(Rcpt::new(mail.to.clone(), Vec::new()))
+        .await
+        .map_err(|e| (Command::Recipient, e))?;
+    conn.command(Data).await.map_err(|e| (Command::Data, e))?;
     Ok(())
 }
 
@@ -500,6 +525,17 @@ fn failure(e: &lettre::transport::smtp::Error, all_went: bool) -> DeliveryError 
     }
 }
 
+/// A permanent refusal of MAIL FROM: the sign-in when the server wants one first (530 and the
+/// like), otherwise the sender address. Either way the partner's mailbox is not to blame, and
+/// the mail waits (as for a refused sign-in) until the worker has fixed the settings.
+fn sender_refused(e: &lettre::transport::smtp::Error) -> DeliveryError {
+    let mut p = problem(e);
+    if p.kind != ProblemKind::SignIn {
+        p.kind = ProblemKind::SenderRefused;
+    }
+    DeliveryError::Transient(p)
+}
+
 /// The system's TLS and trust store, and the team's own certificate authority if it has one:
 /// for an implicit-TLS mail server and for the mailbox.
 pub(super) fn tls_connector(
@@ -540,6 +576,10 @@ fn problem(e: &lettre::transport::smtp::Error) -> Problem {
 /// address, but 5.1.7 and 5.1.8 about the sender's); a policy refusal such as "5.7.1 Recipient
 /// address rejected: Access denied" is not. From a server without such codes, by its words.
 fn mentions_mailbox(detail: &str) -> bool {
+    // "Sender address rejected" after the mail (at MAIL FROM it never gets here).
+    if detail.to_lowercase().contains("sender") {
+        return false;
+    }
     if let Some((class, subject, detail)) = enhanced_status(detail) {
         return class == 5 && subject == 1 && !matches!(detail, 7 | 8);
     }

@@ -3,4 +3,4 @@
 /**
  * What went wrong with a delivery, as the worker reads it and IT looks it up.
  */
-export type ProblemKind = "unreachable" | "insecure" | "sign_in" | "try_later" | "mailbox_unknown" | "too_large" | "refused" | "dropped" | "unanswered" | "bounced" | "no_basis" | "no_partner" | "mail";
+export type ProblemKind = "unreachable" | "insecure" | "sign_in" | "try_later" | "mailbox_unknown" | "sender_refused" | "too_large" | "refused" | "dropped" | "unanswered" | "bounced" | "no_basis" | "no_partner" | "mail";
