@@ -47,6 +47,10 @@ pub struct IncidentInput {
 /// Long enough for what happened and what was done; a note is not a case file.
 const NOTE_MAX_CHARS: usize = 1000;
 
+/// What the incident record keeps as the wrong mailbox when it was the client's own: the
+/// record outlives the purge of the client's data, so it must not hold their address.
+const CLIENTS_OWN_MAILBOX: &str = "(e-mailadres van de cliënt)";
+
 /// The drafted notice, shown to the worker and saved as an `.eml`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
@@ -150,11 +154,15 @@ fn record(
                 .into(),
         });
     }
-    // The client's own mailbox is client data too: the draft says whose it is, not what.
-    let wrong_to_shown = if known.has_email(&wrong_to) {
-        "het e-mailadres van de cliënt zelf (staat niet in dit bericht)".to_owned()
+    // The client's own mailbox is client data too: the draft says whose it is, not what, and
+    // the record (kept after the purge) keeps only that it was the client's.
+    let (wrong_to_shown, wrong_to_kept) = if known.has_email(&wrong_to) {
+        (
+            "het e-mailadres van de cliënt zelf (staat niet in dit bericht)".to_owned(),
+            CLIENTS_OWN_MAILBOX,
+        )
     } else {
-        wrong_to.clone()
+        (wrong_to.clone(), wrong_to.as_str())
     };
     let (Some(noticed_on), true) = (noticed_on, problems.is_empty()) else {
         return Err(IncidentError::Invalid(problems));
@@ -225,7 +233,7 @@ fn record(
          VALUES (?1, ?2, ?3, ?4, ?5)",
         (
             input.outbox_id,
-            &wrong_to,
+            wrong_to_kept,
             noticed_on.to_string(),
             now.to_rfc3339(),
             &note,

@@ -185,6 +185,25 @@ fn any_part_of_a_double_name_the_street_or_the_phone_in_any_grouping_is_refused(
 #[test]
 fn what_the_client_data_were_before_a_correction_is_refused_too() {
     let (f, reference, _) = office(Some("dpo@team.example"));
+    // First only the e-mail changes, to an address that holds no name: a note repeating it
+    // can only be caught as an earlier e-mail.
+    let correct = |client: crate::client::ClientInput| {
+        crate::correction::correct(
+            &f.store,
+            &f.gazetteer,
+            &crate::correction::CorrectionInput {
+                reference: reference.clone(),
+                client,
+                reason: "OCMW meldt: verhuisd".into(),
+            },
+            now(),
+        )
+        .unwrap()
+    };
+    correct(crate::client::ClientInput {
+        email: "postbus7@thuis.example".into(),
+        ..mira()
+    });
     let corrected = crate::client::ClientInput {
         last_name: "Claes".into(),
         street: "Markt".into(),
@@ -194,17 +213,7 @@ fn what_the_client_data_were_before_a_correction_is_refused_too() {
         email: "mira@elders.example".into(),
         ..mira()
     };
-    crate::correction::correct(
-        &f.store,
-        &f.gazetteer,
-        &crate::correction::CorrectionInput {
-            reference,
-            client: corrected,
-            reason: "OCMW meldt: verhuisd".into(),
-        },
-        now(),
-    )
-    .unwrap();
+    correct(corrected);
     // The correction's own package is the item in question now; the first stays sent.
     let item = outbox::list(&f.store, &f.gazetteer)
         .unwrap()
@@ -219,7 +228,7 @@ fn what_the_client_data_were_before_a_correction_is_refused_too() {
         "Zij woont nu aan de Markt.",
         "Gebeld op 0470 12 34 56.",
         "Gebeld op 014/99.88.77.",
-        "Mail naar mira.verbiest@example.be.",
+        "Mail naar postbus7@thuis.example.",
     ] {
         let err = report(&f.store, &f.gazetteer, &input(item, note), now()).unwrap_err();
         assert_eq!(err.code(), "incident.invalid", "{note}");
@@ -232,6 +241,14 @@ fn what_the_client_data_were_before_a_correction_is_refused_too() {
         now(),
     )
     .unwrap();
+    // The package went to the client's mailbox from before the correction: still theirs.
+    let earlier = IncidentInput {
+        wrong_to: "postbus7@thuis.example".into(),
+        ..input(item, "")
+    };
+    let (draft, eml) = report(&f.store, &f.gazetteer, &earlier, now()).unwrap();
+    assert!(draft.body.contains("cliënt zelf"), "{}", draft.body);
+    assert!(!String::from_utf8_lossy(&eml.bytes).contains("postbus7"));
 }
 
 /// The package went to the client's own (old) address: the draft says so without it.
@@ -259,6 +276,17 @@ fn the_clients_own_mailbox_as_the_wrong_one_stays_out_of_the_draft() {
         "{}",
         draft.body
     );
+    // The record, which outlives the purge, keeps whose mailbox it was, not the address.
+    let kept: Vec<String> = f
+        .store
+        .conn()
+        .prepare("SELECT wrong_to FROM incident ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(kept, [CLIENTS_OWN_MAILBOX, "iemand@elders.example"]);
 }
 
 #[test]
