@@ -690,6 +690,8 @@ mod tests {
             "permanent error (550): 5.7.1 <a@b.be>: Recipient address rejected: Access denied",
             "permanent error (554): 5.7.1 <a@b.be>: Relay access denied",
             "permanent error (553): 5.1.8 <an@team.be>: Sender address rejected: Domain not found",
+            // After the mail, about the sender, in words that alone would blame the mailbox.
+            "permanent error (550): 5.1.0 <an@team.be>: Sender address rejected: User unknown",
             "permanent error (550): 5.7.708 Access denied, traffic not accepted from this IP",
             "permanent error (550): Recipient rejected by policy",
         ] {
