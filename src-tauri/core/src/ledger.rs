@@ -450,6 +450,92 @@ impl Tallies {
     }
 }
 
+/// The tallies of `kinds` from the day `from` up to (not including) `until`, summed per partner,
+/// kind and month ("2026-11"): what the yearly counts read, a few thousand rows at most.
+pub fn monthly_tallies(
+    conn: &Connection,
+    from: &str,
+    until: &str,
+    kinds: &[EventKind],
+) -> Result<Vec<MonthTally>, LedgerError> {
+    let kinds: Vec<String> = kinds.iter().map(|k| format!("'{}'", k.as_str())).collect();
+    let mut stmt = conn
+        .prepare_cached(&format!(
+            "SELECT recipient, kind, substr(day, 1, 7), sum(n) FROM ledger_tally
+             WHERE day >= ?1 AND day < ?2 AND kind IN ({})
+             GROUP BY recipient, kind, substr(day, 1, 7)",
+            kinds.join(", ")
+        ))
+        .map_err(StoreError::from)?;
+    let mut rows = stmt.query((from, until)).map_err(StoreError::from)?;
+    let mut tallies = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        let kind: String = row.get(1).map_err(StoreError::from)?;
+        tallies.push(MonthTally {
+            recipient: row.get(0).map_err(StoreError::from)?,
+            kind: EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?,
+            month: row.get(2).map_err(StoreError::from)?,
+            n: row.get(3).map_err(StoreError::from)?,
+        });
+    }
+    Ok(tallies)
+}
+
+/// One row of [`monthly_tallies`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthTally {
+    pub recipient: String,
+    pub kind: EventKind,
+    pub month: String,
+    pub n: u32,
+}
+
+/// The consents from the day `from` up to `until`, counted per partner, month of the consent,
+/// outcome and days from the consent to its first send: one pass over the covering index.
+pub fn monthly_spans(
+    conn: &Connection,
+    from: &str,
+    until: &str,
+) -> Result<Vec<MonthSpans>, LedgerError> {
+    let mut stmt = conn
+        .prepare_cached(
+            "SELECT recipient, substr(consented_on, 1, 7), outcome,
+                    CASE WHEN first_sent_on IS NOT NULL THEN max(0,
+                      CAST(julianday(first_sent_on) - julianday(consented_on) AS INTEGER)) END,
+                    count(*)
+             FROM ledger_span
+             WHERE consented_on >= ?1 AND consented_on < ?2
+             GROUP BY 1, 2, 3, 4",
+        )
+        .map_err(StoreError::from)?;
+    let mut rows = stmt.query((from, until)).map_err(StoreError::from)?;
+    let mut spans = Vec::new();
+    while let Some(row) = rows.next().map_err(StoreError::from)? {
+        let outcome: Option<String> = row.get(2).map_err(StoreError::from)?;
+        spans.push(MonthSpans {
+            recipient: row.get(0).map_err(StoreError::from)?,
+            month: row.get(1).map_err(StoreError::from)?,
+            outcome: outcome
+                .as_deref()
+                .and_then(Outcome::parse)
+                .ok_or_else(|| LedgerError::UnknownKind(outcome.unwrap_or_default()))?,
+            days_to_send: row.get(3).map_err(StoreError::from)?,
+            n: row.get(4).map_err(StoreError::from)?,
+        });
+    }
+    Ok(spans)
+}
+
+/// One row of [`monthly_spans`]: `n` consents alike.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonthSpans {
+    pub recipient: String,
+    pub month: String,
+    pub outcome: Outcome,
+    pub days_to_send: Option<u32>,
+    pub n: u32,
+}
+
 /// The stored span of `reference`, if it has one.
 fn stored_span(conn: &Connection, reference: &str) -> Result<Option<Span>, StoreError> {
     let mut stmt = conn.prepare_cached(

@@ -17,7 +17,7 @@ use ts_rs::TS;
 
 use crate::error::Coded;
 use crate::files::Export;
-use crate::ledger::{EventKind, LedgerError, Outcome};
+use crate::ledger::{self, EventKind, LedgerError, Outcome};
 use crate::residence::{Gazetteer, Recipient};
 use crate::store::{Store, StoreError};
 use crate::team;
@@ -679,71 +679,38 @@ pub fn counts(
     };
     let conn = store.conn();
     // What happened on the days of the period.
-    let by_day: Vec<String> = EventKind::ALL
+    let by_day: Vec<EventKind> = EventKind::ALL
         .into_iter()
         .filter(|&k| Counts::by_day(k).is_some())
-        .map(|k| format!("'{}'", k.as_str()))
         .collect();
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT recipient, kind, substr(day, 1, 7), sum(n) FROM ledger_tally
-             WHERE day >= ?1 AND day < ?2 AND kind IN ({})
-             GROUP BY recipient, kind, substr(day, 1, 7)",
-            by_day.join(", ")
-        ))
-        .map_err(StoreError::from)?;
-    let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
-    while let Some(row) = rows.next().map_err(StoreError::from)? {
-        let kind: String = row.get(1).map_err(StoreError::from)?;
-        let kind = EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?;
-        let Some(key) = Counts::by_day(kind) else {
+    for tally in ledger::monthly_tallies(conn, &from, &until, &by_day)? {
+        let Some(key) = Counts::by_day(tally.kind) else {
             continue;
         };
-        let month: String = row.get(2).map_err(StoreError::from)?;
-        let n: u32 = row.get(3).map_err(StoreError::from)?;
         let entry = partners
-            .entry(row.get(0).map_err(StoreError::from)?)
+            .entry(tally.recipient)
             .or_insert_with_key(new_partner);
-        *entry.total.slot(key) += n;
-        if let Some(i) = month_index(&month) {
-            *entry.months[i].counts.slot(key) += n;
+        *entry.total.slot(key) += tally.n;
+        if let Some(i) = month_index(&tally.month) {
+            *entry.months[i].counts.slot(key) += tally.n;
         }
     }
     // What became of the consents of the period, and the days from each consent to its first
-    // send, in the month of the consent: one pass over the covering index.
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT recipient, substr(consented_on, 1, 7), outcome,
-                    CASE WHEN first_sent_on IS NOT NULL THEN max(0,
-                      CAST(julianday(first_sent_on) - julianday(consented_on) AS INTEGER)) END,
-                    count(*)
-             FROM ledger_span
-             WHERE consented_on >= ?1 AND consented_on < ?2
-             GROUP BY 1, 2, 3, 4",
-        )
-        .map_err(StoreError::from)?;
-    let mut rows = stmt.query((&from, &until)).map_err(StoreError::from)?;
-    while let Some(row) = rows.next().map_err(StoreError::from)? {
-        let month: String = row.get(1).map_err(StoreError::from)?;
-        let outcome: Option<String> = row.get(2).map_err(StoreError::from)?;
-        let outcome = outcome
-            .as_deref()
-            .and_then(Outcome::parse)
-            .ok_or(ReportError::Ledger(LedgerError::UnknownKind(
-                outcome.unwrap_or_default(),
-            )))?;
-        let days: Option<u32> = row.get(3).map_err(StoreError::from)?;
-        let n: u32 = row.get(4).map_err(StoreError::from)?;
+    // send, in the month of the consent.
+    for spans in ledger::monthly_spans(conn, &from, &until)? {
         let mut counts = Counts {
-            days_to_send: days.map(|d| vec![(d, n)]).unwrap_or_default(),
+            days_to_send: spans
+                .days_to_send
+                .map(|d| vec![(d, spans.n)])
+                .unwrap_or_default(),
             ..Counts::default()
         };
-        counts.bump_outcome(outcome, n);
+        counts.bump_outcome(spans.outcome, spans.n);
         let entry = partners
-            .entry(row.get(0).map_err(StoreError::from)?)
+            .entry(spans.recipient)
             .or_insert_with_key(new_partner);
         entry.total.add(&counts);
-        if let Some(i) = month_index(&month) {
+        if let Some(i) = month_index(&spans.month) {
             entry.months[i].counts.add(&counts);
         }
     }
