@@ -371,8 +371,8 @@ pub(crate) fn replace_client(
     Ok(())
 }
 
-/// Wipes the client's four fields of the referral `id` and the corrections' history made from
-/// them; returns its recipient and reference when there was anything left to wipe. The whole
+/// Wipes the client's four fields of the referral `id` (and, by the store's own trigger, the
+/// corrections' history made from them); returns its recipient and reference when there was anything left to wipe. The whole
 /// purge, with the packages and saved copies, is [`crate::retention::purge`].
 pub(crate) fn wipe_client(
     conn: &rusqlite::Connection,
@@ -387,7 +387,6 @@ pub(crate) fn wipe_client(
         ),
         (id, now.to_rfc3339()),
     )?;
-    conn.execute("DELETE FROM correction WHERE referral_id = ?1", [id])?;
     if changed == 0 {
         return Ok(None);
     }

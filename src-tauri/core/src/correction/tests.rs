@@ -124,3 +124,40 @@ fn another_person_is_refused_one_name_at_a_time_too_but_accents_are_a_correction
     let err = correct(&f.store, &f.gazetteer, &input("Jonas", "Claes"), now()).unwrap_err();
     assert_eq!(err.code(), "correction.other_person");
 }
+
+/// The values before a correction are the client's too: the purge takes them along.
+#[test]
+fn the_purge_forgets_what_the_data_were_before_a_correction() {
+    let f = Office::new();
+    let reference = f.sent(&mira(), now());
+    correct(
+        &f.store,
+        &f.gazetteer,
+        &CorrectionInput {
+            reference: reference.clone(),
+            client: ClientInput {
+                phone: "014 99 88 77".into(),
+                ..mira()
+            },
+            reason: "OCMW meldt: nieuw nummer".into(),
+        },
+        now(),
+    )
+    .unwrap();
+    let (id, _) = referral::id_and_recipient(f.store.conn(), &reference)
+        .unwrap()
+        .unwrap();
+    assert_eq!(earlier_values(f.store.conn(), id).unwrap().len(), 1);
+    // The correction's package goes out too; the purge waits for no package on its way.
+    let folder = tempfile::tempdir().unwrap();
+    crate::outbox::write_drafts(&f.store, folder.path(), now()).unwrap();
+    for item in crate::outbox::list(&f.store, &f.gazetteer).unwrap() {
+        if item.state == crate::outbox::ItemState::Drafted {
+            crate::outbox::confirm_delivered(&f.store, item.id, now()).unwrap();
+        }
+    }
+    let later = at("2026-12-23T09:00:00+01:00");
+    assert_eq!(crate::retention::purge_due(&f.store, later).unwrap(), 1);
+    assert!(earlier_values(f.store.conn(), id).unwrap().is_empty());
+    assert!(history(&f.store, &reference).unwrap().is_empty());
+}
