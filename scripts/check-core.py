@@ -20,7 +20,23 @@ OWNERS = {
     "smtp_settings": "outbox",
     "oauth_grant": "outbox",
     "agreement": "agreement",
+    "agreement_version": "agreement",
     "ledger": "ledger",
+    "event": "ledger",
+    "ledger_head": "ledger",
+    "ledger_tally": "ledger",
+    "ledger_span": "ledger",
+    "correction": "correction",
+    "withdrawal": "withdrawal",
+    "incident": "incident",
+    "discard": "retention",
+    "retention_settings": "retention",
+    "privacy_settings": "privacy",
+    "saved_file": "files",
+    "team_member": "team",
+    "team_settings": "team",
+    "count_import": "report",
+    "worker_profile": "worker",
 }
 
 
@@ -104,7 +120,11 @@ def strings(text: str):
 # Queries that still reach into another module's table, each to be moved behind a function of
 # the owner. The list may only shrink: a new entry fails the check, and so does an entry that is
 # gone but still listed, so the list stays true.
-KNOWN_FOREIGN_SQL: set = set()
+KNOWN_FOREIGN_SQL: set = {
+    # The referral list shows the day of a withdrawal; withdrawal imports referral, so referral
+    # cannot ask it. To move: keep that day on the referral, set through a referral function.
+    "referral.rs: SQL on `withdrawal` (owner: withdrawal)",
+}
 
 SQL_TABLE = r"\b(?:FROM|JOIN|INTO|UPDATE|TABLE)\s+{t}\b|\bDELETE\s+FROM\s+{t}\b"
 
