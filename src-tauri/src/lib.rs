@@ -80,8 +80,8 @@ fn lighter_webkit() {
 
 /// A crash leaves no core dump: it would put the open store's pages and the page's client data,
 /// in clear, in a file (`/var/lib/systemd/coredump`), and the kernel and systemd-coredump honour
-/// this limit (Ubuntu's apport may not: the README tells IT). WebKit's processes inherit it. The hard limit stays as it was,
-/// so a developer can raise the soft one again under a debugger.
+/// this limit (Ubuntu's apport may not: the README tells IT). WebKit's processes inherit it.
+/// The hard limit stays as it was, so a developer can raise the soft one again under a debugger.
 #[cfg(unix)]
 fn no_core_dumps() {
     use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};

@@ -467,18 +467,21 @@ pub fn monthly_tallies(
             kinds.join(", ")
         ))
         .map_err(StoreError::from)?;
-    let mut rows = stmt.query((from, until)).map_err(StoreError::from)?;
-    let mut tallies = Vec::new();
-    while let Some(row) = rows.next().map_err(StoreError::from)? {
-        let kind: String = row.get(1).map_err(StoreError::from)?;
-        tallies.push(MonthTally {
-            recipient: row.get(0).map_err(StoreError::from)?,
+    let rows = stmt
+        .query_map((from, until), |r| {
+            Ok((r.get(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?))
+        })
+        .map_err(StoreError::from)?;
+    rows.map(|row| {
+        let (recipient, kind, month, n) = row.map_err(StoreError::from)?;
+        Ok(MonthTally {
+            recipient,
             kind: EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?,
-            month: row.get(2).map_err(StoreError::from)?,
-            n: row.get(3).map_err(StoreError::from)?,
-        });
-    }
-    Ok(tallies)
+            month,
+            n,
+        })
+    })
+    .collect()
 }
 
 /// One row of [`monthly_tallies`].
@@ -508,22 +511,31 @@ pub fn monthly_spans(
              GROUP BY 1, 2, 3, 4",
         )
         .map_err(StoreError::from)?;
-    let mut rows = stmt.query((from, until)).map_err(StoreError::from)?;
-    let mut spans = Vec::new();
-    while let Some(row) = rows.next().map_err(StoreError::from)? {
-        let outcome: Option<String> = row.get(2).map_err(StoreError::from)?;
-        spans.push(MonthSpans {
-            recipient: row.get(0).map_err(StoreError::from)?,
-            month: row.get(1).map_err(StoreError::from)?,
+    let rows = stmt
+        .query_map((from, until), |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get(3)?,
+                r.get(4)?,
+            ))
+        })
+        .map_err(StoreError::from)?;
+    rows.map(|row| {
+        let (recipient, month, outcome, days_to_send, n) = row.map_err(StoreError::from)?;
+        Ok(MonthSpans {
+            recipient,
+            month,
             outcome: outcome
                 .as_deref()
                 .and_then(Outcome::parse)
                 .ok_or_else(|| LedgerError::UnknownKind(outcome.unwrap_or_default()))?,
-            days_to_send: row.get(3).map_err(StoreError::from)?,
-            n: row.get(4).map_err(StoreError::from)?,
-        });
-    }
-    Ok(spans)
+            days_to_send,
+            n,
+        })
+    })
+    .collect()
 }
 
 /// One row of [`monthly_spans`]: `n` consents alike.

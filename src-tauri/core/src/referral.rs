@@ -372,8 +372,9 @@ pub(crate) fn replace_client(
 }
 
 /// Wipes the client's four fields of the referral `id` (and, by the store's own trigger, the
-/// corrections' history made from them); returns its recipient and reference when there was anything left to wipe. The whole
-/// purge, with the packages and saved copies, is [`crate::retention::purge`].
+/// corrections' history made from them); returns its recipient and reference when there was
+/// anything left to wipe. The whole purge, with the packages and saved copies, is
+/// [`crate::retention::purge`].
 pub(crate) fn wipe_client(
     conn: &rusqlite::Connection,
     id: i64,

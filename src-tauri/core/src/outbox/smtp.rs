@@ -576,14 +576,14 @@ fn problem(e: &lettre::transport::smtp::Error) -> Problem {
 /// address, but 5.1.7 and 5.1.8 about the sender's); a policy refusal such as "5.7.1 Recipient
 /// address rejected: Access denied" is not. From a server without such codes, by its words.
 fn mentions_mailbox(detail: &str) -> bool {
+    let lower = detail.to_lowercase();
     // "Sender address rejected" after the mail (at MAIL FROM it never gets here).
-    if detail.to_lowercase().contains("sender") {
+    if lower.contains("sender") {
         return false;
     }
     if let Some((class, subject, detail)) = enhanced_status(detail) {
         return class == 5 && subject == 1 && !matches!(detail, 7 | 8);
     }
-    let lower = detail.to_lowercase();
     [
         "user unknown",
         "unknown user",
