@@ -95,6 +95,20 @@ impl SmtpServer {
         Ok((child, port))
     }
 
+    /// The processor time the server process has used so far, over all its threads (the
+    /// kernel's scheduler statistics): the part of a flush no client can take away.
+    pub fn cpu_time(&self) -> std::time::Duration {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        std::fs::read_dir(tasks)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+            .filter_map(|stat| stat.split_whitespace().next()?.parse().ok())
+            .map(std::time::Duration::from_nanos)
+            .sum()
+    }
+
     /// Takes the server down: nothing listens on its port until [`SmtpServer::resume`]. Its
     /// certificate, folder and the mail it received stay.
     pub fn stop(&mut self) {

@@ -22,6 +22,7 @@ pub mod settings;
 pub mod smtp;
 
 use chrono::{DateTime, Datelike as _, Duration, FixedOffset, NaiveDate, Weekday};
+use lettre::Address;
 use rusqlite::{Connection, OptionalExtension as _};
 use serde::Serialize;
 use ts_rs::TS;
@@ -401,22 +402,72 @@ pub enum DeliveryError {
     /// The whole mail went out and no answer came: the server may have taken it. Resent only
     /// when the worker says so.
     Unanswered(Problem),
+    /// The item's claim did not go through (another copy of the app took it, it was withdrawn,
+    /// its protocol ended, or the store failed), so no message was written. Not an outcome of
+    /// the item: the sync records none.
+    Withheld,
 }
 
 impl DeliveryError {
-    pub fn problem(&self) -> &Problem {
+    /// What went wrong, for the worker and IT; none for a withheld mail, which nothing tried.
+    pub fn problem(&self) -> Option<&Problem> {
         match self {
             Self::Transient(p)
             | Self::Permanent(p)
             | Self::Interrupted(p)
-            | Self::Unanswered(p) => p,
+            | Self::Unanswered(p) => Some(p),
+            Self::Withheld => None,
         }
     }
 }
 
-/// Something that can hand a mail to the partner's mail server.
-pub trait Transport {
-    fn deliver(&self, mail: &OutgoingMail) -> Result<(), DeliveryError>;
+/// A mail handed to the transport while its claim is being committed.
+///
+/// The transport may connect and send the envelope (MAIL, RCPT, DATA) at once, but it gets the
+/// message only from [`Pending::claimed`], which waits until the claim is on disk. A server can
+/// take a mail only at the message's final ".", so no mail can be taken before the store says it
+/// is being sent: a crash in between leaves a claimed item ("maybe sent"), never a sent one
+/// without a record. The claim's fsync and the envelope's round trips overlap instead of
+/// following each other.
+pub struct Pending<'a> {
+    mail: &'a OutgoingMail,
+    claim: std::sync::mpsc::Receiver<bool>,
+}
+
+impl std::fmt::Debug for Pending<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pending").finish_non_exhaustive()
+    }
+}
+
+impl<'a> Pending<'a> {
+    pub fn from(&self) -> &Address {
+        &self.mail.from
+    }
+
+    pub fn to(&self) -> &Address {
+        &self.mail.to
+    }
+
+    /// Whether the message is plain ASCII, for the envelope's 8BITMIME option.
+    pub fn is_ascii(&self) -> bool {
+        self.mail.bytes.is_ascii()
+    }
+
+    /// The whole mail, once its claim is committed; [`DeliveryError::Withheld`] if it is not
+    /// the sync's to send after all. Blocks until the store has answered.
+    pub fn claimed(self) -> Result<&'a OutgoingMail, DeliveryError> {
+        match self.claim.recv() {
+            Ok(true) => Ok(self.mail),
+            Ok(false) | Err(_) => Err(DeliveryError::Withheld),
+        }
+    }
+}
+
+/// Something that can hand a mail to the partner's mail server. It runs beside the sync's own
+/// thread (see [`Pending`]), hence `Sync`.
+pub trait Transport: Sync {
+    fn deliver(&self, mail: Pending<'_>) -> Result<(), DeliveryError>;
 
     /// The sync is over: close what was kept open for the next mail.
     fn finish(&self) {}
@@ -1073,12 +1124,23 @@ pub fn write_drafts(
     Ok(written)
 }
 
-/// Checks the legal basis on the day of the send, composes the mail and claims the item
-/// (`sending`, committed). The claim only takes an item that is still waiting, so of two
-/// processes on one store exactly one sends it; the other gets [`OutboxError::NotWaiting`].
-fn begin(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<OutgoingMail, OutboxError> {
+/// The mail for a waiting item, after a check of its legal basis on the day of the send. It only
+/// reads (and puts an item without a basis in "aandacht nodig"): [`claim`] takes the item.
+fn prepare(
+    store: &Store,
+    id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<OutgoingMail, OutboxError> {
     check_basis(store, id, now)?;
-    let (mail, _, _) = compose_for(store, id)?;
+    Ok(compose_for(store, id)?.0)
+}
+
+/// Claims a prepared item (`sending`, with the caller's transaction), checking its basis again
+/// at this last moment. The claim only takes an item that is still waiting, so of two processes
+/// on one store exactly one sends it; the other gets [`OutboxError::NotWaiting`], as does a sync
+/// whose item was withdrawn since it was prepared.
+fn claim(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), OutboxError> {
+    check_basis(store, id, now)?;
     let claimed = store
         .conn()
         .execute(
@@ -1090,7 +1152,7 @@ fn begin(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<OutgoingM
     if claimed != 1 {
         return Err(OutboxError::NotWaiting);
     }
-    Ok(mail)
+    Ok(())
 }
 
 /// The decree allows a referral only under a protocol in force: checked on the day a package
@@ -1198,8 +1260,10 @@ fn finish(
         Err(DeliveryError::Interrupted(_)) => (ItemState::Queued, now + backoff),
         Err(DeliveryError::Permanent(_)) => (ItemState::Attention, now),
         Err(DeliveryError::Unanswered(_)) => (ItemState::MaybeSent, now),
+        // Nothing of it was written: it waits for the next sync.
+        Err(DeliveryError::Withheld) => (ItemState::Queued, now),
     };
-    let problem = result.as_ref().err().map(DeliveryError::problem);
+    let problem = result.as_ref().err().and_then(DeliveryError::problem);
     let partner = partner_of(store, referral_id)?.map(|p| p.name);
     let explained = problem.map(|p| p.kind.explain(partner.as_deref()));
     tx.execute(
@@ -1248,10 +1312,11 @@ fn stops_the_sync(kind: ProblemKind) -> bool {
 /// or refuses the sign-in, the sync stops there: the items not tried keep waiting, and the report
 /// says why.
 ///
-/// Each item is claimed (committed) before its mail goes out, and its outcome recorded after,
+/// Each item is claimed (committed) before its message goes out, and its outcome recorded after,
 /// without holding the store during the delivery. The outcome of one mail and the claim of the
-/// next are one transaction: one fsync'd commit a mail instead of two, and both are on disk
-/// before the next mail leaves, so a crash at any moment still sends nothing twice.
+/// next are one transaction, one fsync'd commit a mail, and it runs while the transport sends the
+/// next mail's envelope on a thread of its own. The message itself waits for the commit (see
+/// [`Pending`]), so a crash at any moment still sends nothing twice.
 pub fn sync(
     access: &impl StoreAccess,
     transport: &impl Transport,
@@ -1261,84 +1326,119 @@ pub fn sync(
 ) -> Result<SyncReport, OutboxError> {
     let ids = access.with(|store| due(store, now(), now_anyway))?;
     let total = ids.len();
-    let mut next_ids = ids.into_iter();
     let mut report = SyncReport::default();
     let mut done = 0;
-    // The mail just handed to the transport, and how that went: recorded with the next claim.
-    let mut delivered: Option<(i64, Result<(), DeliveryError>)> = None;
-    loop {
-        let stopping = delivered
-            .as_ref()
-            .and_then(|(_, result)| result.as_ref().err())
-            .map(DeliveryError::problem)
-            .filter(|p| stops_the_sync(p.kind))
-            .cloned();
-        let next = if stopping.is_some() {
-            None
-        } else {
-            next_ids.next()
-        };
-        let step = access.with(|store| {
-            let tx = store.transaction()?;
-            let recorded = match &delivered {
-                Some((id, result)) => Some(finish(store, *id, result, now())?),
-                None => None,
+    let mut count = |report: &mut SyncReport, state: Option<ItemState>| {
+        match state {
+            Some(ItemState::Sent) => report.sent += 1,
+            Some(ItemState::Attention) => report.attention += 1,
+            Some(ItemState::MaybeSent) => report.unanswered += 1,
+            Some(_) => report.failed += 1,
+            // Taken by another copy of the app: it sends the item, not this sync.
+            None => {}
+        }
+        done += 1;
+        progress(done, total);
+    };
+    let mut next_ids = ids.into_iter();
+    let mut run = || -> Result<(), OutboxError> {
+        // The mail last handed to the transport, and how that went: recorded with the next claim.
+        let mut delivered: Option<(i64, Result<(), DeliveryError>)> = None;
+        loop {
+            let stopping = delivered
+                .as_ref()
+                .and_then(|(_, result)| result.as_ref().err())
+                .and_then(DeliveryError::problem)
+                .filter(|p| stops_the_sync(p.kind))
+                .cloned();
+            let next = if stopping.is_some() {
+                None
+            } else {
+                next_ids.next()
             };
-            let claimed = next.map(|id| begin(store, id, now()));
-            tx.commit()?;
-            Ok((recorded, claimed))
-        });
-        let (recorded, claimed) = match step {
-            Ok(step) => step,
-            Err(e) => {
-                transport.finish();
-                return Err(e);
-            }
-        };
-        if let Some(state) = recorded {
-            match state {
-                ItemState::Sent => report.sent += 1,
-                ItemState::Attention => report.attention += 1,
-                ItemState::MaybeSent => report.unanswered += 1,
-                _ => report.failed += 1,
-            }
-            done += 1;
-            progress(done, total);
-        }
-        delivered = None;
-        if let Some(problem) = stopping {
-            report.stopped = Some(problem.kind.explain(None));
-            report.stopped_by = Some(problem.kind);
-            break;
-        }
-        let Some(claimed) = claimed else { break };
-        match claimed {
-            Ok(mail) => {
-                let result = transport.deliver(&mail);
-                if let Some(id) = next {
-                    delivered = Some((id, result));
+            let mut prepared = None;
+            let mut broken = None;
+            if let Some(id) = next {
+                match access.with(|store| prepare(store, id, now())) {
+                    Ok(mail) => prepared = Some((id, mail)),
+                    Err(e) if needs_the_worker(&e) => {
+                        count(&mut report, Some(ItemState::Attention))
+                    }
+                    Err(OutboxError::NotWaiting) => count(&mut report, None),
+                    Err(e) => broken = Some(e),
                 }
             }
-            // A mail that cannot even be composed, or may not go, needs the worker; the others
-            // still go.
-            Err(OutboxError::Mail(_) | OutboxError::NoPartner | OutboxError::NoBasis(_)) => {
-                report.attention += 1;
-                done += 1;
-                progress(done, total);
+            let (step, result) = std::thread::scope(|scope| {
+                let (verdict, awaited) = std::sync::mpsc::sync_channel(1);
+                let sending = prepared.as_ref().map(|(_, mail)| {
+                    scope.spawn(move || {
+                        transport.deliver(Pending {
+                            mail,
+                            claim: awaited,
+                        })
+                    })
+                });
+                let step = if delivered.is_some() || prepared.is_some() {
+                    access.with(|store| {
+                        let tx = store.transaction()?;
+                        let recorded = match &delivered {
+                            Some((id, result)) => Some(finish(store, *id, result, now())?),
+                            None => None,
+                        };
+                        let claimed = prepared.as_ref().map(|(id, _)| claim(store, *id, now()));
+                        tx.commit()?;
+                        Ok((recorded, claimed))
+                    })
+                } else {
+                    Ok((None, None))
+                };
+                // A transport that gave up before asking has dropped its end: nothing to tell.
+                let _ = verdict.send(matches!(step, Ok((_, Some(Ok(()))))));
+                let result = sending.map(|thread| {
+                    thread
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                });
+                (step, result)
+            });
+            let (recorded, claimed) = step?;
+            if let Some(state) = recorded {
+                count(&mut report, Some(state));
             }
-            // Another copy of the app on this store took it first: it sends it, we do not.
-            Err(OutboxError::NotWaiting) => {
-                done += 1;
-                progress(done, total);
-            }
-            Err(e) => {
-                transport.finish();
+            delivered = None;
+            if let Some(e) = broken {
                 return Err(e);
             }
+            if let Some(problem) = stopping {
+                report.stopped = Some(problem.kind.explain(None));
+                report.stopped_by = Some(problem.kind);
+                return Ok(());
+            }
+            match (prepared, claimed, result) {
+                (Some((id, _)), Some(Ok(())), Some(result)) => delivered = Some((id, result)),
+                (_, Some(Err(e)), _) if needs_the_worker(&e) => {
+                    count(&mut report, Some(ItemState::Attention));
+                }
+                (_, Some(Err(OutboxError::NotWaiting)), _) => count(&mut report, None),
+                (_, Some(Err(e)), _) => return Err(e),
+                // Nothing left to send, or this item needed the worker: on to the next, if any.
+                _ if next.is_none() => return Ok(()),
+                _ => {}
+            }
         }
-    }
+    };
+    let outcome = run();
     transport.finish();
-    Ok(report)
+    outcome.map(|()| report)
+}
+
+/// A mail that cannot even be composed, or may not go: it needs the worker, and the other items
+/// still go.
+fn needs_the_worker(e: &OutboxError) -> bool {
+    matches!(
+        e,
+        OutboxError::Mail(_) | OutboxError::NoPartner | OutboxError::NoBasis(_)
+    )
 }
 
 /// Why the outbox could not do what was asked.

@@ -33,8 +33,7 @@ use tokio::net::TcpStream;
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
-use super::mail::OutgoingMail;
-use super::{DeliveryError, Transport};
+use super::{DeliveryError, Pending, Transport};
 
 /// How the connection to the mail server is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -413,10 +412,10 @@ impl Smtp {
     async fn send(
         &self,
         conn: &mut AsyncSmtpConnection,
-        mail: &OutgoingMail,
+        pending: Pending<'_>,
     ) -> Result<(), DeliveryError> {
         let deadline = tokio::time::Instant::now() + self.settings.timeout;
-        match tokio::time::timeout_at(deadline, envelope(conn, mail)).await {
+        match tokio::time::timeout_at(deadline, envelope(conn, &pending)).await {
             Err(elapsed) => return Err(unanswered(false, elapsed.to_string())),
             Ok(Err((command, e))) => {
                 if e.status().is_some() {
@@ -430,6 +429,9 @@ impl Smtp {
             }
             Ok(Ok(())) => {}
         }
+        // Withheld: the connection, left inside DATA, is dropped, and the server discards what
+        // it has of this mail.
+        let mail = pending.claimed()?;
         let written = Cell::new(false);
         let body = Body {
             bytes: Some(&mail.bytes),
@@ -456,21 +458,21 @@ enum Command {
 /// own `send` asks them).
 async fn envelope(
     conn: &mut AsyncSmtpConnection,
-    mail: &OutgoingMail,
+    mail: &Pending<'_>,
 ) -> Result<(), (Command, lettre::transport::smtp::Error)> {
     let mut options = Vec::new();
     let info = conn.server_info();
     let ascii = |a: &Address| AsRef::<str>::as_ref(a).is_ascii();
-    if !(ascii(&mail.from) && ascii(&mail.to)) && info.supports_feature(Extension::SmtpUtfEight) {
+    if !(ascii(mail.from()) && ascii(mail.to())) && info.supports_feature(Extension::SmtpUtfEight) {
         options.push(MailParameter::SmtpUtfEight);
     }
-    if !mail.bytes.is_ascii() && info.supports_feature(Extension::EightBitMime) {
+    if !mail.is_ascii() && info.supports_feature(Extension::EightBitMime) {
         options.push(MailParameter::Body(MailBodyParameter::EightBitMime));
     }
-    conn.command(Mail::new(Some(mail.from.clone()), options))
+    conn.command(Mail::new(Some(mail.from().clone()), options))
         .await
         .map_err(|e| (Command::Sender, e))?;
-    conn.command(Rcpt::new(mail.to.clone(), Vec::new()))
+    conn.command(Rcpt::new(mail.to().clone(), Vec::new()))
         .await
         .map_err(|e| (Command::Recipient, e))?;
     conn.command(Data).await.map_err(|e| (Command::Data, e))?;
@@ -617,7 +619,7 @@ fn enhanced_status(reply: &str) -> Option<(u16, u16, u16)> {
 }
 
 impl Transport for Smtp {
-    fn deliver(&self, mail: &OutgoingMail) -> Result<(), DeliveryError> {
+    fn deliver(&self, mail: Pending<'_>) -> Result<(), DeliveryError> {
         let open = self
             .open
             .lock()

@@ -1,4 +1,4 @@
-use std::cell::RefCell;
+use std::sync::Mutex;
 
 use super::*;
 use crate::consent::Language;
@@ -14,34 +14,38 @@ fn problem(kind: ProblemKind, detail: &str) -> Problem {
 
 /// A fake mail server: answers by recipient address and keeps what it accepted.
 struct FakeServer {
-    answers: RefCell<Vec<(String, Result<(), DeliveryError>)>>,
-    accepted: RefCell<Vec<OutgoingMail>>,
+    answers: Mutex<Vec<(String, Result<(), DeliveryError>)>>,
+    accepted: Mutex<Vec<OutgoingMail>>,
 }
 
 impl FakeServer {
     fn new() -> Self {
         Self {
-            answers: RefCell::new(Vec::new()),
-            accepted: RefCell::new(Vec::new()),
+            answers: Mutex::new(Vec::new()),
+            accepted: Mutex::new(Vec::new()),
         }
     }
 
     /// The next delivery to `mailbox` gets `answer` (once).
     fn answer(&self, mailbox: &str, answer: Result<(), DeliveryError>) {
-        self.answers.borrow_mut().push((mailbox.to_owned(), answer));
+        self.answers
+            .lock()
+            .unwrap()
+            .push((mailbox.to_owned(), answer));
     }
 }
 
 impl Transport for FakeServer {
-    fn deliver(&self, mail: &OutgoingMail) -> Result<(), DeliveryError> {
+    fn deliver(&self, mail: Pending<'_>) -> Result<(), DeliveryError> {
+        let mail = mail.claimed()?;
         let to = mail.to.to_string();
-        let mut answers = self.answers.borrow_mut();
+        let mut answers = self.answers.lock().unwrap();
         let answer = match answers.iter().position(|(m, _)| *m == to) {
             Some(i) => answers.remove(i).1,
             None => Ok(()),
         };
         if answer.is_ok() {
-            self.accepted.borrow_mut().push(mail.clone());
+            self.accepted.lock().unwrap().push(mail.clone());
         }
         answer
     }
@@ -168,7 +172,7 @@ fn sync_delivers_every_queued_package_reports_progress_and_keeps_the_archive_unt
     // Nothing left to do: a second sync sends nothing twice.
     let again = sync(&office.store, &server, now, false, |_, _| {}).unwrap();
     assert_eq!(again, SyncReport::default());
-    assert_eq!(server.accepted.borrow().len(), 2);
+    assert_eq!(server.accepted.lock().unwrap().len(), 2);
 }
 
 #[test]
@@ -177,7 +181,7 @@ fn the_mail_names_no_client_only_the_reference_and_whom_to_call() {
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let server = FakeServer::new();
     office.sync_at(&server, "2026-11-23T10:00:00+01:00");
-    let mail = server.accepted.borrow()[0].clone();
+    let mail = server.accepted.lock().unwrap()[0].clone();
     assert_eq!(mail.to.to_string(), WESTERLO);
     let text = quoted_printable_decoded(&mail.bytes);
     let headers_and_body = text
@@ -382,14 +386,14 @@ fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let id = office.state(&reference).id;
     // The app dies after marking the item `sending`, before the server's answer is recorded.
-    begin(&office.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
+    claim(&office.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
     assert_eq!(office.state(&reference).state, ItemState::Sending);
     assert_eq!(recover(&office.store).unwrap(), 1);
     assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
     let server = FakeServer::new();
     let report = office.sync_at(&server, "2026-11-23T10:00:00+01:00");
     assert_eq!(report, SyncReport::default(), "no silent duplicate");
-    assert!(server.accepted.borrow().is_empty());
+    assert!(server.accepted.lock().unwrap().is_empty());
     confirm_resend(&office.store, id, at("2026-11-23T10:05:00+01:00")).unwrap();
     let report = office.sync_at(&server, "2026-11-23T10:05:00+01:00");
     assert_eq!(report.sent, 1);
@@ -397,7 +401,7 @@ fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
     // The other answer: the OCMW did receive it.
     let other = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
     let other_id = office.state(&other).id;
-    begin(&office.store, other_id, at("2026-11-23T09:30:00+01:00")).unwrap();
+    claim(&office.store, other_id, at("2026-11-23T09:30:00+01:00")).unwrap();
     recover(&office.store).unwrap();
     confirm_delivered(&office.store, other_id, at("2026-11-23T11:00:00+01:00")).unwrap();
     assert_eq!(office.state(&other).state, ItemState::Sent);
@@ -500,7 +504,7 @@ fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
     let report = office.sync_at(&server, "2026-07-01T09:00:00+02:00");
     assert_eq!(report.attention, 1);
     assert!(
-        server.accepted.borrow().is_empty(),
+        server.accepted.lock().unwrap().is_empty(),
         "nothing reached the server"
     );
     let item = office.state(&reference);
@@ -517,6 +521,53 @@ fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
     let report = office.sync_at(&server, "2026-06-30T18:00:00+02:00");
     assert_eq!(report.sent, 1);
     assert_eq!(office.state(&other).state, ItemState::Sent);
+}
+
+/// Store access that runs `meddle` just before the sync's `at`-th step, as the window can between
+/// two of a sync's steps.
+struct MeddlingAt<'a> {
+    store: &'a Store,
+    at: usize,
+    meddle: &'a dyn Fn(),
+    steps: std::cell::Cell<usize>,
+}
+
+impl StoreAccess for MeddlingAt<'_> {
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, OutboxError>) -> Result<T, OutboxError> {
+        self.steps.set(self.steps.get() + 1);
+        if self.steps.get() == self.at {
+            (self.meddle)();
+        }
+        f(self.store)
+    }
+}
+
+#[test]
+fn a_protocol_that_ends_while_the_mail_is_prepared_stops_it_at_the_claim() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
+    let server = FakeServer::new();
+    // Steps: what is due, the mail prepared (the protocol still in force), then its claim.
+    let access = MeddlingAt {
+        store: &office.store,
+        at: 3,
+        meddle: &|| end_protocols(&office, "2026-06-30"),
+        steps: std::cell::Cell::new(0),
+    };
+    let report = sync(
+        &access,
+        &server,
+        || at("2026-07-01T09:00:00+02:00"),
+        false,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!((report.sent, report.attention), (0, 1));
+    assert!(server.accepted.lock().unwrap().is_empty());
+    let item = office.state(&reference);
+    assert_eq!(item.state, ItemState::Attention);
+    assert_eq!(item.attempts, 0, "never claimed, never tried");
+    assert!(item.last_error.unwrap().contains("liep af op 30/06/2026"));
 }
 
 #[test]
@@ -539,7 +590,7 @@ fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
     .unwrap();
     let report = office.sync_at(&server, "2026-07-02T09:05:00+02:00");
     assert_eq!(report.sent, 1, "the OCMW must hear of the withdrawal");
-    assert_eq!(server.accepted.borrow().len(), 2);
+    assert_eq!(server.accepted.lock().unwrap().len(), 2);
 }
 
 #[test]
@@ -582,9 +633,9 @@ fn an_item_another_process_claimed_is_not_claimed_again() {
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let id = office.state(&reference).id;
     let when = at("2026-11-23T09:30:00+01:00");
-    begin(&office.store, id, when).unwrap();
+    claim(&office.store, id, when).unwrap();
     assert!(matches!(
-        begin(&office.store, id, when),
+        claim(&office.store, id, when),
         Err(OutboxError::NotWaiting)
     ));
     assert_eq!(office.state(&reference).attempts, 1);
