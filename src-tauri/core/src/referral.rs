@@ -6,7 +6,7 @@
 //! send only through [`Referral::mark_ready`], which takes a [`ConsentRecord`] and an
 //! [`ActiveProtocol`]: both can only be made by the modules that check them.
 
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, NaiveDate};
 use rusqlite::{OptionalExtension as _, Row, ToSql};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -371,6 +371,22 @@ pub(crate) fn replace_client(
     Ok(())
 }
 
+/// Records the day the client withdrew consent for the referral `id`, in the caller's
+/// transaction ([`crate::withdrawal::withdraw`] records the rest). Once only: `false` when a day
+/// was already recorded.
+pub(crate) fn mark_withdrawn(
+    conn: &rusqlite::Connection,
+    id: i64,
+    said_on: NaiveDate,
+    now: DateTime<FixedOffset>,
+) -> Result<bool, StoreError> {
+    Ok(conn.execute(
+        "UPDATE referral SET withdrawn_on = ?2, updated_at = ?3
+         WHERE id = ?1 AND withdrawn_on IS NULL",
+        (id, said_on.to_string(), now.to_rfc3339()),
+    )? == 1)
+}
+
 /// Wipes the client's four fields of the referral `id` (and, by the store's own trigger, the
 /// corrections' history made from them); returns its recipient and reference when there was
 /// anything left to wipe. The whole purge, with the packages and saved copies, is
@@ -443,8 +459,7 @@ fn cleared_client() -> String {
 
 const SELECT: &str = "SELECT id, reference, recipient, status, created_at, first_name, last_name,
     street, house_number, box, postal_code, municipality_code, phone, email,
-    (SELECT said_on FROM withdrawal WHERE withdrawal.referral_id = referral.id),
-    purged_at
+    withdrawn_on, purged_at
     FROM referral";
 
 /// The partner a referral goes to: the one its consent relied on, or the one chosen for its

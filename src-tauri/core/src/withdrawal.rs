@@ -84,16 +84,12 @@ pub fn withdraw(
     if reached {
         queue_notice(store, &referral, said_on, now)?;
     }
+    if !crate::referral::mark_withdrawn(&tx, referral.id, said_on, now)? {
+        return Err(WithdrawalError::Already(input.reference.clone()));
+    }
     tx.execute(
-        "INSERT INTO withdrawal (referral_id, said_on, how, recorded_at, notice)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        (
-            referral.id,
-            said_on.to_string(),
-            input.how.as_str(),
-            now.to_rfc3339(),
-            reached,
-        ),
+        "INSERT INTO withdrawal (referral_id, how, recorded_at, notice) VALUES (?1, ?2, ?3, ?4)",
+        (referral.id, input.how.as_str(), now.to_rfc3339(), reached),
     )
     .map_err(StoreError::from)?;
     ledger::record_referral(

@@ -99,3 +99,41 @@ fn retention_settings_name_the_field_and_the_fix() {
         30
     );
 }
+
+#[test]
+fn a_store_from_before_the_day_moved_to_the_referral_keeps_the_day() {
+    let f = Office::new();
+    let reference = sent(&f);
+    withdraw(
+        &f.store,
+        &f.gazetteer,
+        &input(&reference, "2026-11-22"),
+        now(),
+    )
+    .unwrap();
+    // Back to schema 13: the day in the withdrawal table, none on the referral.
+    f.store
+        .conn()
+        .execute_batch(
+            "ALTER TABLE withdrawal ADD COLUMN said_on TEXT;
+             UPDATE withdrawal SET said_on = (SELECT withdrawn_on FROM referral
+                                              WHERE referral.id = withdrawal.referral_id);
+             ALTER TABLE referral DROP COLUMN withdrawn_on;
+             PRAGMA user_version = 13;",
+        )
+        .unwrap();
+    let gazetteer = Gazetteer::embedded().unwrap();
+    let (_dir, path, key) = f.close();
+    let store = crate::testing::reopen(&path, &key);
+    let referral = Referral::get(&store, &gazetteer, &reference).unwrap();
+    assert_eq!(referral.withdrawn_on.as_deref(), Some("2026-11-22"));
+    let left: i64 = store
+        .conn()
+        .query_row(
+            "SELECT count(*) FROM pragma_table_info('withdrawal') WHERE name = 'said_on'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0, "the day is kept in one place only");
+}
