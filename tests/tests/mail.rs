@@ -1,6 +1,6 @@
 //! Mail in the agency, in the real window: the team's mail server down and back, a partner's
-//! mailbox that does not exist, a server that falls silent after the whole mail, and the OCMW's
-//! read receipt arriving in the worker's mailbox.
+//! mailbox that does not exist, a server that falls silent after the whole mail, the OCMW's
+//! read receipt arriving in the worker's mailbox, and a sender address the server refuses.
 //! The servers are real and on loopback: aiosmtpd for sending, Dovecot for the mailbox.
 //!
 //! Ignored by a plain `cargo test`: it needs the built app, `tauri-driver`, an X display and a
@@ -335,4 +335,70 @@ fn a_worker_signs_in_with_oauth_in_the_browser_and_with_a_code_and_mail_goes_by_
         .unwrap();
     app.close().unwrap();
     assert_eq!(server.received().len(), 2);
+}
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn a_refused_sender_address_leads_to_the_settings_and_sends_once_fixed() {
+    let server = SmtpServer::start().unwrap();
+    let cert = String::from_utf8(server.cert.clone()).unwrap();
+    let (_data, driver) = Driver::fresh(4570).unwrap();
+    let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
+    app.fill_worker_settings().unwrap();
+    // An address the team's server does not let this account send from.
+    app.fill_in("#email", "an.peeters@vreemd.example").unwrap();
+    app.press("#save-settings").unwrap();
+    app.wait_for_text("#settings-status", "bewaard", WAIT)
+        .unwrap();
+    let port = server.port.to_string();
+    for (id, value) in [
+        ("#host", "localhost"),
+        ("#port", port.as_str()),
+        ("#username", smtp::USER),
+        ("#smtp_password", smtp::PASSWORD),
+        ("#ca_pem", cert.as_str()),
+    ] {
+        app.fill_in(id, value).unwrap();
+    }
+    app.press("#save-smtp").unwrap();
+    app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
+    app.add_partner(&Partner {
+        mail_program: false,
+        ..Partner::WESTERLO
+    })
+    .unwrap();
+    let zoe = consented(&app, "Zoë", "2260");
+
+    // Refused at MAIL FROM: the worker is told it is about their own address, not the partner,
+    // and the button goes where that address is set.
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    app.press("#sync-now").unwrap();
+    let said = app
+        .wait_for_text("#sync-error", "weigert je e-mailadres", WAIT)
+        .unwrap();
+    assert!(said.contains("Er is niets verzonden"), "{said}");
+    let waiting = row(&app, &zoe, "weigert je e-mailadres");
+    assert!(
+        !waiting.contains("Partners"),
+        "no partner to blame: {waiting}"
+    );
+    assert!(server.received().is_empty());
+    app.click(&app.button("Instellingen openen").unwrap())
+        .unwrap();
+    let email = app.wait_for("#email", WAIT).unwrap();
+    assert_eq!(app.value(&email).unwrap(), "an.peeters@vreemd.example");
+
+    // Fixed: one press sends it.
+    app.fill(&email, "an.peeters@example.be").unwrap();
+    app.press("#save-settings").unwrap();
+    app.wait_for_text("#settings-status", "bewaard", WAIT)
+        .unwrap();
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    app.press("#sync-now").unwrap();
+    app.wait_for_text("#sync-status", "1 verzonden", WAIT)
+        .unwrap();
+    row(&app, &zoe, "Verzonden · wacht op bevestiging");
+    assert_eq!(server.received().len(), 1);
+    app.close().unwrap();
 }
