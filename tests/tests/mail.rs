@@ -21,6 +21,27 @@ fn consented(app: &Session<'_>, first: &str, postal_code: &str) -> String {
     aanmelder_e2e::reference_in(&app.consented(first, "Peeters", postal_code).unwrap())
 }
 
+/// Sets the team's mail server under Instellingen, and the worker's mailbox when given, and
+/// saves them.
+fn set_mail_server(app: &Session<'_>, server: &SmtpServer, mailbox: Option<&ImapServer>) {
+    let mut fields = vec![
+        ("#host", "localhost".to_owned()),
+        ("#port", server.port.to_string()),
+        ("#username", smtp::USER.to_owned()),
+        ("#smtp_password", smtp::PASSWORD.to_owned()),
+        ("#ca_pem", String::from_utf8(server.cert.clone()).unwrap()),
+    ];
+    if let Some(mailbox) = mailbox {
+        fields.push(("#imap_host", "localhost".to_owned()));
+        fields.push(("#imap_port", mailbox.port.to_string()));
+    }
+    for (id, value) in &fields {
+        app.fill_in(id, value).unwrap();
+    }
+    app.press("#save-smtp").unwrap();
+    app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
+}
+
 fn row(app: &Session<'_>, reference: &str, needle: &str) -> String {
     match app.wait_for_text(&format!("tr[data-reference='{reference}']"), needle, WAIT) {
         Ok(text) => text,
@@ -38,28 +59,12 @@ fn the_server_down_and_back_a_wrong_mailbox_and_a_read_receipt_as_a_worker_meets
     // The team's mail server is down at first: nothing listens on its port.
     let mut server = SmtpServer::start().unwrap();
     server.stop();
-    let port = server.port;
     let mut mailbox = ImapServer::beside(&server).unwrap();
-    let cert = String::from_utf8(server.cert.clone()).unwrap();
     let (_data, driver) = Driver::fresh(4500).unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
     app.fill_worker_settings().unwrap();
-    let port_text = port.to_string();
-    let imap_port = mailbox.port.to_string();
-    for (id, value) in [
-        ("#host", "localhost"),
-        ("#port", port_text.as_str()),
-        ("#username", smtp::USER),
-        ("#smtp_password", smtp::PASSWORD),
-        ("#imap_host", "localhost"),
-        ("#imap_port", imap_port.as_str()),
-        ("#ca_pem", cert.as_str()),
-    ] {
-        app.fill_in(id, value).unwrap();
-    }
-    app.press("#save-smtp").unwrap();
-    app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
+    set_mail_server(&app, &server, Some(&mailbox));
     app.add_partner(&Partner {
         mail_program: false,
         ..Partner::WESTERLO
@@ -341,7 +346,6 @@ fn a_worker_signs_in_with_oauth_in_the_browser_and_with_a_code_and_mail_goes_by_
 #[ignore = "drives the real window: run through scripts/test.sh"]
 fn a_refused_sender_address_leads_to_the_settings_and_sends_once_fixed() {
     let server = SmtpServer::start().unwrap();
-    let cert = String::from_utf8(server.cert.clone()).unwrap();
     let (_data, driver) = Driver::fresh(4570).unwrap();
     let app = driver.launch().unwrap();
     app.past_first_start().unwrap();
@@ -351,18 +355,7 @@ fn a_refused_sender_address_leads_to_the_settings_and_sends_once_fixed() {
     app.press("#save-settings").unwrap();
     app.wait_for_text("#settings-status", "bewaard", WAIT)
         .unwrap();
-    let port = server.port.to_string();
-    for (id, value) in [
-        ("#host", "localhost"),
-        ("#port", port.as_str()),
-        ("#username", smtp::USER),
-        ("#smtp_password", smtp::PASSWORD),
-        ("#ca_pem", cert.as_str()),
-    ] {
-        app.fill_in(id, value).unwrap();
-    }
-    app.press("#save-smtp").unwrap();
-    app.wait_for_text("#smtp-status", "bewaard", WAIT).unwrap();
+    set_mail_server(&app, &server, None);
     app.add_partner(&Partner {
         mail_program: false,
         ..Partner::WESTERLO

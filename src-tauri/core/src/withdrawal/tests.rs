@@ -104,13 +104,8 @@ fn retention_settings_name_the_field_and_the_fix() {
 fn a_store_from_before_the_day_moved_to_the_referral_keeps_the_day() {
     let f = Office::new();
     let reference = sent(&f);
-    withdraw(
-        &f.store,
-        &f.gazetteer,
-        &input(&reference, "2026-11-22"),
-        now(),
-    )
-    .unwrap();
+    let said = input(&reference, "2026-11-22");
+    withdraw(&f.store, &f.gazetteer, &said, now()).unwrap();
     // Back to schema 13: the day in the withdrawal table, none on the referral.
     f.store
         .conn()
