@@ -523,8 +523,8 @@ fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
     assert_eq!(office.state(&other).state, ItemState::Sent);
 }
 
-/// Store access that runs `meddle` just before the sync's `at`-th step, as the window can between
-/// two of a sync's steps.
+/// Store access that runs `meddle` just before the sync's `at`-th step, as the app's window can act
+/// between two of a sync's steps.
 struct MeddlingAt<'a> {
     store: &'a Store,
     at: usize,
