@@ -14,6 +14,7 @@ use chrono::{DateTime, FixedOffset};
 
 use crate::agreement::{Agreement, AgreementInput, Delivery};
 use crate::consent::{Language, POINT_KEYS};
+use crate::outbox::{OutboxError, StoreAccess};
 use crate::package::Packages;
 use crate::referral::{ClientInput, Reference};
 use crate::residence::{Gazetteer, Recipient};
@@ -268,4 +269,34 @@ pub fn oauth_tokens(store: &Store) -> (String, String) {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .unwrap_or_default()
+}
+
+/// Store access that runs `meddle` just before a sync's `at`-th step, as the app's window can act
+/// between two of a sync's steps (a withdrawal, an edit of the register).
+pub struct MeddlingAt<'a> {
+    store: &'a Store,
+    at: usize,
+    meddle: &'a dyn Fn(),
+    steps: std::cell::Cell<usize>,
+}
+
+impl<'a> MeddlingAt<'a> {
+    pub fn new(store: &'a Store, at: usize, meddle: &'a dyn Fn()) -> Self {
+        Self {
+            store,
+            at,
+            meddle,
+            steps: std::cell::Cell::new(0),
+        }
+    }
+}
+
+impl StoreAccess for MeddlingAt<'_> {
+    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, OutboxError>) -> Result<T, OutboxError> {
+        self.steps.set(self.steps.get() + 1);
+        if self.steps.get() == self.at {
+            (self.meddle)();
+        }
+        f(self.store)
+    }
 }

@@ -421,37 +421,6 @@ fn a_server_that_never_answers_after_the_whole_mail_leaves_it_maybe_sent() {
     in_doubt_is_never_resent_by_itself(&server, &patient, "hangen@ocmw-westerlo.example");
 }
 
-/// Store access that lets the worker withdraw `reference` just before the sync's `at`-th step.
-struct WithdrawsAt<'a> {
-    office: &'a Office,
-    reference: &'a Reference,
-    at: usize,
-    steps: std::cell::Cell<usize>,
-}
-
-impl outbox::StoreAccess for WithdrawsAt<'_> {
-    fn with<T>(
-        &self,
-        f: impl FnOnce(&aanmelder_core::store::Store) -> Result<T, outbox::OutboxError>,
-    ) -> Result<T, outbox::OutboxError> {
-        self.steps.set(self.steps.get() + 1);
-        if self.steps.get() == self.at {
-            aanmelder_core::withdrawal::withdraw(
-                &self.office.store,
-                &self.office.gazetteer,
-                &aanmelder_core::withdrawal::WithdrawalInput {
-                    reference: self.reference.clone(),
-                    said_on: now().date_naive().to_string(),
-                    how: aanmelder_core::withdrawal::How::Phone,
-                },
-                now(),
-            )
-            .unwrap();
-        }
-        f(&self.office.store)
-    }
-}
-
 #[test]
 fn a_package_withdrawn_while_its_envelope_goes_out_never_reaches_the_server() {
     let server = Server::start();
@@ -460,12 +429,20 @@ fn a_package_withdrawn_while_its_envelope_goes_out_never_reaches_the_server() {
     let kept = queued(&office, "Ayşe", "3290");
     // Steps: what is due, the first mail prepared, then the claim that its message waits for
     // while the transport already speaks to the server. The worker withdraws just before it.
-    let access = WithdrawsAt {
-        office: &office,
-        reference: &withdrawn,
-        at: 3,
-        steps: std::cell::Cell::new(0),
+    let withdraw = || {
+        aanmelder_core::withdrawal::withdraw(
+            &office.store,
+            &office.gazetteer,
+            &aanmelder_core::withdrawal::WithdrawalInput {
+                reference: withdrawn.clone(),
+                said_on: now().date_naive().to_string(),
+                how: aanmelder_core::withdrawal::How::Phone,
+            },
+            now(),
+        )
+        .unwrap();
     };
+    let access = aanmelder_core::testing::MeddlingAt::new(&office.store, 3, &withdraw);
     let client = server.smtp(smtp::PASSWORD);
     let report = outbox::sync(&access, &client, now, false, |_, _| {}).unwrap();
     assert_eq!((report.sent, report.failed, report.attention), (1, 0, 0));

@@ -3,7 +3,7 @@ use std::sync::Mutex;
 use super::*;
 use crate::consent::Language;
 use crate::referral::{ClientInput, Reference};
-use crate::testing::{Office, at};
+use crate::testing::{MeddlingAt, Office, at};
 
 fn problem(kind: ProblemKind, detail: &str) -> Problem {
     Problem {
@@ -523,37 +523,14 @@ fn a_package_queued_under_a_protocol_is_not_sent_once_it_has_ended() {
     assert_eq!(office.state(&other).state, ItemState::Sent);
 }
 
-/// Store access that runs `meddle` just before the sync's `at`-th step, as the app's window can act
-/// between two of a sync's steps.
-struct MeddlingAt<'a> {
-    store: &'a Store,
-    at: usize,
-    meddle: &'a dyn Fn(),
-    steps: std::cell::Cell<usize>,
-}
-
-impl StoreAccess for MeddlingAt<'_> {
-    fn with<T>(&self, f: impl FnOnce(&Store) -> Result<T, OutboxError>) -> Result<T, OutboxError> {
-        self.steps.set(self.steps.get() + 1);
-        if self.steps.get() == self.at {
-            (self.meddle)();
-        }
-        f(self.store)
-    }
-}
-
 #[test]
 fn a_protocol_that_ends_while_the_mail_is_prepared_stops_it_at_the_claim() {
     let office = SmtpOffice::new();
     let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
     let server = FakeServer::new();
     // Steps: what is due, the mail prepared (the protocol still in force), then its claim.
-    let access = MeddlingAt {
-        store: &office.store,
-        at: 3,
-        meddle: &|| end_protocols(&office, "2026-06-30"),
-        steps: std::cell::Cell::new(0),
-    };
+    let end = || end_protocols(&office, "2026-06-30");
+    let access = MeddlingAt::new(&office.store, 3, &end);
     let report = sync(
         &access,
         &server,
