@@ -289,6 +289,80 @@ fn the_clients_own_mailbox_as_the_wrong_one_stays_out_of_the_draft() {
     assert_eq!(kept, [CLIENTS_OWN_MAILBOX, "iemand@elders.example"]);
 }
 
+/// Records made before version 15 kept the client's own mailbox as typed; the migration
+/// replaces it by whose it was, for the address as it is and as it was before a correction.
+#[test]
+fn the_migration_takes_the_clients_mailbox_out_of_older_records() {
+    let (f, reference, item) = office(Some("dpo@team.example"));
+    crate::correction::correct(
+        &f.store,
+        &f.gazetteer,
+        &crate::correction::CorrectionInput {
+            reference,
+            client: crate::client::ClientInput {
+                email: "postbus7@thuis.example".into(),
+                ..mira()
+            },
+            reason: "OCMW meldt: nieuw adres".into(),
+        },
+        now(),
+    )
+    .unwrap();
+    let typed = [
+        "MIRA.verbiest@example.be",
+        "postbus7@thuis.example",
+        "iemand@elders.example",
+    ];
+    for wrong_to in typed {
+        let wrong_to = wrong_to.into();
+        report(
+            &f.store,
+            &f.gazetteer,
+            &IncidentInput {
+                wrong_to,
+                ..input(item, "")
+            },
+            now(),
+        )
+        .unwrap();
+    }
+    // As the app before version 15 kept them.
+    for (id, wrong_to) in (1..).zip(typed) {
+        f.store
+            .conn()
+            .execute(
+                "UPDATE incident SET wrong_to = ?2 WHERE id = ?1",
+                (id, wrong_to),
+            )
+            .unwrap();
+    }
+    let kept = || -> Vec<String> {
+        f.store
+            .conn()
+            .prepare("SELECT wrong_to FROM incident ORDER BY id")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(kept(), typed);
+    f.store
+        .conn()
+        .execute_batch(include_str!(
+            "../store/migrations/0015_incident_forgets_the_clients_mailbox.sql"
+        ))
+        .unwrap();
+    assert_eq!(
+        kept(),
+        [
+            CLIENTS_OWN_MAILBOX,
+            CLIENTS_OWN_MAILBOX,
+            "iemand@elders.example"
+        ]
+    );
+}
+
 #[test]
 fn a_note_of_a_purged_client_is_only_checked_for_length() {
     let (f, _, item) = office(Some("dpo@team.example"));
