@@ -40,6 +40,18 @@ fn incidents(f: &Office) -> i64 {
         .unwrap()
 }
 
+/// The wrong mailboxes as the incident records keep them, oldest first.
+fn wrong_mailboxes(f: &Office) -> Vec<String> {
+    f.store
+        .conn()
+        .prepare("SELECT wrong_to FROM incident ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 #[test]
 fn a_wrong_mailbox_drafts_a_notice_for_the_dpo_without_client_data() {
     let (f, reference, item) = office(None);
@@ -277,16 +289,10 @@ fn the_clients_own_mailbox_as_the_wrong_one_stays_out_of_the_draft() {
         draft.body
     );
     // The record, which outlives the purge, keeps whose mailbox it was, not the address.
-    let kept: Vec<String> = f
-        .store
-        .conn()
-        .prepare("SELECT wrong_to FROM incident ORDER BY id")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    assert_eq!(kept, [CLIENTS_OWN_MAILBOX, "iemand@elders.example"]);
+    assert_eq!(
+        wrong_mailboxes(&f),
+        [CLIENTS_OWN_MAILBOX, "iemand@elders.example"]
+    );
 }
 
 /// Records made before version 15 kept the client's own mailbox as typed; the migration
@@ -336,17 +342,7 @@ fn the_migration_takes_the_clients_mailbox_out_of_older_records() {
             )
             .unwrap();
     }
-    let kept = || -> Vec<String> {
-        f.store
-            .conn()
-            .prepare("SELECT wrong_to FROM incident ORDER BY id")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    };
-    assert_eq!(kept(), typed);
+    assert_eq!(wrong_mailboxes(&f), typed);
     f.store
         .conn()
         .execute_batch(include_str!(
@@ -354,7 +350,7 @@ fn the_migration_takes_the_clients_mailbox_out_of_older_records() {
         ))
         .unwrap();
     assert_eq!(
-        kept(),
+        wrong_mailboxes(&f),
         [
             CLIENTS_OWN_MAILBOX,
             CLIENTS_OWN_MAILBOX,
