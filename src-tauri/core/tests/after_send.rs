@@ -14,13 +14,12 @@ use aanmelder_core::package::PackageKind;
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::retention;
 use aanmelder_core::store::PassphraseParams;
-use aanmelder_core::withdrawal::{self, How, WithdrawalInput};
 use aanmelder_e2e::smtp;
 use aes::cipher::{BlockDecryptMut as _, KeyIvInit as _, block_padding::NoPadding};
 use chrono::{Duration, NaiveDate};
 
 mod support;
-use support::{Office, Server, attachment, contains, now, tool};
+use support::{Office, Server, attachment, contains, now, tool, withdraw};
 
 /// A client whose every value is unlike anything else in the store, so finding one of them in a
 /// page can only mean the client's data are still there.
@@ -47,20 +46,6 @@ fn queued(office: &Office, input: &ClientInput) -> Reference {
     let reference = office.consented(input, Language::Nl, now());
     office.packages().build(&reference, now()).unwrap();
     reference
-}
-
-fn withdraw(office: &Office, reference: &Reference) -> withdrawal::Withdrawn {
-    withdrawal::withdraw(
-        &office.store,
-        &office.gazetteer,
-        &WithdrawalInput {
-            reference: reference.clone(),
-            said_on: now().date_naive().to_string(),
-            how: How::Phone,
-        },
-        now(),
-    )
-    .unwrap()
 }
 
 fn states(office: &Office, reference: &Reference) -> Vec<(PackageKind, ItemState)> {

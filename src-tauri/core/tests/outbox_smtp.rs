@@ -430,17 +430,7 @@ fn a_package_withdrawn_while_its_envelope_goes_out_never_reaches_the_server() {
     // Steps: what is due, the first mail prepared, then the claim that its message waits for
     // while the transport already speaks to the server. The worker withdraws just before it.
     let withdraw = || {
-        aanmelder_core::withdrawal::withdraw(
-            &office.store,
-            &office.gazetteer,
-            &aanmelder_core::withdrawal::WithdrawalInput {
-                reference: withdrawn.clone(),
-                said_on: now().date_naive().to_string(),
-                how: aanmelder_core::withdrawal::How::Phone,
-            },
-            now(),
-        )
-        .unwrap();
+        support::withdraw(&office, &withdrawn);
     };
     let access = aanmelder_core::testing::MeddlingAt::new(&office.store, 3, &withdraw);
     let client = server.smtp(smtp::PASSWORD);
