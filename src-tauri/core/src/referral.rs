@@ -387,6 +387,19 @@ pub(crate) fn mark_withdrawn(
     )? == 1)
 }
 
+/// Whether the client withdrew consent for the referral `id`: then none of its packages with
+/// the client's data may go out any more, whatever state the outbox left them in.
+pub(crate) fn is_withdrawn(conn: &rusqlite::Connection, id: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT withdrawn_on IS NOT NULL FROM referral WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
 /// Wipes the client's four fields of the referral `id` (and, by the store's own trigger, the
 /// corrections' history made from them); returns its recipient and reference when there was
 /// anything left to wipe. The whole purge, with the packages and saved copies, is

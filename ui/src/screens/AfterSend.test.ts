@@ -24,6 +24,7 @@ const sent: OutboxItem = {
   received_at: null,
   agreement_id: 3,
   draft_folder: null,
+  withdrawn: false,
 };
 
 const invalid = (fields: [string, string][]) =>

@@ -126,6 +126,12 @@ impl ItemState {
         !matches!(self, Self::Sent | Self::Cancelled)
     }
 
+    /// Whether the item has certainly not left and is not being sent: waiting, failed or refused.
+    /// Only such an item can still be taken out of the outbox.
+    fn never_left(self) -> bool {
+        matches!(self, Self::Queued | Self::Failed | Self::Attention)
+    }
+
     /// Unsettled but not on its way: nothing more happens unless the worker or the server acts.
     fn stuck(self) -> bool {
         self.unsettled() && !self.in_flight()
@@ -343,6 +349,8 @@ pub struct OutboxItem {
     /// The register entry of the partner, where its mailbox is set.
     #[ts(type = "number | null")]
     pub agreement_id: Option<i64>,
+    /// The client withdrew consent since this package was made: it is never sent again.
+    pub withdrawn: bool,
     /// For a draft: the folder it was saved in, for the worker to open in the mail program.
     pub draft_folder: Option<String>,
 }
@@ -614,6 +622,7 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
             sent_at: sent,
             received_at,
             agreement_id: partner.map(|p| p.id),
+            withdrawn: withdrawn_since(store, referral_id, package)?,
         });
     }
     Ok(items)
@@ -688,6 +697,11 @@ pub fn confirm_resend(
     id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
+    if let Some(facts) = item(store, id)?
+        && withdrawn_since(store, facts.referral_id, facts.package_id)?
+    {
+        return Err(OutboxError::Withdrawn);
+    }
     let tx = store.transaction()?;
     let from = [ItemState::MaybeSent, ItemState::Attention];
     settle(store, id, &from, ItemState::Queued, "next_attempt_at", now)?;
@@ -847,6 +861,8 @@ pub fn bounced(
         return Err(OutboxError::NotWaiting);
     }
     event(store, id, EventKind::Bounced, now)?;
+    // It did not arrive, and after a withdrawal it may not go again.
+    take_out_if_withdrawn(store, id, now)?;
     tx.commit()?;
     Ok(())
 }
@@ -947,8 +963,11 @@ pub(crate) struct Cancelled {
     pub cancelled: u32,
 }
 
-/// Takes every package of a referral that has not gone out out of the outbox, and deletes its
-/// archive.
+/// For a withdrawal: takes every package of a referral that has not gone out out of the
+/// outbox, and deletes its archive. A package that may be with the partner (sent, maybe sent,
+/// a draft, or being sent right now) keeps its state, so that a receipt still settles it and
+/// the partner is told; its archive goes now, with the client's data, for it never goes again
+/// ([`withdrawn_since`]).
 pub(crate) fn cancel_unsent(
     store: &Store,
     referral_id: i64,
@@ -956,34 +975,82 @@ pub(crate) fn cancel_unsent(
 ) -> Result<Cancelled, StoreError> {
     let conn = store.conn();
     let reached = reached(store, referral_id)?;
-    let ids: Vec<i64> = conn
-        .prepare(
-            "SELECT id FROM outbox
-             WHERE referral_id = ?1 AND state IN ('queued', 'failed', 'attention')",
-        )?
-        .query_map([referral_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    cancel(store, &ids, now)?;
+    let in_states = |rule: fn(ItemState) -> bool, column: &str| -> Result<Vec<i64>, StoreError> {
+        let sql = format!(
+            "SELECT {column} FROM outbox WHERE referral_id = ?1 AND state IN {}",
+            ItemState::sql_list(rule)
+        );
+        Ok(conn
+            .prepare(&sql)?
+            .query_map([referral_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?)
+    };
+    let cancelled = cancel(store, &in_states(ItemState::never_left, "id")?, now)?;
+    for package_id in in_states(ItemState::may_be_there, "package_id")? {
+        sealed::destroy(conn, package_id)?;
+    }
     Ok(Cancelled {
         reached,
-        cancelled: u32::try_from(ids.len()).unwrap_or(u32::MAX),
+        cancelled: u32::try_from(cancelled).unwrap_or(u32::MAX),
     })
 }
 
-/// Takes items out of the outbox for good, with their archives, each with its ledger event.
-fn cancel(store: &Store, ids: &[i64], now: DateTime<FixedOffset>) -> Result<(), StoreError> {
+/// Takes items that have not left ([`ItemState::never_left`]) out of the outbox for good, with
+/// their archives, each with its ledger event; an item in any other state stays as it is. How
+/// many it took out.
+fn cancel(store: &Store, ids: &[i64], now: DateTime<FixedOffset>) -> Result<usize, StoreError> {
     let conn = store.conn();
+    let tx = store.transaction()?;
+    let mut taken = 0;
     for &id in ids {
-        conn.execute(
-            "UPDATE outbox SET state = 'cancelled', next_attempt_at = ?2 WHERE id = ?1",
+        let changed = conn.execute(
+            &format!(
+                "UPDATE outbox SET state = 'cancelled', next_attempt_at = ?2
+                 WHERE id = ?1 AND state IN {}",
+                ItemState::sql_list(ItemState::never_left)
+            ),
             (id, now.to_rfc3339()),
         )?;
+        if changed == 0 {
+            continue;
+        }
         if let Some(item) = item(store, id)? {
             sealed::destroy(conn, item.package_id)?;
         }
         event(store, id, EventKind::Cancelled, now)?;
+        taken += 1;
     }
-    Ok(())
+    tx.commit()?;
+    Ok(taken)
+}
+
+/// Whether the package of the item of referral `referral_id` and package `package_id` carries
+/// the client's data (a referral or a correction, not a withdrawal notice) though the client
+/// withdrew consent since it was made. Such a package never goes out, not even again: the
+/// decree's consent is checked at the send, like the protocol ([`check_basis`]).
+fn withdrawn_since(store: &Store, referral_id: i64, package_id: i64) -> Result<bool, StoreError> {
+    Ok(
+        sealed::kind_of(store.conn(), package_id)? != Some(PackageKind::Withdrawal)
+            && referral::is_withdrawn(store.conn(), referral_id)?,
+    )
+}
+
+/// Takes item `id` out of the outbox when it has not left though consent was withdrawn since
+/// ([`withdrawn_since`]). The withdrawal takes out what waits at that moment; this catches an
+/// item that comes back to waiting afterwards: a send under way that failed, a bounce. Whether
+/// it took the item out.
+fn take_out_if_withdrawn(
+    store: &Store,
+    id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<bool, StoreError> {
+    let Some(facts) = item(store, id)? else {
+        return Ok(false);
+    };
+    if !facts.state.never_left() || !withdrawn_since(store, facts.referral_id, facts.package_id)? {
+        return Ok(false);
+    }
+    Ok(cancel(store, &[id], now)? == 1)
 }
 
 /// Gives up on a referral's stuck items: their retention ran out, or the worker deleted them.
@@ -1086,7 +1153,7 @@ pub fn write_drafts(
     for id in due_for(store, now, Delivery::MailProgram, true)? {
         // The same legal check as a send: a draft is a send the worker finishes.
         match check_basis(store, id, now) {
-            Err(OutboxError::NoBasis(_)) => continue,
+            Err(OutboxError::NoBasis(_) | OutboxError::NotWaiting) => continue,
             other => other?,
         }
         let (mail, file_name, reference) = match compose_for(store, id) {
@@ -1159,12 +1226,17 @@ fn claim(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), Outbo
 /// goes out, not only when it was made. A referral or correction whose partner's protocol has
 /// ended (or not begun, or is gone from the register) is put in "aandacht nodig" with the reason
 /// and never sent. A withdrawal notice always goes: the OCMW has the data and must delete them.
+/// A package of a referral whose consent was withdrawn since is taken out of the outbox
+/// ([`OutboxError::NotWaiting`]).
 fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), OutboxError> {
     let ItemFacts {
         referral_id,
         package_id,
         ..
     } = item(store, id)?.ok_or(OutboxError::NotWaiting)?;
+    if take_out_if_withdrawn(store, id, now)? {
+        return Err(OutboxError::NotWaiting);
+    }
     if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Withdrawal) {
         return Ok(());
     }
@@ -1281,6 +1353,12 @@ fn finish(
         ),
     )
     .map_err(StoreError::from)?;
+    // A withdrawal while it was being sent: what did not get through does not wait to go again.
+    let state = if take_out_if_withdrawn(store, id, now)? {
+        ItemState::Cancelled
+    } else {
+        state
+    };
     match state {
         ItemState::Sent => delivered(store, id, now)?,
         ItemState::Attention => event(store, id, EventKind::Failed, now)?,
@@ -1333,9 +1411,10 @@ pub fn sync(
             Some(ItemState::Sent) => report.sent += 1,
             Some(ItemState::Attention) => report.attention += 1,
             Some(ItemState::MaybeSent) => report.unanswered += 1,
+            // Taken by another copy of the app (it sends the item, not this sync), or taken out
+            // after a withdrawal.
+            Some(ItemState::Cancelled) | None => {}
             Some(_) => report.failed += 1,
-            // Taken by another copy of the app: it sends the item, not this sync.
-            None => {}
         }
         done += 1;
         progress(done, total);
@@ -1447,6 +1526,11 @@ fn needs_the_worker(e: &OutboxError) -> bool {
 pub enum OutboxError {
     #[error("Dit pakket wacht niet (meer) op verzending.")]
     NotWaiting,
+    #[error(
+        "De cliënt heeft de toestemming ingetrokken: dit pakket wordt niet meer verzonden. De \
+         intrekking zelf staat apart in de verzendlijst."
+    )]
+    Withdrawn,
     #[error(
         "De partner van dit pakket staat niet meer in het register: er is geen mailbox om naar te \
          sturen. Neem contact op met de leidinggevende van je team."

@@ -554,20 +554,186 @@ fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
     let server = FakeServer::new();
     office.sync_at(&server, "2026-06-29T10:00:00+02:00");
     end_protocols(&office, "2026-06-30");
+    withdraw(&office, &reference, "2026-07-02T09:00:00+02:00");
+    let report = office.sync_at(&server, "2026-07-02T09:05:00+02:00");
+    assert_eq!(report.sent, 1, "the OCMW must hear of the withdrawal");
+    assert_eq!(server.accepted.lock().unwrap().len(), 2);
+}
+
+/// The client withdraws consent for `reference`, by phone, at `when`.
+fn withdraw(office: &Office, reference: &Reference, when: &str) {
     crate::withdrawal::withdraw(
         &office.store,
         &office.gazetteer,
         &crate::withdrawal::WithdrawalInput {
             reference: reference.clone(),
-            said_on: "2026-07-02".into(),
+            said_on: when[..10].into(),
             how: crate::withdrawal::How::Phone,
         },
-        at("2026-07-02T09:00:00+02:00"),
+        at(when),
     )
     .unwrap();
-    let report = office.sync_at(&server, "2026-07-02T09:05:00+02:00");
-    assert_eq!(report.sent, 1, "the OCMW must hear of the withdrawal");
-    assert_eq!(server.accepted.lock().unwrap().len(), 2);
+}
+
+/// Whether the store still holds the archive of item `id`'s package.
+fn archive_kept(office: &Office, id: i64) -> bool {
+    let package = item(&office.store, id).unwrap().unwrap().package_id;
+    sealed::attachment(office.store.conn(), package)
+        .unwrap()
+        .is_some_and(|(_, file)| file.archive.is_some())
+}
+
+/// The kinds of the packages the server accepted, in order.
+fn accepted_kinds(office: &Office, server: &FakeServer) -> Vec<PackageKind> {
+    let accepted = server.accepted.lock().unwrap();
+    let items = list(&office.store, &office.gazetteer).unwrap();
+    accepted
+        .iter()
+        .map(|mail| {
+            let text = String::from_utf8_lossy(&mail.bytes);
+            items
+                .iter()
+                .find(|i| text.contains(&i.message_id))
+                .unwrap()
+                .kind
+        })
+        .collect()
+}
+
+#[test]
+fn a_package_maybe_sent_before_a_withdrawal_is_never_sent_again() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let id = office.state(&reference).id;
+    claim(&office.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
+    recover(&office.store).unwrap();
+    withdraw(&office, &reference, "2026-11-23T11:00:00+01:00");
+    // It may be with the OCMW, so it stays "maybe sent" and the OCMW is told; its archive went
+    // with the client's data.
+    let item = office.state(&reference);
+    assert_eq!((item.state, item.withdrawn), (ItemState::MaybeSent, true));
+    assert!(!archive_kept(&office, id));
+    assert!(matches!(
+        confirm_resend(&office.store, id, at("2026-11-23T11:05:00+01:00")),
+        Err(OutboxError::Withdrawn)
+    ));
+    let server = FakeServer::new();
+    let report = office.sync_at(&server, "2026-11-23T11:10:00+01:00");
+    assert_eq!(report.sent, 1);
+    assert_eq!(accepted_kinds(&office, &server), [PackageKind::Withdrawal]);
+    assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
+}
+
+#[test]
+fn a_withdrawal_while_the_package_is_being_sent_keeps_it_from_going_again() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let id = office.state(&reference).id;
+    let server = FakeServer::new();
+    server.answer(
+        WESTERLO,
+        Err(DeliveryError::Interrupted(problem(
+            ProblemKind::Dropped,
+            "verbinding verbroken",
+        ))),
+    );
+    // Steps: what is due, the mail prepared, its claim; the connection drops; the client's
+    // withdrawal is recorded before the attempt's outcome.
+    let withdrawn = || withdraw(&office, &reference, "2026-11-23T10:00:00+01:00");
+    let access = MeddlingAt::new(&office.store, 4, &withdrawn);
+    let report = sync(
+        &access,
+        &server,
+        || at("2026-11-23T10:00:00+01:00"),
+        false,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!((report.sent, report.failed), (0, 0));
+    // Not back in the queue: taken out, its archive gone.
+    assert_eq!(
+        item(&office.store, id).unwrap().unwrap().state,
+        ItemState::Cancelled
+    );
+    assert!(!archive_kept(&office, id));
+    // What goes next is the withdrawal only (the OCMW may have had part of the mail).
+    let report = office.sync_at(&server, "2026-11-23T12:00:00+01:00");
+    assert_eq!(report.sent, 1);
+    assert_eq!(accepted_kinds(&office, &server), [PackageKind::Withdrawal]);
+}
+
+#[test]
+fn a_package_that_bounces_after_a_withdrawal_is_taken_out() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let id = office.state(&reference).id;
+    let server = FakeServer::new();
+    office.sync_at(&server, "2026-11-23T09:30:00+01:00");
+    withdraw(&office, &reference, "2026-11-23T11:00:00+01:00");
+    let bounce = Bounce {
+        reason: "550 5.1.1 mailbox unknown".into(),
+        seen: MailboxPlace {
+            validity: 1,
+            uid: 9,
+        },
+    };
+    bounced(&office.store, id, &bounce, at("2026-11-23T12:00:00+01:00")).unwrap();
+    assert_eq!(
+        item(&office.store, id).unwrap().unwrap().state,
+        ItemState::Cancelled
+    );
+    assert!(matches!(
+        confirm_resend(&office.store, id, at("2026-11-23T12:05:00+01:00")),
+        Err(OutboxError::Withdrawn)
+    ));
+}
+
+#[test]
+fn consent_is_checked_again_at_the_send() {
+    // A referral marked withdrawn behind the outbox's back (the withdrawal's own clean-up
+    // skipped): the check at the send alone keeps its package from going, by mail or draft.
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let id = office.state(&reference).id;
+    office
+        .store
+        .conn()
+        .execute("UPDATE referral SET withdrawn_on = '2026-11-23'", [])
+        .unwrap();
+    let server = FakeServer::new();
+    let report = office.sync_at(&server, "2026-11-23T10:00:00+01:00");
+    assert_eq!(report, SyncReport::default());
+    assert!(server.accepted.lock().unwrap().is_empty());
+    assert_eq!(office.state(&reference).state, ItemState::Cancelled);
+    assert!(!archive_kept(&office, id));
+
+    // The demo partners are reached by drafts.
+    let drafts = Office::new();
+    drafts.consented(
+        &ClientInput {
+            first_name: "Zoë".into(),
+            last_name: "Vandenberghe".into(),
+            street: "Geheimstraat".into(),
+            house_number: "7".into(),
+            postal_code: "2260".into(),
+            ..Default::default()
+        },
+        Language::Nl,
+        at("2026-11-23T09:00:00+01:00"),
+    );
+    drafts
+        .store
+        .conn()
+        .execute("UPDATE referral SET withdrawn_on = '2026-11-23'", [])
+        .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let written = write_drafts(
+        &drafts.store,
+        folder.path(),
+        at("2026-11-23T10:00:00+01:00"),
+    );
+    assert!(written.unwrap().is_empty());
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 0);
 }
 
 #[test]
@@ -627,6 +793,10 @@ fn the_state_rules_name_the_states_the_queries_meant() {
     assert_eq!(
         ItemState::sql_list(ItemState::unsettled),
         "('queued', 'sending', 'failed', 'attention', 'maybe_sent', 'drafted')"
+    );
+    assert_eq!(
+        ItemState::sql_list(ItemState::never_left),
+        "('queued', 'failed', 'attention')"
     );
     assert_eq!(
         ItemState::sql_list(ItemState::stuck),

@@ -41,6 +41,10 @@ received_at: string | null,
  */
 agreement_id: number | null, 
 /**
+ * The client withdrew consent since this package was made: it is never sent again.
+ */
+withdrawn: boolean, 
+/**
  * For a draft: the folder it was saved in, for the worker to open in the mail program.
  */
 draft_folder: string | null, };
