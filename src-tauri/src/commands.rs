@@ -53,17 +53,19 @@ pub async fn create_passphrase(
 #[tauri::command]
 pub async fn try_demo(app: State<'_, AppState>) -> Reply<SessionState> {
     let demo = aanmelder_core::demo::open(crate::state::now())?;
-    let mut session = app.session();
-    session.enter_demo(demo);
-    Ok(session.state())
+    Ok(app.switch_store(|session| {
+        session.enter_demo(demo);
+        session.state()
+    }))
 }
 
 /// Back to the real store; the demo is forgotten.
 #[tauri::command]
 pub async fn leave_demo(app: State<'_, AppState>) -> Reply<SessionState> {
-    let mut session = app.session();
-    session.leave_demo();
-    Ok(session.state())
+    Ok(app.switch_store(|session| {
+        session.leave_demo();
+        session.state()
+    }))
 }
 
 #[tauri::command]

@@ -140,6 +140,15 @@ impl AppState {
         }
     }
 
+    /// Runs `f`, which switches the session between the real store and the demo, with no sync
+    /// under way: a sync takes the store afresh at each step, so a switch half-way would claim
+    /// or record a real mail in the other store, and the real item would go again. Waits for a
+    /// running sync to end; none starts meanwhile.
+    pub fn switch_store<T>(&self, f: impl FnOnce(&mut Session) -> T) -> T {
+        let _one = lock(&self.sync.one);
+        f(&mut self.session())
+    }
+
     /// `(running, done, total)` of the current sync.
     pub fn sync_progress(&self) -> (bool, usize, usize) {
         (
