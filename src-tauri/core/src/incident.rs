@@ -156,14 +156,34 @@ fn record(
         });
     }
     // The client's own mailbox is client data too: the draft says whose it is, not what, and
-    // the record (kept after the purge) keeps only that it was the client's.
+    // the record (kept after the purge) keeps only that it was the client's. Another address
+    // that names the client (a relative's, a second one of theirs) keeps only its domain.
     let (wrong_to_shown, wrong_to_kept) = if known.has_email(&wrong_to) {
         (
             "het e-mailadres van de cliënt zelf (staat niet in dit bericht)".to_owned(),
-            CLIENTS_OWN_MAILBOX,
+            CLIENTS_OWN_MAILBOX.to_owned(),
         )
+    } else if known.repeated_in(&wrong_to) {
+        match wrong_to
+            .rsplit_once('@')
+            .map(|(_, domain)| domain)
+            .filter(|domain| !known.repeated_in(domain))
+        {
+            Some(domain) => (
+                format!(
+                    "een adres bij {domain} met gegevens van de cliënt in de naam (het volledige \
+                     adres staat niet in dit bericht)"
+                ),
+                format!("(adres bij {domain} met gegevens van de cliënt)"),
+            ),
+            None => (
+                "een adres met gegevens van de cliënt in de naam (staat niet in dit bericht)"
+                    .to_owned(),
+                "(adres met gegevens van de cliënt)".to_owned(),
+            ),
+        }
     } else {
-        (wrong_to.clone(), wrong_to.as_str())
+        (wrong_to.clone(), wrong_to.clone())
     };
     let (Some(noticed_on), true) = (noticed_on, problems.is_empty()) else {
         return Err(IncidentError::Invalid(problems));
@@ -234,7 +254,7 @@ fn record(
          VALUES (?1, ?2, ?3, ?4, ?5)",
         (
             input.outbox_id,
-            wrong_to_kept,
+            &wrong_to_kept,
             noticed_on.to_string(),
             now.to_rfc3339(),
             &note,

@@ -295,6 +295,38 @@ fn the_clients_own_mailbox_as_the_wrong_one_stays_out_of_the_draft() {
     );
 }
 
+/// An address that is not the client's but names them (a relative's, a second one of theirs)
+/// keeps only its domain, in the draft and in the record.
+#[test]
+fn an_address_naming_the_client_keeps_only_its_domain() {
+    let (f, _, item) = office(Some("dpo@team.example"));
+    for (typed, shown) in [
+        ("k.verbiest@gmail.example", "een adres bij gmail.example"),
+        (
+            "info@verbiest.example",
+            "een adres met gegevens van de cliënt",
+        ),
+    ] {
+        let wrong = IncidentInput {
+            wrong_to: typed.into(),
+            ..input(item, "")
+        };
+        let (draft, eml) = report(&f.store, &f.gazetteer, &wrong, now()).unwrap();
+        assert!(draft.body.contains(shown), "{}", draft.body);
+        for text in [draft.body.as_bytes(), &eml.bytes] {
+            let lower = String::from_utf8_lossy(text).to_lowercase();
+            assert!(!lower.contains("verbiest"), "{lower}");
+        }
+    }
+    assert_eq!(
+        wrong_mailboxes(&f),
+        [
+            "(adres bij gmail.example met gegevens van de cliënt)",
+            "(adres met gegevens van de cliënt)"
+        ]
+    );
+}
+
 /// Records made before version 15 kept the client's own mailbox as typed; the migration
 /// replaces it by whose it was, for the address as it is and as it was before a correction.
 #[test]
