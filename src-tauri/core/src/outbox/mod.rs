@@ -1156,7 +1156,12 @@ pub fn write_drafts(
             Err(OutboxError::NoBasis(_) | OutboxError::NotWaiting) => continue,
             other => other?,
         }
-        let (mail, file_name, reference) = match compose_for(store, id) {
+        let Composed {
+            mail,
+            file_name,
+            reference,
+            message_id,
+        } = match compose_for(store, id) {
             // Taken by another copy of the app since it was found due.
             Err(OutboxError::NotWaiting) => continue,
             other => other?,
@@ -1167,17 +1172,26 @@ pub fn write_drafts(
             file_name: file_name.replace(".7z", ".eml"),
             bytes,
         };
+        // A draft of this very mail under its own name, not recorded: the app stopped between
+        // naming it and recording it. It is the draft; a second one could be sent twice.
+        let left = folder.join(&draft.file_name);
+        if std::fs::read(&left).is_ok_and(|b| {
+            b.windows(message_id.len())
+                .any(|w| w == message_id.as_bytes())
+        }) {
+            let tx = store.transaction()?;
+            if mark_drafted(store, id)? {
+                files::remember(store, &reference, &left, now)?;
+                tx.commit()?;
+                written.push(left);
+            }
+            continue;
+        }
         // Whole file first, then the record, then its name: a full or read-only folder leaves
         // neither a partial draft nor an item marked as drafted.
         let staged = files::stage(folder, &draft).map_err(|e| OutboxError::Draft(e.to_string()))?;
         let tx = store.transaction()?;
-        let claimed = tx
-            .execute(
-                "UPDATE outbox SET state = 'drafted' WHERE id = ?1 AND state IN ('queued', 'failed')",
-                [id],
-            )
-            .map_err(StoreError::from)?;
-        if claimed != 1 {
+        if !mark_drafted(store, id)? {
             // Taken by another copy of the app meanwhile: its draft, not ours.
             continue;
         }
@@ -1191,6 +1205,15 @@ pub fn write_drafts(
     Ok(written)
 }
 
+/// Marks a waiting item as handed to the mail program as a draft; `false` when it was no
+/// longer waiting.
+fn mark_drafted(store: &Store, id: i64) -> Result<bool, StoreError> {
+    Ok(store.conn().execute(
+        "UPDATE outbox SET state = 'drafted' WHERE id = ?1 AND state IN ('queued', 'failed')",
+        [id],
+    )? == 1)
+}
+
 /// The mail for a waiting item, after a check of its legal basis on the day of the send. It only
 /// reads (and puts an item without a basis in "aandacht nodig"): [`claim`] takes the item.
 fn prepare(
@@ -1199,7 +1222,7 @@ fn prepare(
     now: DateTime<FixedOffset>,
 ) -> Result<OutgoingMail, OutboxError> {
     check_basis(store, id, now)?;
-    Ok(compose_for(store, id)?.0)
+    Ok(compose_for(store, id)?.mail)
 }
 
 /// Claims a prepared item (`sending`, with the caller's transaction), checking its basis again
@@ -1264,8 +1287,18 @@ fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(),
     Err(OutboxError::NoBasis(why))
 }
 
-/// The mail for a waiting item, its attachment's name and the referral's reference.
-fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String), OutboxError> {
+/// The mail for a waiting item, with what a draft of it needs.
+struct Composed {
+    mail: OutgoingMail,
+    /// The attachment's name.
+    file_name: String,
+    /// The referral's reference.
+    reference: String,
+    message_id: String,
+}
+
+/// The mail for a waiting item.
+fn compose_for(store: &Store, id: i64) -> Result<Composed, OutboxError> {
     let worker = WorkerProfile::load(store)?;
     worker.require_complete()?;
     let row = store
@@ -1306,7 +1339,12 @@ fn compose_for(store: &Store, id: i64) -> Result<(OutgoingMail, String, String),
         file_name: &file_name,
         archive: &archive,
     })?;
-    Ok((mail, file_name, reference))
+    Ok(Composed {
+        mail,
+        file_name,
+        reference,
+        message_id,
+    })
 }
 
 /// Records how an attempt ended.

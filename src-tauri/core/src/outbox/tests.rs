@@ -737,6 +737,45 @@ fn consent_is_checked_again_at_the_send() {
 }
 
 #[test]
+fn a_draft_left_unrecorded_by_a_crash_is_taken_as_the_draft_not_written_twice() {
+    let office = Office::new();
+    let reference = office.consented(
+        &crate::testing::mira(),
+        Language::Nl,
+        at("2026-11-23T09:00:00+01:00"),
+    );
+    let folder = tempfile::tempdir().unwrap();
+    let when = at("2026-11-23T10:00:00+01:00");
+    // What a crash between naming the draft and recording it leaves: the file, the item waiting.
+    let written = write_drafts(&office.store, folder.path(), when).unwrap();
+    let conn = office.store.conn();
+    conn.execute("UPDATE outbox SET state = 'queued'", [])
+        .unwrap();
+    conn.execute("DELETE FROM saved_file", []).unwrap();
+    let again = write_drafts(&office.store, folder.path(), when).unwrap();
+    assert_eq!(again, written);
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 1);
+    let item = list(&office.store, &office.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.reference == reference.as_str())
+        .unwrap();
+    assert_eq!(item.state, ItemState::Drafted);
+    assert_eq!(
+        draft_of(&office.store, item.id).unwrap().as_ref(),
+        written.first()
+    );
+    // A file of that name that is not this mail is left alone, and the draft gets a name of its own.
+    std::fs::write(&written[0], "iets anders").unwrap();
+    conn.execute("UPDATE outbox SET state = 'queued'", [])
+        .unwrap();
+    let third = write_drafts(&office.store, folder.path(), when).unwrap();
+    assert_eq!(third.len(), 1);
+    assert_ne!(third, written);
+    assert_eq!(std::fs::read_to_string(&written[0]).unwrap(), "iets anders");
+}
+
+#[test]
 fn a_draft_is_not_written_once_the_protocol_has_ended() {
     let office = Office::new();
     let reference = office.consented(
