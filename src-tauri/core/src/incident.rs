@@ -163,11 +163,11 @@ fn record(
             "het e-mailadres van de cliënt zelf (staat niet in dit bericht)".to_owned(),
             CLIENTS_OWN_MAILBOX.to_owned(),
         )
-    } else if known.repeated_in(&wrong_to) {
+    } else if known.named_in_address(&wrong_to) {
         match wrong_to
             .rsplit_once('@')
             .map(|(_, domain)| domain)
-            .filter(|domain| !known.repeated_in(domain))
+            .filter(|domain| !known.named_in_address(domain))
         {
             Some(domain) => (
                 format!(
@@ -313,7 +313,8 @@ fn plain_words(text: &str) -> Vec<String> {
 /// before each correction. Nothing once the referral is purged.
 #[derive(Debug, Default)]
 struct KnownClient {
-    names: Vec<String>,
+    first_names: Vec<String>,
+    family_names: Vec<String>,
     streets: Vec<String>,
     emails: Vec<String>,
     phones: Vec<String>,
@@ -324,14 +325,16 @@ fn known_client(store: &Store, referral_id: i64) -> Result<KnownClient, Incident
     if let Some([first_name, last_name, street, email, phone]) =
         referral::name_street_email_phone(store.conn(), referral_id)?
     {
-        known.names.extend(first_name.into_iter().chain(last_name));
+        known.first_names.extend(first_name);
+        known.family_names.extend(last_name);
         known.streets.extend(street);
         known.emails.extend(email);
         known.phones.extend(phone);
     }
     for (field, value) in correction::earlier_values(store.conn(), referral_id)? {
         match field.as_str() {
-            correction::FIRST_NAME | correction::LAST_NAME => known.names.push(value),
+            correction::FIRST_NAME => known.first_names.push(value),
+            correction::LAST_NAME => known.family_names.push(value),
             correction::ADDRESS => known.streets.push(Address::street_of(&value).to_owned()),
             correction::EMAIL => known.emails.push(value),
             correction::PHONE => known.phones.push(value),
@@ -347,15 +350,30 @@ impl KnownClient {
     /// or a phone number in any grouping. Names and streets count as whole words, so a short
     /// name does not match inside another word.
     fn repeated_in(&self, text: &str) -> bool {
+        self.found_in(text, true)
+    }
+
+    /// Whether an e-mail address that is not the client's names them all the same: by a part of
+    /// their family name, their own address's name part or their phone. A first name alone does
+    /// not count: "jan.peeters@…" is as likely a colleague of the partner as a relative, and the
+    /// DPO needs the address to ask its owner to delete the mail.
+    fn named_in_address(&self, address: &str) -> bool {
+        self.found_in(address, false)
+    }
+
+    /// [`Self::repeated_in`], with or without the first names.
+    fn found_in(&self, text: &str, first_names: bool) -> bool {
         if text.is_empty() {
             return false;
         }
         let said = plain_words(text);
         let says =
             |value: &[String]| !value.is_empty() && said.windows(value.len()).any(|w| w == value);
+        let first: &[String] = if first_names { &self.first_names } else { &[] };
         let names_a_name = self
-            .names
+            .family_names
             .iter()
+            .chain(first)
             .flat_map(|name| plain_words(name))
             .filter(|part| part.chars().count() >= 2 && !NAME_PARTICLES.contains(&part.as_str()))
             .any(|part| says(std::slice::from_ref(&part)));

@@ -318,11 +318,23 @@ fn an_address_naming_the_client_keeps_only_its_domain() {
             assert!(!lower.contains("verbiest"), "{lower}");
         }
     }
+    // A first name alone is as likely someone else's: that address is the DPO's to know.
+    let colleague = IncidentInput {
+        wrong_to: "mira.peeters@ocmw.example".into(),
+        ..input(item, "")
+    };
+    let (draft, _) = report(&f.store, &f.gazetteer, &colleague, now()).unwrap();
+    assert!(
+        draft.body.contains("mira.peeters@ocmw.example"),
+        "{}",
+        draft.body
+    );
     assert_eq!(
         wrong_mailboxes(&f),
         [
             "(adres bij gmail.example met gegevens van de cliënt)",
-            "(adres met gegevens van de cliënt)"
+            "(adres met gegevens van de cliënt)",
+            "mira.peeters@ocmw.example"
         ]
     );
 }
