@@ -29,6 +29,8 @@ pub struct AppState {
     session: LazyLock<Mutex<Session>, Opening>,
     pub gazetteer: Gazetteer,
     sync: SyncProgress,
+    /// Held by the one look in the mailbox that runs (`check_receipts`).
+    receipts: Mutex<()>,
     pub guard: crate::privacy::Guard,
     sign_in: SignInState,
 }
@@ -66,6 +68,7 @@ impl AppState {
             })),
             gazetteer: Gazetteer::embedded()?,
             sync: SyncProgress::default(),
+            receipts: Mutex::new(()),
             guard: crate::privacy::Guard::new(),
             sign_in: SignInState::default(),
         })
@@ -124,6 +127,7 @@ impl AppState {
     /// Looks in the worker's mailbox for the receipts and bounces of sent packages, when the
     /// mailbox is set under Instellingen.
     pub fn check_receipts(&self) -> Result<ReceiptReport, OutboxError> {
+        let _one = lock(&self.receipts);
         let Some(mail) = self.with(outbox::settings::load)? else {
             return Ok(ReceiptReport::default());
         };
@@ -141,11 +145,12 @@ impl AppState {
     }
 
     /// Runs `f`, which switches the session between the real store and the demo, with no sync
-    /// under way: a sync takes the store afresh at each step, so a switch half-way would claim
-    /// or record a real mail in the other store, and the real item would go again. Waits for a
-    /// running sync to end; none starts meanwhile.
+    /// and no look in the mailbox under way: both take the store afresh at each step, so a
+    /// switch half-way would claim or record a real mail in the other store, and the real item
+    /// would go again. Waits for them to end; none starts meanwhile.
     pub fn switch_store<T>(&self, f: impl FnOnce(&mut Session) -> T) -> T {
-        let _one = lock(&self.sync.one);
+        let _sync = lock(&self.sync.one);
+        let _receipts = lock(&self.receipts);
         f(&mut self.session())
     }
 
