@@ -562,3 +562,51 @@ fn two_referrals_go_to_a_real_smtp_server_and_a_withdrawal_sends_its_notice() {
             .all(|m| !m.contains("Zo=C3=AB") && !m.contains("Ay=C5=9Fe"))
     );
 }
+
+#[test]
+#[ignore = "drives the real window: run through scripts/test.sh"]
+fn a_draft_whose_consent_was_withdrawn_says_not_to_send_it() {
+    let (_data, driver) = Driver::fresh(4690).unwrap();
+    let app = driver.launch().unwrap();
+    app.past_first_start().unwrap();
+    app.fill_worker_settings().unwrap();
+    // A partner reached through the worker's own mail program.
+    app.add_partner(&Partner::WESTERLO).unwrap();
+    let file = app.consented("Zoë", "Peeters", "2260").unwrap();
+    let reference = aanmelder_e2e::reference_in(&file);
+    let drafts = tempfile::tempdir().unwrap();
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    app.fill_in("#draft-folder", &drafts.path().display().to_string())
+        .unwrap();
+    app.press("#write-drafts").unwrap();
+    app.wait_for_text("#drafts-status", "1 concept bewaard", WAIT)
+        .unwrap();
+
+    // She withdraws before the worker sent the draft from the mail program.
+    app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
+    app.click(
+        &app.button_labelled(&format!("Intrekken {reference}"))
+            .unwrap(),
+    )
+    .unwrap();
+    app.press("#confirm-withdrawal").unwrap();
+    if let Err(e) = app.wait_for_text("#package-notice", "Intrekking genoteerd", WAIT) {
+        panic!("{}", app.shown_after(&e, "withdraw-draft"));
+    }
+    app.click(&app.button("Verzenden").unwrap()).unwrap();
+    let row = app
+        .wait_for_text(
+            &format!("tr[data-reference='{reference}'][data-state='drafted']"),
+            "niet meer versturen",
+            WAIT,
+        )
+        .unwrap();
+    assert!(row.contains("verstuur dit concept niet"), "{row}");
+    assert!(
+        !row.contains("Map openen") && !row.contains("open het in Outlook"),
+        "{row}"
+    );
+    // The draft file went with her data.
+    assert_eq!(std::fs::read_dir(drafts.path()).unwrap().count(), 0);
+    app.close().unwrap();
+}
