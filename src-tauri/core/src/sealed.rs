@@ -173,20 +173,53 @@ pub(crate) fn latest_archive(
         .optional()?)
 }
 
-/// Records on a referral's latest package that its password was passed on, and how. False
-/// when the referral has no package.
+/// Records on a referral's latest package that its password was passed on, and how. That
+/// package's id; `None` when the referral has no package.
 pub(crate) fn password_passed(
     conn: &Connection,
     referral_id: i64,
     channel: &str,
     now: DateTime<FixedOffset>,
-) -> Result<bool, StoreError> {
-    let changed = conn.execute(
-        "UPDATE package SET password_passed_at = ?2, password_channel = ?3
-         WHERE id = (SELECT id FROM package WHERE referral_id = ?1 ORDER BY id DESC LIMIT 1)",
-        (referral_id, now.to_rfc3339(), channel),
+) -> Result<Option<i64>, StoreError> {
+    let Some(id) = conn
+        .query_row(
+            "SELECT id FROM package WHERE referral_id = ?1 ORDER BY id DESC LIMIT 1",
+            [referral_id],
+            |r| r.get(0),
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    conn.execute(
+        "UPDATE package SET password_passed_at = ?2, password_channel = ?3 WHERE id = ?1",
+        (id, now.to_rfc3339(), channel),
     )?;
-    Ok(changed > 0)
+    Ok(Some(id))
+}
+
+/// Whether the password of the package `id` was passed on.
+pub(crate) fn password_passed_on(conn: &Connection, id: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT password_passed_at IS NOT NULL FROM package WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
+}
+
+/// Whether the store still holds the archive of the package `id`.
+pub(crate) fn archive_kept(conn: &Connection, id: i64) -> Result<bool, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT archive IS NOT NULL FROM package WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(false))
 }
 
 /// A referral's own package (not a correction or notice): its id, when it was built and when

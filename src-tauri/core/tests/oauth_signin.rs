@@ -7,14 +7,12 @@
 
 use std::sync::atomic::AtomicBool;
 
-use aanmelder_core::consent::Language;
 use aanmelder_core::error::Coded as _;
 use aanmelder_core::outbox::oauth::{self, GrantState, OAuthError};
 use aanmelder_core::outbox::receipts;
 use aanmelder_core::outbox::settings::{self, OAuthSetup, SignInMethod, SmtpInput};
 use aanmelder_core::outbox::smtp::{Security, Smtp};
 use aanmelder_core::outbox::{self, ItemState, OutboxError};
-use aanmelder_core::referral::Reference;
 use aanmelder_e2e::imap::{self, ImapServer};
 use aanmelder_e2e::oauth::{self as provider, OAuthProvider};
 use aanmelder_e2e::smtp::SmtpServer;
@@ -22,7 +20,7 @@ use chrono::Duration;
 use zeroize::Zeroizing;
 
 mod support;
-use support::{Office, client, contains, now};
+use support::{Office, contains, now, queued};
 
 const ACCOUNT: &str = imap::USER;
 
@@ -89,12 +87,6 @@ fn given_up(result: Result<String, String>, cancel: &AtomicBool) -> Result<Strin
     result
 }
 
-fn queued(office: &Office, first: &str) -> Reference {
-    let reference = office.consented(&client(first, "Peeters", "2260"), Language::Nl, now());
-    office.packages().build(&reference, now()).unwrap();
-    reference
-}
-
 fn smtp_at(
     office: &Office,
     at: chrono::DateTime<chrono::FixedOffset>,
@@ -129,7 +121,7 @@ fn a_browser_sign_in_with_pkce_sends_by_xoauth2_and_keeps_the_tokens_only_in_the
     assert!(page.contains("Je bent aangemeld"), "{page}");
     assert_eq!(grant_state(&office), GrantState::SignedIn);
 
-    let reference = queued(&office, "Zoë");
+    let reference = queued(&office, "Zoë", "2260");
     let client = smtp_at(&office, now()).unwrap();
     let report = outbox::sync(&office.store, &client, now, false, |_, _| {}).unwrap();
     assert_eq!(report.sent, 1, "{report:?}");
@@ -210,7 +202,7 @@ fn a_device_code_sign_in_works_without_a_browser_on_this_computer() {
     });
     assert_eq!(grant_state(&office), GrantState::SignedIn);
 
-    queued(&office, "Jan");
+    queued(&office, "Jan", "2260");
     let client = smtp_at(&office, now()).unwrap();
     let report = outbox::sync(&office.store, &client, now, false, |_, _| {}).unwrap();
     assert_eq!(report.sent, 1, "{report:?}");
@@ -240,7 +232,7 @@ fn an_access_token_is_renewed_by_itself_and_a_revoked_grant_asks_to_sign_in_agai
     assert_eq!(stored_token(&office, "access_token"), renewed.as_str());
     // The provider rotates refresh tokens; the store keeps the new one.
     assert_ne!(stored_token(&office, "refresh_token"), first_refresh);
-    queued(&office, "Ayşe");
+    queued(&office, "Ayşe", "2260");
     let client = smtp_at(&office, later).unwrap();
     let report = outbox::sync(&office.store, &client, || later, false, |_, _| {}).unwrap();
     assert_eq!(report.sent, 1, "{report:?}");
@@ -249,7 +241,7 @@ fn an_access_token_is_renewed_by_itself_and_a_revoked_grant_asks_to_sign_in_agai
     provider
         .revoke(&stored_token(&office, "refresh_token"))
         .unwrap();
-    let waiting = queued(&office, "Mira");
+    let waiting = queued(&office, "Mira", "2260");
     let much_later = later + Duration::hours(2);
     let error = smtp_at(&office, much_later).unwrap_err();
     assert!(
@@ -349,7 +341,7 @@ fn the_mailbox_is_read_with_the_same_oauth_sign_in() {
     signing_in_with(&office, &provider, &smtp, Some(&imap_server));
     sign_in_in_browser(&office, &provider);
 
-    let reference = queued(&office, "Zoë");
+    let reference = queued(&office, "Zoë", "2260");
     let client = smtp_at(&office, now()).unwrap();
     outbox::sync(&office.store, &client, now, false, |_, _| {}).unwrap();
     let sent = outbox::list(&office.store, &office.gazetteer)

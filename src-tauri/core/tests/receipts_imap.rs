@@ -12,7 +12,7 @@ use aanmelder_core::ledger::{self, EventKind};
 use aanmelder_core::outbox::receipts::{self, ImapSettings, ReceiptReport};
 use aanmelder_core::outbox::smtp::{ProblemKind, Security, SignIn};
 use aanmelder_core::outbox::{self, ItemState};
-use aanmelder_core::package::PackageError;
+use aanmelder_core::package::{Channel, PackageError};
 use aanmelder_core::referral::Reference;
 use aanmelder_e2e::imap::{self, ImapServer};
 use aanmelder_e2e::smtp;
@@ -20,13 +20,7 @@ use zeroize::Zeroizing;
 
 mod support;
 use support::outbox_item as item;
-use support::{Office, Server, attachment, client, now};
-
-fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
-    let reference = office.consented(&client(first, "Peeters", postal_code), Language::Nl, now());
-    office.packages().build(&reference, now()).unwrap();
-    reference
-}
+use support::{Office, Server, attachment, client, now, queued};
 
 /// What the log says happened to `reference`'s package, newest first.
 fn logged(office: &Office, reference: &Reference) -> Vec<EventKind> {
@@ -160,6 +154,38 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
     // flagged by its old bounce, nor confirmed by the out-of-office answer to it.
     let nothing = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
     assert_eq!(nothing, ReceiptReport::default());
+}
+
+#[test]
+fn a_receipt_before_the_password_was_passed_on_keeps_it_until_it_is() {
+    let smtp_server = Server::start();
+    let mut imap_server = ImapServer::start().unwrap();
+    let office = Office::with_smtp();
+    let reference = office.consented(&client("Zoë", "Peeters", "2260"), Language::Nl, now());
+    office.packages().build(&reference, now()).unwrap();
+    smtp_server.sync(&office);
+    imap_server
+        .deliver(&imap::read_receipt(&item(&office, &reference).message_id))
+        .unwrap();
+    let found = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_eq!(found.received, 1);
+    // Received, but the OCMW cannot open it yet: the password stays for the worker to pass on.
+    let received = item(&office, &reference);
+    assert!(received.received_at.is_some() && received.archive_kept);
+    let view = office.packages().view(&reference).unwrap().unwrap();
+    assert!(!view.password.is_empty());
+    assert!(!logged(&office, &reference).contains(&EventKind::Destroyed));
+    // Passed on: now both go, and the log says so.
+    office
+        .packages()
+        .password_passed(&reference, Channel::Sms, now())
+        .unwrap();
+    assert!(!item(&office, &reference).archive_kept);
+    assert!(matches!(
+        office.packages().archive(&reference),
+        Err(PackageError::AlreadyDeleted)
+    ));
+    assert!(logged(&office, &reference).contains(&EventKind::Destroyed));
 }
 
 #[test]

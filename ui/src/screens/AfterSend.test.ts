@@ -25,6 +25,7 @@ const sent: OutboxItem = {
   agreement_id: 3,
   draft_folder: null,
   withdrawn: false,
+  archive_kept: true,
 };
 
 const invalid = (fields: [string, string][]) =>

@@ -351,6 +351,9 @@ pub struct OutboxItem {
     pub agreement_id: Option<i64>,
     /// The client withdrew consent since this package was made: it is never sent again.
     pub withdrawn: bool,
+    /// The store still holds the package's archive and password: until the partner's receipt,
+    /// and after it until the worker passed the password on.
+    pub archive_kept: bool,
     /// For a draft: the folder it was saved in, for the worker to open in the mail program.
     pub draft_folder: Option<String>,
 }
@@ -623,6 +626,7 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
             received_at,
             agreement_id: partner.map(|p| p.id),
             withdrawn: withdrawn_since(store, referral_id, package)?,
+            archive_kept: sealed::archive_kept(store.conn(), package)?,
         });
     }
     Ok(items)
@@ -820,11 +824,49 @@ pub fn confirm_received(
     if facts.state == ItemState::MaybeSent {
         delivered(store, id, now)?;
     }
-    sealed::destroy(store.conn(), facts.package_id)?;
     event(store, id, EventKind::Received, now)?;
-    event(store, id, EventKind::Destroyed, now)?;
+    // The partner has the mail; archive and password go once it can open it too. A receipt
+    // before the worker passed the password on keeps them: the worker still has to read it out.
+    if sealed::password_passed_on(store.conn(), facts.package_id)? {
+        destroy_received(store, id, facts.package_id, now)?;
+    }
     tx.commit()?;
     Ok(())
+}
+
+/// The worker passed on the password of the package `package_id`: if the partner already
+/// confirmed its receipt, the archive and the password go now.
+pub(crate) fn password_passed(
+    store: &Store,
+    package_id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    let Some(id) = store
+        .conn()
+        .query_row(
+            "SELECT id FROM outbox WHERE package_id = ?1 AND received_at IS NOT NULL",
+            [package_id],
+            |r| r.get(0),
+        )
+        .optional()?
+    else {
+        return Ok(());
+    };
+    if sealed::archive_kept(store.conn(), package_id)? {
+        destroy_received(store, id, package_id, now)?;
+    }
+    Ok(())
+}
+
+/// Destroys a received package's archive and password (seed 004), with its anonymous event.
+fn destroy_received(
+    store: &Store,
+    id: i64,
+    package_id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    sealed::destroy(store.conn(), package_id)?;
+    event(store, id, EventKind::Destroyed, now)
 }
 
 /// The package came back: the partner's server did not deliver it. The item needs the worker's

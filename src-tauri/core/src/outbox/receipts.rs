@@ -182,7 +182,17 @@ pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
         match (ct.ctype().to_ascii_lowercase().as_str(), sub.as_str()) {
             ("message", "disposition-notification" | "global-disposition-notification") => {
                 about_ours |= ours(field(&fields, "Original-Message-ID"));
-                report = Some(Report::Receipt);
+                // Only "displayed" says someone opened it (RFC 8098); "deleted" unread, or
+                // handled by a program, is no receipt.
+                let displayed = field(&fields, "Disposition").is_some_and(|d| {
+                    d.rsplit(';')
+                        .next()
+                        .and_then(|t| t.split('/').next())
+                        .is_some_and(|t| t.trim().eq_ignore_ascii_case("displayed"))
+                });
+                if displayed {
+                    report = Some(Report::Receipt);
+                }
             }
             ("message", "delivery-status" | "global-delivery-status") => {
                 let failed = fields.lines().any(|l| {

@@ -73,7 +73,7 @@ impl SmtpOffice {
         Self(office)
     }
 
-    /// A client with consent and a built package, queued at `when`.
+    /// A client with consent and a built package, queued at `when`, its password passed on.
     fn queue(&self, first_name: &str, postal_code: &str, when: &str) -> Reference {
         let now = at(when);
         let input = ClientInput {
@@ -88,6 +88,9 @@ impl SmtpOffice {
         };
         let reference = self.consented(&input, Language::Nl, now);
         self.packages().build(&reference, now).unwrap();
+        self.packages()
+            .password_passed(&reference, crate::package::Channel::Phone, now)
+            .unwrap();
         reference
     }
 

@@ -600,9 +600,9 @@ impl<'a> Packages<'a> {
         let tx = self.store.transaction()?;
         let (id, recipient) =
             referral::id_and_recipient(&tx, reference)?.ok_or(PackageError::NotBuilt)?;
-        if !sealed::password_passed(&tx, id, channel.as_str(), now)? {
-            return Err(PackageError::NotBuilt);
-        }
+        let package = sealed::password_passed(&tx, id, channel.as_str(), now)?
+            .ok_or(PackageError::NotBuilt)?;
+        crate::outbox::password_passed(self.store, package, now)?;
         ledger::record(
             self.store,
             EventKind::PasswordPassed,

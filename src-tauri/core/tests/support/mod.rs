@@ -60,6 +60,22 @@ pub fn outbox_item(office: &Office, reference: &Reference) -> OutboxItem {
         .unwrap()
 }
 
+/// A client of `first` name living at `postal_code`, with consent and a built package whose
+/// password the worker passed on by phone, as at the visit.
+pub fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
+    let reference = office.consented(
+        &client(first, "Peeters", postal_code),
+        aanmelder_core::consent::Language::Nl,
+        now(),
+    );
+    office.packages().build(&reference, now()).unwrap();
+    office
+        .packages()
+        .password_passed(&reference, aanmelder_core::package::Channel::Phone, now())
+        .unwrap();
+    reference
+}
+
 /// The worker records, today, that the client withdrew consent for `reference` by phone.
 pub fn withdraw(office: &Office, reference: &Reference) -> withdrawal::Withdrawn {
     withdrawal::withdraw(

@@ -45,6 +45,11 @@ agreement_id: number | null,
  */
 withdrawn: boolean, 
 /**
+ * The store still holds the package's archive and password: until the partner's receipt,
+ * and after it until the worker passed the password on.
+ */
+archive_kept: boolean, 
+/**
  * For a draft: the folder it was saved in, for the worker to open in the mail program.
  */
 draft_folder: string | null, };

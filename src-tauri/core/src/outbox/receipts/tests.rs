@@ -58,6 +58,19 @@ fn a_read_receipt_of_our_mail_is_a_receipt() {
 }
 
 #[test]
+fn a_notification_that_our_mail_was_deleted_unread_is_no_receipt() {
+    let raw = report(
+        "disposition-notification",
+        "message/disposition-notification",
+        &format!(
+            "Original-Message-ID: {ID}\r\nDisposition: automatic-action/MDN-sent-automatically; deleted"
+        ),
+        ID,
+    );
+    assert_eq!(read_report(&raw, ID), None);
+}
+
+#[test]
 fn a_report_about_another_mail_or_a_delay_is_nothing() {
     let other = "<AM-ZZZZ-ZZZZ.ffffffffffff@aanmelder.kindengezin.be>";
     let raw = report(
