@@ -238,6 +238,20 @@ pub(crate) fn referral_package(
         .optional()?)
 }
 
+/// Whether a correction of the referral `referral_id` was made after its package `id`: then
+/// that package's data are out of date.
+pub(crate) fn corrected_since(
+    conn: &Connection,
+    referral_id: i64,
+    id: i64,
+) -> Result<bool, StoreError> {
+    Ok(conn.query_row(
+        "SELECT count(*) > 0 FROM package WHERE referral_id = ?1 AND kind = 'correction' AND id > ?2",
+        (referral_id, id),
+        |r| r.get(0),
+    )?)
+}
+
 /// How many corrections were made for a referral.
 pub(crate) fn corrections(conn: &Connection, referral_id: i64) -> Result<u32, StoreError> {
     Ok(conn.query_row(

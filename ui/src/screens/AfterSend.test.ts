@@ -24,7 +24,7 @@ const sent: OutboxItem = {
   received_at: null,
   agreement_id: 3,
   draft_folder: null,
-  withdrawn: false,
+  never_again: null,
   archive_kept: true,
 };
 

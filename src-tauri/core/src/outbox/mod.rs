@@ -349,8 +349,8 @@ pub struct OutboxItem {
     /// The register entry of the partner, where its mailbox is set.
     #[ts(type = "number | null")]
     pub agreement_id: Option<i64>,
-    /// The client withdrew consent since this package was made: it is never sent again.
-    pub withdrawn: bool,
+    /// Why this package is never sent again, if it is not: consent withdrawn, or corrected.
+    pub never_again: Option<NeverAgain>,
     /// The store still holds the package's archive and password: until the partner's receipt,
     /// and after it until the worker passed the password on.
     pub archive_kept: bool,
@@ -625,7 +625,7 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
             sent_at: sent,
             received_at,
             agreement_id: partner.map(|p| p.id),
-            withdrawn: withdrawn_since(store, referral_id, package)?,
+            never_again: never_again(store, referral_id, package)?,
             archive_kept: sealed::archive_kept(store.conn(), package)?,
         });
     }
@@ -701,10 +701,12 @@ pub fn confirm_resend(
     id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
-    if let Some(facts) = item(store, id)?
-        && withdrawn_since(store, facts.referral_id, facts.package_id)?
-    {
-        return Err(OutboxError::Withdrawn);
+    if let Some(facts) = item(store, id)? {
+        match never_again(store, facts.referral_id, facts.package_id)? {
+            Some(NeverAgain::Withdrawn) => return Err(OutboxError::Withdrawn),
+            Some(NeverAgain::Corrected) => return Err(OutboxError::Corrected),
+            None => {}
+        }
     }
     let tx = store.transaction()?;
     let from = [ItemState::MaybeSent, ItemState::Attention];
@@ -903,8 +905,8 @@ pub fn bounced(
         return Err(OutboxError::NotWaiting);
     }
     event(store, id, EventKind::Bounced, now)?;
-    // It did not arrive, and after a withdrawal it may not go again.
-    take_out_if_withdrawn(store, id, now)?;
+    // It did not arrive, and after a withdrawal or a correction it may not go again.
+    take_out_if_never_again(store, id, now)?;
     tx.commit()?;
     Ok(())
 }
@@ -1009,7 +1011,7 @@ pub(crate) struct Cancelled {
 /// outbox, and deletes its archive. A package that may be with the partner (sent, maybe sent,
 /// a draft, or being sent right now) keeps its state, so that a receipt still settles it and
 /// the partner is told; its archive goes now, with the client's data, for it never goes again
-/// ([`withdrawn_since`]).
+/// ([`never_again`]).
 pub(crate) fn cancel_unsent(
     store: &Store,
     referral_id: i64,
@@ -1066,22 +1068,46 @@ fn cancel(store: &Store, ids: &[i64], now: DateTime<FixedOffset>) -> Result<usiz
     Ok(taken)
 }
 
-/// Whether the package of the item of referral `referral_id` and package `package_id` carries
-/// the client's data (a referral or a correction, not a withdrawal notice) though the client
-/// withdrew consent since it was made. Such a package never goes out, not even again: the
-/// decree's consent is checked at the send, like the protocol ([`check_basis`]).
-fn withdrawn_since(store: &Store, referral_id: i64, package_id: i64) -> Result<bool, StoreError> {
+/// Why a package with the client's data never goes out (again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum NeverAgain {
+    /// The client withdrew consent since it was made.
+    Withdrawn,
+    /// A correction made since carries the client's data as they are now; this package's are
+    /// out of date.
+    Corrected,
+}
+
+/// Whether the package `package_id` of referral `referral_id` carries the client's data (a
+/// referral or a correction, not a withdrawal notice) that may no longer go out, and why. Such a
+/// package never goes, not even again: consent and the data's currency are checked at the send,
+/// like the protocol ([`check_basis`]).
+fn never_again(
+    store: &Store,
+    referral_id: i64,
+    package_id: i64,
+) -> Result<Option<NeverAgain>, StoreError> {
+    let conn = store.conn();
     Ok(
-        sealed::kind_of(store.conn(), package_id)? != Some(PackageKind::Withdrawal)
-            && referral::is_withdrawn(store.conn(), referral_id)?,
+        if sealed::kind_of(conn, package_id)? == Some(PackageKind::Withdrawal) {
+            None
+        } else if referral::is_withdrawn(conn, referral_id)? {
+            Some(NeverAgain::Withdrawn)
+        } else if sealed::corrected_since(conn, referral_id, package_id)? {
+            Some(NeverAgain::Corrected)
+        } else {
+            None
+        },
     )
 }
 
-/// Takes item `id` out of the outbox when it has not left though consent was withdrawn since
-/// ([`withdrawn_since`]). The withdrawal takes out what waits at that moment; this catches an
-/// item that comes back to waiting afterwards: a send under way that failed, a bounce. Whether
-/// it took the item out.
-fn take_out_if_withdrawn(
+/// Takes item `id` out of the outbox when it has not left though it may no longer go
+/// ([`never_again`]). A withdrawal takes out what waits at that moment; this catches an item
+/// that comes back to waiting afterwards: a send under way that failed, a bounce. Whether it
+/// took the item out.
+fn take_out_if_never_again(
     store: &Store,
     id: i64,
     now: DateTime<FixedOffset>,
@@ -1089,7 +1115,9 @@ fn take_out_if_withdrawn(
     let Some(facts) = item(store, id)? else {
         return Ok(false);
     };
-    if !facts.state.never_left() || !withdrawn_since(store, facts.referral_id, facts.package_id)? {
+    if !facts.state.never_left()
+        || never_again(store, facts.referral_id, facts.package_id)?.is_none()
+    {
         return Ok(false);
     }
     Ok(cancel(store, &[id], now)? == 1)
@@ -1291,7 +1319,7 @@ fn claim(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), Outbo
 /// goes out, not only when it was made. A referral or correction whose partner's protocol has
 /// ended (or not begun, or is gone from the register) is put in "aandacht nodig" with the reason
 /// and never sent. A withdrawal notice always goes: the OCMW has the data and must delete them.
-/// A package of a referral whose consent was withdrawn since is taken out of the outbox
+/// A package that may no longer go ([`never_again`]) is taken out of the outbox
 /// ([`OutboxError::NotWaiting`]).
 fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), OutboxError> {
     let ItemFacts {
@@ -1299,7 +1327,7 @@ fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(),
         package_id,
         ..
     } = item(store, id)?.ok_or(OutboxError::NotWaiting)?;
-    if take_out_if_withdrawn(store, id, now)? {
+    if take_out_if_never_again(store, id, now)? {
         return Err(OutboxError::NotWaiting);
     }
     if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Withdrawal) {
@@ -1433,8 +1461,9 @@ fn finish(
         ),
     )
     .map_err(StoreError::from)?;
-    // A withdrawal while it was being sent: what did not get through does not wait to go again.
-    let state = if take_out_if_withdrawn(store, id, now)? {
+    // A withdrawal or a correction while it was being sent: what did not get through does not
+    // wait to go again.
+    let state = if take_out_if_never_again(store, id, now)? {
         ItemState::Cancelled
     } else {
         state
@@ -1611,6 +1640,11 @@ pub enum OutboxError {
          intrekking zelf staat apart in de verzendlijst."
     )]
     Withdrawn,
+    #[error(
+        "Er is intussen een correctie voor deze aanmelding: die gaat in de plaats van dit pakket, \
+         met de gegevens zoals ze nu zijn. Dit pakket wordt niet meer verzonden."
+    )]
+    Corrected,
     #[error(
         "De partner van dit pakket staat niet meer in het register: er is geen mailbox om naar te \
          sturen. Neem contact op met de leidinggevende van je team."

@@ -614,7 +614,10 @@ fn a_package_maybe_sent_before_a_withdrawal_is_never_sent_again() {
     // It may be with the OCMW, so it stays "maybe sent" and the OCMW is told; its archive went
     // with the client's data.
     let item = office.state(&reference);
-    assert_eq!((item.state, item.withdrawn), (ItemState::MaybeSent, true));
+    assert_eq!(
+        (item.state, item.never_again),
+        (ItemState::MaybeSent, Some(NeverAgain::Withdrawn))
+    );
     assert!(!archive_kept(&office, id));
     assert!(matches!(
         confirm_resend(&office.store, id, at("2026-11-23T11:05:00+01:00")),
@@ -625,6 +628,68 @@ fn a_package_maybe_sent_before_a_withdrawal_is_never_sent_again() {
     assert_eq!(report.sent, 1);
     assert_eq!(accepted_kinds(&office, &server), [PackageKind::Withdrawal]);
     assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
+}
+
+#[test]
+fn a_package_corrected_since_is_never_sent_again() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+    let id = office.state(&reference).id;
+    claim(&office.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
+    recover(&office.store).unwrap();
+    // The OCMW calls: the house number is wrong. The worker corrects it.
+    let corrected = crate::correction::CorrectionInput {
+        reference: reference.clone(),
+        client: ClientInput {
+            first_name: "Zoë".into(),
+            last_name: "Vandenberghe".into(),
+            street: "Geheimstraat".into(),
+            house_number: "9".into(),
+            postal_code: "2260".into(),
+            phone: "0470 99 88 77".into(),
+            email: "geheim@example.be".into(),
+            ..Default::default()
+        },
+        reason: "OCMW meldt: huisnummer klopt niet".into(),
+    };
+    let when = at("2026-11-23T10:00:00+01:00");
+    crate::correction::correct(&office.store, &office.gazetteer, &corrected, when).unwrap();
+    let never_again = |office: &SmtpOffice| -> Vec<(PackageKind, Option<NeverAgain>)> {
+        list(&office.store, &office.gazetteer)
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.kind, i.never_again))
+            .collect()
+    };
+    assert_eq!(
+        never_again(&office),
+        [
+            (PackageKind::Referral, Some(NeverAgain::Corrected)),
+            (PackageKind::Correction, None)
+        ]
+    );
+    // The old data do not go again, by the worker's hand or by a sync.
+    assert!(matches!(
+        confirm_resend(&office.store, id, at("2026-11-23T10:05:00+01:00")),
+        Err(OutboxError::Corrected)
+    ));
+    let server = FakeServer::new();
+    let report = office.sync_at(&server, "2026-11-23T10:10:00+01:00");
+    assert_eq!(report.sent, 1);
+    assert_eq!(accepted_kinds(&office, &server), [PackageKind::Correction]);
+    // The old package comes back after all: taken out, not offered for a resend.
+    let bounce = Bounce {
+        reason: "550 5.1.1 mailbox unknown".into(),
+        seen: MailboxPlace {
+            validity: 1,
+            uid: 3,
+        },
+    };
+    bounced(&office.store, id, &bounce, at("2026-11-23T11:00:00+01:00")).unwrap();
+    assert_eq!(
+        item(&office.store, id).unwrap().unwrap().state,
+        ItemState::Cancelled
+    );
 }
 
 #[test]
