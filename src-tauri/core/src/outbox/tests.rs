@@ -94,6 +94,29 @@ impl SmtpOffice {
         reference
     }
 
+    /// A package queued at 09:00 that a crash caught while it was being sent (claimed at
+    /// 09:30, then the next start): "maybe sent". Its reference and item.
+    fn maybe_sent(&self) -> (Reference, i64) {
+        let reference = self.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+        let id = self.state(&reference).id;
+        claim(&self.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
+        recover(&self.store).unwrap();
+        (reference, id)
+    }
+
+    /// One sync through `server` at `when` in which `meddle` runs before the sync's `step`th
+    /// use of the store.
+    fn sync_meddled(
+        &self,
+        server: &FakeServer,
+        step: usize,
+        meddle: &dyn Fn(),
+        when: &str,
+    ) -> SyncReport {
+        let access = MeddlingAt::new(&self.store, step, meddle);
+        sync(&access, server, || at(when), false, |_, _| {}).unwrap()
+    }
+
     /// One sync through `server` at `when`, with no one watching its progress.
     fn sync_at(&self, server: &FakeServer, when: &str) -> SyncReport {
         sync(&self.store, server, || at(when), false, |_, _| {}).unwrap()
@@ -533,15 +556,7 @@ fn a_protocol_that_ends_while_the_mail_is_prepared_stops_it_at_the_claim() {
     let server = FakeServer::new();
     // Steps: what is due, the mail prepared (the protocol still in force), then its claim.
     let end = || end_protocols(&office, "2026-06-30");
-    let access = MeddlingAt::new(&office.store, 3, &end);
-    let report = sync(
-        &access,
-        &server,
-        || at("2026-07-01T09:00:00+02:00"),
-        false,
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_meddled(&server, 3, &end, "2026-07-01T09:00:00+02:00");
     assert_eq!((report.sent, report.attention), (0, 1));
     assert!(server.accepted.lock().unwrap().is_empty());
     let item = office.state(&reference);
@@ -586,6 +601,51 @@ fn archive_kept(office: &Office, id: i64) -> bool {
         .is_some_and(|(_, file)| file.archive.is_some())
 }
 
+/// An office whose partners are reached by drafts (the demo's), with a client's consent given
+/// at `when`.
+fn drafting_office(when: &str) -> (Office, Reference) {
+    let office = Office::new();
+    let reference = office.consented(
+        &ClientInput {
+            first_name: "Zoë".into(),
+            last_name: "Vandenberghe".into(),
+            street: "Geheimstraat".into(),
+            house_number: "7".into(),
+            postal_code: "2260".into(),
+            ..Default::default()
+        },
+        Language::Nl,
+        at(when),
+    );
+    (office, reference)
+}
+
+/// What one sync at `when` sends, by kind, in order.
+fn what_goes(office: &SmtpOffice, when: &str) -> Vec<PackageKind> {
+    let server = FakeServer::new();
+    office.sync_at(&server, when);
+    accepted_kinds(office, &server)
+}
+
+/// Where item `id` stands.
+fn state_of(office: &Office, id: i64) -> ItemState {
+    item(&office.store, id).unwrap().unwrap().state
+}
+
+/// The partner's server sends item `id` back at `when` (550, found in the worker's mailbox);
+/// where the item stands then.
+fn bounced_back(office: &Office, id: i64, when: &str) -> ItemState {
+    let bounce = Bounce {
+        reason: "550 5.1.1 mailbox unknown".into(),
+        seen: MailboxPlace {
+            validity: 1,
+            uid: 9,
+        },
+    };
+    bounced(&office.store, id, &bounce, at(when)).unwrap();
+    state_of(office, id)
+}
+
 /// The kinds of the packages the server accepted, in order.
 fn accepted_kinds(office: &Office, server: &FakeServer) -> Vec<PackageKind> {
     let accepted = server.accepted.lock().unwrap();
@@ -606,10 +666,7 @@ fn accepted_kinds(office: &Office, server: &FakeServer) -> Vec<PackageKind> {
 #[test]
 fn a_package_maybe_sent_before_a_withdrawal_is_never_sent_again() {
     let office = SmtpOffice::new();
-    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
-    let id = office.state(&reference).id;
-    claim(&office.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
-    recover(&office.store).unwrap();
+    let (reference, id) = office.maybe_sent();
     withdraw(&office, &reference, "2026-11-23T11:00:00+01:00");
     // It may be with the OCMW, so it stays "maybe sent" and the OCMW is told; its archive went
     // with the client's data.
@@ -623,20 +680,17 @@ fn a_package_maybe_sent_before_a_withdrawal_is_never_sent_again() {
         confirm_resend(&office.store, id, at("2026-11-23T11:05:00+01:00")),
         Err(OutboxError::Withdrawn)
     ));
-    let server = FakeServer::new();
-    let report = office.sync_at(&server, "2026-11-23T11:10:00+01:00");
-    assert_eq!(report.sent, 1);
-    assert_eq!(accepted_kinds(&office, &server), [PackageKind::Withdrawal]);
+    assert_eq!(
+        what_goes(&office, "2026-11-23T11:10:00+01:00"),
+        [PackageKind::Withdrawal]
+    );
     assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
 }
 
 #[test]
 fn a_package_corrected_since_is_never_sent_again() {
     let office = SmtpOffice::new();
-    let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
-    let id = office.state(&reference).id;
-    claim(&office.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
-    recover(&office.store).unwrap();
+    let (reference, id) = office.maybe_sent();
     // The OCMW calls: the house number is wrong. The worker corrects it.
     let corrected = crate::correction::CorrectionInput {
         reference: reference.clone(),
@@ -673,21 +727,13 @@ fn a_package_corrected_since_is_never_sent_again() {
         confirm_resend(&office.store, id, at("2026-11-23T10:05:00+01:00")),
         Err(OutboxError::Corrected)
     ));
-    let server = FakeServer::new();
-    let report = office.sync_at(&server, "2026-11-23T10:10:00+01:00");
-    assert_eq!(report.sent, 1);
-    assert_eq!(accepted_kinds(&office, &server), [PackageKind::Correction]);
-    // The old package comes back after all: taken out, not offered for a resend.
-    let bounce = Bounce {
-        reason: "550 5.1.1 mailbox unknown".into(),
-        seen: MailboxPlace {
-            validity: 1,
-            uid: 3,
-        },
-    };
-    bounced(&office.store, id, &bounce, at("2026-11-23T11:00:00+01:00")).unwrap();
     assert_eq!(
-        item(&office.store, id).unwrap().unwrap().state,
+        what_goes(&office, "2026-11-23T10:10:00+01:00"),
+        [PackageKind::Correction]
+    );
+    // The old package comes back after all: taken out, not offered for a resend.
+    assert_eq!(
+        bounced_back(&office, id, "2026-11-23T11:00:00+01:00"),
         ItemState::Cancelled
     );
 }
@@ -708,21 +754,10 @@ fn a_withdrawal_while_the_package_is_being_sent_keeps_it_from_going_again() {
     // Steps: what is due, the mail prepared, its claim; the connection drops; the client's
     // withdrawal is recorded before the attempt's outcome.
     let withdrawn = || withdraw(&office, &reference, "2026-11-23T10:00:00+01:00");
-    let access = MeddlingAt::new(&office.store, 4, &withdrawn);
-    let report = sync(
-        &access,
-        &server,
-        || at("2026-11-23T10:00:00+01:00"),
-        false,
-        |_, _| {},
-    )
-    .unwrap();
+    let report = office.sync_meddled(&server, 4, &withdrawn, "2026-11-23T10:00:00+01:00");
     assert_eq!((report.sent, report.failed), (0, 0));
     // Not back in the queue: taken out, its archive gone.
-    assert_eq!(
-        item(&office.store, id).unwrap().unwrap().state,
-        ItemState::Cancelled
-    );
+    assert_eq!(state_of(&office, id), ItemState::Cancelled);
     assert!(!archive_kept(&office, id));
     // What goes next is the withdrawal only (the OCMW may have had part of the mail).
     let report = office.sync_at(&server, "2026-11-23T12:00:00+01:00");
@@ -738,16 +773,8 @@ fn a_package_that_bounces_after_a_withdrawal_is_taken_out() {
     let server = FakeServer::new();
     office.sync_at(&server, "2026-11-23T09:30:00+01:00");
     withdraw(&office, &reference, "2026-11-23T11:00:00+01:00");
-    let bounce = Bounce {
-        reason: "550 5.1.1 mailbox unknown".into(),
-        seen: MailboxPlace {
-            validity: 1,
-            uid: 9,
-        },
-    };
-    bounced(&office.store, id, &bounce, at("2026-11-23T12:00:00+01:00")).unwrap();
     assert_eq!(
-        item(&office.store, id).unwrap().unwrap().state,
+        bounced_back(&office, id, "2026-11-23T12:00:00+01:00"),
         ItemState::Cancelled
     );
     assert!(matches!(
@@ -775,20 +802,7 @@ fn consent_is_checked_again_at_the_send() {
     assert_eq!(office.state(&reference).state, ItemState::Cancelled);
     assert!(!archive_kept(&office, id));
 
-    // The demo partners are reached by drafts.
-    let drafts = Office::new();
-    drafts.consented(
-        &ClientInput {
-            first_name: "Zoë".into(),
-            last_name: "Vandenberghe".into(),
-            street: "Geheimstraat".into(),
-            house_number: "7".into(),
-            postal_code: "2260".into(),
-            ..Default::default()
-        },
-        Language::Nl,
-        at("2026-11-23T09:00:00+01:00"),
-    );
+    let (drafts, _) = drafting_office("2026-11-23T09:00:00+01:00");
     drafts
         .store
         .conn()
@@ -845,19 +859,7 @@ fn a_draft_left_unrecorded_by_a_crash_is_taken_as_the_draft_not_written_twice() 
 
 #[test]
 fn a_draft_is_not_written_once_the_protocol_has_ended() {
-    let office = Office::new();
-    let reference = office.consented(
-        &ClientInput {
-            first_name: "Zoë".into(),
-            last_name: "Vandenberghe".into(),
-            street: "Geheimstraat".into(),
-            house_number: "7".into(),
-            postal_code: "2260".into(),
-            ..Default::default()
-        },
-        Language::Nl,
-        at("2026-06-29T09:00:00+02:00"),
-    );
+    let (office, reference) = drafting_office("2026-06-29T09:00:00+02:00");
     end_protocols(&office, "2026-06-30");
     let folder = tempfile::tempdir().unwrap();
     let written = write_drafts(
