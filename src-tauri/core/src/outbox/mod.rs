@@ -137,6 +137,16 @@ impl ItemState {
         self.unsettled() && !self.in_flight()
     }
 
+    /// Stuck, and certainly not with the partner: failed or refused.
+    fn stuck_unsent(self) -> bool {
+        self.stuck() && !self.may_have_left()
+    }
+
+    /// Stuck, but perhaps with the partner: maybe sent, or a draft never confirmed.
+    fn stuck_maybe_there(self) -> bool {
+        self.stuck() && self.may_have_left()
+    }
+
     /// The states for which `rule` holds, as an SQL list for this module's queries, so each
     /// rule is written once, in Rust.
     fn sql_list(rule: fn(Self) -> bool) -> String {
@@ -231,9 +241,30 @@ pub(crate) fn reached(store: &Store, referral_id: i64) -> Result<bool, StoreErro
 
 /// The packages of the referral `referral_id` whose items still have something to do.
 pub(crate) fn unsettled_packages(store: &Store, referral_id: i64) -> Result<Vec<i64>, StoreError> {
+    of_referral(store, referral_id, Of::Packages, ItemState::unsettled)
+}
+
+/// Which ids [`of_referral`] lists.
+enum Of {
+    Items,
+    Packages,
+}
+
+/// The items, or their packages, of the referral `referral_id` in the states for which `rule`
+/// holds.
+fn of_referral(
+    store: &Store,
+    referral_id: i64,
+    of: Of,
+    rule: fn(ItemState) -> bool,
+) -> Result<Vec<i64>, StoreError> {
+    let column = match of {
+        Of::Items => "id",
+        Of::Packages => "package_id",
+    };
     let sql = format!(
-        "SELECT package_id FROM outbox WHERE referral_id = ?1 AND state IN {}",
-        ItemState::sql_list(ItemState::unsettled)
+        "SELECT {column} FROM outbox WHERE referral_id = ?1 AND state IN {}",
+        ItemState::sql_list(rule)
     );
     Ok(store
         .conn()
@@ -1017,22 +1048,14 @@ pub(crate) fn cancel_unsent(
     referral_id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<Cancelled, StoreError> {
-    let conn = store.conn();
     let reached = reached(store, referral_id)?;
-    let in_states = |rule: fn(ItemState) -> bool, column: &str| -> Result<Vec<i64>, StoreError> {
-        let sql = format!(
-            "SELECT {column} FROM outbox WHERE referral_id = ?1 AND state IN {}",
-            ItemState::sql_list(rule)
-        );
-        Ok(conn
-            .prepare(&sql)?
-            .query_map([referral_id], |r| r.get(0))?
-            .collect::<Result<_, _>>()?)
-    };
-    let cancelled = cancel(store, &in_states(ItemState::never_left, "id")?, now)?;
-    for package_id in in_states(ItemState::may_be_there, "package_id")? {
-        sealed::destroy(conn, package_id)?;
-    }
+    let cancelled = take_out(
+        store,
+        referral_id,
+        ItemState::never_left,
+        ItemState::may_be_there,
+        now,
+    )?;
     Ok(Cancelled {
         reached,
         cancelled: u32::try_from(cancelled).unwrap_or(u32::MAX),
@@ -1132,25 +1155,35 @@ pub(crate) fn give_up(
     referral_id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    let conn = store.conn();
-    let ids: Vec<i64> = conn
-        .prepare(
-            "SELECT id FROM outbox WHERE referral_id = ?1 AND state IN ('failed', 'attention')",
-        )?
-        .query_map([referral_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    cancel(store, &ids, now)?;
-    let reached: Vec<i64> = conn
-        .prepare(
-            "SELECT package_id FROM outbox WHERE referral_id = ?1
-               AND state IN ('maybe_sent', 'drafted')",
-        )?
-        .query_map([referral_id], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
-    for package_id in reached {
-        sealed::destroy(conn, package_id)?;
-    }
+    take_out(
+        store,
+        referral_id,
+        ItemState::stuck_unsent,
+        ItemState::stuck_maybe_there,
+        now,
+    )?;
     Ok(())
+}
+
+/// Of the referral `referral_id`'s items, cancels those in a state for which `out` holds (see
+/// [`cancel`]) and destroys the archives of those in a state for which `emptied` holds, which
+/// keep their state. How many it cancelled.
+fn take_out(
+    store: &Store,
+    referral_id: i64,
+    out: fn(ItemState) -> bool,
+    emptied: fn(ItemState) -> bool,
+    now: DateTime<FixedOffset>,
+) -> Result<usize, StoreError> {
+    let cancelled = cancel(
+        store,
+        &of_referral(store, referral_id, Of::Items, out)?,
+        now,
+    )?;
+    for package_id in of_referral(store, referral_id, Of::Packages, emptied)? {
+        sealed::destroy(store.conn(), package_id)?;
+    }
+    Ok(cancelled)
 }
 
 /// Whether a package of this referral may be with the partner already, or is on its way: then

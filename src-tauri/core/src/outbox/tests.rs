@@ -912,6 +912,14 @@ fn the_state_rules_name_the_states_the_queries_meant() {
         "('failed', 'attention', 'maybe_sent', 'drafted')"
     );
     assert_eq!(
+        ItemState::sql_list(ItemState::stuck_unsent),
+        "('failed', 'attention')"
+    );
+    assert_eq!(
+        ItemState::sql_list(ItemState::stuck_maybe_there),
+        "('maybe_sent', 'drafted')"
+    );
+    assert_eq!(
         ItemState::sql_list(ItemState::in_flight),
         "('queued', 'sending')"
     );
