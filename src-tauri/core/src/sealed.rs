@@ -200,21 +200,20 @@ pub(crate) fn password_passed(
 
 /// Whether the password of the package `id` was passed on.
 pub(crate) fn password_passed_on(conn: &Connection, id: i64) -> Result<bool, StoreError> {
-    Ok(conn
-        .query_row(
-            "SELECT password_passed_at IS NOT NULL FROM package WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(false))
+    holds(conn, id, "password_passed_at IS NOT NULL")
 }
 
 /// Whether the store still holds the archive of the package `id`.
 pub(crate) fn archive_kept(conn: &Connection, id: i64) -> Result<bool, StoreError> {
+    holds(conn, id, "archive IS NOT NULL")
+}
+
+/// Whether `condition` (SQL over the package's columns) holds for the package `id`; false
+/// when there is no such package.
+fn holds(conn: &Connection, id: i64, condition: &'static str) -> Result<bool, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT archive IS NOT NULL FROM package WHERE id = ?1",
+            &format!("SELECT {condition} FROM package WHERE id = ?1"),
             [id],
             |r| r.get(0),
         )
