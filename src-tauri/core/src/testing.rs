@@ -156,6 +156,25 @@ impl Office {
         reference
     }
 
+    /// The client withdraws consent for `reference`, by phone, at `at`.
+    pub fn withdraw(
+        &self,
+        reference: &Reference,
+        at: DateTime<FixedOffset>,
+    ) -> crate::withdrawal::Withdrawn {
+        crate::withdrawal::withdraw(
+            &self.store,
+            &self.gazetteer,
+            &crate::withdrawal::WithdrawalInput {
+                reference: reference.clone(),
+                said_on: at.date_naive().to_string(),
+                how: crate::withdrawal::How::Phone,
+            },
+            at,
+        )
+        .expect("withdrawn")
+    }
+
     /// Points a partner's referral mailbox elsewhere, as a supervisor would in the register.
     pub fn set_mailbox(&self, recipient: &Recipient, mailbox: &str) {
         let a = Agreement::for_recipient(&self.store, recipient, now().date_naive())

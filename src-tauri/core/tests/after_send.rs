@@ -19,7 +19,7 @@ use aes::cipher::{BlockDecryptMut as _, KeyIvInit as _, block_padding::NoPadding
 use chrono::{Duration, NaiveDate};
 
 mod support;
-use support::{Office, Server, attachment, contains, now, tool, withdraw};
+use support::{Office, Server, attachment, contains, now, tool};
 
 /// A client whose every value is unlike anything else in the store, so finding one of them in a
 /// page can only mean the client's data are still there.
@@ -64,7 +64,7 @@ fn withdrawal_before_sending_cancels_the_send_and_nothing_reaches_the_server() {
     let (input, values) = distinctive("Voor");
     let reference = queued(&office, &input);
 
-    let done = withdraw(&office, &reference);
+    let done = office.withdraw(&reference, now());
     assert_eq!((done.cancelled, done.notice.is_none()), (1, true));
     let report = server.sync(&office);
     assert_eq!(report.sent, 0);
@@ -97,7 +97,7 @@ fn withdrawal_after_sending_mails_a_notice_that_7zz_opens_and_that_names_the_ref
         1
     );
 
-    let done = withdraw(&office, &reference);
+    let done = office.withdraw(&reference, now());
     let notice = done.notice.expect("the OCMW had the data, so it is told");
     assert_eq!(notice.kind, PackageKind::Withdrawal);
     assert_eq!(notice.file_name, format!("intrekking-{reference}.7z"));
@@ -301,7 +301,7 @@ fn after_purge_no_page_of_the_database_or_its_log_holds_a_client_value_and_count
     };
     let before = year(&office);
 
-    withdraw(&office, &withdrawn);
+    office.withdraw(&withdrawn, now());
     outbox::sync(&office.store, &smtp, now, false, |_, _| {}).unwrap();
     assert_eq!(
         retention::purge_due(&office.store, now() + Duration::days(29)).unwrap(),

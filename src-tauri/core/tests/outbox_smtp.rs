@@ -430,7 +430,7 @@ fn a_package_withdrawn_while_its_envelope_goes_out_never_reaches_the_server() {
     // Steps: what is due, the first mail prepared, then the claim that its message waits for
     // while the transport already speaks to the server. The worker withdraws just before it.
     let withdraw = || {
-        support::withdraw(&office, &withdrawn);
+        office.withdraw(&withdrawn, now());
     };
     let access = aanmelder_core::testing::MeddlingAt::new(&office.store, 3, &withdraw);
     let client = server.smtp(smtp::PASSWORD);

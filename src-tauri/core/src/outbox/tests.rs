@@ -572,25 +572,10 @@ fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
     let server = FakeServer::new();
     office.sync_at(&server, "2026-06-29T10:00:00+02:00");
     end_protocols(&office, "2026-06-30");
-    withdraw(&office, &reference, "2026-07-02T09:00:00+02:00");
+    office.withdraw(&reference, at("2026-07-02T09:00:00+02:00"));
     let report = office.sync_at(&server, "2026-07-02T09:05:00+02:00");
     assert_eq!(report.sent, 1, "the OCMW must hear of the withdrawal");
     assert_eq!(server.accepted.lock().unwrap().len(), 2);
-}
-
-/// The client withdraws consent for `reference`, by phone, at `when`.
-fn withdraw(office: &Office, reference: &Reference, when: &str) {
-    crate::withdrawal::withdraw(
-        &office.store,
-        &office.gazetteer,
-        &crate::withdrawal::WithdrawalInput {
-            reference: reference.clone(),
-            said_on: when[..10].into(),
-            how: crate::withdrawal::How::Phone,
-        },
-        at(when),
-    )
-    .unwrap();
 }
 
 /// Whether the store still holds the archive of item `id`'s package.
@@ -667,7 +652,7 @@ fn accepted_kinds(office: &Office, server: &FakeServer) -> Vec<PackageKind> {
 fn a_package_maybe_sent_before_a_withdrawal_is_never_sent_again() {
     let office = SmtpOffice::new();
     let (reference, id) = office.maybe_sent();
-    withdraw(&office, &reference, "2026-11-23T11:00:00+01:00");
+    office.withdraw(&reference, at("2026-11-23T11:00:00+01:00"));
     // It may be with the OCMW, so it stays "maybe sent" and the OCMW is told; its archive went
     // with the client's data.
     let item = office.state(&reference);
@@ -753,7 +738,9 @@ fn a_withdrawal_while_the_package_is_being_sent_keeps_it_from_going_again() {
     );
     // Steps: what is due, the mail prepared, its claim; the connection drops; the client's
     // withdrawal is recorded before the attempt's outcome.
-    let withdrawn = || withdraw(&office, &reference, "2026-11-23T10:00:00+01:00");
+    let withdrawn = || {
+        office.withdraw(&reference, at("2026-11-23T10:00:00+01:00"));
+    };
     let report = office.sync_meddled(&server, 4, &withdrawn, "2026-11-23T10:00:00+01:00");
     assert_eq!((report.sent, report.failed), (0, 0));
     // Not back in the queue: taken out, its archive gone.
@@ -772,7 +759,7 @@ fn a_package_that_bounces_after_a_withdrawal_is_taken_out() {
     let id = office.state(&reference).id;
     let server = FakeServer::new();
     office.sync_at(&server, "2026-11-23T09:30:00+01:00");
-    withdraw(&office, &reference, "2026-11-23T11:00:00+01:00");
+    office.withdraw(&reference, at("2026-11-23T11:00:00+01:00"));
     assert_eq!(
         bounced_back(&office, id, "2026-11-23T12:00:00+01:00"),
         ItemState::Cancelled

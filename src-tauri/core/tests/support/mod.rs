@@ -13,7 +13,6 @@ use aanmelder_core::outbox::smtp::{Security, SignIn, Smtp, SmtpSettings};
 use aanmelder_core::outbox::{self, OutboxItem, SyncReport};
 use aanmelder_core::referral::Reference;
 use aanmelder_core::store::DbKey;
-use aanmelder_core::withdrawal;
 use aanmelder_e2e::smtp::{self, SmtpServer};
 use base64::Engine as _;
 use std::collections::HashMap;
@@ -74,21 +73,6 @@ pub fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
         .password_passed(&reference, aanmelder_core::package::Channel::Phone, now())
         .unwrap();
     reference
-}
-
-/// The worker records, today, that the client withdrew consent for `reference` by phone.
-pub fn withdraw(office: &Office, reference: &Reference) -> withdrawal::Withdrawn {
-    withdrawal::withdraw(
-        &office.store,
-        &office.gazetteer,
-        &withdrawal::WithdrawalInput {
-            reference: reference.clone(),
-            said_on: now().date_naive().to_string(),
-            how: withdrawal::How::Phone,
-        },
-        now(),
-    )
-    .unwrap()
 }
 
 /// The base64 body of the part with this content type.
