@@ -183,10 +183,19 @@ fn the_server_down_and_back_a_wrong_mailbox_and_a_read_receipt_as_a_worker_meets
             .unwrap(),
     )
     .unwrap();
+    // A copy of the archive the worker saved goes with it, once the password is passed on.
+    let saved = tempfile::tempdir().unwrap();
+    app.fill_in("#folder", &saved.path().display().to_string())
+        .unwrap();
+    app.press("#save-package").unwrap();
+    app.wait_for_text("#saved-status", "Bewaard", WAIT).unwrap();
+    let copy = saved.path().join(format!("aanmelding-{zoe}.7z"));
+    assert!(copy.is_file(), "saved at {}", copy.display());
     // Passed on to a partner that has the package: nothing is left to keep.
     app.press("#password-passed-button").unwrap();
     app.wait_for_text("#destroyed-title", "vernietigd", WAIT)
         .unwrap();
+    assert!(!copy.exists(), "the saved copy went with the archive");
     app.click(&app.button("Verzenden").unwrap()).unwrap();
     let received = row(&app, &zoe, "bestand en wachtwoord vernietigd");
     assert!(received.contains("Ontvangen door de partner"), "{received}");

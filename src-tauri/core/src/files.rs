@@ -4,7 +4,11 @@
 //! folder, flushed to disk and only then renamed, so a full disk or a read-only folder leaves no
 //! truncated file behind and the caller can record nothing. And a file that names a referral is
 //! remembered (its path only, in the `saved_file` table), so that when the referral's data are
-//! purged the app can delete its copies too, and say which it could not reach.
+//! purged the app can delete its copies too, and say which it could not reach. A copy of a
+//! package's own file (its archive, its mail draft) is remembered with that package as well:
+//! once the partner confirmed the package, or it was taken out of the outbox, the copy has
+//! nothing left to do and goes with the archive in the store (seed 004: after the receipt, files
+//! and keys are destroyed on both sides), not only at the purge.
 
 use std::fs;
 use std::io::{ErrorKind, Write as _};
@@ -137,10 +141,12 @@ pub fn save(folder: &Path, export: &Export) -> Result<PathBuf, SaveError> {
     stage(folder, export)?.commit()
 }
 
-/// Saves a file that belongs to referral `reference` and remembers where, for the purge.
+/// Saves a file that belongs to referral `reference` (and, for a package's own file, to the
+/// package `package`) and remembers where, for the purge.
 pub fn save_for_referral(
     store: &Store,
     reference: &str,
+    package: Option<i64>,
     folder: &Path,
     export: &Export,
     now: DateTime<FixedOffset>,
@@ -148,22 +154,29 @@ pub fn save_for_referral(
     // Recorded and named together: a copy the purge does not know of is never left behind.
     let staged = stage(folder, export)?;
     let tx = store.transaction()?;
-    remember(store, reference, staged.target(), now)?;
+    remember(store, reference, package, staged.target(), now)?;
     let path = staged.commit()?;
     tx.commit()?;
     Ok(path)
 }
 
-/// Records that `path` holds a copy made for referral `reference`.
+/// Records that `path` holds a copy made for referral `reference`, of package `package`'s own
+/// file if it is one.
 pub(crate) fn remember(
     store: &Store,
     reference: &str,
+    package: Option<i64>,
     path: &Path,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     store.conn().execute(
-        "INSERT INTO saved_file (reference, path, saved_at) VALUES (?1, ?2, ?3)",
-        (reference, path.display().to_string(), now.to_rfc3339()),
+        "INSERT INTO saved_file (reference, package_id, path, saved_at) VALUES (?1, ?2, ?3, ?4)",
+        (
+            reference,
+            package,
+            path.display().to_string(),
+            now.to_rfc3339(),
+        ),
     )?;
     Ok(())
 }
@@ -179,18 +192,51 @@ pub fn copies(store: &Store, reference: &str) -> Result<Vec<String>, StoreError>
         .collect::<Result<_, _>>()?)
 }
 
-/// Deletes every recorded copy of referral `reference`'s files. A file already gone counts as
-/// deleted; one the app cannot delete (a folder on a removed stick, no permission) stays listed
-/// with the reason, for [`not_deleted`].
+/// The copies of package `package`'s own file that are still where the app saved them, oldest
+/// first.
+pub fn copies_of_package(store: &Store, package: i64) -> Result<Vec<PathBuf>, StoreError> {
+    Ok(store
+        .conn()
+        .prepare(
+            "SELECT path FROM saved_file WHERE package_id = ?1 AND deleted_at IS NULL ORDER BY id",
+        )?
+        .query_map([package], |r| r.get::<_, String>(0).map(PathBuf::from))?
+        .collect::<Result<_, _>>()?)
+}
+
+/// Deletes every recorded copy of referral `reference`'s files (see [`delete`]).
 pub(crate) fn delete_for_referral(
     store: &Store,
     reference: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
+    delete(store, "reference = ?1", reference, now)
+}
+
+/// Deletes every recorded copy of package `package`'s own file (see [`delete`]).
+pub(crate) fn delete_for_package(
+    store: &Store,
+    package: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    delete(store, "package_id = ?1", package, now)
+}
+
+/// Deletes the recorded copies that `which` selects. A file already gone counts as deleted; one
+/// the app cannot delete (a folder on a removed stick, no permission) stays listed with the
+/// reason, for [`not_deleted`].
+fn delete(
+    store: &Store,
+    which: &'static str,
+    key: impl rusqlite::ToSql,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
     let conn = store.conn();
     let files: Vec<(i64, String)> = conn
-        .prepare("SELECT id, path FROM saved_file WHERE reference = ?1 AND deleted_at IS NULL")?
-        .query_map([reference], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .prepare(&format!(
+            "SELECT id, path FROM saved_file WHERE {which} AND deleted_at IS NULL"
+        ))?
+        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
     for (id, path) in files {
         match fs::remove_file(&path) {
@@ -220,7 +266,8 @@ pub struct NotDeleted {
     pub why: String,
 }
 
-/// The copies whose referral was purged but that the app could not delete.
+/// The copies the app had to delete (their referral purged, their package confirmed or taken
+/// out) but could not.
 pub fn not_deleted(store: &Store) -> Result<Vec<NotDeleted>, StoreError> {
     Ok(store
         .conn()

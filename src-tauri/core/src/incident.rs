@@ -271,7 +271,7 @@ fn record(
     let path = staged.map(Staged::commit).transpose()?;
     if let Some(path) = &path {
         // It names the reference: the purge deletes it with the referral's other copies.
-        files::remember(store, &reference, path, now)?;
+        files::remember(store, &reference, None, path, now)?;
     }
     tx.commit()?;
     Ok((

@@ -153,21 +153,22 @@ pub(crate) struct StoredFile {
     pub archive: Option<Vec<u8>>,
 }
 
-/// The file of a referral's latest package.
+/// The id and the file of a referral's latest package.
 pub(crate) fn latest_archive(
     conn: &Connection,
     referral_id: i64,
-) -> Result<Option<StoredFile>, StoreError> {
+) -> Result<Option<(i64, StoredFile)>, StoreError> {
     Ok(conn
         .query_row(
-            "SELECT file_name, archive FROM package WHERE referral_id = ?1
+            "SELECT id, file_name, archive FROM package WHERE referral_id = ?1
              ORDER BY id DESC LIMIT 1",
             [referral_id],
             |r| {
-                Ok(StoredFile {
-                    file_name: r.get(0)?,
-                    archive: r.get(1)?,
-                })
+                let file = StoredFile {
+                    file_name: r.get(1)?,
+                    archive: r.get(2)?,
+                };
+                Ok((r.get(0)?, file))
             },
         )
         .optional()?)

@@ -82,6 +82,7 @@ fn the_purge_deletes_remembered_copies_and_lists_those_it_cannot() {
     let package = save_for_referral(
         &store,
         "AM-ABCD-EFGH",
+        None,
         dir.path(),
         &export("aanmelding-AM-ABCD-EFGH.7z"),
         now,
@@ -90,6 +91,7 @@ fn the_purge_deletes_remembered_copies_and_lists_those_it_cannot() {
     let receipt = save_for_referral(
         &store,
         "AM-ABCD-EFGH",
+        None,
         dir.path(),
         &export("ontvangstbewijs-AM-ABCD-EFGH.pdf"),
         now,
@@ -98,6 +100,7 @@ fn the_purge_deletes_remembered_copies_and_lists_those_it_cannot() {
     let other = save_for_referral(
         &store,
         "AM-WXYZ-2345",
+        None,
         dir.path(),
         &export("aanmelding-AM-WXYZ-2345.7z"),
         now,
@@ -110,7 +113,7 @@ fn the_purge_deletes_remembered_copies_and_lists_those_it_cannot() {
     let stuck = dir.path().join("vast");
     fs::create_dir(&stuck).unwrap();
     fs::write(stuck.join("inhoud"), b"x").unwrap();
-    remember(&store, "AM-ABCD-EFGH", &stuck, now).unwrap();
+    remember(&store, "AM-ABCD-EFGH", None, &stuck, now).unwrap();
 
     delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
 
@@ -123,5 +126,37 @@ fn the_purge_deletes_remembered_copies_and_lists_those_it_cannot() {
     assert_eq!(
         copies(&store, "AM-ABCD-EFGH").unwrap(),
         [stuck.display().to_string()]
+    );
+}
+
+#[test]
+fn a_packages_copies_go_with_it_and_the_referrals_other_copies_stay() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let now = at("2026-11-22T10:15:00+01:00");
+    let save = |package, name: &str| {
+        let export = Export {
+            file_name: name.into(),
+            bytes: b"copy".to_vec(),
+        };
+        save_for_referral(&store, "AM-ABCD-EFGH", package, dir.path(), &export, now).unwrap()
+    };
+    let archive = save(Some(1), "aanmelding-AM-ABCD-EFGH.7z");
+    let draft = save(Some(1), "aanmelding-AM-ABCD-EFGH.eml");
+    let correction = save(Some(2), "correctie-AM-ABCD-EFGH.7z");
+    let receipt = save(None, "ontvangstbewijs-AM-ABCD-EFGH.pdf");
+    assert_eq!(
+        copies_of_package(&store, 1).unwrap(),
+        [archive.clone(), draft.clone()]
+    );
+
+    delete_for_package(&store, 1, now).unwrap();
+
+    assert!(!archive.exists() && !draft.exists());
+    assert!(correction.exists() && receipt.exists());
+    assert_eq!(copies_of_package(&store, 1).unwrap(), Vec::<PathBuf>::new());
+    assert_eq!(
+        copies(&store, "AM-ABCD-EFGH").unwrap(),
+        [&correction, &receipt].map(|p| p.display().to_string())
     );
 }

@@ -664,25 +664,15 @@ pub fn list(store: &Store, gazetteer: &Gazetteer) -> Result<Vec<OutboxItem>, Out
 }
 
 /// Where the draft of item `id` was saved for the mail program, if it was and is still known:
-/// the one file of the item's own name (`aanmelding-<reference>.eml`) among the referral's
-/// saved copies.
+/// the newest `.eml` among the saved copies of the item's package.
 pub fn draft_of(store: &Store, id: i64) -> Result<Option<std::path::PathBuf>, OutboxError> {
     let Some(facts) = item(store, id)? else {
         return Ok(None);
     };
-    let Some((reference, _)) = referral::reference_and_recipient(store.conn(), facts.referral_id)?
-    else {
-        return Ok(None);
-    };
-    let Some(kind) = sealed::kind_of(store.conn(), facts.package_id)? else {
-        return Ok(None);
-    };
-    let name = kind.archive_name(&reference).replace(".7z", ".eml");
-    Ok(files::copies(store, reference.as_str())?
+    Ok(files::copies_of_package(store, facts.package_id)?
         .into_iter()
         .rev()
-        .map(std::path::PathBuf::from)
-        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy() == name)))
+        .find(|p| p.extension().is_some_and(|e| e == "eml")))
 }
 
 /// The register entry of the referral's partner; `None` once it is gone from the register.
@@ -898,8 +888,16 @@ fn destroy_received(
     package_id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    sealed::destroy(store.conn(), package_id)?;
+    destroy(store, package_id, now)?;
     event(store, id, EventKind::Destroyed, now)
+}
+
+/// Destroys the package `package_id`'s archive and password in the store and the copies of its
+/// file saved outside it (the worker's copy of the archive, the mail program's draft): once it
+/// is received or may not go (again), none of them has anything left to do.
+fn destroy(store: &Store, package_id: i64, now: DateTime<FixedOffset>) -> Result<(), StoreError> {
+    sealed::destroy(store.conn(), package_id)?;
+    files::delete_for_package(store, package_id, now)
 }
 
 /// The package came back: the partner's server did not deliver it. The item needs the worker's
@@ -1082,7 +1080,7 @@ fn cancel(store: &Store, ids: &[i64], now: DateTime<FixedOffset>) -> Result<usiz
             continue;
         }
         if let Some(item) = item(store, id)? {
-            sealed::destroy(conn, item.package_id)?;
+            destroy(store, item.package_id, now)?;
         }
         event(store, id, EventKind::Cancelled, now)?;
         taken += 1;
@@ -1181,7 +1179,7 @@ fn take_out(
         now,
     )?;
     for package_id in of_referral(store, referral_id, Of::Packages, emptied)? {
-        sealed::destroy(store.conn(), package_id)?;
+        destroy(store, package_id, now)?;
     }
     Ok(cancelled)
 }
@@ -1264,6 +1262,7 @@ pub fn write_drafts(
             file_name,
             reference,
             message_id,
+            package_id,
         } = match compose_for(store, id) {
             // Taken by another copy of the app since it was found due.
             Err(OutboxError::NotWaiting) => continue,
@@ -1284,7 +1283,7 @@ pub fn write_drafts(
         }) {
             let tx = store.transaction()?;
             if mark_drafted(store, id)? {
-                files::remember(store, &reference, &left, now)?;
+                files::remember(store, &reference, Some(package_id), &left, now)?;
                 tx.commit()?;
                 written.push(left);
             }
@@ -1301,7 +1300,7 @@ pub fn write_drafts(
         let path = staged
             .commit()
             .map_err(|e| OutboxError::Draft(e.to_string()))?;
-        files::remember(store, &reference, &path, now)?;
+        files::remember(store, &reference, Some(package_id), &path, now)?;
         tx.commit()?;
         written.push(path);
     }
@@ -1398,6 +1397,7 @@ struct Composed {
     /// The referral's reference.
     reference: String,
     message_id: String,
+    package_id: i64,
 }
 
 /// The mail for a waiting item.
@@ -1447,6 +1447,7 @@ fn compose_for(store: &Store, id: i64) -> Result<Composed, OutboxError> {
         file_name,
         reference,
         message_id,
+        package_id,
     })
 }
 

@@ -919,3 +919,112 @@ fn the_state_rules_name_the_states_the_queries_meant() {
         "('sent', 'maybe_sent')"
     );
 }
+
+/// The drafting office's referral item, as the outbox lists it.
+fn referral_item(office: &Office) -> OutboxItem {
+    list(&office.store, &office.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.kind == PackageKind::Referral)
+        .unwrap()
+}
+
+#[test]
+fn saved_copies_of_a_package_go_once_the_partner_has_it_and_the_password() {
+    let (office, reference) = drafting_office("2026-11-23T09:00:00+01:00");
+    let folder = tempfile::tempdir().unwrap();
+    let when = at("2026-11-23T10:00:00+01:00");
+    let draft = write_drafts(&office.store, folder.path(), when).unwrap();
+    let copy = |what| {
+        office
+            .packages()
+            .save_copy(&reference, what, folder.path(), when)
+            .unwrap()
+    };
+    let (archive, receipt) = (
+        copy(crate::package::SavedCopy::Archive),
+        copy(crate::package::SavedCopy::Receipt),
+    );
+    let id = referral_item(&office).id;
+    assert_eq!(draft_of(&office.store, id).unwrap().as_ref(), draft.first());
+    confirm_delivered(&office.store, id, when).unwrap();
+    confirm_received(&office.store, id, ReceivedHow::Worker, when).unwrap();
+    // The partner has the mail but cannot open it before the worker reads the password out.
+    assert!(draft[0].exists() && archive.exists());
+    office
+        .packages()
+        .password_passed(&reference, crate::package::Channel::Phone, when)
+        .unwrap();
+    assert!(!draft[0].exists(), "the draft went with the archive");
+    assert!(!archive.exists(), "the worker's copy of the archive too");
+    assert!(
+        receipt.exists(),
+        "the client's receipt stays until the purge"
+    );
+    assert!(files::not_deleted(&office.store).unwrap().is_empty());
+}
+
+#[test]
+fn a_withdrawal_deletes_the_draft_of_a_package_that_may_not_go() {
+    let (office, reference) = drafting_office("2026-11-23T09:00:00+01:00");
+    let folder = tempfile::tempdir().unwrap();
+    let draft = write_drafts(
+        &office.store,
+        folder.path(),
+        at("2026-11-23T10:00:00+01:00"),
+    )
+    .unwrap();
+    assert_eq!(referral_item(&office).state, ItemState::Drafted);
+    office.withdraw(&reference, at("2026-11-23T11:00:00+01:00"));
+    assert!(
+        !draft[0].exists(),
+        "a draft of it can no longer be sent by mistake"
+    );
+    assert_eq!(
+        draft_of(&office.store, referral_item(&office).id).unwrap(),
+        None
+    );
+}
+
+/// Copies saved before version 16 knew only their referral; the migration gives each the
+/// package whose file it is, where the name says so without doubt.
+#[test]
+fn the_migration_finds_the_package_of_copies_saved_before() {
+    let (office, reference) = drafting_office("2026-11-23T09:00:00+01:00");
+    let folder = tempfile::tempdir().unwrap();
+    let when = at("2026-11-23T10:00:00+01:00");
+    let draft = write_drafts(&office.store, folder.path(), when).unwrap();
+    let archive = office
+        .packages()
+        .save_copy(
+            &reference,
+            crate::package::SavedCopy::Archive,
+            folder.path(),
+            when,
+        )
+        .unwrap();
+    // The folder held one already: the app numbered the second.
+    let numbered = office
+        .packages()
+        .save_copy(
+            &reference,
+            crate::package::SavedCopy::Archive,
+            folder.path(),
+            when,
+        )
+        .unwrap();
+    let conn = office.store.conn();
+    let package: i64 = conn
+        .query_row("SELECT package_id FROM outbox", [], |r| r.get(0))
+        .unwrap();
+    conn.execute("UPDATE saved_file SET package_id = NULL", [])
+        .unwrap();
+    let migration = include_str!("../store/migrations/0016_copies_go_with_their_package.sql");
+    let backfill = &migration[migration.find("UPDATE saved_file").unwrap()..];
+    conn.execute_batch(backfill).unwrap();
+    assert_eq!(
+        files::copies_of_package(&office.store, package).unwrap(),
+        [draft[0].clone(), archive]
+    );
+    assert!(numbered.exists());
+}

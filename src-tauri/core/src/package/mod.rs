@@ -616,20 +616,29 @@ impl<'a> Packages<'a> {
 
     /// The sealed archive, to save where the worker chooses.
     pub fn archive(&self, reference: &Reference) -> Result<Export, PackageError> {
+        Ok(self.latest_archive(reference)?.1)
+    }
+
+    /// The latest package's id and its sealed archive.
+    fn latest_archive(&self, reference: &Reference) -> Result<(i64, Export), PackageError> {
         let (id, _) = referral::id_and_recipient(self.store.conn(), reference)?
             .ok_or(PackageError::NotBuilt)?;
         match sealed::latest_archive(self.store.conn(), id)? {
-            Some(sealed::StoredFile {
-                file_name,
-                archive: Some(bytes),
-            }) => Ok(Export { file_name, bytes }),
+            Some((
+                package,
+                sealed::StoredFile {
+                    file_name,
+                    archive: Some(bytes),
+                },
+            )) => Ok((package, Export { file_name, bytes })),
             Some(_) => Err(PackageError::AlreadyDeleted),
             None => Err(PackageError::NotBuilt),
         }
     }
 
     /// Saves a copy of the sealed archive or of the client's receipt into `folder`, remembered
-    /// for the purge.
+    /// for the purge; the archive's copy also for its package, which takes it along when the
+    /// partner confirmed it or it was taken out of the outbox.
     pub fn save_copy(
         &self,
         reference: &Reference,
@@ -637,11 +646,21 @@ impl<'a> Packages<'a> {
         folder: &std::path::Path,
         now: DateTime<FixedOffset>,
     ) -> Result<std::path::PathBuf, PackageError> {
-        let export = match copy {
-            SavedCopy::Archive => self.archive(reference)?,
-            SavedCopy::Receipt => self.receipt(reference)?,
+        let (package, export) = match copy {
+            SavedCopy::Archive => {
+                let (package, export) = self.latest_archive(reference)?;
+                (Some(package), export)
+            }
+            SavedCopy::Receipt => (None, self.receipt(reference)?),
         };
-        let at = files::save_for_referral(self.store, reference.as_str(), folder, &export, now)?;
+        let at = files::save_for_referral(
+            self.store,
+            reference.as_str(),
+            package,
+            folder,
+            &export,
+            now,
+        )?;
         Ok(at)
     }
 

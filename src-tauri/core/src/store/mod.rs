@@ -46,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0013_purge_forgets_corrections.sql"),
     include_str!("migrations/0014_withdrawal_day_on_referral.sql"),
     include_str!("migrations/0015_incident_forgets_the_clients_mailbox.sql"),
+    include_str!("migrations/0016_copies_go_with_their_package.sql"),
 ];
 
 /// The versions whose migration has a step SQL cannot do: 7 moved the old `event` rows into the
