@@ -250,20 +250,33 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
 /// any more and the retention period has passed since its last send: copies saved afterwards
 /// (the draft of a withdrawal notice, a DPO notice), and the archive of a withdrawal notice
 /// that was sent but never confirmed (a sent package waits for its receipt at most that long).
+///
+/// What waits is a package whose item has something left to do and whose archive the store
+/// still holds. An item left unsure whose archive went with the client's data (a package maybe
+/// sent, a draft never confirmed, before the withdrawal or the purge) holds nothing back: it
+/// can never go again, and waiting for the worker to settle it would keep the notice's archive,
+/// which names the client, for as long as nobody does.
 fn delete_late_copies(store: &Store, now: DateTime<FixedOffset>) -> Result<(), RetentionError> {
     let days = Duration::days(i64::from(RetentionSettings::load(store)?.days_after_send));
-    let purged: BTreeMap<i64, String> = referral::purged(store.conn())?.into_iter().collect();
-    for (id, last_sent) in outbox::settled_last_sends(store)? {
-        let Some(reference) = purged.get(&id) else {
+    let conn = store.conn();
+    let last_sends: BTreeMap<i64, Option<String>> =
+        outbox::last_sends(store)?.into_iter().collect();
+    for (id, reference) in referral::purged(conn)? {
+        let Some(last_sent) = last_sends.get(&id) else {
             continue;
         };
+        let unsettled = outbox::unsettled_packages(store, id)?;
+        let mut waits = false;
+        for &package in &unsettled {
+            waits |= sealed::archive_kept(conn, package)?;
+        }
         let due = last_sent
             .as_deref()
             .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
             .is_none_or(|at| at + days <= now);
-        if due {
-            crate::files::delete_for_referral(store, reference, now)?;
-            sealed::destroy_all_but(store.conn(), id, &outbox::unsettled_packages(store, id)?)?;
+        if !waits && due {
+            crate::files::delete_for_referral(store, &reference, now)?;
+            sealed::destroy_all_but(conn, id, &unsettled)?;
         }
     }
     Ok(())

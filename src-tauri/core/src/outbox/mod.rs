@@ -311,16 +311,12 @@ pub(crate) fn stuck_since(store: &Store) -> Result<Vec<(i64, String)>, StoreErro
     pairs(store, &sql)
 }
 
-/// For each settled referral with items: its last send, if anything was sent.
-pub(crate) fn settled_last_sends(store: &Store) -> Result<Vec<(i64, Option<String>)>, StoreError> {
-    let sql = format!(
-        "SELECT o.referral_id, max(o.sent_at) FROM outbox o
-         WHERE NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
-           AND w.state IN {})
-         GROUP BY o.referral_id",
-        ItemState::sql_list(ItemState::unsettled)
-    );
-    pairs(store, &sql)
+/// For each referral with items: its last send, if anything was sent.
+pub(crate) fn last_sends(store: &Store) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+    pairs(
+        store,
+        "SELECT referral_id, max(sent_at) FROM outbox GROUP BY referral_id",
+    )
 }
 
 /// The rows of a two-column query: a referral's id and what was asked of it.

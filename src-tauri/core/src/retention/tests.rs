@@ -308,3 +308,36 @@ fn a_copy_saved_after_the_wipe_goes_once_nothing_waits_and_the_period_passed() {
         "then deleted like the referral's other copies"
     );
 }
+
+#[test]
+fn a_notice_goes_after_its_period_though_the_withdrawn_draft_was_never_confirmed() {
+    let f = Office::new();
+    let reference = built(&f);
+    let folder = tempfile::tempdir().unwrap();
+    // The referral handed to the mail program; the worker never said whether it went.
+    let original = crate::outbox::write_drafts(&f.store, folder.path(), t0()).unwrap();
+    f.withdraw(&reference, t0() + Duration::days(1));
+    assert!(!original[0].exists(), "a withdrawn draft may not go");
+    let notice_sent = t0() + Duration::days(2);
+    let notice = crate::outbox::write_drafts(&f.store, folder.path(), notice_sent).unwrap();
+    let items = crate::outbox::list(&f.store, &f.gazetteer).unwrap();
+    let of = |kind| items.iter().find(|i| i.kind == kind).unwrap();
+    let notice_item = of(crate::package::PackageKind::Withdrawal).id;
+    crate::outbox::confirm_delivered(&f.store, notice_item, notice_sent).unwrap();
+    assert_eq!(
+        of(crate::package::PackageKind::Referral).state,
+        crate::outbox::ItemState::Drafted,
+        "still unsure, and nothing left of it to send"
+    );
+    let period = Duration::days(i64::from(DEFAULT_DAYS));
+    purge_due(&f.store, notice_sent + period - Duration::days(1)).unwrap();
+    assert!(notice[0].exists(), "kept for the period after its send");
+    assert!(f.packages().archive(&reference).is_ok());
+    purge_due(&f.store, notice_sent + period + Duration::days(1)).unwrap();
+    assert!(!notice[0].exists(), "then the notice's draft goes");
+    assert_eq!(
+        f.packages().archive(&reference).unwrap_err().code(),
+        "package.already_deleted",
+        "and its archive, which names the client"
+    );
+}
