@@ -5,10 +5,9 @@
 //! truncated file behind and the caller can record nothing. And a file that names a referral is
 //! remembered (its path only, in the `saved_file` table), so that when the referral's data are
 //! purged the app can delete its copies too, and say which it could not reach. A copy of a
-//! package's own file (its archive, its mail draft) is remembered with that package as well:
-//! once the partner confirmed the package, or it was taken out of the outbox, the copy has
-//! nothing left to do and goes with the archive in the store (seed 004: after the receipt, files
-//! and keys are destroyed on both sides), not only at the purge.
+//! package's own file (its archive, its mail draft) is remembered with that package as well,
+//! so that it can go once the store has destroyed the package's archive, not only at the purge
+//! (`outbox::delete_copies_of_destroyed`).
 
 use std::fs;
 use std::io::{ErrorKind, Write as _};
@@ -204,13 +203,36 @@ pub fn copies_of_package(store: &Store, package: i64) -> Result<Vec<PathBuf>, St
         .collect::<Result<_, _>>()?)
 }
 
+/// The packages of which a copy is still where the app saved it.
+pub(crate) fn packages_with_copies(store: &Store) -> Result<Vec<i64>, StoreError> {
+    Ok(store
+        .conn()
+        .prepare(
+            "SELECT DISTINCT package_id FROM saved_file
+             WHERE package_id IS NOT NULL AND deleted_at IS NULL",
+        )?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?)
+}
+
 /// Deletes every recorded copy of referral `reference`'s files (see [`delete`]).
 pub(crate) fn delete_for_referral(
     store: &Store,
     reference: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    delete(store, "reference = ?1", reference, now)
+    delete(store, "reference = ?1", reference, None, now)
+}
+
+/// Deletes the recorded copies of referral `reference`'s files saved at or before `saved_by`
+/// (see [`delete`]): one saved since has its own time to run.
+pub(crate) fn delete_for_referral_saved_by(
+    store: &Store,
+    reference: &str,
+    saved_by: DateTime<FixedOffset>,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    delete(store, "reference = ?1", reference, Some(saved_by), now)
 }
 
 /// Deletes every recorded copy of package `package`'s own file (see [`delete`]).
@@ -219,26 +241,33 @@ pub(crate) fn delete_for_package(
     package: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    delete(store, "package_id = ?1", package, now)
+    delete(store, "package_id = ?1", package, None, now)
 }
 
-/// Deletes the recorded copies that `which` selects. A file already gone counts as deleted; one
-/// the app cannot delete (a folder on a removed stick, no permission) stays listed with the
-/// reason, for [`not_deleted`].
+/// Deletes the recorded copies that `which` selects (and, with `saved_by`, were saved by then).
+/// A file already gone counts as deleted; one the app cannot delete (a folder on a removed
+/// stick, no permission) stays listed with the reason, for [`not_deleted`].
 fn delete(
     store: &Store,
     which: &'static str,
     key: impl rusqlite::ToSql,
+    saved_by: Option<DateTime<FixedOffset>>,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
     let conn = store.conn();
-    let files: Vec<(i64, String)> = conn
+    let files: Vec<(i64, String, String)> = conn
         .prepare(&format!(
-            "SELECT id, path FROM saved_file WHERE {which} AND deleted_at IS NULL"
+            "SELECT id, path, saved_at FROM saved_file WHERE {which} AND deleted_at IS NULL"
         ))?
-        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    for (id, path) in files {
+    for (id, path, saved_at) in files {
+        // Times are RFC 3339 with the offset they were taken in: compared as instants. One
+        // that does not read is old enough.
+        let saved_at = DateTime::parse_from_rfc3339(&saved_at).ok();
+        if saved_by.zip(saved_at).is_some_and(|(by, at)| at > by) {
+            continue;
+        }
         match fs::remove_file(&path) {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::NotFound => {}

@@ -221,6 +221,7 @@ pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, 
 
 /// Purges every referral whose retention has run out, in any state. Returns how many.
 pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
+    outbox::delete_copies_of_destroyed(store, now)?;
     delete_late_copies(store, now)?;
     let due: Vec<(i64, WipeReason)> = candidates(store)?
         .into_iter()
@@ -248,8 +249,9 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
 
 /// What outlives a referral's wipe goes too, once nothing of the referral waits in the outbox
 /// any more and the retention period has passed since its last send: copies saved afterwards
-/// (the draft of a withdrawal notice, a DPO notice), and the archive of a withdrawal notice
-/// that was sent but never confirmed (a sent package waits for its receipt at most that long).
+/// (the draft of a withdrawal notice, a DPO notice), each once the period has also passed since
+/// it was saved, and the archive of a withdrawal notice that was sent but never confirmed (a
+/// sent package waits for its receipt at most that long).
 ///
 /// What waits is a package whose item has something left to do and whose archive the store
 /// still holds. An item left unsure whose archive went with the client's data (a package maybe
@@ -275,7 +277,9 @@ fn delete_late_copies(store: &Store, now: DateTime<FixedOffset>) -> Result<(), R
             .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
             .is_none_or(|at| at + days <= now);
         if !waits && due {
-            crate::files::delete_for_referral(store, &reference, now)?;
+            // A copy saved since (a DPO notice written long after the last send) has its own
+            // period to run.
+            crate::files::delete_for_referral_saved_by(store, &reference, now - days, now)?;
             sealed::destroy_all_but(conn, id, &unsettled)?;
         }
     }

@@ -160,3 +160,53 @@ fn a_packages_copies_go_with_it_and_the_referrals_other_copies_stay() {
         [&correction, &receipt].map(|p| p.display().to_string())
     );
 }
+
+/// Copies saved before version 16 knew only their referral; the migration gives each the
+/// package whose file it is, where the name says so without doubt.
+#[test]
+fn the_migration_finds_the_package_of_copies_saved_before() {
+    let office = crate::testing::Office::new();
+    let when = at("2026-11-23T10:00:00+01:00");
+    let reference = office.consented(&crate::testing::mira(), crate::consent::Language::Nl, when);
+    let reference = reference.as_str();
+    let folder = tempfile::tempdir().unwrap();
+    let draft = crate::outbox::write_drafts(&office.store, folder.path(), when).unwrap();
+    let saved = |name: &str| {
+        let export = Export {
+            file_name: name.into(),
+            bytes: b"copy".to_vec(),
+        };
+        save_for_referral(&office.store, reference, None, folder.path(), &export, when).unwrap()
+    };
+    let archive = saved(&format!("aanmelding-{reference}.7z"));
+    // The folder held one already: the app numbered the second, which names no package.
+    let numbered = saved(&format!("aanmelding-{reference}.7z"));
+    let receipt = saved(&format!("ontvangstbewijs-{reference}.pdf"));
+    // Saved on Windows.
+    let windows = format!(r"C:\Users\medewerker\Documents\aanmelding-{reference}.7z");
+    remember(&office.store, reference, None, Path::new(&windows), when).unwrap();
+    let conn = office.store.conn();
+    conn.execute("UPDATE saved_file SET package_id = NULL", [])
+        .unwrap();
+    let migration = include_str!("../store/migrations/0016_copies_go_with_their_package.sql");
+    let backfill = &migration[migration.find("UPDATE saved_file").unwrap()..];
+    conn.execute_batch(backfill).unwrap();
+    let package: i64 = conn
+        .query_row("SELECT id FROM package", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(
+        copies_of_package(&office.store, package).unwrap(),
+        [draft[0].clone(), archive, PathBuf::from(windows)]
+    );
+    let unowned: Vec<String> = conn
+        .prepare("SELECT path FROM saved_file WHERE package_id IS NULL ORDER BY id")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(
+        unowned,
+        [numbered, receipt].map(|p| p.display().to_string())
+    );
+}

@@ -444,3 +444,25 @@ fn every_problem_is_named_at_once_and_an_unsent_item_is_refused() {
     let err = report(&f.store, &f.gazetteer, &input(item + 100, ""), now()).unwrap_err();
     assert_eq!(err.code(), "incident.not_sent");
 }
+
+#[test]
+fn a_notice_for_the_dpo_written_after_the_purge_has_its_own_period() {
+    let (f, _, item) = office(Some("dpo@team.example"));
+    let purged = at("2026-12-23T09:00:00+01:00");
+    assert_eq!(crate::retention::purge_due(&f.store, purged).unwrap(), 1);
+    // Weeks later the worker hears it went to the wrong mailbox.
+    let later = at("2027-01-20T09:00:00+01:00");
+    let folder = tempfile::tempdir().unwrap();
+    let (_, path) = report_to_folder(
+        &f.store,
+        &f.gazetteer,
+        &input(item, ""),
+        folder.path(),
+        later,
+    )
+    .unwrap();
+    crate::retention::purge_due(&f.store, later + chrono::Duration::minutes(1)).unwrap();
+    assert!(path.exists(), "the worker still has to send it");
+    crate::retention::purge_due(&f.store, later + chrono::Duration::days(31)).unwrap();
+    assert!(!path.exists(), "gone once its own period has run");
+}

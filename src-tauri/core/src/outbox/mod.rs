@@ -850,6 +850,7 @@ pub fn confirm_received(
         destroy_received(store, id, facts.package_id, now)?;
     }
     tx.commit()?;
+    delete_copies_of_destroyed(store, now)?;
     Ok(())
 }
 
@@ -884,16 +885,34 @@ fn destroy_received(
     package_id: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    destroy(store, package_id, now)?;
+    sealed::destroy(store.conn(), package_id)?;
     event(store, id, EventKind::Destroyed, now)
 }
 
-/// Destroys the package `package_id`'s archive and password in the store and the copies of its
-/// file saved outside it (the worker's copy of the archive, the mail program's draft): once it
-/// is received or may not go (again), none of them has anything left to do.
-fn destroy(store: &Store, package_id: i64, now: DateTime<FixedOffset>) -> Result<(), StoreError> {
-    sealed::destroy(store.conn(), package_id)?;
-    files::delete_for_package(store, package_id, now)
+/// Deletes the copies saved outside the store (the worker's copy of an archive, the mail
+/// program's draft) of every package whose archive the store no longer holds: received, taken
+/// out of the outbox, or wiped with the client's data, none of them has anything left to do
+/// (seed 004: after the receipt, files and keys are destroyed on both sides).
+///
+/// It follows the store rather than being told: the archive's destruction is part of a
+/// transaction that may still roll back (a withdrawal whose notice cannot be made), a file's
+/// deletion cannot be, so the files go only after what decided it is committed. Run after
+/// such a commit, and by the retention's round every minute, which also takes what a crash in
+/// between, or a copy saved while its package was being destroyed, left behind.
+pub fn delete_copies_of_destroyed(
+    store: &Store,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    if !store.conn().is_autocommit() {
+        // Inside a unit of work not yet committed: the next round takes them.
+        return Ok(());
+    }
+    for package in files::packages_with_copies(store)? {
+        if !sealed::archive_kept(store.conn(), package)? {
+            files::delete_for_package(store, package, now)?;
+        }
+    }
+    Ok(())
 }
 
 /// The package came back: the partner's server did not deliver it. The item needs the worker's
@@ -933,6 +952,7 @@ pub fn bounced(
     // It did not arrive, and after a withdrawal or a correction it may not go again.
     take_out_if_never_again(store, id, now)?;
     tx.commit()?;
+    delete_copies_of_destroyed(store, now)?;
     Ok(())
 }
 
@@ -1076,7 +1096,7 @@ fn cancel(store: &Store, ids: &[i64], now: DateTime<FixedOffset>) -> Result<usiz
             continue;
         }
         if let Some(item) = item(store, id)? {
-            destroy(store, item.package_id, now)?;
+            sealed::destroy(conn, item.package_id)?;
         }
         event(store, id, EventKind::Cancelled, now)?;
         taken += 1;
@@ -1175,7 +1195,7 @@ fn take_out(
         now,
     )?;
     for package_id in of_referral(store, referral_id, Of::Packages, emptied)? {
-        destroy(store, package_id, now)?;
+        sealed::destroy(store.conn(), package_id)?;
     }
     Ok(cancelled)
 }

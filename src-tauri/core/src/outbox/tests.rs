@@ -2,6 +2,7 @@ use std::sync::Mutex;
 
 use super::*;
 use crate::consent::Language;
+use crate::package::SavedCopy;
 use crate::referral::{ClientInput, Reference};
 use crate::testing::{MeddlingAt, Office, at};
 
@@ -941,10 +942,7 @@ fn saved_copies_of_a_package_go_once_the_partner_has_it_and_the_password() {
             .save_copy(&reference, what, folder.path(), when)
             .unwrap()
     };
-    let (archive, receipt) = (
-        copy(crate::package::SavedCopy::Archive),
-        copy(crate::package::SavedCopy::Receipt),
-    );
+    let (archive, receipt) = (copy(SavedCopy::Archive), copy(SavedCopy::Receipt));
     let id = referral_item(&office).id;
     assert_eq!(draft_of(&office.store, id).unwrap().as_ref(), draft.first());
     confirm_delivered(&office.store, id, when).unwrap();
@@ -965,66 +963,75 @@ fn saved_copies_of_a_package_go_once_the_partner_has_it_and_the_password() {
 }
 
 #[test]
-fn a_withdrawal_deletes_the_draft_of_a_package_that_may_not_go() {
-    let (office, reference) = drafting_office("2026-11-23T09:00:00+01:00");
+fn a_withdrawal_that_fails_half_way_deletes_no_copy() {
+    let office = SmtpOffice::new();
+    let (reference, id) = office.maybe_sent();
     let folder = tempfile::tempdir().unwrap();
-    let draft = write_drafts(
-        &office.store,
-        folder.path(),
-        at("2026-11-23T10:00:00+01:00"),
-    )
-    .unwrap();
-    assert_eq!(referral_item(&office).state, ItemState::Drafted);
-    office.withdraw(&reference, at("2026-11-23T11:00:00+01:00"));
-    assert!(
-        !draft[0].exists(),
-        "a draft of it can no longer be sent by mistake"
-    );
-    assert_eq!(
-        draft_of(&office.store, referral_item(&office).id).unwrap(),
-        None
-    );
+    let when = at("2026-11-23T11:00:00+01:00");
+    let copy = office
+        .packages()
+        .save_copy(&reference, SavedCopy::Archive, folder.path(), when)
+        .unwrap();
+    // The notice cannot be made (the worker's profile lost its phone): the withdrawal, which
+    // had already taken the archive out, rolls back, and the copy is still there with it.
+    let conn = office.store.conn();
+    conn.execute("UPDATE worker_profile SET phone = ''", [])
+        .unwrap();
+    let said = crate::withdrawal::WithdrawalInput {
+        reference: reference.clone(),
+        said_on: "2026-11-23".into(),
+        how: crate::withdrawal::How::Phone,
+    };
+    assert!(crate::withdrawal::withdraw(&office.store, &office.gazetteer, &said, when).is_err());
+    assert!(archive_kept(&office, id));
+    delete_copies_of_destroyed(&office.store, when).unwrap();
+    assert!(copy.exists(), "kept with the archive it copies");
+    conn.execute("UPDATE worker_profile SET phone = '014 12 00 00'", [])
+        .unwrap();
+    office.withdraw(&reference, when);
+    assert!(!copy.exists(), "gone with it");
 }
 
-/// Copies saved before version 16 knew only their referral; the migration gives each the
-/// package whose file it is, where the name says so without doubt.
 #[test]
-fn the_migration_finds_the_package_of_copies_saved_before() {
-    let (office, reference) = drafting_office("2026-11-23T09:00:00+01:00");
+fn a_bounce_after_a_correction_takes_the_old_packages_copies_and_keeps_the_new_ones() {
+    let office = SmtpOffice::new();
+    let (reference, id) = office.maybe_sent();
     let folder = tempfile::tempdir().unwrap();
     let when = at("2026-11-23T10:00:00+01:00");
-    let draft = write_drafts(&office.store, folder.path(), when).unwrap();
-    let archive = office
-        .packages()
-        .save_copy(
-            &reference,
-            crate::package::SavedCopy::Archive,
-            folder.path(),
-            when,
-        )
-        .unwrap();
-    // The folder held one already: the app numbered the second.
-    let numbered = office
-        .packages()
-        .save_copy(
-            &reference,
-            crate::package::SavedCopy::Archive,
-            folder.path(),
-            when,
-        )
-        .unwrap();
-    let conn = office.store.conn();
-    let package: i64 = conn
-        .query_row("SELECT package_id FROM outbox", [], |r| r.get(0))
-        .unwrap();
-    conn.execute("UPDATE saved_file SET package_id = NULL", [])
-        .unwrap();
-    let migration = include_str!("../store/migrations/0016_copies_go_with_their_package.sql");
-    let backfill = &migration[migration.find("UPDATE saved_file").unwrap()..];
-    conn.execute_batch(backfill).unwrap();
-    assert_eq!(
-        files::copies_of_package(&office.store, package).unwrap(),
-        [draft[0].clone(), archive]
+    let copy = |office: &SmtpOffice| {
+        office
+            .packages()
+            .save_copy(&reference, SavedCopy::Archive, folder.path(), when)
+            .unwrap()
+    };
+    let old = copy(&office);
+    let corrected = crate::correction::CorrectionInput {
+        reference: reference.clone(),
+        client: ClientInput {
+            first_name: "Zoë".into(),
+            last_name: "Vandenberghe".into(),
+            street: "Geheimstraat".into(),
+            house_number: "9".into(),
+            postal_code: "2260".into(),
+            phone: "0470 99 88 77".into(),
+            email: "geheim@example.be".into(),
+            ..Default::default()
+        },
+        reason: "OCMW meldt: huisnummer klopt niet".into(),
+    };
+    crate::correction::correct(&office.store, &office.gazetteer, &corrected, when).unwrap();
+    let new = copy(&office);
+    let bounce = Bounce {
+        reason: "550 5.1.1 mailbox unknown".into(),
+        seen: MailboxPlace {
+            validity: 1,
+            uid: 9,
+        },
+    };
+    bounced(&office.store, id, &bounce, when).unwrap();
+    assert!(
+        !old.exists(),
+        "the old package may not go again: its copy goes"
     );
-    assert!(numbered.exists());
+    assert!(new.exists(), "the correction's copy stays");
 }

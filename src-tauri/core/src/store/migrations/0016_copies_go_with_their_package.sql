@@ -7,9 +7,10 @@ ALTER TABLE saved_file ADD COLUMN package_id INTEGER;
 CREATE INDEX saved_file_package ON saved_file (package_id);
 
 -- The copies saved before: a file named after exactly one package of its referral (the archive's
--- name, or its draft's: the same with .eml) is that package's. A name that fits two packages
--- (a second correction) or none (numbered -2 because the folder held one already) is left to
--- the purge, as before.
+-- name, or its draft's: the same with .eml) is that package's, and goes at the app's next round
+-- if that package's archive is already destroyed. A name that fits two packages (a second
+-- correction) or none (numbered -2 because the folder held one already) is left to the purge,
+-- as before.
 UPDATE saved_file SET package_id = (
     SELECT CASE WHEN count(*) = 1 THEN min(package.id) END
       FROM package JOIN referral ON referral.id = package.referral_id
