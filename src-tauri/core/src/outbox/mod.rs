@@ -1667,7 +1667,9 @@ pub fn sync(
     };
     let outcome = run();
     transport.finish();
-    outcome.map(|()| report)
+    // What the sync took out (a package that may not go again) leaves no copy behind.
+    let swept = access.with(|store| Ok(delete_copies_of_destroyed(store, now())?));
+    outcome.and(swept).map(|()| report)
 }
 
 /// A mail that cannot even be composed, or may not go: it needs the worker, and the other items
