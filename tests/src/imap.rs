@@ -220,6 +220,44 @@ userdb {{
         std::fs::rename(&tmp, maildir.join("new").join(name)).map_err(|e| e.to_string())
     }
 
+    /// What a move of the mailbox to another server does to it: the mails stay, with their
+    /// arrival times, but are numbered again under a new UIDVALIDITY. Dovecot forgets the UIDs
+    /// it gave (its UID list and index) and makes new ones at the next look; its record of the
+    /// last UIDVALIDITY it handed out stays, so the new one is higher.
+    pub fn renumber(&self, user: &str) -> crate::Result<()> {
+        let maildir = self.dir.path().join("mail").join(user);
+        let before = self.uid_validity(user);
+        for entry in std::fs::read_dir(&maildir).map_err(|e| e.to_string())? {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            let name = path.file_name().unwrap_or_default().to_string_lossy();
+            if name.starts_with("dovecot-uidlist") || name.starts_with("dovecot.index") {
+                std::fs::remove_file(&path).map_err(|e| e.to_string())?;
+            }
+        }
+        if before.is_none() {
+            return Err("the mailbox was never looked at: nothing to renumber".into());
+        }
+        Ok(())
+    }
+
+    /// The UIDVALIDITY Dovecot gave `user`'s inbox, from its UID list (`3 V<validity> N…`);
+    /// `None` before anyone looked.
+    pub fn uid_validity(&self, user: &str) -> Option<u32> {
+        let list = self
+            .dir
+            .path()
+            .join("mail")
+            .join(user)
+            .join("dovecot-uidlist");
+        let text = std::fs::read_to_string(list).ok()?;
+        text.lines()
+            .next()?
+            .split_whitespace()
+            .find_map(|w| w.strip_prefix('V'))?
+            .parse()
+            .ok()
+    }
+
     /// Every command the clients sent, as Dovecot's raw log kept it.
     pub fn commands(&self) -> Vec<String> {
         let mut lines = Vec::new();

@@ -240,3 +240,36 @@ fn a_read_receipt_settles_a_mail_in_doubt() {
         "{kinds:?}"
     );
 }
+
+/// The worker's mailbox moves (to Microsoft 365, say) while a package sent again after a bounce
+/// waits for its receipt: the mails come along under new UIDs, and the old bounce must not send
+/// the package back to "needs attention". Told apart by when it arrived.
+#[test]
+fn after_the_mailbox_moved_an_old_bounce_is_still_old() {
+    let smtp_server = Server::start();
+    let mut imap_server = ImapServer::start().unwrap();
+    let office = Office::with_smtp();
+    let reference = queued(&office, "Jan", "1000");
+    smtp_server.sync(&office);
+    let message_id = item(&office, &reference).message_id;
+    imap_server.deliver(&imap::bounce(&message_id)).unwrap();
+    let found = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_eq!(found.bounced, 1);
+    outbox::confirm_resend(&office.store, item(&office, &reference).id, now()).unwrap();
+    assert_eq!(smtp_server.sync(&office).sent, 1);
+
+    // Arrival times count in whole seconds: the move, and what comes after, is a moment later.
+    std::thread::sleep(Duration::from_millis(1100));
+    let before = imap_server.uid_validity(imap::USER);
+    imap_server.renumber(imap::USER).unwrap();
+    let nothing = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_ne!(imap_server.uid_validity(imap::USER), before, "renumbered");
+    assert_eq!(nothing, ReceiptReport::default());
+    assert_eq!(item(&office, &reference).state, ItemState::Sent);
+
+    // A bounce of the second send is new, and counts.
+    imap_server.deliver(&imap::bounce(&message_id)).unwrap();
+    let found = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_eq!(found.bounced, 1);
+    assert_eq!(item(&office, &reference).state, ItemState::Attention);
+}

@@ -963,26 +963,44 @@ pub struct Bounce {
     pub seen: MailboxPlace,
 }
 
-/// A message's place in a mailbox (IMAP): its UID, valid while the UIDVALIDITY holds.
+/// A message's place in a mailbox (IMAP): its UID, valid while the UIDVALIDITY holds, and its
+/// arrival.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MailboxPlace {
     pub validity: u32,
     pub uid: u32,
+    /// When it arrived in the mailbox (its INTERNALDATE, in seconds since 1970, by the mail
+    /// server's clock), if the server said. A UID means nothing once the UIDVALIDITY changed
+    /// (the mailbox was moved or rebuilt); the arrival, which a move keeps, still tells an
+    /// older report from a newer one.
+    pub arrived: Option<i64>,
 }
 
 impl std::fmt::Display for MailboxPlace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.validity, self.uid)
+        write!(f, "{}:{}", self.validity, self.uid)?;
+        match self.arrived {
+            Some(arrived) => write!(f, ":{arrived}"),
+            None => Ok(()),
+        }
     }
 }
 
 impl std::str::FromStr for MailboxPlace {
     type Err = ();
+    /// `validity:uid:arrived`, or `validity:uid` as stored before the arrival was kept.
     fn from_str(s: &str) -> Result<Self, ()> {
-        let (validity, uid) = s.split_once(':').ok_or(())?;
+        let mut parts = s.split(':');
+        let mut next = || parts.next().ok_or(());
+        let (validity, uid) = (next()?, next()?);
+        let arrived = parts.next().map(str::parse).transpose().map_err(|_| ())?;
+        if parts.next().is_some() {
+            return Err(());
+        }
         Ok(Self {
             validity: validity.parse().map_err(|_| ())?,
             uid: uid.parse().map_err(|_| ())?,
+            arrived,
         })
     }
 }

@@ -68,10 +68,10 @@ pub fn check(
         }
         let id = awaiting.id;
         let recorded = match look_for(&mut session, &awaiting, validity)? {
-            Some(Found::Report(Report::Bounce(reason), uid)) => {
+            Some(Found::Report(Report::Bounce(reason), place)) => {
                 let bounce = Bounce {
                     reason,
-                    seen: MailboxPlace { validity, uid },
+                    seen: place,
                 };
                 access
                     .with(|store| super::bounced(store, id, &bounce, now()))
@@ -96,8 +96,8 @@ pub fn check(
 }
 
 enum Found {
-    /// A report, and its UID in the mailbox.
-    Report(Report, u32),
+    /// A report, and its place in the mailbox.
+    Report(Report, MailboxPlace),
     Reply,
 }
 
@@ -105,6 +105,9 @@ type Session = imap::Session<native_tls::TlsStream<TcpStream>>;
 
 /// The first report or reply about `awaiting`'s mail. A bounce already handled (the mail was
 /// sent again since) and any report before it are looked past: they are about an earlier send.
+/// Before means a lower UID while the mailbox's UIDVALIDITY is the one the bounce was seen
+/// under; once it changed (the mailbox moved to another server, or was rebuilt), UIDs start
+/// again, and a report that did not arrive after the handled bounce is the earlier one.
 fn look_for(
     session: &mut Session,
     awaiting: &Awaiting,
@@ -116,6 +119,10 @@ fn look_for(
         .bounce_seen
         .filter(|seen| seen.validity == validity)
         .map_or(0, |seen| seen.uid);
+    let arrived_by = awaiting
+        .bounce_seen
+        .filter(|seen| seen.validity != validity)
+        .and_then(|seen| seen.arrived);
     let reports = session
         .uid_search(format!(
             "HEADER Content-Type \"report\" BODY \"{message_id}\""
@@ -125,11 +132,20 @@ fn look_for(
     uids.sort_unstable();
     for uid in uids {
         let fetched = session
-            .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+            .uid_fetch(uid.to_string(), "(INTERNALDATE BODY.PEEK[])")
             .map_err(failed)?;
         for message in fetched.iter() {
+            let arrived = message.internal_date().map(|d| d.timestamp());
+            if arrived.zip(arrived_by).is_some_and(|(at, by)| at <= by) {
+                continue;
+            }
             if let Some(report) = message.body().and_then(|b| read_report(b, message_id)) {
-                return Ok(Some(Found::Report(report, uid)));
+                let place = MailboxPlace {
+                    validity,
+                    uid,
+                    arrived,
+                };
+                return Ok(Some(Found::Report(report, place)));
             }
         }
     }

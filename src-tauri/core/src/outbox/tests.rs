@@ -626,6 +626,7 @@ fn bounced_back(office: &Office, id: i64, when: &str) -> ItemState {
         seen: MailboxPlace {
             validity: 1,
             uid: 9,
+            arrived: None,
         },
     };
     bounced(&office.store, id, &bounce, at(when)).unwrap();
@@ -1026,6 +1027,7 @@ fn a_bounce_after_a_correction_takes_the_old_packages_copies_and_keeps_the_new_o
         seen: MailboxPlace {
             validity: 1,
             uid: 9,
+            arrived: None,
         },
     };
     bounced(&office.store, id, &bounce, when).unwrap();
@@ -1034,4 +1036,20 @@ fn a_bounce_after_a_correction_takes_the_old_packages_copies_and_keeps_the_new_o
         "the old package may not go again: its copy goes"
     );
     assert!(new.exists(), "the correction's copy stays");
+}
+
+#[test]
+fn a_mailbox_place_reads_as_it_was_stored_with_or_without_its_arrival() {
+    let place = |arrived| MailboxPlace {
+        validity: 1_700_000_000,
+        uid: 42,
+        arrived,
+    };
+    for stored in [place(None), place(Some(1_764_000_000))] {
+        assert_eq!(stored.to_string().parse(), Ok(stored));
+    }
+    assert_eq!("1700000000:42".parse(), Ok(place(None)));
+    for bad in ["", "1700000000", "1700000000:x", "1:2:3:4", "1:2:later"] {
+        assert_eq!(bad.parse::<MailboxPlace>(), Err(()), "{bad}");
+    }
 }
