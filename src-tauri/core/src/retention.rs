@@ -140,6 +140,10 @@ type Candidate = (i64, String, WipeReason, DateTime<FixedOffset>);
 
 fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
     let days = Duration::days(i64::from(RetentionSettings::load(store)?.days_after_send));
+    // What has not gone yet waits at least the day an unfinished draft gets: a retention of 0
+    // days keeps nothing after the send, it does not give up on a package whose mail server
+    // said "try again in five minutes", or on a consent whose package is still to be made.
+    let unsent = days.max(Duration::hours(DRAFT_HOURS));
     let conn = store.conn();
     let kept: BTreeMap<i64, referral::Kept> = referral::kept(conn)?
         .into_iter()
@@ -164,13 +168,13 @@ fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
             continue;
         }
         if let Some(consent) = consent::stored(conn, k.id)? {
-            let wipe = consent.given_at + days;
+            let wipe = consent.given_at + unsent;
             found.push((k.id, k.reference.clone(), WipeReason::NoPackage, wipe));
         }
     }
     for (id, queued_at) in outbox::stuck_since(store)? {
         if let (Some(k), Some(since)) = (kept.get(&id), at(&queued_at)) {
-            found.push((id, k.reference.clone(), WipeReason::Stuck, since + days));
+            found.push((id, k.reference.clone(), WipeReason::Stuck, since + unsent));
         }
     }
     Ok(found)

@@ -341,3 +341,25 @@ fn a_notice_goes_after_its_period_though_the_withdrawn_draft_was_never_confirmed
         "and its archive, which names the client"
     );
 }
+
+#[test]
+fn a_retention_of_0_days_keeps_nothing_sent_but_gives_the_unsent_a_day() {
+    let f = Office::new();
+    RetentionSettings {
+        days_after_send: 0,
+        dpo_email: String::new(),
+    }
+    .save(&f.store)
+    .unwrap();
+    let sent = f.sent(&client(), t0());
+    // Greylisted: the server said to try again later.
+    let greylisted = built(&f);
+    set_state(&f, &greylisted, "failed");
+    assert_eq!(purge_due(&f.store, t0() + Duration::minutes(1)).unwrap(), 1);
+    assert!(
+        referral(&f, &sent).client.is_none(),
+        "nothing kept after the send"
+    );
+    assert!(archive_kept(&f, &greylisted));
+    wiped_exactly_at(&f, &greylisted, t0() + Duration::hours(DRAFT_HOURS));
+}
