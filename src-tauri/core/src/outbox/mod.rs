@@ -273,7 +273,10 @@ fn of_referral(
         .collect::<Result<_, _>>()?)
 }
 
-/// For each settled referral whose referral package was sent: when. Its retention runs from then.
+/// For each settled referral whose referral package was sent: when its client's data last went
+/// out, in the referral package or a correction after it. Its retention runs from then: the
+/// OCMW may come back on corrected data as on the first, and a correction sent near the end of
+/// the period would otherwise lose its archive (and the client's data) before its receipt.
 pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, StoreError> {
     let sql = format!(
         "SELECT o.referral_id, o.sent_at, o.package_id FROM outbox o
@@ -287,13 +290,33 @@ pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, Stor
         .prepare(&sql)?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
-    let mut sent = Vec::new();
+    let mut referral_sent = std::collections::BTreeSet::new();
+    let mut last: std::collections::BTreeMap<i64, (DateTime<FixedOffset>, String)> =
+        std::collections::BTreeMap::new();
     for (referral_id, sent_at, package_id) in rows {
-        if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Referral) {
-            sent.push((referral_id, sent_at));
+        match sealed::kind_of(store.conn(), package_id)? {
+            Some(PackageKind::Referral) => {
+                referral_sent.insert(referral_id);
+            }
+            Some(PackageKind::Correction) => {}
+            Some(PackageKind::Withdrawal) | None => continue,
+        }
+        // Times carry the offset they were taken in: the latest instant, not the latest text.
+        let Ok(at) = DateTime::parse_from_rfc3339(&sent_at) else {
+            continue;
+        };
+        if last
+            .get(&referral_id)
+            .is_none_or(|(latest, _)| at > *latest)
+        {
+            last.insert(referral_id, (at, sent_at));
         }
     }
-    Ok(sent)
+    Ok(last
+        .into_iter()
+        .filter(|(id, _)| referral_sent.contains(id))
+        .map(|(id, (_, sent_at))| (id, sent_at))
+        .collect())
 }
 
 /// For each referral with an item stuck (failed, refused, unsure, or a draft never confirmed)

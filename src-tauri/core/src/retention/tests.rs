@@ -363,3 +363,42 @@ fn a_retention_of_0_days_keeps_nothing_sent_but_gives_the_unsent_a_day() {
     assert!(archive_kept(&f, &greylisted));
     wiped_exactly_at(&f, &greylisted, t0() + Duration::hours(DRAFT_HOURS));
 }
+
+#[test]
+fn a_correction_sent_late_in_the_period_starts_it_again() {
+    let f = Office::new();
+    let reference = f.sent(&client(), t0());
+    // On day 25 the OCMW calls: the house number is wrong. The correction goes the same day.
+    let corrected_on = t0() + Duration::days(25);
+    crate::correction::correct(
+        &f.store,
+        &f.gazetteer,
+        &crate::correction::CorrectionInput {
+            reference: reference.clone(),
+            client: ClientInput {
+                house_number: "11".into(),
+                ..client()
+            },
+            reason: "OCMW meldt: huisnummer klopt niet".into(),
+        },
+        corrected_on,
+    )
+    .unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    crate::outbox::write_drafts(&f.store, folder.path(), corrected_on).unwrap();
+    let correction = crate::outbox::list(&f.store, &f.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.kind == crate::package::PackageKind::Correction)
+        .unwrap();
+    crate::outbox::confirm_delivered(&f.store, correction.id, corrected_on).unwrap();
+    // Day 31: the first send's period is over, the correction's is not; its archive waits for
+    // its receipt.
+    assert_eq!(purge_due(&f.store, t0() + Duration::days(31)).unwrap(), 0);
+    assert!(f.packages().archive(&reference).is_ok());
+    wiped_exactly_at(
+        &f,
+        &reference,
+        corrected_on + Duration::days(i64::from(DEFAULT_DAYS)),
+    );
+}
