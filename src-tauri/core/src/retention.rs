@@ -282,8 +282,9 @@ fn delete_late_copies(store: &Store, now: DateTime<FixedOffset>) -> Result<(), R
             .is_none_or(|at| at + days <= now);
         if !waits && due {
             // A copy saved since (a DPO notice written long after the last send) has its own
-            // period to run.
-            crate::files::delete_for_referral_saved_by(store, &reference, now - days, now)?;
+            // period to run, and at least a day for the worker to send it.
+            let saved_by = now - days.max(Duration::hours(DRAFT_HOURS));
+            crate::files::delete_for_referral_saved_by(store, &reference, saved_by, now)?;
             sealed::destroy_all_but(conn, id, &unsettled)?;
         }
     }

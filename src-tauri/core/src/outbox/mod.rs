@@ -922,7 +922,7 @@ fn destroy_received(
 /// deletion cannot be, so the files go only after what decided it is committed. Run after
 /// such a commit, and by the retention's round every minute, which also takes what a crash in
 /// between, or a copy saved while its package was being destroyed, left behind.
-pub fn delete_copies_of_destroyed(
+pub(crate) fn delete_copies_of_destroyed(
     store: &Store,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {

@@ -105,6 +105,26 @@ impl SmtpOffice {
         (reference, id)
     }
 
+    /// The OCMW calls: the house number of [`Self::maybe_sent`]'s client is wrong. The worker
+    /// corrects it at `when`.
+    fn correct_house_number(&self, reference: &Reference, when: DateTime<FixedOffset>) {
+        let corrected = crate::correction::CorrectionInput {
+            reference: reference.clone(),
+            client: ClientInput {
+                first_name: "Zoë".into(),
+                last_name: "Vandenberghe".into(),
+                street: "Geheimstraat".into(),
+                house_number: "9".into(),
+                postal_code: "2260".into(),
+                phone: "0470 99 88 77".into(),
+                email: "geheim@example.be".into(),
+                ..Default::default()
+            },
+            reason: "OCMW meldt: huisnummer klopt niet".into(),
+        };
+        crate::correction::correct(&self.store, &self.gazetteer, &corrected, when).unwrap();
+    }
+
     /// One sync through `server` at `when` in which `meddle` runs before the sync's `step`th
     /// use of the store.
     fn sync_meddled(
@@ -678,23 +698,7 @@ fn a_package_maybe_sent_before_a_withdrawal_is_never_sent_again() {
 fn a_package_corrected_since_is_never_sent_again() {
     let office = SmtpOffice::new();
     let (reference, id) = office.maybe_sent();
-    // The OCMW calls: the house number is wrong. The worker corrects it.
-    let corrected = crate::correction::CorrectionInput {
-        reference: reference.clone(),
-        client: ClientInput {
-            first_name: "Zoë".into(),
-            last_name: "Vandenberghe".into(),
-            street: "Geheimstraat".into(),
-            house_number: "9".into(),
-            postal_code: "2260".into(),
-            phone: "0470 99 88 77".into(),
-            email: "geheim@example.be".into(),
-            ..Default::default()
-        },
-        reason: "OCMW meldt: huisnummer klopt niet".into(),
-    };
-    let when = at("2026-11-23T10:00:00+01:00");
-    crate::correction::correct(&office.store, &office.gazetteer, &corrected, when).unwrap();
+    office.correct_house_number(&reference, at("2026-11-23T10:00:00+01:00"));
     let never_again = |office: &SmtpOffice| -> Vec<(PackageKind, Option<NeverAgain>)> {
         list(&office.store, &office.gazetteer)
             .unwrap()
@@ -1006,31 +1010,9 @@ fn a_bounce_after_a_correction_takes_the_old_packages_copies_and_keeps_the_new_o
             .unwrap()
     };
     let old = copy(&office);
-    let corrected = crate::correction::CorrectionInput {
-        reference: reference.clone(),
-        client: ClientInput {
-            first_name: "Zoë".into(),
-            last_name: "Vandenberghe".into(),
-            street: "Geheimstraat".into(),
-            house_number: "9".into(),
-            postal_code: "2260".into(),
-            phone: "0470 99 88 77".into(),
-            email: "geheim@example.be".into(),
-            ..Default::default()
-        },
-        reason: "OCMW meldt: huisnummer klopt niet".into(),
-    };
-    crate::correction::correct(&office.store, &office.gazetteer, &corrected, when).unwrap();
+    office.correct_house_number(&reference, when);
     let new = copy(&office);
-    let bounce = Bounce {
-        reason: "550 5.1.1 mailbox unknown".into(),
-        seen: MailboxPlace {
-            validity: 1,
-            uid: 9,
-            arrived: None,
-        },
-    };
-    bounced(&office.store, id, &bounce, when).unwrap();
+    bounced_back(&office, id, "2026-11-23T10:00:00+01:00");
     assert!(
         !old.exists(),
         "the old package may not go again: its copy goes"
