@@ -29,6 +29,10 @@ use crate::{consent, sealed};
 pub const DEFAULT_DAYS: u32 = 30;
 /// The longest the settings allow: retention is a limit, not an archive.
 pub const MAX_DAYS: u32 = 365;
+/// The shortest. A day lets the worker pass the password on after the send and resend a bounce,
+/// and lets what has not gone yet (a greylisted mail, a draft for the mail program) go; wiped
+/// the minute after the send, the OCMW would get a package it can never open.
+pub const MIN_DAYS: u32 = 1;
 
 /// The team's settings for what happens after sending.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -48,7 +52,8 @@ impl RetentionSettings {
                 [],
                 |r| {
                     Ok(Self {
-                        days_after_send: r.get(0)?,
+                        // Before the shortest was a day, a team could set 0.
+                        days_after_send: r.get::<_, u32>(0)?.max(MIN_DAYS),
                         dpo_email: r.get(1)?,
                     })
                 },
@@ -58,12 +63,12 @@ impl RetentionSettings {
 
     pub fn save(self, store: &Store) -> Result<Self, RetentionError> {
         let mut problems = Vec::new();
-        if self.days_after_send > MAX_DAYS {
+        if !(MIN_DAYS..=MAX_DAYS).contains(&self.days_after_send) {
             problems.push(FieldMessage {
                 field: "days_after_send".into(),
                 message: format!(
-                    "Bewaartermijn: kies een aantal dagen van 0 tot {MAX_DAYS} (standaard \
-                     {DEFAULT_DAYS})."
+                    "Bewaartermijn: kies een aantal dagen van {MIN_DAYS} tot {MAX_DAYS} \
+                     (standaard {DEFAULT_DAYS})."
                 ),
             });
         }
@@ -140,10 +145,6 @@ type Candidate = (i64, String, WipeReason, DateTime<FixedOffset>);
 
 fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
     let days = Duration::days(i64::from(RetentionSettings::load(store)?.days_after_send));
-    // What has not gone yet waits at least the day an unfinished draft gets: a retention of 0
-    // days keeps nothing after the send, it does not give up on a package whose mail server
-    // said "try again in five minutes", or on a consent whose package is still to be made.
-    let unsent = days.max(Duration::hours(DRAFT_HOURS));
     let conn = store.conn();
     let kept: BTreeMap<i64, referral::Kept> = referral::kept(conn)?
         .into_iter()
@@ -168,13 +169,13 @@ fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
             continue;
         }
         if let Some(consent) = consent::stored(conn, k.id)? {
-            let wipe = consent.given_at + unsent;
+            let wipe = consent.given_at + days;
             found.push((k.id, k.reference.clone(), WipeReason::NoPackage, wipe));
         }
     }
     for (id, queued_at) in outbox::stuck_since(store)? {
         if let (Some(k), Some(since)) = (kept.get(&id), at(&queued_at)) {
-            found.push((id, k.reference.clone(), WipeReason::Stuck, since + unsent));
+            found.push((id, k.reference.clone(), WipeReason::Stuck, since + days));
         }
     }
     Ok(found)
@@ -225,7 +226,7 @@ pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, 
 
 /// Purges every referral whose retention has run out, in any state. Returns how many.
 pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
-    outbox::delete_copies_of_destroyed(store, now)?;
+    outbox::delete_copies_of_destroyed(store, now);
     delete_late_copies(store, now)?;
     let due: Vec<(i64, WipeReason)> = candidates(store)?
         .into_iter()
@@ -282,9 +283,8 @@ fn delete_late_copies(store: &Store, now: DateTime<FixedOffset>) -> Result<(), R
             .is_none_or(|at| at + days <= now);
         if !waits && due {
             // A copy saved since (a DPO notice written long after the last send) has its own
-            // period to run, and at least a day for the worker to send it.
-            let saved_by = now - days.max(Duration::hours(DRAFT_HOURS));
-            crate::files::delete_for_referral_saved_by(store, &reference, saved_by, now)?;
+            // period to run.
+            crate::files::delete_for_referral_saved_by(store, &reference, now - days, now)?;
             sealed::destroy_all_but(conn, id, &unsettled)?;
         }
     }

@@ -262,10 +262,23 @@ fn after_the_mailbox_moved_an_old_bounce_is_still_old() {
     std::thread::sleep(Duration::from_millis(1100));
     let before = imap_server.uid_validity(imap::USER);
     imap_server.renumber(imap::USER).unwrap();
+    let bodies_read = |server: &ImapServer| {
+        server
+            .commands()
+            .iter()
+            .filter(|c| c.to_uppercase().contains("BODY.PEEK[]"))
+            .count()
+    };
+    let read = bodies_read(&imap_server);
     let nothing = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
     assert_ne!(imap_server.uid_validity(imap::USER), before, "renumbered");
     assert_eq!(nothing, ReceiptReport::default());
     assert_eq!(item(&office, &reference).state, ItemState::Sent);
+    assert_eq!(
+        bodies_read(&imap_server),
+        read,
+        "told by its arrival, not read again"
+    );
 
     // A bounce of the second send is new, and counts.
     imap_server.deliver(&imap::bounce(&message_id)).unwrap();

@@ -61,7 +61,7 @@ describe('RetentionSettings', () => {
       retentionSettings: vi.fn(async () => ({ days_after_send: 30, dpo_email: '' })),
       saveRetentionSettings: vi.fn(async () => {
         throw invalid([
-          ['days_after_send', 'Bewaartermijn: kies een aantal dagen van 0 tot 365 (standaard 30).'],
+          ['days_after_send', 'Bewaartermijn: kies een aantal dagen van 1 tot 365 (standaard 30).'],
           ['dpo_email', 'DPO: vul een geldig e-mailadres in.'],
         ]);
       }),
@@ -69,7 +69,7 @@ describe('RetentionSettings', () => {
     render(RetentionSettings, { api });
     await fireEvent.input(await screen.findByLabelText(/Bewaartermijn/), { target: { value: '999' } });
     await fireEvent.click(screen.getByRole('button', { name: 'Bewaren' }));
-    expect(await screen.findByText(/van 0 tot 365/)).toHaveProperty('id', 'retention-days-error');
+    expect(await screen.findByText(/van 1 tot 365/)).toHaveProperty('id', 'retention-days-error');
     expect(screen.getByText(/geldig e-mailadres/)).toHaveProperty('id', 'dpo-email-error');
   });
 });

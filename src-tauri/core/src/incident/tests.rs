@@ -466,29 +466,3 @@ fn a_notice_for_the_dpo_written_after_the_purge_has_its_own_period() {
     crate::retention::purge_due(&f.store, later + chrono::Duration::days(31)).unwrap();
     assert!(!path.exists(), "gone once its own period has run");
 }
-
-#[test]
-fn with_a_retention_of_0_days_a_notice_for_the_dpo_still_gets_a_day() {
-    let (f, _, item) = office(Some("dpo@team.example"));
-    RetentionSettings {
-        days_after_send: 0,
-        dpo_email: "dpo@team.example".into(),
-    }
-    .save(&f.store)
-    .unwrap();
-    let later = now() + chrono::Duration::hours(2);
-    assert_eq!(crate::retention::purge_due(&f.store, later).unwrap(), 1);
-    let folder = tempfile::tempdir().unwrap();
-    let (_, path) = report_to_folder(
-        &f.store,
-        &f.gazetteer,
-        &input(item, ""),
-        folder.path(),
-        later,
-    )
-    .unwrap();
-    crate::retention::purge_due(&f.store, later + chrono::Duration::minutes(1)).unwrap();
-    assert!(path.exists(), "the worker still has to send it");
-    crate::retention::purge_due(&f.store, later + chrono::Duration::hours(25)).unwrap();
-    assert!(!path.exists());
-}

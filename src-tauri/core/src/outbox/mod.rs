@@ -873,7 +873,7 @@ pub fn confirm_received(
         destroy_received(store, id, facts.package_id, now)?;
     }
     tx.commit()?;
-    delete_copies_of_destroyed(store, now)?;
+    delete_copies_of_destroyed(store, now);
     Ok(())
 }
 
@@ -921,21 +921,24 @@ fn destroy_received(
 /// transaction that may still roll back (a withdrawal whose notice cannot be made), a file's
 /// deletion cannot be, so the files go only after what decided it is committed. Run after
 /// such a commit, and by the retention's round every minute, which also takes what a crash in
-/// between, or a copy saved while its package was being destroyed, left behind.
-pub(crate) fn delete_copies_of_destroyed(
-    store: &Store,
-    now: DateTime<FixedOffset>,
-) -> Result<(), StoreError> {
+/// between, or a copy saved while its package was being destroyed, left behind. For the same
+/// reason it is best effort and says nothing: what the caller did is recorded already, and a
+/// copy this pass could not reach (the store busy, a query failing) the next one takes; a file
+/// the system will not delete is listed for the worker by [`files::not_deleted`].
+pub(crate) fn delete_copies_of_destroyed(store: &Store, now: DateTime<FixedOffset>) {
     if !store.conn().is_autocommit() {
         // Inside a unit of work not yet committed: the next round takes them.
-        return Ok(());
+        return;
     }
-    for package in files::packages_with_copies(store)? {
-        if !sealed::archive_kept(store.conn(), package)? {
-            files::delete_for_package(store, package, now)?;
+    let pass = || -> Result<(), StoreError> {
+        for package in files::packages_with_copies(store)? {
+            if !sealed::archive_kept(store.conn(), package)? {
+                files::delete_for_package(store, package, now)?;
+            }
         }
-    }
-    Ok(())
+        Ok(())
+    };
+    let _ = pass();
 }
 
 /// The package came back: the partner's server did not deliver it. The item needs the worker's
@@ -975,7 +978,7 @@ pub fn bounced(
     // It did not arrive, and after a withdrawal or a correction it may not go again.
     take_out_if_never_again(store, id, now)?;
     tx.commit()?;
-    delete_copies_of_destroyed(store, now)?;
+    delete_copies_of_destroyed(store, now);
     Ok(())
 }
 
@@ -1709,8 +1712,11 @@ pub fn sync(
     let outcome = run();
     transport.finish();
     // What the sync took out (a package that may not go again) leaves no copy behind.
-    let swept = access.with(|store| Ok(delete_copies_of_destroyed(store, now())?));
-    outcome.and(swept).map(|()| report)
+    let _ = access.with(|store| {
+        delete_copies_of_destroyed(store, now());
+        Ok(())
+    });
+    outcome.map(|()| report)
 }
 
 /// A mail that cannot even be composed, or may not go: it needs the worker, and the other items

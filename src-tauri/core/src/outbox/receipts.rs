@@ -130,15 +130,22 @@ fn look_for(
         .map_err(failed)?;
     let mut uids: Vec<_> = reports.into_iter().filter(|uid| *uid > after).collect();
     uids.sort_unstable();
+    let arrival = |m: &imap::types::Fetch<'_>| m.internal_date().map(|d| d.timestamp());
     for uid in uids {
+        if let Some(by) = arrived_by {
+            // Its arrival alone says whether it is the old one: not read again each time.
+            let dated = session
+                .uid_fetch(uid.to_string(), "INTERNALDATE")
+                .map_err(failed)?;
+            if dated.iter().any(|m| arrival(m).is_some_and(|at| at <= by)) {
+                continue;
+            }
+        }
         let fetched = session
             .uid_fetch(uid.to_string(), "(INTERNALDATE BODY.PEEK[])")
             .map_err(failed)?;
         for message in fetched.iter() {
-            let arrived = message.internal_date().map(|d| d.timestamp());
-            if arrived.zip(arrived_by).is_some_and(|(at, by)| at <= by) {
-                continue;
-            }
+            let arrived = arrival(message);
             if let Some(report) = message.body().and_then(|b| read_report(b, message_id)) {
                 let place = MailboxPlace {
                     validity,

@@ -611,7 +611,7 @@ impl<'a> Packages<'a> {
             Some(reference.as_str()),
         )?;
         tx.commit()?;
-        crate::outbox::delete_copies_of_destroyed(self.store, now)?;
+        crate::outbox::delete_copies_of_destroyed(self.store, now);
         self.view(reference)?.ok_or(PackageError::NotBuilt)
     }
 

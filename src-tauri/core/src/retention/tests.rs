@@ -343,25 +343,44 @@ fn a_notice_goes_after_its_period_though_the_withdrawn_draft_was_never_confirmed
 }
 
 #[test]
-fn a_retention_of_0_days_keeps_nothing_sent_but_gives_the_unsent_a_day() {
+fn a_retention_of_0_days_is_refused_and_one_stored_before_keeps_a_day() {
     let f = Office::new();
-    RetentionSettings {
+    let refused = RetentionSettings {
         days_after_send: 0,
         dpo_email: String::new(),
     }
     .save(&f.store)
-    .unwrap();
+    .unwrap_err();
+    assert_eq!(refused.fields()[0].field, "days_after_send");
+    assert!(refused.fields()[0].message.contains("van 1 tot 365"));
+    // A store from before the check may hold 0 days.
+    f.store
+        .conn()
+        .execute("UPDATE retention_settings SET days_after_send = 0", [])
+        .unwrap();
+    assert_eq!(
+        RetentionSettings::load(&f.store).unwrap().days_after_send,
+        MIN_DAYS
+    );
     let sent = f.sent(&client(), t0());
     // Greylisted: the server said to try again later.
     let greylisted = built(&f);
     set_state(&f, &greylisted, "failed");
-    assert_eq!(purge_due(&f.store, t0() + Duration::minutes(1)).unwrap(), 1);
+    // Within the day the password can still be passed on, and the greylisted mail go.
+    assert_eq!(purge_due(&f.store, t0() + Duration::minutes(1)).unwrap(), 0);
     assert!(
-        referral(&f, &sent).client.is_none(),
-        "nothing kept after the send"
+        !f.packages()
+            .view(&sent)
+            .unwrap()
+            .unwrap()
+            .password
+            .is_empty()
     );
     assert!(archive_kept(&f, &greylisted));
-    wiped_exactly_at(&f, &greylisted, t0() + Duration::hours(DRAFT_HOURS));
+    assert_eq!(
+        purge_due(&f.store, t0() + Duration::days(1) + Duration::minutes(1)).unwrap(),
+        2
+    );
 }
 
 #[test]
