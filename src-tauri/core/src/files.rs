@@ -193,7 +193,7 @@ pub fn copies(store: &Store, reference: &str) -> Result<Vec<String>, StoreError>
 
 /// The copies of package `package`'s own file that are still where the app saved them, oldest
 /// first.
-pub fn copies_of_package(store: &Store, package: i64) -> Result<Vec<PathBuf>, StoreError> {
+pub(crate) fn copies_of_package(store: &Store, package: i64) -> Result<Vec<PathBuf>, StoreError> {
     Ok(store
         .conn()
         .prepare(

@@ -6,7 +6,6 @@
 
 use std::collections::BTreeMap;
 
-use aanmelder_core::consent::Language;
 use aanmelder_core::correction::{self, CorrectionInput};
 use aanmelder_core::ledger::{self, EventKind};
 use aanmelder_core::outbox::{self, ItemState};
@@ -19,7 +18,7 @@ use aes::cipher::{BlockDecryptMut as _, KeyIvInit as _, block_padding::NoPadding
 use chrono::{Duration, NaiveDate};
 
 mod support;
-use support::{Office, Server, attachment, contains, now, tool};
+use support::{Office, Server, attachment, built, contains, now, tool};
 
 /// A client whose every value is unlike anything else in the store, so finding one of them in a
 /// page can only mean the client's data are still there.
@@ -42,12 +41,6 @@ fn distinctive(tag: &str) -> (ClientInput, Vec<String>) {
     (input, vec![first, last, street, email])
 }
 
-fn queued(office: &Office, input: &ClientInput) -> Reference {
-    let reference = office.consented(input, Language::Nl, now());
-    office.packages().build(&reference, now()).unwrap();
-    reference
-}
-
 fn states(office: &Office, reference: &Reference) -> Vec<(PackageKind, ItemState)> {
     outbox::list(&office.store, &office.gazetteer)
         .unwrap()
@@ -62,7 +55,7 @@ fn withdrawal_before_sending_cancels_the_send_and_nothing_reaches_the_server() {
     let server = Server::start();
     let office = Office::with_smtp();
     let (input, values) = distinctive("Voor");
-    let reference = queued(&office, &input);
+    let reference = built(&office, &input);
 
     let done = office.withdraw(&reference, now());
     assert_eq!((done.cancelled, done.notice.is_none()), (1, true));
@@ -88,7 +81,7 @@ fn withdrawal_after_sending_mails_a_notice_that_7zz_opens_and_that_names_the_ref
     let server = Server::start();
     let office = Office::with_smtp();
     let (input, _) = distinctive("Na");
-    let reference = queued(&office, &input);
+    let reference = built(&office, &input);
     let smtp = server.smtp(smtp::PASSWORD);
     assert_eq!(
         outbox::sync(&office.store, &smtp, now, false, |_, _| {})
@@ -166,7 +159,7 @@ fn a_correction_sends_a_replacement_with_the_same_reference_and_keeps_the_histor
     let server = Server::start();
     let office = Office::with_smtp();
     let (input, _) = distinctive("Cor");
-    let reference = queued(&office, &input);
+    let reference = built(&office, &input);
     let smtp = server.smtp(smtp::PASSWORD);
     outbox::sync(&office.store, &smtp, now, false, |_, _| {}).unwrap();
 
@@ -259,10 +252,10 @@ fn after_purge_no_page_of_the_database_or_its_log_holds_a_client_value_and_count
     let smtp = server.smtp(smtp::PASSWORD);
     // Withdrawn after sending, purged at once.
     let (withdrawn_input, withdrawn_values) = distinctive("Weg");
-    let withdrawn = queued(&office, &withdrawn_input);
+    let withdrawn = built(&office, &withdrawn_input);
     // Sent, corrected (old and new values in its history), purged when retention runs out.
     let (kept_input, mut kept_values) = distinctive("Tijd");
-    let kept = queued(&office, &kept_input);
+    let kept = built(&office, &kept_input);
     outbox::sync(&office.store, &smtp, now, false, |_, _| {}).unwrap();
     correction::correct(
         &office.store,

@@ -9,7 +9,6 @@
 
 use aanmelder_e2e::smtp;
 
-use aanmelder_core::consent::Language;
 use aanmelder_core::outbox::smtp::{ProblemKind, Security, SignIn, Smtp, SmtpSettings};
 use aanmelder_core::outbox::{self, ItemState, OutboxItem};
 use aanmelder_core::referral::Reference;
@@ -18,7 +17,7 @@ use aanmelder_core::worker::WorkerProfile;
 
 mod support;
 use support::outbox_item as item;
-use support::{Office, Server, attachment, client, now};
+use support::{Office, Server, attachment, built, client, now};
 
 fn state(office: &Office, reference: &Reference) -> (ItemState, Option<String>) {
     let item = item(office, reference);
@@ -44,13 +43,7 @@ fn waits_with(
 }
 
 fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
-    let reference = office.consented(
-        &client(first, "Vandenberghe", postal_code),
-        Language::Nl,
-        now(),
-    );
-    office.packages().build(&reference, now()).unwrap();
-    reference
+    built(office, &client(first, "Vandenberghe", postal_code))
 }
 
 #[test]

@@ -59,15 +59,17 @@ pub fn outbox_item(office: &Office, reference: &Reference) -> OutboxItem {
         .unwrap()
 }
 
-/// A client of `first` name living at `postal_code`, with consent and a built package whose
-/// password the worker passed on by phone, as at the visit.
-pub fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
-    let reference = office.consented(
-        &client(first, "Peeters", postal_code),
-        aanmelder_core::consent::Language::Nl,
-        now(),
-    );
+/// A client with consent and a built package in the outbox, its password not yet passed on.
+pub fn built(office: &Office, input: &aanmelder_core::referral::ClientInput) -> Reference {
+    let reference = office.consented(input, aanmelder_core::consent::Language::Nl, now());
     office.packages().build(&reference, now()).unwrap();
+    reference
+}
+
+/// [`built`] for a Peeters living at `postal_code`, the password passed on: what a receipt
+/// waits for before the archive goes.
+pub fn queued(office: &Office, first: &str, postal_code: &str) -> Reference {
+    let reference = built(office, &client(first, "Peeters", postal_code));
     office
         .packages()
         .password_passed(&reference, aanmelder_core::package::Channel::Phone, now())
