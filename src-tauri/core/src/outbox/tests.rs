@@ -633,6 +633,23 @@ fn what_goes(office: &SmtpOffice, when: &str) -> Vec<PackageKind> {
     accepted_kinds(office, &server)
 }
 
+/// Item `id` never goes again, for `why`: "Opnieuw verzenden" at the first of `times` is refused
+/// with that reason, and a sync at the second sends only the package of kind `instead`.
+fn never_goes_again(
+    office: &SmtpOffice,
+    id: i64,
+    why: NeverAgain,
+    times: (&str, &str),
+    instead: PackageKind,
+) {
+    let refused = confirm_resend(&office.store, id, at(times.0));
+    match why {
+        NeverAgain::Withdrawn => assert!(matches!(refused, Err(OutboxError::Withdrawn))),
+        NeverAgain::Corrected => assert!(matches!(refused, Err(OutboxError::Corrected))),
+    }
+    assert_eq!(what_goes(office, times.1), [instead]);
+}
+
 /// Where item `id` stands.
 fn state_of(office: &Office, id: i64) -> ItemState {
     item(&office.store, id).unwrap().unwrap().state
@@ -683,13 +700,12 @@ fn a_package_maybe_sent_before_a_withdrawal_is_never_sent_again() {
         (ItemState::MaybeSent, Some(NeverAgain::Withdrawn))
     );
     assert!(!archive_kept(&office, id));
-    assert!(matches!(
-        confirm_resend(&office.store, id, at("2026-11-23T11:05:00+01:00")),
-        Err(OutboxError::Withdrawn)
-    ));
-    assert_eq!(
-        what_goes(&office, "2026-11-23T11:10:00+01:00"),
-        [PackageKind::Withdrawal]
+    never_goes_again(
+        &office,
+        id,
+        NeverAgain::Withdrawn,
+        ("2026-11-23T11:05:00+01:00", "2026-11-23T11:10:00+01:00"),
+        PackageKind::Withdrawal,
     );
     assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
 }
@@ -714,13 +730,12 @@ fn a_package_corrected_since_is_never_sent_again() {
         ]
     );
     // The old data do not go again, by the worker's hand or by a sync.
-    assert!(matches!(
-        confirm_resend(&office.store, id, at("2026-11-23T10:05:00+01:00")),
-        Err(OutboxError::Corrected)
-    ));
-    assert_eq!(
-        what_goes(&office, "2026-11-23T10:10:00+01:00"),
-        [PackageKind::Correction]
+    never_goes_again(
+        &office,
+        id,
+        NeverAgain::Corrected,
+        ("2026-11-23T10:05:00+01:00", "2026-11-23T10:10:00+01:00"),
+        PackageKind::Correction,
     );
     // The old package comes back after all: taken out, not offered for a resend.
     assert_eq!(
