@@ -182,21 +182,15 @@ pub(crate) fn password_passed(
     channel: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<Option<i64>, StoreError> {
-    let Some(id) = conn
+    Ok(conn
         .query_row(
-            "SELECT id FROM package WHERE referral_id = ?1 ORDER BY id DESC LIMIT 1",
-            [referral_id],
+            "UPDATE package SET password_passed_at = ?2, password_channel = ?3
+             WHERE id = (SELECT id FROM package WHERE referral_id = ?1 ORDER BY id DESC LIMIT 1)
+             RETURNING id",
+            (referral_id, now.to_rfc3339(), channel),
             |r| r.get(0),
         )
-        .optional()?
-    else {
-        return Ok(None);
-    };
-    conn.execute(
-        "UPDATE package SET password_passed_at = ?2, password_channel = ?3 WHERE id = ?1",
-        (id, now.to_rfc3339(), channel),
-    )?;
-    Ok(Some(id))
+        .optional()?)
 }
 
 /// Whether the password of the package `id` was passed on.
