@@ -151,30 +151,40 @@ impl CountKey {
     pub const fn explanation(self) -> &'static str {
         match self {
             Self::Explained => {
-                "Huisbezoeken waarin alle vijf punten als uitgelegd aangevinkt werden, geteld op                  de dag van het bezoek. Wie weigert voor de vijf punten uitgelegd zijn, telt                  alleen als weigering."
+                "Huisbezoeken waarin alle vijf punten als uitgelegd aangevinkt werden, geteld op \
+                de dag van het bezoek. Wie weigert voor de vijf punten uitgelegd zijn, telt \
+                alleen als weigering."
             }
             Self::Consented => {
-                "Toestemmingen, geteld op de dag van de toestemming. Elke toestemming staat in                  precies één van de vier volgende kolommen: verzonden + wacht op verzending +                  mislukt of aandacht nodig + ingetrokken vóór verzending = toestemmingen."
+                "Toestemmingen, geteld op de dag van de toestemming. Elke toestemming staat in \
+                precies één van de vier volgende kolommen: verzonden + wacht op verzending + \
+                mislukt of aandacht nodig + ingetrokken vóór verzending = toestemmingen."
             }
             Self::Refused => "Cliënten die geen toestemming gaven, geteld op de dag zelf.",
             Self::Sent => {
-                "Van de toestemmingen: het pakket kwam aan bij de mailserver van de partner, of                  de verzending via het mailprogramma werd bevestigd. Geteld in de maand van de                  toestemming, zoals het er vandaag voor staat."
+                "Van de toestemmingen: het pakket kwam aan bij de mailserver van de partner, of \
+                de verzending via het mailprogramma werd bevestigd. Geteld in de maand van de \
+                toestemming, zoals het er vandaag voor staat."
             }
             Self::Waiting => {
-                "Van de toestemmingen: nog onderweg (in de wachtrij, als concept in het                  mailprogramma, mogelijk al verzonden, of later opnieuw te proberen)."
+                "Van de toestemmingen: nog onderweg (in de wachtrij, als concept in het \
+                mailprogramma, mogelijk al verzonden, of later opnieuw te proberen)."
             }
             Self::Failed => {
-                "Van de toestemmingen: door de mailserver voorgoed geweigerd of opgegeven, en                  (nog) niet verzonden."
+                "Van de toestemmingen: door de mailserver voorgoed geweigerd of opgegeven, en \
+                (nog) niet verzonden."
             }
             Self::WithdrawnUnsent => {
                 "Van de toestemmingen: ingetrokken voor een verzending bevestigd was."
             }
             Self::WithdrawnSent => {
-                "Van de verzonden toestemmingen: later ingetrokken (de partner kreeg een                  melding). Een deel van 'verzonden', dus niet mee in de som."
+                "Van de verzonden toestemmingen: later ingetrokken (de partner kreeg een \
+                melding). Een deel van 'verzonden', dus niet mee in de som."
             }
             Self::Corrected => "Correcties die klaargezet werden, geteld op de dag zelf.",
             Self::Incidents => {
-                "Pakketten naar een verkeerde mailbox, gemeld als datalek, geteld op de dag van                  de melding."
+                "Pakketten naar een verkeerde mailbox, gemeld als datalek, geteld op de dag van \
+                de melding."
             }
         }
     }
@@ -184,7 +194,9 @@ impl CountKey {
 pub const MEDIAN_LABEL: &str = "Mediaan dagen van toestemming tot verzending";
 
 /// What the median's column holds, for the legend.
-pub const MEDIAN_EXPLANATION: &str = "Van de verzonden toestemmingen: het middelste aantal     kalenderdagen tussen de toestemming en de eerste verzending (bij een even aantal het     gemiddelde van de twee middelste). Leeg als er niets verzonden werd.";
+pub const MEDIAN_EXPLANATION: &str = "Van de verzonden toestemmingen: het middelste aantal \
+    kalenderdagen tussen de toestemming en de eerste verzending (bij een even aantal het \
+    gemiddelde van de twee middelste). Leeg als er niets verzonden werd.";
 
 /// One line of the legend: a column's label and what it counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]

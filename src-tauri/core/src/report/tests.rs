@@ -791,3 +791,19 @@ fn a_refusal_before_the_five_points_counts_as_a_refusal_only() {
     assert_eq!((report.total.refused, report.total.explained), (3, 1));
     assert_eq!(report.total.consented, 0);
 }
+
+#[test]
+fn every_line_of_the_legend_reads_as_a_sentence() {
+    // The legend goes as written into every export (CSV, workbook, PDF): a run of spaces from
+    // the source's line breaks would go with it.
+    for entry in legend() {
+        let text = &entry.explanation;
+        assert!(!text.contains("  "), "{}: {text:?}", entry.label);
+        assert!(text.ends_with('.'), "{}: {text:?}", entry.label);
+        assert!(
+            text.starts_with(char::is_uppercase),
+            "{}: {text:?}",
+            entry.label
+        );
+    }
+}
