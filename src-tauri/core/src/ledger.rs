@@ -10,7 +10,7 @@
 //!
 //! This module is the only writer of the `ledger` table.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use hmac::{Hmac, Mac as _};
@@ -134,44 +134,54 @@ pub struct Event {
     pub at: String,
     pub recipient: String,
     pub reference: Option<String>,
+    /// The package a send's event is about (its number in the store, nothing about the client):
+    /// a referral can have several with the client's data, its corrections after the first,
+    /// and the evaluation must know which one came back. None for other events, and for every
+    /// event written before version 17.
+    #[serde(skip)]
+    #[ts(skip)]
+    pub package: Option<i64>,
 }
+
+/// What is appended: an event before the chain gives it its place.
+type NewEvent = (EventKind, String, String, Option<String>, Option<i64>);
 
 impl Event {
     /// The event at `seq` in the chain, as written and as read back.
-    fn new(
-        seq: i64,
-        kind: EventKind,
-        at: String,
-        recipient: String,
-        reference: Option<String>,
-    ) -> Self {
+    fn new(seq: i64, (kind, at, recipient, reference, package): NewEvent) -> Self {
         Self {
             seq,
             kind,
             at,
             recipient,
             reference,
+            package,
         }
     }
 }
 
 fn link(key: &LedgerKey, prev: &[u8; 32], event: &Event) -> [u8; 32] {
-    hmac(
-        key.bytes(),
-        &[
-            LINK_LABEL,
-            prev,
-            &event.seq.to_be_bytes(),
-            event.kind.as_str().as_bytes(),
-            event.at.as_bytes(),
-            event.recipient.as_bytes(),
-            // Absent and empty must hash differently.
-            match &event.reference {
-                Some(r) => r.as_bytes(),
-                None => &[0xff],
-            },
-        ],
-    )
+    let seq = event.seq.to_be_bytes();
+    let package = event.package.map(i64::to_be_bytes);
+    let mut parts: Vec<&[u8]> = vec![
+        LINK_LABEL,
+        prev,
+        &seq,
+        event.kind.as_str().as_bytes(),
+        event.at.as_bytes(),
+        event.recipient.as_bytes(),
+        // Absent and empty must hash differently.
+        match &event.reference {
+            Some(r) => r.as_bytes(),
+            None => &[0xff],
+        },
+    ];
+    // A package is one part more, so the links of events that name none, all those written
+    // before version 17 among them, are what they always were.
+    if let Some(package) = &package {
+        parts.push(package);
+    }
+    hmac(key.bytes(), &parts)
 }
 
 fn head_mac(key: &LedgerKey, seq: i64, hash: &[u8; 32]) -> [u8; 32] {
@@ -186,6 +196,7 @@ pub(crate) fn append(
     at: &str,
     recipient: &str,
     reference: Option<&str>,
+    package: Option<i64>,
 ) -> Result<(), StoreError> {
     append_all(
         conn,
@@ -195,6 +206,7 @@ pub(crate) fn append(
             at.to_owned(),
             recipient.to_owned(),
             reference.map(str::to_owned),
+            package,
         )],
         Tally::Keep,
     )
@@ -213,7 +225,7 @@ enum Tally {
 fn append_all(
     conn: &Connection,
     key: &LedgerKey,
-    events: impl IntoIterator<Item = (EventKind, String, String, Option<String>)>,
+    events: impl IntoIterator<Item = NewEvent>,
     tally: Tally,
 ) -> Result<(), StoreError> {
     let head: Option<(i64, Vec<u8>)> = conn
@@ -232,19 +244,20 @@ fn append_all(
     };
     let mut tallies = Tallies::default();
     let mut insert = conn.prepare_cached(
-        "INSERT INTO ledger (seq, kind, at, recipient, reference, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        "INSERT INTO ledger (seq, kind, at, recipient, reference, package, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )?;
-    for (kind, at, recipient, reference) in events {
+    for new in events {
         seq += 1;
-        let event = Event::new(seq, kind, at, recipient, reference);
+        let event = Event::new(seq, new);
         prev = link(key, &prev, &event);
         insert.execute(rusqlite::params![
             seq,
-            kind.as_str(),
+            event.kind.as_str(),
             event.at,
             event.recipient,
             event.reference,
+            event.package,
             prev.as_slice()
         ])?;
         if tally == Tally::Keep {
@@ -273,9 +286,10 @@ fn append_all(
 pub enum Outcome {
     /// On its way: queued, a draft for the mail program, possibly sent, or to be retried.
     Waiting,
-    /// The referral's package reached the partner's mail server, or the worker confirmed it.
+    /// A package with the client's data (the referral, or a correction) reached the partner's
+    /// mail server, or the worker confirmed it, and did not come back.
     Sent,
-    /// Refused for good by the mail server, or given up on, and not sent since.
+    /// Refused for good by the mail server, given up on, or come back, and not sent since.
     Failed,
     /// Withdrawn before a send was confirmed.
     WithdrawnUnsent,
@@ -306,15 +320,17 @@ impl Outcome {
         Self::ALL.into_iter().find(|o| o.as_str() == text)
     }
 
-    /// Where a consent stands after an event of `kind`. A failed package that is sent after
-    /// all counts as sent; a withdrawal settles the referral for good; a correction or a
-    /// withdrawal notice changes nothing.
-    fn after(self, kind: EventKind) -> Self {
+    /// Where a consent stands after an event of `kind`, `reached` telling whether one of the
+    /// referral's packages is still with the partner as far as anyone knows. A failed package
+    /// that is sent after all counts as sent; a withdrawal settles the referral for good; a
+    /// correction or a withdrawal notice changes nothing.
+    fn after(self, kind: EventKind, reached: bool) -> Self {
         match (self, kind) {
             (Self::Waiting | Self::Failed, EventKind::Sent) => Self::Sent,
             (Self::Waiting, EventKind::Failed | EventKind::Cancelled) => Self::Failed,
-            // The mail came back: it did not reach the partner after all.
-            (Self::Sent, EventKind::Bounced) => Self::Failed,
+            // The mail came back: it did not reach the partner after all, unless another
+            // package with the client's data did (the original, when its correction bounced).
+            (Self::Sent, EventKind::Bounced) if !reached => Self::Failed,
             (Self::Waiting | Self::Failed, EventKind::Withdrawn) => Self::WithdrawnUnsent,
             (Self::Sent, EventKind::Withdrawn) => Self::WithdrawnSent,
             (outcome, _) => outcome,
@@ -330,11 +346,37 @@ struct Span {
     consented_on: String,
     first_sent_on: Option<String>,
     outcome: Outcome,
+    /// The referral's packages that were sent and did not come back. None stands for those
+    /// sent before events named their package (version 17).
+    reached: BTreeSet<Option<i64>>,
 }
 
 impl Span {
-    fn apply(&mut self, kind: EventKind, day: &str) {
-        let next = self.outcome.after(kind);
+    fn apply(&mut self, event: &Event, day: &str) {
+        if matches!(
+            self.outcome,
+            Outcome::WithdrawnSent | Outcome::WithdrawnUnsent
+        ) {
+            // Settled for good: what the withdrawal notice does changes nothing.
+            return;
+        }
+        let kind = event.kind;
+        match kind {
+            EventKind::Sent => {
+                self.reached.insert(event.package);
+            }
+            EventKind::Bounced => {
+                // A package sent before events named theirs is one of the unnamed.
+                let back = if self.reached.contains(&event.package) {
+                    event.package
+                } else {
+                    None
+                };
+                self.reached.remove(&back);
+            }
+            _ => {}
+        }
+        let next = self.outcome.after(kind, !self.reached.is_empty());
         if next == Outcome::Sent && self.outcome != Outcome::Sent {
             self.first_sent_on.get_or_insert_with(|| day.to_owned());
         }
@@ -378,7 +420,7 @@ impl Tallies {
             self.spans.insert(reference.clone(), span);
         }
         match self.spans.get_mut(reference) {
-            Some(span) => span.apply(event.kind, &day),
+            Some(span) => span.apply(event, &day),
             None if event.kind == EventKind::Consented => {
                 self.spans.insert(
                     reference.clone(),
@@ -387,6 +429,7 @@ impl Tallies {
                         consented_on: day,
                         first_sent_on: None,
                         outcome: Outcome::Waiting,
+                        reached: BTreeSet::new(),
                     },
                 );
             }
@@ -404,12 +447,14 @@ impl Tallies {
             day.execute((d, recipient, kind, n))?;
         }
         let mut span = conn.prepare_cached(
-            "INSERT INTO ledger_span (reference, recipient, consented_on, first_sent_on, outcome)
-             VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO ledger_span
+               (reference, recipient, consented_on, first_sent_on, outcome, reached)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
              ON CONFLICT (reference) DO UPDATE SET
                consented_on = excluded.consented_on,
                first_sent_on = excluded.first_sent_on,
-               outcome = excluded.outcome",
+               outcome = excluded.outcome,
+               reached = excluded.reached",
         )?;
         for (reference, s) in &self.spans {
             span.execute((
@@ -418,6 +463,7 @@ impl Tallies {
                 &s.consented_on,
                 &s.first_sent_on,
                 s.outcome.as_str(),
+                reached_text(&s.reached),
             ))?;
         }
         Ok(())
@@ -435,7 +481,8 @@ impl Tallies {
             tallies.days.insert((r.get(0)?, r.get(1)?, kind), r.get(3)?);
         }
         let mut stmt = conn.prepare(
-            "SELECT reference, recipient, consented_on, first_sent_on, outcome FROM ledger_span",
+            "SELECT reference, recipient, consented_on, first_sent_on, outcome, reached
+             FROM ledger_span",
         )?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
@@ -494,7 +541,9 @@ pub struct MonthTally {
 }
 
 /// The consents from the day `from` up to `until`, counted per partner, month of the consent,
-/// outcome and days from the consent to its first send: one pass over the covering index.
+/// outcome and, for those sent, days from the consent to its first send: one pass over the
+/// covering index. A consent whose only package came back was sent once, but is not among the
+/// sent whose days the median takes.
 pub fn monthly_spans(
     conn: &Connection,
     from: &str,
@@ -503,7 +552,7 @@ pub fn monthly_spans(
     let mut stmt = conn
         .prepare_cached(
             "SELECT recipient, substr(consented_on, 1, 7), outcome,
-                    CASE WHEN first_sent_on IS NOT NULL THEN max(0,
+                    CASE WHEN outcome IN ('sent', 'withdrawn_sent') THEN max(0,
                       CAST(julianday(first_sent_on) - julianday(consented_on) AS INTEGER)) END,
                     count(*)
              FROM ledger_span
@@ -551,7 +600,7 @@ pub struct MonthSpans {
 /// The stored span of `reference`, if it has one.
 fn stored_span(conn: &Connection, reference: &str) -> Result<Option<Span>, StoreError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT recipient, consented_on, first_sent_on, outcome FROM ledger_span
+        "SELECT recipient, consented_on, first_sent_on, outcome, reached FROM ledger_span
          WHERE reference = ?1",
     )?;
     let mut rows = stmt.query([reference])?;
@@ -561,22 +610,49 @@ fn stored_span(conn: &Connection, reference: &str) -> Result<Option<Span>, Store
     }
 }
 
-/// A span from its four columns, starting at `first`. A row without consent or with an unknown
-/// outcome is none: the check then finds the tallies wrong.
+/// A span from its five columns, starting at `first`. A row without consent, with an unknown
+/// outcome or unreadable packages is none: the check then finds the tallies wrong.
 fn span_of(r: &rusqlite::Row<'_>, first: usize) -> rusqlite::Result<Option<Span>> {
     let consented_on: Option<String> = r.get(first + 1)?;
     let outcome: Option<String> = r.get(first + 3)?;
+    let reached: String = r.get(first + 4)?;
     Ok(
-        match (consented_on, outcome.as_deref().and_then(Outcome::parse)) {
-            (Some(consented_on), Some(outcome)) => Some(Span {
+        match (
+            consented_on,
+            outcome.as_deref().and_then(Outcome::parse),
+            reached_of(&reached),
+        ) {
+            (Some(consented_on), Some(outcome), Some(reached)) => Some(Span {
                 recipient: r.get(first)?,
                 consented_on,
                 first_sent_on: r.get(first + 2)?,
                 outcome,
+                reached,
             }),
             _ => None,
         },
     )
+}
+
+/// A span's packages as stored: "12,15"; "?" for one sent before events named theirs.
+fn reached_text(reached: &BTreeSet<Option<i64>>) -> String {
+    reached
+        .iter()
+        .map(|p| p.map_or_else(|| "?".to_owned(), |p| p.to_string()))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn reached_of(text: &str) -> Option<BTreeSet<Option<i64>>> {
+    if text.is_empty() {
+        return Some(BTreeSet::new());
+    }
+    text.split(',')
+        .map(|p| match p {
+            "?" => Some(None),
+            p => p.parse().ok().map(Some),
+        })
+        .collect()
 }
 
 /// Records an event of the referral `reference` to `recipient`.
@@ -605,6 +681,28 @@ pub(crate) fn record(
         &at.to_rfc3339(),
         recipient,
         reference,
+        None,
+    )
+}
+
+/// Records what happened to the package `package` of the referral `reference`: sent, come
+/// back, received, taken out.
+pub(crate) fn record_package(
+    store: &Store,
+    kind: EventKind,
+    at: DateTime<FixedOffset>,
+    recipient: &str,
+    reference: &str,
+    package: i64,
+) -> Result<(), StoreError> {
+    append(
+        store.conn(),
+        store.ledger_key(),
+        kind,
+        &at.to_rfc3339(),
+        recipient,
+        Some(reference),
+        Some(package),
     )
 }
 
@@ -624,6 +722,7 @@ pub fn append_many(
             &at,
             &recipient,
             reference.as_deref(),
+            None,
         )?;
     }
     tx.commit()?;
@@ -641,9 +740,14 @@ pub const UPGRADES: &[Upgrade] = &[
         version: 8,
         run: count_tallies_upgrade,
     },
-    // Version 11 keeps each consent's outcome: counted anew from the whole chain.
+    // Version 11 keeps each consent's outcome, and 17 the packages that reached the partner
+    // beside it: counted anew from the whole chain.
     Upgrade {
         version: 11,
+        run: count_tallies_upgrade,
+    },
+    Upgrade {
+        version: 17,
         run: count_tallies_upgrade,
     },
 ];
@@ -655,20 +759,15 @@ fn count_tallies_upgrade(conn: &Connection, _: &LedgerKey) -> Result<(), StoreEr
 /// Counts the tallies of every event in the chain anew. Part of the migration that added them.
 pub(crate) fn count_tallies(conn: &Connection) -> Result<(), StoreError> {
     let mut tallies = Tallies::default();
-    let mut stmt =
-        conn.prepare("SELECT seq, kind, at, recipient, reference FROM ledger ORDER BY seq")?;
+    let mut stmt = conn
+        .prepare("SELECT seq, kind, at, recipient, reference, package FROM ledger ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let kind: String = r.get(1)?;
+        let (seq, kind, at, recipient, reference, package) = event_columns(r)?;
+        let kind = EventKind::parse(&kind)
+            .ok_or_else(|| StoreError::Sqlite(format!("onbekende gebeurtenis {kind}")))?;
         tallies.add(
-            &Event {
-                seq: r.get(0)?,
-                kind: EventKind::parse(&kind)
-                    .ok_or_else(|| StoreError::Sqlite(format!("onbekende gebeurtenis {kind}")))?,
-                at: r.get(2)?,
-                recipient: r.get(3)?,
-                reference: r.get(4)?,
-            },
+            &Event::new(seq, (kind, at, recipient, reference, package)),
             None,
         )?;
     }
@@ -694,7 +793,12 @@ pub(crate) fn adopt_unchained(conn: &Connection, key: &LedgerKey) -> Result<(), 
     for (kind, at, recipient, reference) in rows {
         let kind = EventKind::parse(&kind)
             .ok_or_else(|| StoreError::Sqlite(format!("onbekende gebeurtenis {kind}")))?;
-        append_all(conn, key, [(kind, at, recipient, reference)], Tally::Skip)?;
+        append_all(
+            conn,
+            key,
+            [(kind, at, recipient, reference, None)],
+            Tally::Skip,
+        )?;
     }
     conn.execute_batch("DROP TABLE event;")?;
     Ok(())
@@ -739,17 +843,20 @@ pub fn verify(store: &Store) -> Result<ChainCheck, LedgerError> {
 
 fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerError> {
     let mut stmt = conn
-        .prepare("SELECT seq, kind, at, recipient, reference, hash FROM ledger ORDER BY seq")
+        .prepare(
+            "SELECT seq, kind, at, recipient, reference, package, hash FROM ledger ORDER BY seq",
+        )
         .map_err(StoreError::from)?;
     let rows = stmt
-        .query_map([], |r| Ok((event_columns(r)?, r.get::<_, Vec<u8>>(5)?)))
+        .query_map([], |r| Ok((event_columns(r)?, r.get::<_, Vec<u8>>(6)?)))
         .map_err(StoreError::from)?;
     let mut prev = [0u8; 32];
     let mut tallies = Tallies::default();
     let mut expected = 1i64;
     let mut count = 0i64;
     for row in rows {
-        let ((seq, kind, at, recipient, reference), hash) = row.map_err(StoreError::from)?;
+        let ((seq, kind, at, recipient, reference, package), hash) =
+            row.map_err(StoreError::from)?;
         count += 1;
         if seq != expected {
             return Ok(ChainCheck::broken(
@@ -768,7 +875,7 @@ fn verify_with(conn: &Connection, key: &LedgerKey) -> Result<ChainCheck, LedgerE
                 format!("Gebeurtenis {seq} heeft een onbekend soort ({kind})."),
             ));
         };
-        let event = Event::new(seq, kind, at, recipient, reference);
+        let event = Event::new(seq, (kind, at, recipient, reference, package));
         let computed = link(key, &prev, &event);
         if to_hash(&hash) != Some(computed) {
             return Ok(ChainCheck::broken(
@@ -915,7 +1022,8 @@ pub fn recent(store: &Store, limit: u32) -> Result<Vec<Event>, LedgerError> {
     let mut stmt = store
         .conn()
         .prepare(
-            "SELECT seq, kind, at, recipient, reference FROM ledger ORDER BY seq DESC LIMIT ?1",
+            "SELECT seq, kind, at, recipient, reference, package FROM ledger
+             ORDER BY seq DESC LIMIT ?1",
         )
         .map_err(StoreError::from)?;
     let rows = stmt
@@ -923,19 +1031,26 @@ pub fn recent(store: &Store, limit: u32) -> Result<Vec<Event>, LedgerError> {
         .map_err(StoreError::from)?;
     let mut events = Vec::new();
     for row in rows {
-        let (seq, kind, at, recipient, reference) = row.map_err(StoreError::from)?;
+        let (seq, kind, at, recipient, reference, package) = row.map_err(StoreError::from)?;
         let kind = EventKind::parse(&kind).ok_or(LedgerError::UnknownKind(kind))?;
-        events.push(Event::new(seq, kind, at, recipient, reference));
+        events.push(Event::new(seq, (kind, at, recipient, reference, package)));
     }
     Ok(events)
 }
 
-/// An event's stored columns, `seq, kind, at, recipient, reference` first in the query; the kind
-/// still as text, for the caller to say what an unknown one means.
-fn event_columns(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(i64, String, String, String, Option<String>)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+/// An event's stored columns, `seq, kind, at, recipient, reference, package` first in the
+/// query; the kind still as text, for the caller to say what an unknown one means.
+type EventColumns = (i64, String, String, String, Option<String>, Option<i64>);
+
+fn event_columns(r: &rusqlite::Row<'_>) -> rusqlite::Result<EventColumns> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+    ))
 }
 
 /// Why the ledger could not be read.

@@ -162,8 +162,9 @@ impl CountKey {
             }
             Self::Refused => "Cliënten die geen toestemming gaven, geteld op de dag zelf.",
             Self::Sent => {
-                "Van de toestemmingen: het pakket kwam aan bij de mailserver van de partner, of \
-                de verzending via het mailprogramma werd bevestigd. Geteld in de maand van de \
+                "Van de toestemmingen: een pakket met de gegevens (de aanmelding of een \
+                correctie) kwam aan bij de mailserver van de partner, of de verzending via het \
+                mailprogramma werd bevestigd, en het kwam niet terug. Geteld in de maand van de \
                 toestemming, zoals het er vandaag voor staat."
             }
             Self::Waiting => {
@@ -171,8 +172,8 @@ impl CountKey {
                 mailprogramma, mogelijk al verzonden, of later opnieuw te proberen)."
             }
             Self::Failed => {
-                "Van de toestemmingen: door de mailserver voorgoed geweigerd of opgegeven, en \
-                (nog) niet verzonden."
+                "Van de toestemmingen: door de mailserver voorgoed geweigerd, teruggekomen of \
+                opgegeven, en (nog) niet opnieuw verzonden."
             }
             Self::WithdrawnUnsent => {
                 "Van de toestemmingen: ingetrokken voor een verzending bevestigd was."

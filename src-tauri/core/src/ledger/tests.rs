@@ -13,12 +13,14 @@ fn chain(n: i64) -> (tempfile::TempDir, Store) {
             "ocmw:13049"
         };
         let reference = (i % 4 != 1).then(|| format!("R{i:04}"));
-        record(
-            &store,
+        append(
+            store.conn(),
+            store.ledger_key(),
             kind,
-            at("2026-03-01T09:00:00+01:00") + chrono::Duration::hours(i),
+            &(at("2026-03-01T09:00:00+01:00") + chrono::Duration::hours(i)).to_rfc3339(),
             recipient,
             reference.as_deref(),
+            (i % 2 == 0).then_some(100 + i),
         )
         .unwrap();
     }
@@ -73,6 +75,14 @@ fn changing_any_field_of_any_event_breaks_the_chain_at_that_event() {
             (
                 "reference",
                 "UPDATE ledger SET reference = coalesce(substr(reference, 1, 4) || 'X', 'R') WHERE seq = ?1",
+            ),
+            (
+                "package",
+                "UPDATE ledger SET package = coalesce(package + 1, 1) WHERE seq = ?1",
+            ),
+            (
+                "package",
+                "UPDATE ledger SET package = NULL WHERE seq = ?1 AND package IS NOT NULL",
             ),
         ] {
             let (_dir, store) = chain(n);
@@ -340,6 +350,8 @@ fn a_tally_changed_outside_the_ledger_fails_the_check() {
         "DELETE FROM ledger_tally WHERE kind = 'refused'",
         "UPDATE ledger_span SET first_sent_on = '2026-03-09'",
         "INSERT INTO ledger_span (reference, recipient, consented_on) VALUES ('B', 'x', '2026-01-01')",
+        "UPDATE ledger_span SET reached = '5'",
+        "UPDATE ledger_span SET reached = 'x'",
     ] {
         let tx = store.conn().unchecked_transaction().unwrap();
         tx.execute_batch(tamper).unwrap();
@@ -349,4 +361,168 @@ fn a_tally_changed_outside_the_ledger_fails_the_check() {
         drop(tx);
         assert!(check(&store).intact, "rolled back: {tamper}");
     }
+}
+
+/// Writes `events` of the referral `reference`, each naming its package or none.
+fn referral_events(store: &Store, reference: &str, events: &[(EventKind, Option<i64>)]) {
+    for (i, &(kind, package)) in events.iter().enumerate() {
+        append(
+            store.conn(),
+            store.ledger_key(),
+            kind,
+            &(at("2026-03-02T09:00:00+01:00") + chrono::Duration::hours(i as i64)).to_rfc3339(),
+            "ocmw:13049",
+            Some(reference),
+            package,
+        )
+        .unwrap();
+    }
+}
+
+fn outcome_of(store: &Store, reference: &str) -> (String, String) {
+    store
+        .conn()
+        .query_row(
+            "SELECT outcome, reached FROM ledger_span WHERE reference = ?1",
+            [reference],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+}
+
+#[test]
+fn a_consent_stays_sent_while_one_of_its_packages_is_with_the_partner() {
+    use EventKind::{Bounced, Consented, Sent, Withdrawn};
+    let (_dir, store) = Store::temporary();
+    for (reference, events, outcome, reached) in [
+        // The correction came back: the partner still has the referral.
+        (
+            "CORRECTION-BACK",
+            vec![
+                (Consented, None),
+                (Sent, Some(1)),
+                (Sent, Some(2)),
+                (Bounced, Some(2)),
+            ],
+            "sent",
+            "1",
+        ),
+        // The referral came back after its correction went: the partner has the correction.
+        (
+            "ORIGINAL-BACK",
+            vec![
+                (Consented, None),
+                (Sent, Some(1)),
+                (Sent, Some(2)),
+                (Bounced, Some(1)),
+            ],
+            "sent",
+            "2",
+        ),
+        (
+            "BOTH-BACK",
+            vec![
+                (Consented, None),
+                (Sent, Some(1)),
+                (Sent, Some(2)),
+                (Bounced, Some(2)),
+                (Bounced, Some(1)),
+            ],
+            "failed",
+            "",
+        ),
+        // A package that was only maybe sent comes back: the one sent is still there.
+        (
+            "MAYBE-SENT-BACK",
+            vec![(Consented, None), (Sent, Some(1)), (Bounced, Some(2))],
+            "sent",
+            "1",
+        ),
+        // Withdrawn after its only package came back: it never reached the partner.
+        (
+            "BACK-THEN-WITHDRAWN",
+            vec![
+                (Consented, None),
+                (Sent, Some(1)),
+                (Bounced, Some(1)),
+                (Withdrawn, None),
+                (Sent, Some(3)),
+            ],
+            "withdrawn_unsent",
+            "",
+        ),
+    ] {
+        referral_events(&store, reference, &events);
+        assert_eq!(
+            outcome_of(&store, reference),
+            (outcome.to_owned(), reached.to_owned()),
+            "{reference}"
+        );
+    }
+    // Counted from the chain alone, the check finds the same.
+    assert!(check(&store).intact);
+}
+
+#[test]
+fn a_package_sent_before_events_named_it_is_one_of_the_unnamed() {
+    use EventKind::{Bounced, Consented, Sent};
+    let (_dir, store) = Store::temporary();
+    // Sent before version 17, come back after it.
+    referral_events(
+        &store,
+        "OLD-BACK",
+        &[(Consented, None), (Sent, None), (Bounced, Some(7))],
+    );
+    assert_eq!(outcome_of(&store, "OLD-BACK"), ("failed".into(), "".into()));
+    // Sent before version 17, its correction after it and come back.
+    referral_events(
+        &store,
+        "NEW-BACK",
+        &[
+            (Consented, None),
+            (Sent, None),
+            (Sent, Some(8)),
+            (Bounced, Some(8)),
+        ],
+    );
+    assert_eq!(outcome_of(&store, "NEW-BACK"), ("sent".into(), "?".into()));
+    assert!(check(&store).intact);
+}
+
+#[test]
+fn a_store_from_before_version_17_keeps_its_chain_and_counts_what_reached_the_partner() {
+    use EventKind::{Bounced, Consented, Sent};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("aanmelder.db");
+    let key = DbKey::generate().unwrap();
+    let head = {
+        let store = Store::create(&path, &key, KeyProtection::Keyring, UPGRADES).unwrap();
+        // What version 16 wrote: events naming no package, spans without theirs.
+        referral_events(&store, "A", &[(Consented, None), (Sent, None)]);
+        referral_events(
+            &store,
+            "B",
+            &[(Consented, None), (Sent, None), (Bounced, None)],
+        );
+        let head = check(&store).head;
+        store
+            .conn()
+            .execute_batch(
+                "ALTER TABLE ledger DROP COLUMN package;
+                 ALTER TABLE ledger_span DROP COLUMN reached;
+                 PRAGMA user_version = 16;",
+            )
+            .unwrap();
+        head
+    };
+    let store = Store::open(&path, &key, KeyProtection::Keyring, UPGRADES).unwrap();
+    let c = check(&store);
+    assert!(c.intact, "{c:?}");
+    assert_eq!(c.head, head, "the links are what they were");
+    assert_eq!(outcome_of(&store, "A"), ("sent".into(), "?".into()));
+    assert_eq!(outcome_of(&store, "B"), ("failed".into(), "".into()));
+    // The referral sent before the upgrade comes back after it, named.
+    referral_events(&store, "A", &[(Bounced, Some(3))]);
+    assert_eq!(outcome_of(&store, "A"), ("failed".into(), "".into()));
+    assert!(check(&store).intact);
 }

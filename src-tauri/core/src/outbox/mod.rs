@@ -1069,21 +1069,22 @@ pub fn awaiting_receipt(store: &Store) -> Result<Vec<Awaiting>, OutboxError> {
     Ok(out)
 }
 
+/// Records what happened to item `id`'s package, naming the package: the evaluation must know
+/// which of a referral's packages came back.
 fn event(
     store: &Store,
     id: i64,
     kind: EventKind,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    let referral_id: i64 =
-        store
-            .conn()
-            .query_row("SELECT referral_id FROM outbox WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })?;
+    let (referral_id, package_id): (i64, i64) = store.conn().query_row(
+        "SELECT referral_id, package_id FROM outbox WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let (reference, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
         .ok_or_else(|| StoreError::Sqlite("verzenditem zonder aanmelding".into()))?;
-    ledger::record(store, kind, now, &recipient, Some(reference.as_str()))
+    ledger::record_package(store, kind, now, &recipient, reference.as_str(), package_id)
 }
 
 /// What [`cancel_unsent`] did.

@@ -1036,6 +1036,46 @@ fn a_bounce_after_a_correction_takes_the_old_packages_copies_and_keeps_the_new_o
 }
 
 #[test]
+fn a_consent_whose_correction_or_original_came_back_is_counted_as_sent() {
+    // Either way the partner has one package with the client's data: the referral when its
+    // correction came back, the correction when the referral came back after it went.
+    for back in [PackageKind::Correction, PackageKind::Referral] {
+        let office = SmtpOffice::new();
+        let server = FakeServer::new();
+        let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
+        office.sync_at(&server, "2026-11-23T09:30:00+01:00");
+        office.correct_house_number(&reference, at("2026-11-23T10:00:00+01:00"));
+        office.sync_at(&server, "2026-11-23T10:30:00+01:00");
+        assert_eq!(
+            accepted_kinds(&office, &server),
+            [PackageKind::Referral, PackageKind::Correction]
+        );
+        let came_back = list(&office.store, &office.gazetteer)
+            .unwrap()
+            .into_iter()
+            .find(|i| i.kind == back)
+            .unwrap();
+        bounced_back(&office, came_back.id, "2026-11-23T11:00:00+01:00");
+        let report = crate::report::counts(
+            &office.store,
+            &office.gazetteer,
+            &crate::report::Period::year(2026).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (
+                report.total.consented,
+                report.total.sent,
+                report.total.failed
+            ),
+            (1, 1, 0),
+            "{back:?} came back"
+        );
+        assert!(crate::ledger::verify(&office.store).unwrap().intact);
+    }
+}
+
+#[test]
 fn a_mailbox_place_reads_as_it_was_stored_with_or_without_its_arrival() {
     let place = |arrived| MailboxPlace {
         validity: 1_700_000_000,

@@ -29,6 +29,7 @@ struct Generated {
     kind: EventKind,
     recipient: &'static str,
     reference: Option<String>,
+    package: Option<i64>,
 }
 
 /// Referrals from the end of 2025 into 2027, with Belgian winter and summer offsets and events on
@@ -55,35 +56,38 @@ fn generate(seed: u64, referrals: usize) -> Vec<Generated> {
         let t0 = offset.from_local_datetime(&time).unwrap();
         // Unique across seeds, as real references are: a ledger may get two generations.
         let reference = format!("AM-TEST-{seed}-{r:04}");
-        let mut push = |at: DateTime<FixedOffset>, kind, with_ref: bool| {
+        // The referral's packages: the referral itself, a correction, a withdrawal notice.
+        let [original, correction, notice] = [1, 2, 3].map(|p| Some(r as i64 * 10 + p));
+        let mut push = |at: DateTime<FixedOffset>, kind, with_ref: bool, package| {
             events.push(Generated {
                 at,
                 kind,
                 recipient,
                 reference: with_ref.then(|| reference.clone()),
+                package,
             });
         };
-        push(t0, EventKind::Created, true);
+        push(t0, EventKind::Created, true, None);
         if rng.next(4) == 0 {
             // A refusal, after all five points or before (then no "explained").
             if rng.next(2) == 0 {
-                push(t0, EventKind::Explained, false);
+                push(t0, EventKind::Explained, false, None);
             }
-            push(t0, EventKind::Refused, false);
+            push(t0, EventKind::Refused, false, None);
             continue;
         }
-        push(t0, EventKind::Explained, true);
-        push(t0, EventKind::Consented, true);
-        push(t0, EventKind::Packaged, true);
+        push(t0, EventKind::Explained, true, None);
+        push(t0, EventKind::Consented, true, None);
+        push(t0, EventKind::Packaged, true, None);
         let mut t = t0 + Duration::hours(rng.next(24 * 9) as i64);
-        match rng.next(8) {
+        match rng.next(9) {
             0 => {
-                push(t, EventKind::Failed, true);
+                push(t, EventKind::Failed, true, original);
                 continue;
             }
             1 => {
-                push(t, EventKind::Cancelled, true);
-                push(t, EventKind::Withdrawn, true);
+                push(t, EventKind::Cancelled, true, original);
+                push(t, EventKind::Withdrawn, true, None);
                 continue;
             }
             2 => {
@@ -92,40 +96,61 @@ fn generate(seed: u64, referrals: usize) -> Vec<Generated> {
             }
             3 => {
                 // Possibly sent, then withdrawn: the notice goes, the referral never did.
-                push(t, EventKind::Withdrawn, true);
+                push(t, EventKind::Withdrawn, true, None);
                 t += Duration::hours(1);
-                push(t, EventKind::Sent, true);
+                push(t, EventKind::Sent, true, notice);
                 continue;
             }
             4 => {
                 // Refused for good, sent again later after the mailbox was fixed.
-                push(t, EventKind::Failed, true);
+                push(t, EventKind::Failed, true, original);
                 t += Duration::days(1 + rng.next(5) as i64);
-                push(t, EventKind::Sent, true);
+                push(t, EventKind::Sent, true, original);
             }
             5 => {
                 // Stuck, then given up on.
                 t += Duration::days(30);
-                push(t, EventKind::Cancelled, true);
-                push(t, EventKind::Purged, true);
+                push(t, EventKind::Cancelled, true, original);
+                push(t, EventKind::Purged, true, None);
                 continue;
             }
-            _ => push(t, EventKind::Sent, true),
+            6 => {
+                // Sent, and it came back; sent again, or not.
+                push(t, EventKind::Sent, true, original);
+                t += Duration::hours(1 + rng.next(48) as i64);
+                push(t, EventKind::Bounced, true, original);
+                if rng.next(2) == 0 {
+                    t += Duration::days(1 + rng.next(5) as i64);
+                    push(t, EventKind::Sent, true, original);
+                }
+            }
+            _ => push(t, EventKind::Sent, true, original),
         }
         if rng.next(3) == 0 {
             t += Duration::days(1 + rng.next(20) as i64);
-            push(t, EventKind::Corrected, true);
-            push(t, EventKind::Sent, true);
+            push(t, EventKind::Corrected, true, None);
+            push(t, EventKind::Sent, true, correction);
+            // Then the correction comes back (the partner still has the referral), or the
+            // referral does (the partner has the correction).
+            t += Duration::hours(1 + rng.next(48) as i64);
+            match rng.next(3) {
+                0 => push(t, EventKind::Bounced, true, correction),
+                1 => push(t, EventKind::Bounced, true, original),
+                _ => {}
+            }
         }
         if rng.next(5) == 0 {
             t += Duration::days(1 + rng.next(20) as i64);
-            push(t, EventKind::Withdrawn, true);
-            push(t, EventKind::Sent, true);
+            push(t, EventKind::Withdrawn, true, None);
+            push(t, EventKind::Sent, true, notice);
+            if rng.next(2) == 0 {
+                push(t, EventKind::Bounced, true, notice);
+            }
         }
         if rng.next(10) == 0 {
-            push(t, EventKind::Incident, true);
+            push(t, EventKind::Incident, true, None);
         }
-        push(t + Duration::days(30), EventKind::Purged, true);
+        push(t + Duration::days(30), EventKind::Purged, true, None);
     }
     // The ledger is written in the order things happen.
     events.sort_by_key(|e| e.at);
@@ -143,6 +168,7 @@ fn write(office: &Office, events: &[Generated]) {
             &e.at.to_rfc3339(),
             e.recipient,
             e.reference.as_deref(),
+            e.package,
         )
         .unwrap();
     }
@@ -171,9 +197,10 @@ fn expected(
         };
         out.entry(e.recipient).or_default().0[slot] += 1;
     }
-    // What became of each consent of the period, from its events in order: sent when a send came
-    // before any withdrawal, withdrawn before sending when the withdrawal came first, failed when
-    // neither and the server refused or the item was given up, waiting otherwise.
+    // What became of each consent of the period, from its events in order: sent when one of its
+    // packages was sent and did not come back before any withdrawal (then also withdrawn after
+    // sending), withdrawn before sending when none had, failed when none has and one was sent,
+    // refused or given up on, waiting otherwise. For those sent, the days run to the first send.
     let mut by_reference: BTreeMap<&str, Vec<&Generated>> = BTreeMap::new();
     for e in events {
         if let Some(r) = e.reference.as_deref() {
@@ -187,23 +214,41 @@ fn expected(
         if !in_period(consent) {
             continue;
         }
-        let first = |kind: EventKind| referral.iter().position(|e| e.kind == kind);
-        let sent = first(EventKind::Sent);
-        let withdrawn = first(EventKind::Withdrawn);
-        let failed = first(EventKind::Failed).or(first(EventKind::Cancelled));
-        let counts = &mut out.entry(consent.recipient).or_default();
-        match (sent, withdrawn) {
-            (Some(s), w) if w.is_none_or(|w| s < w) => {
-                counts.0[3] += 1;
-                if w.is_some() {
-                    counts.0[7] += 1;
+        let mut with_partner = std::collections::BTreeSet::new();
+        let mut first_send = None;
+        let mut failed = false;
+        let mut withdrawn = None;
+        for e in referral {
+            match e.kind {
+                _ if withdrawn.is_some() => break,
+                EventKind::Sent => {
+                    with_partner.insert(e.package);
+                    first_send.get_or_insert(*e);
                 }
-                let days = (local(referral[s]) - local(consent)).num_days() as u32;
-                *counts.1.entry(days).or_default() += 1;
+                EventKind::Bounced => {
+                    with_partner.remove(&e.package);
+                    failed = true;
+                }
+                EventKind::Failed | EventKind::Cancelled => failed = true,
+                EventKind::Withdrawn => withdrawn = Some(!with_partner.is_empty()),
+                _ => {}
             }
-            (_, Some(_)) => counts.0[6] += 1,
-            _ if failed.is_some() => counts.0[5] += 1,
-            _ => counts.0[4] += 1,
+        }
+        let counts = &mut out.entry(consent.recipient).or_default();
+        let slot = match withdrawn {
+            Some(true) => 7,
+            Some(false) => 6,
+            None if !with_partner.is_empty() => 3,
+            None if failed => 5,
+            None => 4,
+        };
+        counts.0[slot] += 1;
+        if slot == 7 {
+            counts.0[3] += 1;
+        }
+        if let Some(sent) = first_send.filter(|_| slot == 3 || slot == 7) {
+            let days = (local(sent) - local(consent)).num_days() as u32;
+            *counts.1.entry(days).or_default() += 1;
         }
     }
     out
@@ -314,12 +359,14 @@ fn an_event_at_midnight_belongs_to_its_own_local_day() {
             kind: EventKind::Consented,
             recipient: PARTNERS[0],
             reference: Some("AM-A".into()),
+            package: None,
         },
         Generated {
             at: at("2027-01-01T00:00:00+01:00"),
             kind: EventKind::Sent,
             recipient: PARTNERS[0],
             reference: Some("AM-A".into()),
+            package: None,
         },
     ];
     write(&office, &events);

@@ -47,13 +47,14 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0014_withdrawal_day_on_referral.sql"),
     include_str!("migrations/0015_incident_forgets_the_clients_mailbox.sql"),
     include_str!("migrations/0016_copies_go_with_their_package.sql"),
+    include_str!("migrations/0017_ledger_names_the_package.sql"),
 ];
 
 /// The versions whose migration has a step SQL cannot do: 7 moved the old `event` rows into the
 /// hash-chained ledger (each link needs the ledger key), 8 added the ledger's tallies, which the
-/// events before it fill, and 11 each consent's outcome, counted the same way. The ledger hands
-/// these steps in as [`Upgrade`]s.
-const NEEDS_UPGRADE: &[u32] = &[7, 8, 11];
+/// events before it fill, and 11 each consent's outcome and 17 the packages that reached the
+/// partner, counted the same way. The ledger hands these steps in as [`Upgrade`]s.
+const NEEDS_UPGRADE: &[u32] = &[7, 8, 11, 17];
 
 /// A step of a migration that SQL alone cannot do, run in that migration's transaction when the
 /// store was older than `version`. The module that owns the table hands it in, so the store
