@@ -73,11 +73,13 @@ pub struct Counts {
     pub explained: u32,
     pub consented: u32,
     pub refused: u32,
-    /// Of the consents: the referral's package was sent (also when withdrawn later).
+    /// Of the consents: a package with the client's data (the referral or a correction) was
+    /// sent and did not come back (also when withdrawn later).
     pub sent: u32,
     /// Of the consents: still on its way.
     pub waiting: u32,
-    /// Of the consents: refused for good by the mail server, or given up, and not sent.
+    /// Of the consents: refused for good by the mail server, given up, or come back, and not
+    /// sent since.
     pub failed: u32,
     /// Of the consents: withdrawn before a send was confirmed.
     pub withdrawn_unsent: u32,
@@ -86,7 +88,7 @@ pub struct Counts {
     pub corrected: u32,
     /// Packages that went to a wrong mailbox (data breaches).
     pub incidents: u32,
-    /// Days from consent to the first send of the referral's package, as a histogram
+    /// Of the sent ones: days from consent to the first send, as a histogram
     /// `(days, how many)` sorted by days, in the month of the consent: anonymous, and it adds up
     /// exactly across workers, which medians do not.
     pub days_to_send: Vec<(u32, u32)>,

@@ -974,6 +974,10 @@ pub fn bounced(
     if changed == 0 {
         return Err(OutboxError::NotWaiting);
     }
+    // A bounce shows that the mail left: a maybe-sent item went, and came back.
+    if facts.state == ItemState::MaybeSent {
+        delivered(store, id, now)?;
+    }
     event(store, id, EventKind::Bounced, now)?;
     // It did not arrive, and after a withdrawal or a correction it may not go again.
     take_out_if_never_again(store, id, now)?;

@@ -1076,6 +1076,22 @@ fn a_consent_whose_correction_or_original_came_back_is_counted_as_sent() {
 }
 
 #[test]
+fn a_maybe_sent_package_that_came_back_is_counted_as_failed_not_waiting() {
+    let office = SmtpOffice::new();
+    let (_, id) = office.maybe_sent();
+    bounced_back(&office, id, "2026-11-23T11:00:00+01:00");
+    let report = crate::report::counts(
+        &office.store,
+        &office.gazetteer,
+        &crate::report::Period::year(2026).unwrap(),
+    )
+    .unwrap();
+    let c = &report.total;
+    assert_eq!((c.consented, c.sent, c.waiting, c.failed), (1, 0, 0, 1));
+    assert!(crate::ledger::verify(&office.store).unwrap().intact);
+}
+
+#[test]
 fn a_mailbox_place_reads_as_it_was_stored_with_or_without_its_arrival() {
     let place = |arrived| MailboxPlace {
         validity: 1_700_000_000,

@@ -15,7 +15,8 @@ export type Counts = {
  */
 explained: number, consented: number, refused: number, 
 /**
- * Of the consents: the referral's package was sent (also when withdrawn later).
+ * Of the consents: a package with the client's data (the referral or a correction) was
+ * sent and did not come back (also when withdrawn later).
  */
 sent: number, 
 /**
@@ -23,7 +24,8 @@ sent: number,
  */
 waiting: number, 
 /**
- * Of the consents: refused for good by the mail server, or given up, and not sent.
+ * Of the consents: refused for good by the mail server, given up, or come back, and not
+ * sent since.
  */
 failed: number, 
 /**
@@ -39,7 +41,7 @@ withdrawn_sent: number, corrected: number,
  */
 incidents: number, 
 /**
- * Days from consent to the first send of the referral's package, as a histogram
+ * Of the sent ones: days from consent to the first send, as a histogram
  * `(days, how many)` sorted by days, in the month of the consent: anonymous, and it adds up
  * exactly across workers, which medians do not.
  */
