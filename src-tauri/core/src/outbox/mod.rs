@@ -336,9 +336,12 @@ pub(crate) fn stuck_since(store: &Store) -> Result<Vec<(i64, String)>, StoreErro
 
 /// For each referral with items: its last send, if anything was sent.
 pub(crate) fn last_sends(store: &Store) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+    // Times carry the offset they were taken in, so the latest text is not always the latest
+    // instant (an hour apart across the autumn clock change). SQLite reads a bare column from
+    // the row that holds the max(): the latest instant's own text.
     pairs(
         store,
-        "SELECT referral_id, max(sent_at) FROM outbox GROUP BY referral_id",
+        "SELECT referral_id, sent_at, max(julianday(sent_at)) FROM outbox GROUP BY referral_id",
     )
 }
 

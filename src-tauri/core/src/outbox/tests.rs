@@ -1092,6 +1092,38 @@ fn a_maybe_sent_package_that_came_back_is_counted_as_failed_not_waiting() {
 }
 
 #[test]
+fn the_last_send_is_the_latest_instant_across_the_clock_change() {
+    let office = SmtpOffice::new();
+    let server = FakeServer::new();
+    let reference = office.queue("Zoë", "2260", "2026-10-24T09:00:00+02:00");
+    office.sync_at(&server, "2026-10-24T09:30:00+02:00");
+    office.correct_house_number(&reference, at("2026-10-24T10:00:00+02:00"));
+    office.sync_at(&server, "2026-10-24T10:30:00+02:00");
+    // The referral went at 02:50 summer time (00:50 UTC), the correction at 02:10 winter time
+    // (01:10 UTC): later, though its text sorts first.
+    for item in list(&office.store, &office.gazetteer).unwrap() {
+        let sent_at = match item.kind {
+            PackageKind::Referral => "2026-10-25T02:50:00+02:00",
+            _ => "2026-10-25T02:10:00+01:00",
+        };
+        office
+            .store
+            .conn()
+            .execute(
+                "UPDATE outbox SET sent_at = ?2 WHERE id = ?1",
+                (item.id, sent_at),
+            )
+            .unwrap();
+    }
+    let sends: Vec<Option<String>> = last_sends(&office.store)
+        .unwrap()
+        .into_iter()
+        .map(|(_, at)| at)
+        .collect();
+    assert_eq!(sends, [Some("2026-10-25T02:10:00+01:00".to_owned())]);
+}
+
+#[test]
 fn a_mailbox_place_reads_as_it_was_stored_with_or_without_its_arrival() {
     let place = |arrived| MailboxPlace {
         validity: 1_700_000_000,
