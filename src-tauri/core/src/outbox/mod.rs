@@ -745,11 +745,7 @@ pub fn confirm_resend(
     now: DateTime<FixedOffset>,
 ) -> Result<(), OutboxError> {
     if let Some(facts) = item(store, id)? {
-        match never_again(store, facts.referral_id, facts.package_id)? {
-            Some(NeverAgain::Withdrawn) => return Err(OutboxError::Withdrawn),
-            Some(NeverAgain::Corrected) => return Err(OutboxError::Corrected),
-            None => {}
-        }
+        refuse_if_never_again(store, &facts)?;
     }
     let tx = store.transaction()?;
     let from = [ItemState::MaybeSent, ItemState::Attention];
@@ -1190,6 +1186,40 @@ fn never_again(
             None
         },
     )
+}
+
+/// Refuses, in the worker's words, what would send `facts`'s package once it may no longer go
+/// ([`never_again`]).
+fn refuse_if_never_again(store: &Store, facts: &ItemFacts) -> Result<(), OutboxError> {
+    match never_again(store, facts.referral_id, facts.package_id)? {
+        Some(NeverAgain::Withdrawn) => Err(OutboxError::Withdrawn),
+        Some(NeverAgain::Corrected) => Err(OutboxError::Corrected),
+        None => Ok(()),
+    }
+}
+
+/// Whether the worker may take a copy of package `package_id`'s archive out of Aanmelder. Such
+/// a copy is a send the worker may finish by hand, so it is held to the rules of a send on the
+/// day it is taken: a referral or correction only under a protocol in force, and not once it
+/// may no longer go (withdrawn, or corrected since); a withdrawal notice always.
+pub(crate) fn may_hand_out(
+    store: &Store,
+    package_id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<(), OutboxError> {
+    let facts = item_of_package(store, package_id)?;
+    refuse_if_never_again(store, &facts)?;
+    if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Withdrawal) {
+        return Ok(());
+    }
+    match crate::referral::partner(store, facts.referral_id) {
+        Err(AgreementError::NotFound) => Err(OutboxError::NoPartner),
+        Err(e) => Err(e.into()),
+        Ok(agreement) => {
+            agreement.in_force_on(now.date_naive())?;
+            Ok(())
+        }
+    }
 }
 
 /// Takes item `id` out of the outbox when it has not left though it may no longer go

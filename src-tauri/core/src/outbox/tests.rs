@@ -599,6 +599,36 @@ fn a_withdrawal_notice_goes_even_after_the_protocol_ended() {
     assert_eq!(server.accepted.lock().unwrap().len(), 2);
 }
 
+#[test]
+fn a_copy_of_the_package_is_refused_once_its_protocol_ended_and_the_notice_still_given() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-06-29T09:00:00+02:00");
+    office.sync_at(&FakeServer::new(), "2026-06-29T10:00:00+02:00");
+    let folder = tempfile::tempdir().unwrap();
+    let save = |when: &str| {
+        office
+            .packages()
+            .save_copy(&reference, SavedCopy::Archive, folder.path(), at(when))
+    };
+    end_protocols(&office, "2026-06-30");
+    // On its last day the protocol is still in force.
+    assert!(save("2026-06-30T17:00:00+02:00").is_ok());
+    let refused = save("2026-07-01T09:00:00+02:00").unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "Het protocol met OCMW Westerlo (demo) liep af op 30/06/2026. Je mag geen gegevens meer \
+         doorgeven. Neem contact op met de leidinggevende van je team."
+    );
+    assert_eq!(
+        std::fs::read_dir(folder.path()).unwrap().count(),
+        1,
+        "nothing more saved"
+    );
+    // The withdrawal notice, the package now, may go: the OCMW must delete what it has.
+    office.withdraw(&reference, at("2026-07-02T09:00:00+02:00"));
+    assert!(save("2026-07-02T09:05:00+02:00").is_ok());
+}
+
 /// Whether the store still holds the archive of item `id`'s package.
 fn archive_kept(office: &Office, id: i64) -> bool {
     let package = item(&office.store, id).unwrap().unwrap().package_id;

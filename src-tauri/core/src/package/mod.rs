@@ -639,7 +639,8 @@ impl<'a> Packages<'a> {
 
     /// Saves a copy of the sealed archive or of the client's receipt into `folder`, remembered
     /// for the purge; the archive's copy also for its package, which takes it along when the
-    /// partner confirmed it or it was taken out of the outbox.
+    /// partner confirmed it or it was taken out of the outbox. The archive only while it may go
+    /// ([`crate::outbox::may_hand_out`]): the worker may mail the copy by hand.
     pub fn save_copy(
         &self,
         reference: &Reference,
@@ -650,6 +651,7 @@ impl<'a> Packages<'a> {
         let (package, export) = match copy {
             SavedCopy::Archive => {
                 let (package, export) = self.latest_archive(reference)?;
+                crate::outbox::may_hand_out(self.store, package, now)?;
                 (Some(package), export)
             }
             SavedCopy::Receipt => (None, self.receipt(reference)?),
