@@ -33,19 +33,23 @@ fn auto_sync(handle: tauri::AppHandle) {
     std::thread::spawn(move || {
         for turn in 1u32.. {
             std::thread::sleep(AUTO_SYNC_EVERY);
-            let app = handle.state::<state::AppState>();
-            if app.should_sync() {
-                // Failures stay on the items themselves; the outbox screen shows them.
-                let _ = app.sync_outbox(false);
-            }
-            // Receipts and bounces of what was sent: a mailbox that does not answer now is
-            // asked again at a later turn.
-            if turn.is_multiple_of(RECEIPTS_EVERY_TURNS) {
-                let _ = app.check_receipts();
-            }
-            // Data whose retention ran out go now; a locked store simply waits for the next turn.
-            let _ =
-                app.with_store(|store| aanmelder_core::retention::purge_due(store, state::now()));
+            // A turn that panics (on a malformed report in the mailbox, say) loses that turn
+            // only: the next one still sends, reads receipts and, above all, purges.
+            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let app = handle.state::<state::AppState>();
+                if app.should_sync() {
+                    // Failures stay on the items themselves; the outbox screen shows them.
+                    let _ = app.sync_outbox(false);
+                }
+                // Receipts and bounces of what was sent: a mailbox that does not answer now is
+                // asked again at a later turn.
+                if turn.is_multiple_of(RECEIPTS_EVERY_TURNS) {
+                    let _ = app.check_receipts();
+                }
+                // Data whose retention ran out go now; a locked store waits for the next turn.
+                let _ = app
+                    .with_store(|store| aanmelder_core::retention::purge_due(store, state::now()));
+            }));
         }
     });
 }
@@ -97,7 +101,21 @@ fn no_core_dumps() {
     }
 }
 
+/// A panic says where it happened, not what it was handed: its message may repeat a value it
+/// choked on (a name cut at the wrong byte, a line of a mail), and the standard error goes to
+/// the desktop session's journal on disk.
+fn quiet_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!("Aanmelder: interne fout{place}");
+    }));
+}
+
 pub fn run() {
+    quiet_panics();
     #[cfg(unix)]
     no_core_dumps();
     #[cfg(target_os = "linux")]
@@ -137,6 +155,40 @@ pub fn run() {
         Err(error) => {
             eprintln!("Aanmelder kon niet starten: {error}");
             std::process::exit(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Run by [`a_panic_tells_where_not_what`] in a process of its own: the hook is global.
+    #[test]
+    #[ignore = "run by a_panic_tells_where_not_what, in a child process"]
+    fn panics_with_a_clients_name() {
+        super::quiet_panics();
+        panic!("Zoë Vandenberghe, Geheimstraat 7");
+    }
+
+    #[test]
+    fn a_panic_tells_where_not_what() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "tests::panics_with_a_clients_name",
+                "--ignored",
+                "--nocapture",
+            ])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "the child panicked: {stdout}");
+        assert!(
+            stderr.contains("Aanmelder: interne fout (src-tauri/src/lib.rs:"),
+            "{stderr}"
+        );
+        for output in [&stdout, &stderr] {
+            assert!(!output.contains("Vandenberghe"), "{output}");
         }
     }
 }
