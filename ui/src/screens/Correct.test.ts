@@ -73,4 +73,15 @@ describe('Correct', () => {
     expect(sent.client.postal_code).toBe('3290');
     expect(sent.client.municipality_code).toBe('24135');
   });
+
+  it("keeps the client's data out of the spell checker and the form history", () => {
+    const api = { checkResidence: vi.fn(async () => westerlo), correctionHistory: vi.fn(async () => []) };
+    const { container } = render(Correct, { api: api as Partial<Api> as Api, referral, ondone: () => {}, oncancel: () => {} });
+    const inputs = [...container.querySelectorAll('input:not([type=radio]):not([type=checkbox])')];
+    expect(inputs.length).toBeGreaterThanOrEqual(7);
+    for (const input of inputs) {
+      expect([input.id, input.getAttribute('spellcheck')]).toEqual([input.id, 'false']);
+      expect([input.id, input.getAttribute('autocomplete')]).toEqual([input.id, 'off']);
+    }
+  });
 });
