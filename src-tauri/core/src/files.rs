@@ -125,14 +125,22 @@ pub fn stage(folder: &Path, export: &Export) -> Result<Staged, SaveError> {
 }
 
 fn free_name(folder: &Path, file_name: &str) -> Result<PathBuf, SaveError> {
-    let (stem, ext) = file_name.rsplit_once('.').unwrap_or((file_name, ""));
-    (1..100)
-        .map(|n| match n {
-            1 => folder.join(file_name),
-            _ => folder.join(format!("{stem}-{n}.{ext}")),
-        })
+    names_for(folder, file_name)
         .find(|path| !path.exists())
         .ok_or_else(|| SaveError::Write("te veel bestanden met dezelfde naam".into()))
+}
+
+/// The names a file saved as `file_name` in `folder` may get: its own, or numbered when the
+/// folder holds one of that name already (`aanmelding-….eml`, then `aanmelding-…-2.eml`).
+pub(crate) fn names_for<'a>(
+    folder: &'a Path,
+    file_name: &'a str,
+) -> impl Iterator<Item = PathBuf> + 'a {
+    let (stem, ext) = file_name.rsplit_once('.').unwrap_or((file_name, ""));
+    (1..100).map(move |n| match n {
+        1 => folder.join(file_name),
+        _ => folder.join(format!("{stem}-{n}.{ext}")),
+    })
 }
 
 /// Writes `export` into `folder`, whole or not at all. Returns the path written.

@@ -1372,13 +1372,16 @@ pub fn write_drafts(
             file_name: file_name.replace(".7z", ".eml"),
             bytes,
         };
-        // A draft of this very mail under its own name, not recorded: the app stopped between
-        // naming it and recording it. It is the draft; a second one could be sent twice.
-        let left = folder.join(&draft.file_name);
-        if std::fs::read(&left).is_ok_and(|b| {
-            b.windows(message_id.len())
-                .any(|w| w == message_id.as_bytes())
-        }) {
+        // A draft of this very mail, not recorded: the app stopped between naming it and
+        // recording it. It is the draft; a second one could be sent twice. It may carry a
+        // number, when the folder held a file of its name already.
+        let left = files::names_for(folder, &draft.file_name).find(|path| {
+            std::fs::read(path).is_ok_and(|b| {
+                b.windows(message_id.len())
+                    .any(|w| w == message_id.as_bytes())
+            })
+        });
+        if let Some(left) = left {
             let tx = store.transaction()?;
             if mark_drafted(store, id)? {
                 files::remember(store, &reference, Some(package_id), &left, now)?;

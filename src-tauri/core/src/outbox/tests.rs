@@ -893,6 +893,13 @@ fn a_draft_left_unrecorded_by_a_crash_is_taken_as_the_draft_not_written_twice() 
     assert_eq!(third.len(), 1);
     assert_ne!(third, written);
     assert_eq!(std::fs::read_to_string(&written[0]).unwrap(), "iets anders");
+    // A crash again, after that numbered draft was named: it is found under its number.
+    conn.execute("UPDATE outbox SET state = 'queued'", [])
+        .unwrap();
+    conn.execute("DELETE FROM saved_file", []).unwrap();
+    let fourth = write_drafts(&office.store, folder.path(), when).unwrap();
+    assert_eq!(fourth, third);
+    assert_eq!(std::fs::read_dir(folder.path()).unwrap().count(), 2);
 }
 
 #[test]
