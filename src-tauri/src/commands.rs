@@ -291,7 +291,7 @@ pub async fn sync_outbox(handle: tauri::AppHandle) -> Reply<SyncReport> {
     let report =
         tauri::async_runtime::spawn_blocking(move || handle.state::<AppState>().sync_outbox(true))
             .await
-            .map_err(|e| IpcError::message("outbox.sync", e.to_string()))?;
+            .map_err(|_| IpcError::interrupted("outbox.sync"))?;
     Ok(report?)
 }
 
@@ -338,7 +338,7 @@ pub async fn check_receipts(handle: tauri::AppHandle) -> Reply<ReceiptReport> {
     Ok(
         tauri::async_runtime::spawn_blocking(move || handle.state::<AppState>().check_receipts())
             .await
-            .map_err(|e| aanmelder_core::outbox::OutboxError::Mailbox(e.to_string()))??,
+            .map_err(|_| IpcError::interrupted("outbox.mailbox"))??,
     )
 }
 
@@ -384,7 +384,7 @@ pub async fn sign_in_browser(handle: tauri::AppHandle) -> Reply<SmtpView> {
             .sign_in_in_browser(|url| open::that_detached(url))
     })
     .await
-    .map_err(|e| IpcError::message("oauth.sign_in", e.to_string()))??;
+    .map_err(|_| IpcError::interrupted("oauth.sign_in"))??;
     settings_now(&handle.state::<AppState>())
 }
 
@@ -395,7 +395,7 @@ pub async fn start_device_sign_in(handle: tauri::AppHandle) -> Reply<DeviceCode>
         handle.state::<AppState>().start_device_sign_in()
     })
     .await
-    .map_err(|e| IpcError::message("oauth.sign_in", e.to_string()))??)
+    .map_err(|_| IpcError::interrupted("oauth.sign_in"))??)
 }
 
 #[tauri::command]
@@ -405,7 +405,7 @@ pub async fn finish_device_sign_in(handle: tauri::AppHandle) -> Reply<SmtpView> 
         waiting.state::<AppState>().finish_device_sign_in()
     })
     .await
-    .map_err(|e| IpcError::message("oauth.sign_in", e.to_string()))??;
+    .map_err(|_| IpcError::interrupted("oauth.sign_in"))??;
     settings_now(&handle.state::<AppState>())
 }
 

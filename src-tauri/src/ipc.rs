@@ -17,6 +17,16 @@ pub struct IpcError {
 }
 
 impl IpcError {
+    /// A task off the window's thread that panicked. Its panic's message may repeat a value it
+    /// choked on, so the window gets a fixed text, never the message.
+    pub fn interrupted(code: &str) -> Self {
+        Self::message(
+            code,
+            "Dit liep vast door een interne fout. Probeer het opnieuw; blijft het, meld het dan \
+             aan je ICT-ondersteuning.",
+        )
+    }
+
     /// An error of the shell itself (no domain error behind it).
     pub fn message(code: &str, message: impl Into<String>) -> Self {
         Self {

@@ -33,23 +33,32 @@ fn auto_sync(handle: tauri::AppHandle) {
     std::thread::spawn(move || {
         for turn in 1u32.. {
             std::thread::sleep(AUTO_SYNC_EVERY);
-            // A turn that panics (on a malformed report in the mailbox, say) loses that turn
-            // only: the next one still sends, reads receipts and, above all, purges.
-            let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                let app = handle.state::<state::AppState>();
+            let app = handle.state::<state::AppState>();
+            // A step that panics (on a malformed report in the mailbox, say) loses that step
+            // of this turn only: the others still run, the purge above all. Every lock the
+            // steps take is taken over when poisoned, and an open transaction rolls back.
+            let step = |run: &dyn Fn()| {
+                let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(run));
+            };
+            step(&|| {
                 if app.should_sync() {
                     // Failures stay on the items themselves; the outbox screen shows them.
                     let _ = app.sync_outbox(false);
                 }
-                // Receipts and bounces of what was sent: a mailbox that does not answer now is
-                // asked again at a later turn.
-                if turn.is_multiple_of(RECEIPTS_EVERY_TURNS) {
-                    let _ = app.check_receipts();
-                }
-                // Data whose retention ran out go now; a locked store waits for the next turn.
-                let _ = app
-                    .with_store(|store| aanmelder_core::retention::purge_due(store, state::now()));
-            }));
+            });
+            // Receipts and bounces of what was sent: a mailbox that does not answer now is
+            // asked again at a later turn.
+            if turn.is_multiple_of(RECEIPTS_EVERY_TURNS) {
+                step(&|| drop(app.check_receipts()));
+            }
+            // Data whose retention ran out go now; a locked store waits for the next turn.
+            step(&|| {
+                drop(
+                    app.with_store(|store| {
+                        aanmelder_core::retention::purge_due(store, state::now())
+                    }),
+                );
+            });
         }
     });
 }

@@ -90,10 +90,11 @@ impl AppState {
             Err(std::sync::TryLockError::WouldBlock) => return Ok(SyncReport::default()),
         };
         self.sync.running.store(true, Ordering::SeqCst);
+        let running = Running(&self.sync.running);
         self.sync.done.store(0, Ordering::SeqCst);
         self.sync.total.store(0, Ordering::SeqCst);
         let result = self.sync_once(now_anyway);
-        self.sync.running.store(false, Ordering::SeqCst);
+        drop(running);
         *lock(&self.sync.last) = result.as_ref().cloned().unwrap_or_default();
         let mut report = result?;
         if let Some(before) = waited {
@@ -273,6 +274,16 @@ impl AppState {
 }
 
 /// A lock taken over after a panic elsewhere: what it guards holds no half-done state.
+/// Says a sync runs until it is dropped, also by a panic: the idle lock waits for a running
+/// sync, and would wait for good for one that never said it ended.
+struct Running<'a>(&'a AtomicBool);
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::SeqCst);
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
