@@ -323,7 +323,7 @@ pub(crate) fn sent_and_settled(store: &Store) -> Result<Vec<(i64, String)>, Stor
 /// and none queued or being sent: when its first stuck item was queued.
 pub(crate) fn stuck_since(store: &Store) -> Result<Vec<(i64, String)>, StoreError> {
     let sql = format!(
-        "SELECT o.referral_id, min(o.queued_at) FROM outbox o
+        "SELECT o.referral_id, o.queued_at, min(julianday(o.queued_at)) FROM outbox o
          WHERE o.state IN {}
            AND NOT EXISTS (SELECT 1 FROM outbox w WHERE w.referral_id = o.referral_id
              AND w.state IN {})
@@ -713,7 +713,9 @@ pub fn summary(store: &Store, now: DateTime<FixedOffset>) -> Result<OutboxSummar
     let (waiting, oldest): (u32, Option<String>) = store
         .conn()
         .query_row(
-            "SELECT count(*), min(queued_at) FROM outbox WHERE state NOT IN ('sent', 'cancelled')",
+            // The earliest instant's own text (see [`last_sends`]).
+            "SELECT count(*), queued_at, min(julianday(queued_at)) FROM outbox
+             WHERE state NOT IN ('sent', 'cancelled')",
             [],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -1312,9 +1314,12 @@ fn due_for(
     let mut stmt = store
         .conn()
         .prepare(
+            // Times carry the offset they were taken in: compared as instants, not as text
+            // (an hour apart across the autumn clock change).
             "SELECT o.id, o.referral_id FROM outbox o
-             WHERE o.state IN ('queued', 'failed') AND (?2 OR o.next_attempt_at <= ?1)
-             ORDER BY o.queued_at, o.id",
+             WHERE o.state IN ('queued', 'failed')
+               AND (?2 OR julianday(o.next_attempt_at) <= julianday(?1))
+             ORDER BY julianday(o.queued_at), o.id",
         )
         .map_err(StoreError::from)?;
     let due = stmt

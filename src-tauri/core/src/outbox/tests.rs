@@ -1161,6 +1161,26 @@ fn the_last_send_is_the_latest_instant_across_the_clock_change() {
 }
 
 #[test]
+fn a_retry_is_due_by_the_instant_across_the_clock_change() {
+    let office = SmtpOffice::new();
+    let reference = office.queue("Zoë", "2260", "2026-10-24T09:00:00+02:00");
+    let id = office.state(&reference).id;
+    // The next attempt at 02:30 summer time is 00:30 UTC; 02:10 winter time, 01:10 UTC, is later.
+    office
+        .store
+        .conn()
+        .execute(
+            "UPDATE outbox SET state = 'failed', next_attempt_at = '2026-10-25T02:30:00+02:00'
+              WHERE id = ?1",
+            [id],
+        )
+        .unwrap();
+    let due_at = |when: &str| due(&office.store, at(when), false).unwrap();
+    assert_eq!(due_at("2026-10-25T02:10:00+01:00"), [id]);
+    assert_eq!(due_at("2026-10-25T02:20:00+02:00"), Vec::<i64>::new());
+}
+
+#[test]
 fn a_mailbox_place_reads_as_it_was_stored_with_or_without_its_arrival() {
     let place = |arrived| MailboxPlace {
         validity: 1_700_000_000,
