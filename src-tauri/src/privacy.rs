@@ -294,7 +294,9 @@ pub async fn unlock_pin(
 #[tauri::command]
 pub async fn copy_password(handle: tauri::AppHandle, reference: Reference) -> Reply<()> {
     let app = handle.state::<AppState>();
-    let password = app.packages(|p, _| p.view(&reference))?.map(|v| v.password);
+    let password = app
+        .packages(|p, _| p.view(&reference, crate::state::now()))?
+        .map(|v| v.password);
     let password = Zeroizing::new(password.ok_or_else(|| {
         IpcError::message(
             "package.not_built",

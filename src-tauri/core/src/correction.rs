@@ -173,7 +173,7 @@ pub fn correct(
     // The old values are no longer needed in the database file or its log.
     store.checkpoint()?;
     Packages::new(store, gazetteer)
-        .view(&ready.reference)?
+        .view(&ready.reference, now)?
         .ok_or(CorrectionError::Package(PackageError::NotBuilt))
 }
 

@@ -103,7 +103,7 @@ pub fn withdraw(
     tx.commit()?;
     store.checkpoint()?;
     let notice = if reached {
-        Packages::new(store, gazetteer).view(&referral.reference)?
+        Packages::new(store, gazetteer).view(&referral.reference, now)?
     } else {
         None
     };

@@ -103,7 +103,7 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
             office.packages().archive(reference),
             Err(PackageError::AlreadyDeleted)
         ));
-        let view = office.packages().view(reference).unwrap().unwrap();
+        let view = office.packages().view(reference, now()).unwrap().unwrap();
         assert!(view.password.is_empty());
     }
     let kinds = logged(&office, &read);
@@ -172,7 +172,7 @@ fn a_receipt_before_the_password_was_passed_on_keeps_it_until_it_is() {
     // Received, but the OCMW cannot open it yet: the password stays for the worker to pass on.
     let received = item(&office, &reference);
     assert!(received.received_at.is_some() && received.archive_kept);
-    let view = office.packages().view(&reference).unwrap().unwrap();
+    let view = office.packages().view(&reference, now()).unwrap().unwrap();
     assert!(!view.password.is_empty());
     assert!(!logged(&office, &reference).contains(&EventKind::Destroyed));
     // Passed on: now both go, and the log says so.

@@ -18,6 +18,7 @@ const view: PackageView = {
   state: 'queued',
   sent_at: null,
   received_at: null,
+  copy_refused: null,
 };
 
 function api(): Api {
@@ -74,6 +75,16 @@ describe('Package', () => {
     }));
     render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
     await screen.findByText(/is verzonden op/);
+    expect(screen.queryByText('Pakket opslaan in map')).toBeNull();
+    expect(screen.getByText('Ontvangstbewijs opslaan')).toBeTruthy();
+  });
+
+  it('says why the package cannot be saved in a folder, and offers only the receipt', async () => {
+    const fake = api();
+    const why = 'Het protocol met OCMW Westerlo liep af op 30/06/2026. Je mag geen gegevens meer doorgeven.';
+    fake.buildPackage = vi.fn(async () => ({ ...view, state: 'attention' as const, copy_refused: why }));
+    render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
+    await screen.findByText(new RegExp(why.replace(/[.()]/g, '\\$&')));
     expect(screen.queryByText('Pakket opslaan in map')).toBeNull();
     expect(screen.getByText('Ontvangstbewijs opslaan')).toBeTruthy();
   });

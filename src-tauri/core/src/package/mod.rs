@@ -434,6 +434,9 @@ pub struct PackageView {
     pub sent_at: Option<String>,
     /// When the partner confirmed its receipt: then the archive and password are destroyed.
     pub received_at: Option<String>,
+    /// Why its archive may not be saved in a folder now, in the worker's words; `None` when it
+    /// may (see [`crate::outbox::may_hand_out`]) or when there is no archive left to save.
+    pub copy_refused: Option<String>,
 }
 
 /// The packages in the store.
@@ -510,7 +513,7 @@ impl<'a> Packages<'a> {
         reference: &Reference,
         now: DateTime<FixedOffset>,
     ) -> Result<PackageView, PackageError> {
-        if let Some(view) = self.view(reference)? {
+        if let Some(view) = self.view(reference, now)? {
             return Ok(view);
         }
         let (ready, contents) = self.contents(reference, now)?;
@@ -531,7 +534,7 @@ impl<'a> Packages<'a> {
             now,
         )?;
         tx.commit()?;
-        self.view(reference)?.ok_or(PackageError::NotBuilt)
+        self.view(reference, now)?.ok_or(PackageError::NotBuilt)
     }
 
     /// What the referral's package holds when put together at `now`: refused unless the
@@ -551,7 +554,11 @@ impl<'a> Packages<'a> {
 
     /// The referral's latest package (the referral itself, a correction or a withdrawal notice):
     /// the one whose password the worker has to pass on now.
-    pub fn view(&self, reference: &Reference) -> Result<Option<PackageView>, PackageError> {
+    pub fn view(
+        &self,
+        reference: &Reference,
+        now: DateTime<FixedOffset>,
+    ) -> Result<Option<PackageView>, PackageError> {
         let Some((id, recipient)) = referral::id_and_recipient(self.store.conn(), reference)?
         else {
             return Ok(None);
@@ -570,6 +577,14 @@ impl<'a> Packages<'a> {
             .map(|a| crate::contact::shown(&a.password_phone))
             .unwrap_or_default();
         let item = crate::outbox::item_of_package(self.store, latest.id)?;
+        let copy_refused = match latest.size {
+            None => None,
+            Some(_) => match crate::outbox::may_hand_out(self.store, latest.id, now) {
+                Ok(()) => None,
+                Err(crate::outbox::OutboxError::Store(e)) => return Err(e.into()),
+                Err(why) => Some(why.to_string()),
+            },
+        };
         Ok(Some(PackageView {
             kind: latest.kind,
             reference: reference.clone(),
@@ -587,6 +602,7 @@ impl<'a> Packages<'a> {
             state: item.state,
             sent_at: item.sent_at,
             received_at: item.received_at,
+            copy_refused,
         }))
     }
 
@@ -612,10 +628,11 @@ impl<'a> Packages<'a> {
         )?;
         tx.commit()?;
         crate::outbox::delete_copies_of_destroyed(self.store, now);
-        self.view(reference)?.ok_or(PackageError::NotBuilt)
+        self.view(reference, now)?.ok_or(PackageError::NotBuilt)
     }
 
-    /// The sealed archive, to save where the worker chooses.
+    /// The sealed archive as stored, for checks of what the store holds. A copy for the worker
+    /// goes through [`Self::save_copy`], which holds it to a send's rules.
     pub fn archive(&self, reference: &Reference) -> Result<Export, PackageError> {
         Ok(self.latest_archive(reference)?.1)
     }

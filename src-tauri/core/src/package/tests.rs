@@ -105,7 +105,12 @@ fn no_package_after_the_protocol_ended() {
         .unwrap_err();
     assert_eq!(err.code(), "agreement.ended");
     let packages = f.packages();
-    assert!(packages.view(&reference).unwrap().is_none());
+    assert!(
+        packages
+            .view(&reference, at("2026-12-01T09:00:00+01:00"))
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]

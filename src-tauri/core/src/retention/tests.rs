@@ -370,7 +370,7 @@ fn a_retention_of_0_days_is_refused_and_one_stored_before_keeps_a_day() {
     assert_eq!(purge_due(&f.store, t0() + Duration::minutes(1)).unwrap(), 0);
     assert!(
         !f.packages()
-            .view(&sent)
+            .view(&sent, t0())
             .unwrap()
             .unwrap()
             .password

@@ -23,4 +23,9 @@ state: ItemState, sent_at: string | null,
 /**
  * When the partner confirmed its receipt: then the archive and password are destroyed.
  */
-received_at: string | null, };
+received_at: string | null, 
+/**
+ * Why its archive may not be saved in a folder now, in the worker's words; `None` when it
+ * may (see [`crate::outbox::may_hand_out`]) or when there is no archive left to save.
+ */
+copy_refused: string | null, };
