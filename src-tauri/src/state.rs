@@ -273,7 +273,6 @@ impl AppState {
     }
 }
 
-/// A lock taken over after a panic elsewhere: what it guards holds no half-done state.
 /// Says a sync runs until it is dropped, also by a panic: the idle lock waits for a running
 /// sync, and would wait for good for one that never said it ended.
 struct Running<'a>(&'a AtomicBool);
@@ -284,6 +283,7 @@ impl Drop for Running<'_> {
     }
 }
 
+/// A lock taken over after a panic elsewhere: what it guards holds no half-done state.
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
