@@ -170,6 +170,8 @@ pub fn correct(
         &ready.reference,
     )?;
     tx.commit()?;
+    // The replaced package's draft and copies would carry the old data.
+    crate::outbox::delete_copies_no_longer_needed(store, now);
     // The old values are no longer needed in the database file or its log.
     store.checkpoint()?;
     Packages::new(store, gazetteer)

@@ -7,7 +7,7 @@
 //! purged the app can delete its copies too, and say which it could not reach. A copy of a
 //! package's own file (its archive, its mail draft) is remembered with that package as well,
 //! so that it can go once the store has destroyed the package's archive, not only at the purge
-//! (`outbox::delete_copies_of_destroyed`).
+//! (`outbox::delete_copies_no_longer_needed`).
 
 use std::fs;
 use std::io::{ErrorKind, Write as _};

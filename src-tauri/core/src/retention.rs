@@ -226,7 +226,7 @@ pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, 
 
 /// Purges every referral whose retention has run out, in any state. Returns how many.
 pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
-    outbox::delete_copies_of_destroyed(store, now);
+    outbox::delete_copies_no_longer_needed(store, now);
     delete_late_copies(store, now)?;
     let due: Vec<(i64, WipeReason)> = candidates(store)?
         .into_iter()

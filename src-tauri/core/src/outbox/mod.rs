@@ -874,7 +874,7 @@ pub fn confirm_received(
         destroy_received(store, id, facts.package_id, now)?;
     }
     tx.commit()?;
-    delete_copies_of_destroyed(store, now);
+    delete_copies_no_longer_needed(store, now);
     Ok(())
 }
 
@@ -916,7 +916,8 @@ fn destroy_received(
 /// Deletes the copies saved outside the store (the worker's copy of an archive, the mail
 /// program's draft) of every package whose archive the store no longer holds: received, taken
 /// out of the outbox, or wiped with the client's data, none of them has anything left to do
-/// (seed 004: after the receipt, files and keys are destroyed on both sides).
+/// (seed 004: after the receipt, files and keys are destroyed on both sides). Also those of a
+/// package a correction replaced, which may never go again: its draft would carry the old data.
 ///
 /// It follows the store rather than being told: the archive's destruction is part of a
 /// transaction that may still roll back (a withdrawal whose notice cannot be made), a file's
@@ -926,20 +927,28 @@ fn destroy_received(
 /// reason it is best effort and says nothing: what the caller did is recorded already, and a
 /// copy this pass could not reach (the store busy, a query failing) the next one takes; a file
 /// the system will not delete is listed for the worker by [`files::not_deleted`].
-pub(crate) fn delete_copies_of_destroyed(store: &Store, now: DateTime<FixedOffset>) {
+pub(crate) fn delete_copies_no_longer_needed(store: &Store, now: DateTime<FixedOffset>) {
     if !store.conn().is_autocommit() {
         // Inside a unit of work not yet committed: the next round takes them.
         return;
     }
     let pass = || -> Result<(), StoreError> {
         for package in files::packages_with_copies(store)? {
-            if !sealed::archive_kept(store.conn(), package)? {
+            if !sealed::archive_kept(store.conn(), package)? || replaced(store, package)? {
                 files::delete_for_package(store, package, now)?;
             }
         }
         Ok(())
     };
     let _ = pass();
+}
+
+/// Whether package `package_id` may no longer go because a correction replaced it: its
+/// archive stays in the store while the partner may have it, but a copy outside is only a copy
+/// of out-of-date data the worker might still send.
+fn replaced(store: &Store, package_id: i64) -> Result<bool, StoreError> {
+    let facts = item_of_package(store, package_id)?;
+    Ok(never_again(store, facts.referral_id, package_id)? == Some(NeverAgain::Corrected))
 }
 
 /// The package came back: the partner's server did not deliver it. The item needs the worker's
@@ -983,7 +992,7 @@ pub fn bounced(
     // It did not arrive, and after a withdrawal or a correction it may not go again.
     take_out_if_never_again(store, id, now)?;
     tx.commit()?;
-    delete_copies_of_destroyed(store, now);
+    delete_copies_no_longer_needed(store, now);
     Ok(())
 }
 
@@ -1759,7 +1768,7 @@ pub fn sync(
     transport.finish();
     // What the sync took out (a package that may not go again) leaves no copy behind.
     let _ = access.with(|store| {
-        delete_copies_of_destroyed(store, now());
+        delete_copies_no_longer_needed(store, now());
         Ok(())
     });
     outcome.map(|()| report)

@@ -656,6 +656,40 @@ fn drafting_office(when: &str) -> (Office, Reference) {
     (office, reference)
 }
 
+#[test]
+fn the_draft_of_a_package_a_correction_replaced_goes_from_the_folder() {
+    let (office, reference) = drafting_office("2026-11-23T09:00:00+01:00");
+    // Still a partner reached by mail program: only the helpers are borrowed.
+    let office = SmtpOffice(office);
+    let folder = tempfile::tempdir().unwrap();
+    let old = write_drafts(
+        &office.store,
+        folder.path(),
+        at("2026-11-23T09:30:00+01:00"),
+    )
+    .unwrap();
+    assert_eq!(old.len(), 1);
+    office.correct_house_number(&reference, at("2026-11-23T10:00:00+01:00"));
+    assert!(!old[0].exists(), "the draft with the old data is gone");
+    // The correction's draft is written and stays; the worker may still say the old one went.
+    let new = write_drafts(
+        &office.store,
+        folder.path(),
+        at("2026-11-23T10:05:00+01:00"),
+    )
+    .unwrap();
+    assert_eq!(new.len(), 1);
+    assert!(new[0].exists());
+    let replaced = list(&office.store, &office.gazetteer)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.kind == PackageKind::Referral)
+        .unwrap();
+    assert_eq!(replaced.state, ItemState::Drafted);
+    confirm_delivered(&office.store, replaced.id, at("2026-11-23T10:10:00+01:00")).unwrap();
+    assert!(new[0].exists());
+}
+
 /// What one sync at `when` sends, by kind, in order.
 fn what_goes(office: &SmtpOffice, when: &str) -> Vec<PackageKind> {
     let server = FakeServer::new();
@@ -1041,7 +1075,7 @@ fn a_withdrawal_that_fails_half_way_deletes_no_copy() {
     };
     assert!(crate::withdrawal::withdraw(&office.store, &office.gazetteer, &said, when).is_err());
     assert!(archive_kept(&office, id));
-    delete_copies_of_destroyed(&office.store, when);
+    delete_copies_no_longer_needed(&office.store, when);
     assert!(copy.exists(), "kept with the archive it copies");
     conn.execute("UPDATE worker_profile SET phone = '014 12 00 00'", [])
         .unwrap();

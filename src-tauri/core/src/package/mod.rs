@@ -627,7 +627,7 @@ impl<'a> Packages<'a> {
             Some(reference.as_str()),
         )?;
         tx.commit()?;
-        crate::outbox::delete_copies_of_destroyed(self.store, now);
+        crate::outbox::delete_copies_no_longer_needed(self.store, now);
         self.view(reference, now)?.ok_or(PackageError::NotBuilt)
     }
 
