@@ -934,7 +934,11 @@ pub(crate) fn delete_copies_no_longer_needed(store: &Store, now: DateTime<FixedO
     }
     let pass = || -> Result<(), StoreError> {
         for package in files::packages_with_copies(store)? {
-            if !sealed::archive_kept(store.conn(), package)? || replaced(store, package)? {
+            // A package whose item cannot be read is left to the purge, not allowed to stop
+            // the pass for every other one.
+            if !sealed::archive_kept(store.conn(), package)?
+                || replaced(store, package).unwrap_or(false)
+            {
                 files::delete_for_package(store, package, now)?;
             }
         }
