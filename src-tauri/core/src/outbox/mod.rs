@@ -1224,16 +1224,30 @@ pub(crate) fn may_hand_out(
 ) -> Result<(), OutboxError> {
     let facts = item_of_package(store, package_id)?;
     refuse_if_never_again(store, &facts)?;
-    if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Withdrawal) {
-        return Ok(());
+    match protocol_bars(store, facts.referral_id, package_id, now.date_naive())? {
+        None => Ok(()),
+        Some(AgreementError::NotFound) => Err(OutboxError::NoPartner),
+        Some(bar) => Err(bar.into()),
     }
-    match crate::referral::partner(store, facts.referral_id) {
-        Err(AgreementError::NotFound) => Err(OutboxError::NoPartner),
+}
+
+/// What keeps package `package_id` of referral `referral_id` from going on `day` under its
+/// partner's protocol, if anything. Nothing keeps a withdrawal notice: the OCMW has the data
+/// and must delete them. A referral or correction needs a protocol in force that day, and its
+/// partner in the register ([`AgreementError::NotFound`] when it is gone).
+fn protocol_bars(
+    store: &Store,
+    referral_id: i64,
+    package_id: i64,
+    day: NaiveDate,
+) -> Result<Option<AgreementError>, OutboxError> {
+    if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Withdrawal) {
+        return Ok(None);
+    }
+    match crate::referral::partner(store, referral_id) {
+        Err(AgreementError::NotFound) => Ok(Some(AgreementError::NotFound)),
         Err(e) => Err(e.into()),
-        Ok(agreement) => {
-            agreement.in_force_on(now.date_naive())?;
-            Ok(())
-        }
+        Ok(agreement) => Ok(agreement.in_force_on(day).err()),
     }
 }
 
@@ -1481,20 +1495,16 @@ fn check_basis(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(),
     if take_out_if_never_again(store, id, now)? {
         return Err(OutboxError::NotWaiting);
     }
-    if sealed::kind_of(store.conn(), package_id)? == Some(PackageKind::Withdrawal) {
+    let Some(bar) = protocol_bars(store, referral_id, package_id, now.date_naive())? else {
         return Ok(());
-    }
-    let (_, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
-        .ok_or(OutboxError::NotWaiting)?;
-    let why = match crate::referral::partner(store, referral_id) {
-        Err(AgreementError::NotFound) => {
+    };
+    let why = match bar {
+        AgreementError::NotFound => {
+            let (_, recipient) = referral::reference_and_recipient(store.conn(), referral_id)?
+                .ok_or(OutboxError::NotWaiting)?;
             AgreementError::NoAgreement { partner: recipient }.to_string()
         }
-        Err(e) => return Err(e.into()),
-        Ok(agreement) => match agreement.in_force_on(now.date_naive()) {
-            Ok(_) => return Ok(()),
-            Err(e) => e.to_string(),
-        },
+        bar => bar.to_string(),
     };
     store
         .conn()
