@@ -410,6 +410,19 @@ impl Agreement {
                  meer veranderen. Zet ze stop en voeg de nieuwe partner toe.",
             ));
         }
+        // A stop is the supervisor's decision that nothing goes after that day: an edit (a
+        // mailbox's typo) must not undo it by emptying or moving the end date.
+        if let Some(current) = &current
+            && current.stopped_on.is_some()
+            && v.ends_on()
+                .is_none_or(|end| current.ends_on.is_none_or(|last| end > last))
+        {
+            return Err(AgreementError::Invalid(
+                "protocol_until",
+                "Protocol loopt tot: deze partner is stopgezet, dus de einddatum kan niet leeg \
+                 zijn of later komen. Is er een nieuw protocol, voeg de partner dan opnieuw toe.",
+            ));
+        }
         let clash = Self::of_recipient(store, &v.recipient)?
             .into_iter()
             .find(|other| {
@@ -825,10 +838,16 @@ fn validate(gazetteer: &Gazetteer, input: AgreementInput) -> Result<Valid, Agree
         "recipient_key",
         "Partner: kies de gemeente van het OCMW, of het CAW Brussel.",
     ))?;
-    if let Recipient::Ocmw(code) = &recipient {
-        gazetteer
-            .recipient(code)
-            .map_err(|_| Invalid("recipient_key", "Partner: een OCMW kan alleen een partner zijn in een Vlaamse gemeente; in Brussel is dat het CAW."))?;
+    // Only a Flemish municipality has an OCMW as partner: a Brussels one's clients go to the
+    // CAW, so an "OCMW Brussel" entry would stand in force and never be used.
+    if let Recipient::Ocmw(code) = &recipient
+        && gazetteer.recipient(code).ok().as_ref() != Some(&recipient)
+    {
+        return Err(Invalid(
+            "recipient_key",
+            "Partner: een OCMW kan alleen een partner zijn in een Vlaamse gemeente; in Brussel is \
+             dat het CAW.",
+        ));
     }
     let name = input.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 120 || name.chars().any(char::is_control) {

@@ -280,6 +280,49 @@ fn stopping_ends_the_partner_and_keeps_it() {
 }
 
 #[test]
+fn an_edit_cannot_undo_a_stop() {
+    let (_dir, store) = store();
+    let g = Gazetteer::embedded().unwrap();
+    let a = Agreement::save(&store, &g, None, westerlo(), now()).unwrap();
+    Agreement::stop(&store, a.id, "2026-11-30", now()).unwrap();
+    // The edit form comes back with the stop's end date: a typo mended keeps it.
+    let edit = |until: &str| AgreementInput {
+        mailbox: "aanmelding@westerlo.example".into(),
+        protocol_until: until.into(),
+        ..westerlo()
+    };
+    for until in ["", "2026-12-01", "2027-11-30"] {
+        let err = Agreement::save(&store, &g, Some(a.id), edit(until), now()).unwrap_err();
+        assert_eq!(err.field(), Some("protocol_until"), "{until:?}");
+        let kept = Agreement::get(&store, a.id).unwrap();
+        assert!(kept.in_force_on(day("2026-12-01")).is_err(), "{until:?}");
+    }
+    let mended = Agreement::save(&store, &g, Some(a.id), edit("2026-11-30"), now()).unwrap();
+    assert_eq!(mended.mailbox, "aanmelding@westerlo.example");
+    assert_eq!(mended.stopped_on, Some(day("2026-11-22")));
+    assert!(mended.in_force_on(day("2026-12-01")).is_err());
+    // An earlier end is a stop brought forward, which the stop itself also allows.
+    let earlier = Agreement::save(&store, &g, Some(a.id), edit("2026-11-25"), now()).unwrap();
+    assert!(earlier.in_force_on(day("2026-11-26")).is_err());
+}
+
+#[test]
+fn an_ocmw_partner_is_only_in_a_flemish_municipality() {
+    let (_dir, store) = store();
+    let g = Gazetteer::embedded().unwrap();
+    // Brussel (21004), Charleroi (52011), Eupen (63023): no OCMW of theirs can be a partner.
+    for code in ["21004", "52011", "63023"] {
+        let input = AgreementInput {
+            recipient_key: format!("ocmw:{code}"),
+            ..westerlo()
+        };
+        let err = Agreement::save(&store, &g, None, input, now()).unwrap_err();
+        assert_eq!(err.field(), Some("recipient_key"), "{code}");
+    }
+    assert!(Agreement::save(&store, &g, None, westerlo(), now()).is_ok());
+}
+
+#[test]
 fn brussels_can_have_several_cawss_and_the_worker_chooses() {
     let (_dir, store) = store();
     let g = Gazetteer::embedded().unwrap();
