@@ -299,7 +299,18 @@ pub fn history(
         let changes = parse(&old)?
             .into_iter()
             .zip(parse(&new)?)
-            .map(|((field, old), (_, new))| Change { field, old, new })
+            .map(|((field, old), (_, new))| {
+                // Stored as dialled (+3214…); read as a person writes it (014 …).
+                let shown = |value: String| match field.as_str() {
+                    PHONE if !value.is_empty() => crate::contact::shown(&value),
+                    _ => value,
+                };
+                Change {
+                    old: shown(old),
+                    new: shown(new),
+                    field,
+                }
+            })
             .collect();
         entries.push(CorrectionEntry {
             at,

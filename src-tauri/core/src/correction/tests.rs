@@ -148,6 +148,15 @@ fn the_purge_forgets_what_the_data_were_before_a_correction() {
         .unwrap()
         .unwrap();
     assert_eq!(earlier_values(f.store.conn(), id).unwrap().len(), 1);
+    // The history shows the numbers as the worker reads and dials them, not as stored.
+    let changes = &history(&f.store, &reference).unwrap()[0].changes;
+    assert_eq!(
+        changes
+            .iter()
+            .map(|c| (c.field.as_str(), c.old.as_str(), c.new.as_str()))
+            .collect::<Vec<_>>(),
+        [(PHONE, "0470 12 34 56", "014 99 88 77")]
+    );
     // The correction's package goes out too; the purge waits for no package on its way.
     let folder = tempfile::tempdir().unwrap();
     crate::outbox::write_drafts(&f.store, folder.path(), now()).unwrap();
