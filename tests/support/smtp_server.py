@@ -14,7 +14,8 @@ meet a real server's behaviour:
 A sender at vreemd.example is refused at MAIL FROM ("550 5.1.0 ... Sender address rejected"), as
 Postfix refuses an address its user does not own.
 
-Sign-in: AUTH PLAIN/LOGIN with USER and PASSWORD; with an INTROSPECTION url also AUTH XOAUTH2,
+Sign-in: AUTH PLAIN/LOGIN with USER and PASSWORD (the password "later" gets 454, a temporary
+failure; "uitgeschakeld" gets Microsoft 365's 535 5.7.139, SMTP sign-in switched off); with an INTROSPECTION url also AUTH XOAUTH2,
 each token checked at the OAuth provider (RFC 7662) as Exchange Online checks its own: it must be
 active, for the XOAUTH2 user, with the "smtp" scope. Each XOAUTH2 sign-in is noted (never the
 token) in DIR/../xoauth2.log.
@@ -142,6 +143,16 @@ def main():
     context.load_cert_chain(cert, key)
 
     def authenticate(server, session, envelope, mechanism, auth_data):
+        # Two passwords steer the answer as a busy server and Microsoft 365 give it.
+        said = isinstance(auth_data, LoginPassword) and auth_data.password.decode()
+        if said == "later":
+            return AuthResult(success=False, handled=False, message="454 4.7.0 Temporary authentication failure")
+        if said == "uitgeschakeld":
+            return AuthResult(
+                success=False,
+                handled=False,
+                message="535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+            )
         ok = (
             isinstance(auth_data, LoginPassword)
             and auth_data.login.decode() == user

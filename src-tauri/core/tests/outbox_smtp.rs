@@ -178,6 +178,33 @@ fn a_wrong_smtp_password_delivers_nothing_loses_nothing_and_says_where_to_look()
 }
 
 #[test]
+fn a_sign_in_put_off_by_the_server_is_no_wrong_password_and_one_switched_off_is_for_it() {
+    let server = Server::start();
+    let office = Office::with_smtp();
+    let reference = queued(&office, "Zoë", "2260");
+    // "Later": the password is not to blame; the package waits for its next attempt.
+    let report = outbox::sync(&office.store, &server.smtp("later"), now, false, |_, _| {}).unwrap();
+    assert_eq!(report.sent, 0);
+    assert_ne!(report.stopped_by, Some(ProblemKind::SignIn), "{report:?}");
+    let waiting = item(&office, &reference);
+    assert_eq!(waiting.problem, Some(ProblemKind::TryLater), "{waiting:?}");
+    assert!(waiting.problem_detail.unwrap().contains("454"));
+    // Switched off for the account (Microsoft 365): a sign-in problem that IT must solve.
+    let pressed = outbox::sync(
+        &office.store,
+        &server.smtp("uitgeschakeld"),
+        now,
+        true,
+        |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(pressed.stopped_by, Some(ProblemKind::SignIn), "{pressed:?}");
+    let item = waits_with(&office, &reference, ProblemKind::SignIn, "ICT-dienst");
+    assert!(item.problem_detail.unwrap().contains("5.7.139"));
+    assert!(server.received().is_empty());
+}
+
+#[test]
 fn a_certificate_the_app_does_not_trust_sends_nothing_and_says_so() {
     let server = Server::start();
     let office = Office::with_smtp();

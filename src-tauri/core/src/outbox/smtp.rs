@@ -46,8 +46,9 @@ pub enum Security {
     Tls,
 }
 
-/// How the app signs in at the mail server.
-#[derive(Debug, Clone)]
+/// How the app signs in at the mail server. Its `Debug` names the user, never the secret: a
+/// derived one would print a `Zeroizing` password or token whole.
+#[derive(Clone)]
 pub enum SignIn {
     /// A user name and password (AUTH PLAIN or LOGIN). An empty user name: no AUTH at all.
     Password {
@@ -59,6 +60,18 @@ pub enum SignIn {
         username: String,
         access_token: Zeroizing<String>,
     },
+}
+
+impl std::fmt::Debug for SignIn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (kind, username) = match self {
+            Self::Password { username, .. } => ("Password", username),
+            Self::Token { username, .. } => ("Token", username),
+        };
+        f.debug_struct(kind)
+            .field("username", username)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A mail server: where it is, how the connection is secured and how to sign in. The mail
@@ -127,7 +140,9 @@ impl ProblemKind {
                 .to_owned(),
             Self::SignIn => "De mailserver aanvaardde de aanmelding niet: de gebruikersnaam, het \
                 wachtwoord of de aanmelding bij Microsoft 365 klopt niet (meer). Kijk ze na \
-                onder Instellingen, of meld opnieuw aan."
+                onder Instellingen, of meld opnieuw aan. Staat in de technische melding \
+                '5.7.139' of 'SmtpClientAuthentication is disabled', dan mag je account niet \
+                verzenden via SMTP: dat kan alleen je ICT-dienst aanzetten."
                 .to_owned(),
             Self::TryLater => "De mailserver kon het pakket nu niet aannemen (een tijdelijk \
                 probleem). Aanmelder probeert het vanzelf opnieuw."
@@ -379,10 +394,7 @@ impl Smtp {
             tokio::time::timeout(s.timeout, conn.auth(&mechanisms, &credentials))
                 .await
                 .map_err(|e| unreachable(&e))?
-                .map_err(|e| Problem {
-                    kind: ProblemKind::SignIn,
-                    detail: e.to_string(),
-                })?;
+                .map_err(|e| auth_problem(&e))?;
         }
         Ok(conn)
     }
@@ -573,6 +585,20 @@ fn problem(e: &lettre::transport::smtp::Error) -> Problem {
     Problem { kind, detail }
 }
 
+/// A failed AUTH: a refusal for good is the sign-in's, whatever its code (Microsoft 365 says
+/// "535 5.7.139" when SMTP sign-in is switched off for the account, which only IT can change;
+/// the explanation says so). A "later" (454) or a line that broke is not: the worker's password
+/// is not to blame, and the mails wait for the next attempt instead of for new settings.
+fn auth_problem(e: &lettre::transport::smtp::Error) -> Problem {
+    let mut p = problem(e);
+    if e.is_permanent() {
+        p.kind = ProblemKind::SignIn;
+    } else if !e.is_transient() && p.kind == ProblemKind::Unreachable {
+        p.kind = ProblemKind::Dropped;
+    }
+    p
+}
+
 /// Whether a refusal is about the partner's mailbox, so that the worker is sent to fix its
 /// address. By the enhanced status code when the server gives one (RFC 3463: 5.1.x is about an
 /// address, but 5.1.7 and 5.1.8 about the sender's); a policy refusal such as "5.7.1 Recipient
@@ -674,6 +700,32 @@ pub enum SmtpError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_settings_printed_for_debugging_hold_no_password_or_token() {
+        let settings = |sign_in| SmtpSettings {
+            host: "smtp.office365.com".into(),
+            port: 587,
+            security: Security::StartTls,
+            sign_in,
+            extra_root_pem: None,
+            timeout: Duration::from_secs(30),
+        };
+        for sign_in in [
+            SignIn::Password {
+                username: "an.peeters@team.example".into(),
+                password: Zeroizing::new("geheim-wachtwoord".into()),
+            },
+            SignIn::Token {
+                username: "an.peeters@team.example".into(),
+                access_token: Zeroizing::new("eyJ-geheim-token".into()),
+            },
+        ] {
+            let printed = format!("{:?}", settings(sign_in));
+            assert!(printed.contains("an.peeters@team.example"), "{printed}");
+            assert!(!printed.contains("geheim"), "{printed}");
+        }
+    }
 
     #[test]
     fn a_refusal_leads_to_the_partners_mailbox_only_when_it_is_about_that_address() {
