@@ -331,6 +331,28 @@ pub fn out_of_office(message_id: &str) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Automatic answers to the mail `message_id` that carry no `Auto-Submitted`: a ticketing
+/// system's acknowledgement marked by `Precedence`, and older programs' `X-Autoreply` and
+/// `X-Autorespond`. None says the package was read.
+pub fn acknowledgements(message_id: &str) -> Vec<Vec<u8>> {
+    [
+        "Precedence: auto_reply",
+        "X-Autoreply: yes",
+        "X-Autorespond: yes",
+    ]
+    .iter()
+    .map(|marker| {
+        format!(
+            "From: Helpdesk <aanmelding@ocmw.example>\r\nTo: {USER}\r\n\
+                 Subject: [Ticket 4711] RE: Aanmelding\r\n{marker}\r\n\
+                 In-Reply-To: {message_id}\r\nReferences: {message_id}\r\nMIME-Version: 1.0\r\n\
+                 Content-Type: text/plain; charset=utf-8\r\n\r\nUw bericht werd geregistreerd.\r\n"
+        )
+        .into_bytes()
+    })
+    .collect()
+}
+
 /// A mail that has nothing to do with any package.
 pub fn unrelated() -> Vec<u8> {
     format!(

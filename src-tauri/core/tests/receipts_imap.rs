@@ -1,6 +1,6 @@
 //! Proof of receipt from the worker's mailbox, against real servers on loopback: the packages go
 //! to aiosmtpd (STARTTLS, AUTH), and Debian's Dovecot (TLS) holds what comes back: a read
-//! receipt, a reply (In-Reply-To our Message-ID), an out-of-office answer, a bounce, and a mail
+//! receipt, a reply (In-Reply-To our Message-ID), automatic answers, a bounce, and a mail
 //! that has nothing to do with any package. `scripts/setup.sh --test` installs both servers.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -85,6 +85,10 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
         .deliver(&imap::bounce(&item(&office, &bounced).message_id))
         .unwrap();
     imap_server.deliver(&imap::unrelated()).unwrap();
+    // Automatic acknowledgements of the package that bounced, marked in other ways (UIDs 6-8).
+    for answer in imap::acknowledgements(&item(&office, &bounced).message_id) {
+        imap_server.deliver(&answer).unwrap();
+    }
 
     let found = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
     assert_eq!(
@@ -151,7 +155,8 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
     );
 
     // Nothing more to find: a second look changes nothing. The package sent again is not
-    // flagged by its old bounce, nor confirmed by the out-of-office answer to it.
+    // flagged by its old bounce, nor confirmed by the out-of-office answer or the
+    // acknowledgements of it.
     let nothing = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
     assert_eq!(nothing, ReceiptReport::default());
 }

@@ -159,10 +159,17 @@ fn look_for(
     // A reply names our mail in In-Reply-To or References, as every mail program writes them.
     // Not by the reference in its subject: a correction and a withdrawal share the referral's
     // reference, so a reply to one would confirm another. Not an automatic answer (an
-    // out-of-office says nothing of the package having been read).
+    // out-of-office or a ticketing system's "registered" says nothing of the package having been
+    // read), however it marks itself: `Auto-Submitted` (RFC 3834), `Precedence` as older
+    // programs and many ticketing systems write it, or `X-Autoreply`/`X-Autorespond` (an empty
+    // string matches any value). HEADER matches a part of the value: "auto" catches
+    // auto-replied, auto-generated and auto_reply, and not "no".
     let replies = session
         .uid_search(format!(
             "NOT HEADER Content-Type \"report\" NOT HEADER Auto-Submitted \"auto\" \
+             NOT HEADER Precedence \"auto\" NOT HEADER Precedence \"bulk\" \
+             NOT HEADER Precedence \"junk\" NOT HEADER X-Autoreply \"\" \
+             NOT HEADER X-Autorespond \"\" \
              OR HEADER In-Reply-To \"{message_id}\" HEADER References \"{message_id}\""
         ))
         .map_err(failed)?;
@@ -287,13 +294,27 @@ fn connect(settings: &ImapSettings) -> Result<Session, OutboxError> {
     let unreachable = |e: &dyn std::fmt::Display| {
         OutboxError::Mailbox(format!("{}:{}: {e}", settings.host, settings.port))
     };
-    let address = (settings.host.as_str(), settings.port)
+    // Every address the name has, in turn, as the sending side does: a dead IPv6 route first
+    // must not make the mailbox unreachable.
+    let mut last = None;
+    let mut connected = None;
+    for address in (settings.host.as_str(), settings.port)
         .to_socket_addrs()
         .map_err(|e| unreachable(&e))?
-        .next()
-        .ok_or_else(|| unreachable(&"geen adres"))?;
-    let tcp =
-        TcpStream::connect_timeout(&address, settings.timeout).map_err(|e| unreachable(&e))?;
+    {
+        match TcpStream::connect_timeout(&address, settings.timeout) {
+            Ok(tcp) => {
+                connected = Some(tcp);
+                break;
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let tcp = match (connected, last) {
+        (Some(tcp), _) => tcp,
+        (None, Some(e)) => return Err(unreachable(&e)),
+        (None, None) => return Err(unreachable(&"geen adres")),
+    };
     tcp.set_read_timeout(Some(settings.timeout))
         .map_err(|e| unreachable(&e))?;
     tcp.set_write_timeout(Some(settings.timeout))
