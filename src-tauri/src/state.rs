@@ -189,9 +189,9 @@ impl AppState {
         &self,
         open: impl FnOnce(&str) -> std::io::Result<()>,
     ) -> Result<(), OutboxError> {
-        let provider = self.with(outbox::settings::stored_provider)?;
+        let (provider, account) = self.with(outbox::settings::stored_sign_in)?;
         let cancel = self.new_sign_in();
-        let sign_in = oauth::start_browser(&provider)?;
+        let sign_in = oauth::start_browser(&provider, Some(&account))?;
         open(sign_in.url()).map_err(|e| oauth::OAuthError::Browser {
             detail: e.to_string(),
         })?;

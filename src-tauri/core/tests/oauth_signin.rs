@@ -60,10 +60,16 @@ fn signing_in_with(
 /// Signs in through the browser flow, the test playing the worker at the provider; returns the
 /// page the app's loopback showed at the end.
 fn sign_in_in_browser(office: &Office, provider: &OAuthProvider) -> String {
-    let signing_in =
-        oauth::start_browser(&settings::stored_provider(&office.store).unwrap()).unwrap();
+    let (oauth_provider, account) = settings::stored_sign_in(&office.store).unwrap();
+    let signing_in = oauth::start_browser(&oauth_provider, Some(&account)).unwrap();
     let url = signing_in.url().to_owned();
     assert!(url.contains("code_challenge_method=S256"), "PKCE: {url}");
+    // The account the settings name is the one the provider is asked to offer.
+    assert!(!account.is_empty());
+    assert!(
+        url.contains(&format!("login_hint={}", account.replace('@', "%40"))),
+        "login_hint: {url}"
+    );
     assert!(
         url.contains("redirect_uri=http%3A%2F%2Flocalhost%3A"),
         "loopback: {url}"
@@ -281,7 +287,7 @@ fn refusing_at_the_provider_a_stray_request_and_a_cancel_each_end_clearly() {
     let oauth_provider = settings::stored_provider(&office.store).unwrap();
 
     // The worker says no at the provider.
-    let signing_in = oauth::start_browser(&oauth_provider).unwrap();
+    let signing_in = oauth::start_browser(&oauth_provider, None).unwrap();
     let url = signing_in.url().to_owned();
     let error = std::thread::scope(|scope| {
         let worker = scope.spawn(|| provider.refuse_in_browser(&url, ACCOUNT));
@@ -300,7 +306,7 @@ fn refusing_at_the_provider_a_stray_request_and_a_cancel_each_end_clearly() {
 
     // A request to the loopback without this sign-in's state is not taken for the answer; a
     // cancel then ends the wait.
-    let signing_in = oauth::start_browser(&oauth_provider).unwrap();
+    let signing_in = oauth::start_browser(&oauth_provider, None).unwrap();
     let port: u16 = signing_in
         .url()
         .split("localhost%3A")

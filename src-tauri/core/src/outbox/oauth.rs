@@ -313,8 +313,14 @@ pub struct BrowserSignIn {
 const SIGN_IN_TIME: Duration = Duration::from_secs(10 * 60);
 
 /// Starts a sign-in in the browser: a listener on this computer's loopback, on a port the system
-/// chooses, for the provider's redirect; `url()` is what the browser opens.
-pub fn start_browser(provider: &Provider) -> Result<BrowserSignIn, OAuthError> {
+/// chooses, for the provider's redirect; `url()` is what the browser opens. `account`, the user
+/// name the settings give, goes along as `login_hint`: a browser already signed in to another
+/// account (a personal one, another organisation's) offers the right one instead of granting
+/// that other account's mail, which the mail server would then refuse.
+pub fn start_browser(
+    provider: &Provider,
+    account: Option<&str>,
+) -> Result<BrowserSignIn, OAuthError> {
     let listener =
         TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).map_err(|e| OAuthError::Loopback {
             detail: e.to_string(),
@@ -330,13 +336,15 @@ pub fn start_browser(provider: &Provider) -> Result<BrowserSignIn, OAuthError> {
     let redirect =
         RedirectUrl::new(format!("http://localhost:{port}/")).map_err(|_| OAuthError::Provider)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, state) = provider
-        .client()?
-        .set_redirect_uri(redirect.clone())
+    let client = provider.client()?.set_redirect_uri(redirect.clone());
+    let mut request = client
         .authorize_url(CsrfToken::new_random)
         .add_scopes(provider.scopes())
-        .set_pkce_challenge(challenge)
-        .url();
+        .set_pkce_challenge(challenge);
+    if let Some(account) = account.map(str::trim).filter(|a| !a.is_empty()) {
+        request = request.add_extra_param("login_hint", account);
+    }
+    let (url, state) = request.url();
     Ok(BrowserSignIn {
         provider: provider.clone(),
         url: url.to_string(),

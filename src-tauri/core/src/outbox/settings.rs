@@ -86,7 +86,8 @@ pub struct SmtpView {
 }
 
 /// The settings as the form sends them. An empty password or certificate keeps the stored one.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, TS)]
+/// Its `Debug` leaves the password out.
+#[derive(Clone, PartialEq, Eq, Deserialize, TS)]
 #[ts(export)]
 pub struct SmtpInput {
     pub host: String,
@@ -103,6 +104,18 @@ pub struct SmtpInput {
     pub imap_security: Security,
     pub sign_in: SignInMethod,
     pub oauth: OAuthSetup,
+}
+
+impl std::fmt::Debug for SmtpInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpInput")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("username", &self.username)
+            .field("imap_host", &self.imap_host)
+            .field("sign_in", &self.sign_in)
+            .finish_non_exhaustive()
+    }
 }
 
 fn security_str(s: Security) -> &'static str {
@@ -333,8 +346,13 @@ pub fn view(store: &Store) -> Result<Option<SmtpView>, OutboxError> {
 
 /// The provider the stored settings sign in with, for starting a sign-in.
 pub fn stored_provider(store: &Store) -> Result<Provider, OutboxError> {
+    Ok(stored_sign_in(store)?.0)
+}
+
+/// The OAuth provider of the stored settings, and the account (user name) they sign in as.
+pub fn stored_sign_in(store: &Store) -> Result<(Provider, String), OutboxError> {
     stored(store)?
-        .and_then(|s| provider(s.sign_in, &s.oauth))
+        .and_then(|s| provider(s.sign_in, &s.oauth).map(|p| (p, s.username)))
         .ok_or(SettingsError::NoOAuth.into())
 }
 
