@@ -148,7 +148,9 @@ fn the_server_down_and_back_a_wrong_mailbox_and_a_read_receipt_as_a_worker_meets
     assert_eq!(server.received().len(), 2, "not sent a second time");
     app.click(&app.button_labelled(&format!("Kwam aan: {ayse}")).unwrap())
         .unwrap();
-    row(&app, &ayse, "Verzonden op");
+    // The partner said it has it: that is its receipt, not a send still waiting for one.
+    let arrived = row(&app, &ayse, "Verzonden op");
+    assert!(arrived.contains("ontvangst bevestigd op"), "{arrived}");
 
     // The OCMW's mail program sends a read receipt; the app finds it in the worker's mailbox,
     // and the kept package and its password are destroyed.
