@@ -40,6 +40,8 @@ describe('Package', () => {
     const fake = api();
     render(Package, { api: fake, reference: 'AM-ABCD-EFGH', ondone: vi.fn() });
     await screen.findByRole('heading', { name: 'Wachtwoord voor OCMW Westerlo' });
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Versleuteld pakket');
+    expect(document.title).toBe('Versleuteld pakket – Aanmelder');
     expect(document.getElementById('package-password')?.textContent).toBe('K7QM-3XPD-9WRT-A2HN');
     expect(screen.getByText('+3214000000')).toBeTruthy();
     await fireEvent.click(screen.getByRole('radio', { name: 'Sms' }));
