@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dateText, momentText, shownDate, todayText } from './format';
+import { dateText, dayText, momentText, shownDate, todayText } from './format';
 
 describe('format', () => {
   it('writes dates as dd/mm/jjjj, also the day of a stored time', () => {
@@ -15,7 +15,11 @@ describe('format', () => {
 
   it('has no time for no time', () => {
     expect(momentText(null)).toBe('');
-    expect(momentText('2026-11-22T10:01:00+01:00')).toMatch(/2026/);
+    // A moment reads as dates do on every screen, in the worker's own time zone.
+    const at = new Date('2026-11-22T10:01:00+01:00');
+    const local = `${String(at.getDate()).padStart(2, '0')}/11/2026 ${String(at.getHours()).padStart(2, '0')}:01`;
+    expect(momentText('2026-11-22T10:01:00+01:00')).toBe(local);
+    expect(dayText('2026-03-01')).toBe('01/03/2026');
   });
 
   it('gives today as the date fields take it', () => {

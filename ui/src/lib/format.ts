@@ -13,14 +13,18 @@ export function shownDate(iso: string | null): string {
   return iso && /^\d{4}-\d{2}-\d{2}$/.test(iso) ? dateText(iso) : (iso ?? '');
 }
 
-/** An RFC 3339 time as "22 nov 2026 10:01" in the worker's time zone; empty for none. */
+const pad = (n: number) => String(n).padStart(2, '0');
+
+/** An RFC 3339 time as "22/11/2026 10:01" in the worker's time zone; empty for none. */
 export function momentText(iso: string | null): string {
-  return iso ? new Date(iso).toLocaleString('nl-BE', { dateStyle: 'medium', timeStyle: 'short' }) : '';
+  if (!iso) return '';
+  const d = new Date(iso);
+  return `${todayText(d)} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
-/** "2026-11-22" → "22 nov 2026". */
+/** "2026-11-22" → "22/11/2026". */
 export function dayText(ymd: string): string {
-  return new Date(`${ymd}T12:00:00`).toLocaleDateString('nl-BE', { dateStyle: 'medium' });
+  return dateText(ymd);
 }
 
 /** "2023-12-18" → "maandag 18 december 2023": a day as a person says it, to check a typed date. */
@@ -35,6 +39,5 @@ export function longDayText(ymd: string): string {
 
 /** Today (the worker's calendar, not UTC) as dd/mm/jjjj, the way the date fields take it. */
 export function todayText(d = new Date()): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
   return `${pad(d.getDate())}/${pad(d.getMonth() + 1)}/${d.getFullYear()}`;
 }
