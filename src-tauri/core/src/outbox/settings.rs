@@ -86,7 +86,6 @@ pub struct SmtpView {
 }
 
 /// The settings as the form sends them. An empty password or certificate keeps the stored one.
-/// Its `Debug` leaves the password out.
 #[derive(Clone, PartialEq, Eq, Deserialize, TS)]
 #[ts(export)]
 pub struct SmtpInput {
@@ -106,6 +105,7 @@ pub struct SmtpInput {
     pub oauth: OAuthSetup,
 }
 
+// Not derived: a derived `Debug` would print the password whole.
 impl std::fmt::Debug for SmtpInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SmtpInput")
