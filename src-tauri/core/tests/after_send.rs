@@ -198,7 +198,8 @@ fn a_correction_sends_a_replacement_with_the_same_reference_and_keeps_the_histor
                 "WervelwindstraatCor 917, 2260 Westerlo",
                 "WervelwindstraatCor 19, 2260 Westerlo"
             ),
-            ("Telefoon", "+32470987654", "+32470112233"),
+            // As a person reads and dials it; the package itself keeps the +32 form (below).
+            ("Telefoon", "0470 98 76 54", "0470 11 22 33"),
         ]
     );
 
