@@ -12,7 +12,7 @@ use ts_rs::TS;
 use unicode_normalization::UnicodeNormalization as _;
 
 use crate::error::{Coded, FieldMessage};
-use crate::residence::{Gazetteer, PostalMatch, Recipient, ResidenceError};
+use crate::residence::{Gazetteer, Recipient, ResidenceError};
 
 /// What the worker typed, as the form sends it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -305,13 +305,11 @@ fn residence(
     municipality_code: &str,
 ) -> Result<Residence, ResidenceError> {
     let postal_code = postal_code.trim();
-    let municipality = match gazetteer.lookup(postal_code)? {
-        PostalMatch::One(m) => m,
-        PostalMatch::Choose(options) => options
-            .into_iter()
-            .find(|m| m.code == municipality_code.trim())
-            .ok_or_else(|| ResidenceError::UnknownMunicipality(municipality_code.to_owned()))?,
-    };
+    let municipality = gazetteer
+        .lookup(postal_code)?
+        .chosen(municipality_code)
+        .cloned()
+        .ok_or_else(|| ResidenceError::UnknownMunicipality(municipality_code.to_owned()))?;
     let recipient = gazetteer.recipient(&municipality.code)?;
     Ok((
         postal_code.to_owned(),

@@ -92,6 +92,26 @@ pub enum PostalMatch {
     Choose(Vec<Municipality>),
 }
 
+impl PostalMatch {
+    /// The municipality meant: the only one, or of several the one whose code the worker chose
+    /// (`None` while the choice is not made, or names none of them). The visit's check and the
+    /// client's data both ask this, so what counts as chosen cannot differ between them.
+    pub fn chosen(&self, municipality_code: &str) -> Option<&Municipality> {
+        match self {
+            Self::One(m) => Some(m),
+            Self::Choose(options) => options.iter().find(|m| m.code == municipality_code.trim()),
+        }
+    }
+
+    /// Every municipality of the postal code.
+    pub fn into_municipalities(self) -> Vec<Municipality> {
+        match self {
+            Self::One(m) => vec![m],
+            Self::Choose(options) => options,
+        }
+    }
+}
+
 /// Statbel's municipalities and postal codes, parsed once at start-up.
 #[derive(Debug, Clone)]
 pub struct Gazetteer {
@@ -194,13 +214,6 @@ impl Gazetteer {
             1 => Ok(PostalMatch::One(found.remove(0))),
             _ => Ok(PostalMatch::Choose(found)),
         }
-    }
-
-    /// Whether `municipality_code` is one of the municipalities of `postal_code`.
-    pub fn covers(&self, postal_code: &str, municipality_code: &str) -> bool {
-        self.postal_codes
-            .get(postal_code.trim())
-            .is_some_and(|codes| codes.iter().any(|c| c == municipality_code))
     }
 
     /// The recipient the decree allows for a client living in `municipality_code`.

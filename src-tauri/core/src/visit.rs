@@ -13,7 +13,7 @@ use crate::consent::{self, ConsentError, Context, FivePoints, Language};
 use crate::error::{Coded, FieldMessage};
 use crate::package::{PackageError, Packages};
 use crate::referral::{ClientData, ClientInput, Reference, Referral, ReferralError, Status};
-use crate::residence::{Gazetteer, Municipality, PostalMatch, Recipient, ResidenceError};
+use crate::residence::{Gazetteer, Municipality, Recipient, ResidenceError};
 use crate::store::{Store, StoreError};
 use crate::worker::{WorkerError, WorkerProfile};
 
@@ -78,24 +78,19 @@ impl<'a> Visit<'a> {
                 message: e.to_string(),
             }),
         };
-        let municipalities = match self.gazetteer.lookup(postal_code) {
-            Ok(PostalMatch::One(m)) => vec![m],
-            Ok(PostalMatch::Choose(options)) => options,
+        let found = match self.gazetteer.lookup(postal_code) {
+            Ok(found) => found,
             Err(e) => return Ok(problem(Vec::new(), &e)),
         };
-        let chosen = match municipalities.as_slice() {
-            [only] => only.code.clone(),
-            _ if municipalities.iter().any(|m| m.code == municipality_code) => {
-                municipality_code.to_owned()
-            }
-            _ => {
-                return Ok(ResidenceCheck {
-                    municipalities,
-                    recipient_name: None,
-                    partners: Vec::new(),
-                    problem: None,
-                });
-            }
+        let chosen = found.chosen(municipality_code).map(|m| m.code.clone());
+        let municipalities = found.into_municipalities();
+        let Some(chosen) = chosen else {
+            return Ok(ResidenceCheck {
+                municipalities,
+                recipient_name: None,
+                partners: Vec::new(),
+                problem: None,
+            });
         };
         let recipient = match self.gazetteer.recipient(&chosen) {
             Ok(r) => r,

@@ -82,8 +82,14 @@ fn westerlo_is_one_flemish_municipality() {
         g.recipient_name(&g.recipient(&m.code).unwrap()),
         "OCMW Westerlo"
     );
-    assert!(g.covers("2260", "13049"));
-    assert!(!g.covers("2260", "24020"));
+    let one = g.lookup("2260").unwrap();
+    assert_eq!(one.chosen("").map(|m| m.code.as_str()), Some("13049"));
+    // Of several, only the one chosen, by its code (as the form sends it, spaces or not).
+    let two = g.lookup("1804").unwrap();
+    assert_eq!(two.chosen(""), None);
+    assert_eq!(two.chosen("24020"), None);
+    let zemst = two.chosen(" 23096 ").unwrap();
+    assert_eq!(zemst.name_nl, "Zemst");
 }
 
 #[test]
