@@ -256,9 +256,15 @@ struct VersionBody {
 }
 
 impl Agreement {
+    /// The first day data may go under this agreement: its protocol in force and its agreement
+    /// signed.
+    pub fn starts_on(&self) -> NaiveDate {
+        starts_on(self.protocol_from, self.agreement_date)
+    }
+
     /// The proof that this agreement's protocol is in force on `day`, or why not.
     pub fn in_force_on(&self, day: NaiveDate) -> Result<ActiveProtocol, AgreementError> {
-        let from = self.protocol_from.max(self.agreement_date);
+        let from = self.starts_on();
         if day < from {
             return Err(AgreementError::NotYetInForce {
                 partner: self.name.clone(),
@@ -429,8 +435,8 @@ impl Agreement {
                 Some(other.id) != id
                     && !other.demo
                     && (v.recipient != Recipient::CawBrussel || other.kbo == v.kbo)
-                    && other.ends_on.is_none_or(|end| end >= v.protocol_from)
-                    && v.ends_on().is_none_or(|end| end >= other.protocol_from)
+                    && other.ends_on.is_none_or(|end| end >= v.starts_on())
+                    && v.ends_on().is_none_or(|end| end >= other.starts_on())
             });
         if clash.is_some() {
             return Err(AgreementError::Duplicate(
@@ -512,7 +518,7 @@ impl Agreement {
             "Einddatum: typ de laatste dag waarop nog gegevens mogen worden doorgegeven, als \
              dd/mm/jjjj.",
         ))?;
-        if until < current.protocol_from {
+        if until < current.starts_on() {
             return Err(AgreementError::Invalid(
                 "stop_until",
                 "Einddatum: die ligt vóór de begindatum van het protocol. Kies een latere datum.",
@@ -749,7 +755,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
         password_phone: r.get(6)?,
         ends_on: ends_on(protocol_until, notice_given_on, notice_months),
         next_evaluation: next_evaluation(
-            last_evaluation.unwrap_or(protocol_from.max(agreement_date)),
+            last_evaluation.unwrap_or(starts_on(protocol_from, agreement_date)),
             evaluation_months,
         ),
         agreement_date,
@@ -776,6 +782,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Agreement> {
         // Filled in by `with_use`, from the consent records.
         used: false,
     })
+}
+
+/// The first day of sharing: the protocol's entry into force, but not before the agreement it
+/// rests on was signed.
+fn starts_on(protocol_from: NaiveDate, agreement_date: NaiveDate) -> NaiveDate {
+    protocol_from.max(agreement_date)
 }
 
 /// The last day of sharing: the protocol's own end, or the day the notice period runs out
@@ -823,6 +835,10 @@ struct Valid {
 }
 
 impl Valid {
+    fn starts_on(&self) -> NaiveDate {
+        starts_on(self.protocol_from, self.agreement_date)
+    }
+
     fn ends_on(&self) -> Option<NaiveDate> {
         ends_on(
             self.protocol_until,

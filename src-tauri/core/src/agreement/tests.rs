@@ -307,6 +307,32 @@ fn an_edit_cannot_undo_a_stop() {
 }
 
 #[test]
+fn a_partner_starts_on_its_signing_day_also_where_it_meets_the_one_before() {
+    let (_dir, store) = store();
+    let g = Gazetteer::embedded().unwrap();
+    let old = AgreementInput {
+        protocol_until: "2024-06-30".into(),
+        ..westerlo()
+    };
+    Agreement::save(&store, &g, None, old, now()).unwrap();
+    // A new agreement signed on 1 July, under a protocol dated from 1 January: nothing may go
+    // under it before 1 July, so it does not overlap the one that ended on 30 June.
+    let new = AgreementInput {
+        kbo: "0212.181.956".into(),
+        agreement_date: "2024-07-01".into(),
+        protocol_from: "2024-01-01".into(),
+        ..westerlo()
+    };
+    let saved = Agreement::save(&store, &g, None, new, now()).unwrap();
+    assert_eq!(saved.starts_on(), day("2024-07-01"));
+    assert!(saved.in_force_on(day("2024-06-30")).is_err());
+    assert!(saved.in_force_on(day("2024-07-01")).is_ok());
+    // A stop before that first day is refused as before its start.
+    let err = Agreement::stop(&store, saved.id, "2024-03-01", now()).unwrap_err();
+    assert_eq!(err.field(), Some("stop_until"));
+}
+
+#[test]
 fn an_ocmw_partner_is_only_in_a_flemish_municipality() {
     let (_dir, store) = store();
     let g = Gazetteer::embedded().unwrap();
