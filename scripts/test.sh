@@ -83,7 +83,10 @@ bash scripts/with-keyring.sh xvfb-run -a -s "-screen 0 1280x900x24" bash -c '
 
 step "Installer: the .deb, built by the Tauri CLI from a release build"
 ui/node_modules/.bin/tauri build --bundles deb
-deb=$(realpath target/release/bundle/deb/Aanmelder_*_amd64.deb)
+# This version's package by name: a target folder kept across a version change holds the old
+# one too.
+version=$(python3 -c 'import json; print(json.load(open("src-tauri/tauri.conf.json"))["version"])')
+deb=$(realpath "target/release/bundle/deb/Aanmelder_${version}_amd64.deb")
 python3 scripts/check-deb.py contents "$deb"
 
 step "Installer: dpkg -i, and its Depends against every library the installed app loads"
