@@ -308,6 +308,15 @@ pub fn bounce(message_id: &str) -> Vec<u8> {
     )
 }
 
+/// The same bounce, returning the original's `Date` too (RFC 5322 form), as servers return its
+/// headers: each attempt to send a package has the package's Message-ID but its own Date.
+pub fn bounce_dated(message_id: &str, date: &str) -> Vec<u8> {
+    let ours = format!("Message-ID: {message_id}\r\n");
+    String::from_utf8_lossy(&bounce(message_id))
+        .replace(&ours, &format!("{ours}Date: {date}\r\n"))
+        .into_bytes()
+}
+
 /// A reply of the OCMW to the mail `message_id` of `reference`, as a mail program writes it
 /// (In-Reply-To and References name the mail it answers).
 pub fn reply(reference: &str, message_id: &str) -> Vec<u8> {

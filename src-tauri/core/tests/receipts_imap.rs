@@ -246,6 +246,55 @@ fn a_read_receipt_settles_a_mail_in_doubt() {
     );
 }
 
+/// A package left "mogelijk al verzonden" goes again an hour later; then the first attempt's
+/// bounce comes in (a full mailbox that has room now, say). It is about the first mail, not the
+/// second, which may well have arrived: the package does not go back to "aandacht nodig" for
+/// it, and a bounce of the second mail still does.
+#[test]
+fn a_bounce_of_an_earlier_attempt_says_nothing_of_the_latest() {
+    let smtp_server = Server::start();
+    let mut imap_server = ImapServer::start().unwrap();
+    let office = Office::with_smtp();
+    office.set_mailbox(
+        &aanmelder_core::residence::Recipient::Ocmw("13049".into()),
+        "zwijgen@ocmw-westerlo.example",
+    );
+    let reference = queued(&office, "Zoë", "2260");
+    assert_eq!(smtp_server.sync(&office).unanswered, 1);
+    let id = item(&office, &reference).id;
+    outbox::confirm_resend(&office.store, id, now()).unwrap();
+    let an_hour_later = || now() + chrono::Duration::hours(1);
+    let client = smtp_server.smtp(smtp::PASSWORD);
+    let again = outbox::sync(&office.store, &client, an_hour_later, true, |_, _| {}).unwrap();
+    assert_eq!(again.unanswered, 1, "{again:?}");
+    let dates: Vec<String> = smtp_server
+        .received()
+        .iter()
+        .map(|path| {
+            let mail = std::fs::read_to_string(path).unwrap();
+            let date = mail.lines().find_map(|l| l.strip_prefix("Date: ")).unwrap();
+            date.trim().to_owned()
+        })
+        .collect();
+    assert_eq!(dates.len(), 2);
+    assert_ne!(dates[0], dates[1], "each attempt has its own Date");
+    let message_id = item(&office, &reference).message_id;
+
+    imap_server
+        .deliver(&imap::bounce_dated(&message_id, &dates[0]))
+        .unwrap();
+    let found = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_eq!(found, ReceiptReport::default());
+    assert_eq!(item(&office, &reference).state, ItemState::MaybeSent);
+
+    imap_server
+        .deliver(&imap::bounce_dated(&message_id, &dates[1]))
+        .unwrap();
+    let found = receipts::check(&office.store, &mailbox(&imap_server), now).unwrap();
+    assert_eq!(found.bounced, 1);
+    assert_eq!(item(&office, &reference).state, ItemState::Attention);
+}
+
 /// The worker's mailbox moves (to Microsoft 365, say) while a package sent again after a bounce
 /// waits for its receipt: the mails come along under new UIDs, and the old bounce must not send
 /// the package back to "needs attention". Told apart by when it arrived.

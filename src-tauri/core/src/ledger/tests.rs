@@ -508,7 +508,8 @@ fn a_store_from_before_version_17_keeps_its_chain_and_counts_what_reached_the_pa
         store
             .conn()
             .execute_batch(
-                "ALTER TABLE ledger DROP COLUMN package;
+                "ALTER TABLE outbox DROP COLUMN mail_date;
+                 ALTER TABLE ledger DROP COLUMN package;
                  ALTER TABLE ledger_span DROP COLUMN reached;
                  PRAGMA user_version = 16;",
             )

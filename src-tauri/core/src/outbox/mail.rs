@@ -12,6 +12,9 @@ use lettre::message::header::{
 };
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
+use std::time::SystemTime;
+
+use chrono::{DateTime, FixedOffset, Timelike as _};
 
 use super::PackageKind;
 use crate::worker::WorkerProfile;
@@ -27,6 +30,8 @@ pub struct Letter<'a> {
     pub mailbox: &'a str,
     pub file_name: &'a str,
     pub archive: &'a [u8],
+    /// The mail's Date: when this attempt was made (whole seconds, as the header keeps it).
+    pub date: DateTime<FixedOffset>,
 }
 
 /// A composed mail: its envelope addresses and its bytes (RFC 5322).
@@ -35,10 +40,14 @@ pub struct OutgoingMail {
     pub from: Address,
     pub to: Address,
     pub bytes: Vec<u8>,
+    /// Its Date header, which a bounce returns: the outbox records it with the attempt.
+    pub date: DateTime<FixedOffset>,
 }
 
 /// Composes the mail for one package.
 pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
+    // The header keeps whole seconds: so does the record, so the two compare equal.
+    let date = letter.date.with_nanosecond(0).unwrap_or(letter.date);
     let from_address: Address = letter
         .worker
         .email
@@ -95,6 +104,7 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
         .to(Mailbox::new(None, to.clone()))
         .subject(format!("{subject} {} – Kind en Gezin", letter.reference))
         .header(MessageId::from(letter.message_id.to_owned()))
+        .date(SystemTime::from(date))
         .header(DispositionNotificationTo(from_address.to_string()))
         .multipart(
             MultiPart::mixed()
@@ -112,6 +122,7 @@ pub fn compose(letter: &Letter<'_>) -> Result<OutgoingMail, MailError> {
         from: from_address,
         to,
         bytes: message.formatted(),
+        date,
     })
 }
 

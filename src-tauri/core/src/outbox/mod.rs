@@ -1056,31 +1056,38 @@ pub struct Awaiting {
     pub message_id: String,
     /// The last bounce already handled for it, to look past.
     pub bounce_seen: Option<MailboxPlace>,
+    /// The Date of its latest attempt's mail, when the app sent it itself: a bounce of a mail
+    /// dated earlier is about an earlier attempt.
+    pub mail_date: Option<DateTime<FixedOffset>>,
 }
 
 /// Sent items still waiting for their receipt, and those that maybe went out, for the mailbox
 /// check to look for exactly these and nothing else.
 pub fn awaiting_receipt(store: &Store) -> Result<Vec<Awaiting>, OutboxError> {
-    let rows: Vec<(i64, String, i64, Option<String>)> = store
+    type Row = (i64, String, i64, Option<String>, Option<String>);
+    let rows: Vec<Row> = store
         .conn()
         .prepare(&format!(
-            "SELECT id, message_id, referral_id, bounce_seen FROM outbox
+            "SELECT id, message_id, referral_id, bounce_seen, mail_date FROM outbox
              WHERE state IN {} AND received_at IS NULL ORDER BY id",
             ItemState::sql_list(ItemState::awaits_receipt)
         ))
         .map_err(StoreError::from)?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
         .map_err(StoreError::from)?
         .collect::<Result<_, _>>()
         .map_err(StoreError::from)?;
     let mut out = Vec::new();
-    for (id, message_id, referral_id, seen) in rows {
+    for (id, message_id, referral_id, seen, mail_date) in rows {
         // A referral gone from the register has nothing left to confirm.
         if referral::reference_and_recipient(store.conn(), referral_id)?.is_some() {
             out.push(Awaiting {
                 id,
                 message_id,
                 bounce_seen: seen.and_then(|s| s.parse().ok()),
+                mail_date: mail_date.and_then(|d| DateTime::parse_from_rfc3339(&d).ok()),
             });
         }
     }
@@ -1393,7 +1400,7 @@ pub fn write_drafts(
             reference,
             message_id,
             package_id,
-        } = match compose_for(store, id) {
+        } = match compose_for(store, id, now) {
             // Taken by another copy of the app since it was found due.
             Err(OutboxError::NotWaiting) => continue,
             other => other?,
@@ -1444,7 +1451,9 @@ pub fn write_drafts(
 /// longer waiting.
 fn mark_drafted(store: &Store, id: i64) -> Result<bool, StoreError> {
     Ok(store.conn().execute(
-        "UPDATE outbox SET state = 'drafted' WHERE id = ?1 AND state IN ('queued', 'failed')",
+        // The mail program dates the mail it sends: no Date of ours to tell its bounce by.
+        "UPDATE outbox SET state = 'drafted', mail_date = NULL
+         WHERE id = ?1 AND state IN ('queued', 'failed')",
         [id],
     )? == 1)
 }
@@ -1457,21 +1466,27 @@ fn prepare(
     now: DateTime<FixedOffset>,
 ) -> Result<OutgoingMail, OutboxError> {
     check_basis(store, id, now)?;
-    Ok(compose_for(store, id)?.mail)
+    Ok(compose_for(store, id, now)?.mail)
 }
 
 /// Claims a prepared item (`sending`, with the caller's transaction), checking its basis again
 /// at this last moment. The claim only takes an item that is still waiting, so of two processes
 /// on one store exactly one sends it; the other gets [`OutboxError::NotWaiting`], as does a sync
-/// whose item was withdrawn since it was prepared.
-fn claim(store: &Store, id: i64, now: DateTime<FixedOffset>) -> Result<(), OutboxError> {
+/// whose item was withdrawn since it was prepared. The claim records the Date of the mail it
+/// lets go (`dated`), by which a bounce of this attempt is told from one of an earlier one.
+fn claim(
+    store: &Store,
+    id: i64,
+    dated: DateTime<FixedOffset>,
+    now: DateTime<FixedOffset>,
+) -> Result<(), OutboxError> {
     check_basis(store, id, now)?;
     let claimed = store
         .conn()
         .execute(
-            "UPDATE outbox SET state = 'sending', attempts = attempts + 1
+            "UPDATE outbox SET state = 'sending', attempts = attempts + 1, mail_date = ?2
              WHERE id = ?1 AND state IN ('queued', 'failed')",
-            [id],
+            (id, dated.to_rfc3339()),
         )
         .map_err(StoreError::from)?;
     if claimed != 1 {
@@ -1529,8 +1544,12 @@ struct Composed {
     package_id: i64,
 }
 
-/// The mail for a waiting item.
-fn compose_for(store: &Store, id: i64) -> Result<Composed, OutboxError> {
+/// The mail for a waiting item, dated `now`.
+fn compose_for(
+    store: &Store,
+    id: i64,
+    now: DateTime<FixedOffset>,
+) -> Result<Composed, OutboxError> {
     let worker = WorkerProfile::load(store)?;
     worker.require_complete()?;
     let row = store
@@ -1570,6 +1589,7 @@ fn compose_for(store: &Store, id: i64) -> Result<Composed, OutboxError> {
         mailbox: &mailbox,
         file_name: &file_name,
         archive: &archive,
+        date: now,
     })?;
     Ok(Composed {
         mail,
@@ -1736,7 +1756,9 @@ pub fn sync(
                             Some((id, result)) => Some(finish(store, *id, result, now())?),
                             None => None,
                         };
-                        let claimed = prepared.as_ref().map(|(id, _)| claim(store, *id, now()));
+                        let claimed = prepared
+                            .as_ref()
+                            .map(|(id, mail)| claim(store, *id, mail.date, now()));
                         tx.commit()?;
                         Ok((recorded, claimed))
                     })

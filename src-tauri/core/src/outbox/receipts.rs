@@ -146,7 +146,14 @@ fn look_for(
             .map_err(failed)?;
         for message in fetched.iter() {
             let arrived = arrival(message);
-            if let Some(report) = message.body().and_then(|b| read_report(b, message_id)) {
+            if let Some((report, returned)) = message.body().and_then(|b| read(b, message_id)) {
+                // A read receipt of any attempt says the partner has the package; a bounce of
+                // an earlier attempt says nothing of the latest, which may well have arrived.
+                if matches!(report, Report::Bounce(_))
+                    && of_an_earlier_attempt(returned, awaiting.mail_date)
+                {
+                    continue;
+                }
                 let place = MailboxPlace {
                     validity,
                     uid,
@@ -190,6 +197,12 @@ fn safe(text: &str) -> bool {
 /// `Message-ID` of the original returned with a bounce. Our id quoted anywhere else (in the
 /// `References` of some other mail, say) does not count.
 pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
+    read(raw, message_id).map(|(report, _)| report)
+}
+
+/// [`read_report`], with the Date of the original the report returns (its headers, or whole):
+/// every attempt to send a package carries its one Message-ID, but its own Date.
+fn read(raw: &[u8], message_id: &str) -> Option<(Report, Option<DateTime<FixedOffset>>)> {
     use mail_parser::MimeHeaders as _;
     let message = mail_parser::MessageParser::default().parse(raw)?;
     let content_type = message.content_type()?;
@@ -203,6 +216,7 @@ pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
     let ours = |id: Option<String>| id.is_some_and(|id| id.trim() == message_id);
     let mut report = None;
     let mut about_ours = false;
+    let mut dated = None;
     for part in &message.parts {
         let Some(ct) = part.content_type() else {
             continue;
@@ -242,11 +256,24 @@ pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
             ("text", "rfc822-headers")
             | ("message", "rfc822" | "global" | "global-headers" | "rfc822-headers") => {
                 about_ours |= ours(field(&fields, "Message-ID"));
+                dated = field(&fields, "Date")
+                    .and_then(|d| DateTime::parse_from_rfc2822(d.trim()).ok())
+                    .or(dated);
             }
             _ => {}
         }
     }
-    report.filter(|_| about_ours)
+    report.filter(|_| about_ours).map(|r| (r, dated))
+}
+
+/// Whether a bounce of a mail dated `returned` is about an attempt before the latest, dated
+/// `latest`. Unknown either way (a report without the original's Date, a draft the mail program
+/// dated, an attempt made before version 18): not earlier, so the bounce counts, as before.
+fn of_an_earlier_attempt(
+    returned: Option<DateTime<FixedOffset>>,
+    latest: Option<DateTime<FixedOffset>>,
+) -> bool {
+    matches!((returned, latest), (Some(returned), Some(latest)) if returned < latest)
 }
 
 /// The first value of `name` among report fields (unfolded).

@@ -100,7 +100,13 @@ impl SmtpOffice {
     fn maybe_sent(&self) -> (Reference, i64) {
         let reference = self.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
         let id = self.state(&reference).id;
-        claim(&self.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
+        claim(
+            &self.store,
+            id,
+            at("2026-11-23T09:30:00+01:00"),
+            at("2026-11-23T09:30:00+01:00"),
+        )
+        .unwrap();
         recover(&self.store).unwrap();
         (reference, id)
     }
@@ -433,7 +439,13 @@ fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let id = office.state(&reference).id;
     // The app dies after marking the item `sending`, before the server's answer is recorded.
-    claim(&office.store, id, at("2026-11-23T09:30:00+01:00")).unwrap();
+    claim(
+        &office.store,
+        id,
+        at("2026-11-23T09:30:00+01:00"),
+        at("2026-11-23T09:30:00+01:00"),
+    )
+    .unwrap();
     assert_eq!(office.state(&reference).state, ItemState::Sending);
     assert_eq!(recover(&office.store).unwrap(), 1);
     assert_eq!(office.state(&reference).state, ItemState::MaybeSent);
@@ -448,7 +460,13 @@ fn an_item_caught_by_a_crash_is_only_resent_after_the_worker_confirms() {
     // The other answer: the OCMW did receive it.
     let other = office.queue("Ayşe", "3290", "2026-11-23T09:05:00+01:00");
     let other_id = office.state(&other).id;
-    claim(&office.store, other_id, at("2026-11-23T09:30:00+01:00")).unwrap();
+    claim(
+        &office.store,
+        other_id,
+        at("2026-11-23T09:30:00+01:00"),
+        at("2026-11-23T09:30:00+01:00"),
+    )
+    .unwrap();
     recover(&office.store).unwrap();
     confirm_delivered(&office.store, other_id, at("2026-11-23T11:00:00+01:00")).unwrap();
     assert_eq!(office.state(&other).state, ItemState::Sent);
@@ -964,9 +982,9 @@ fn an_item_another_process_claimed_is_not_claimed_again() {
     let reference = office.queue("Zoë", "2260", "2026-11-23T09:00:00+01:00");
     let id = office.state(&reference).id;
     let when = at("2026-11-23T09:30:00+01:00");
-    claim(&office.store, id, when).unwrap();
+    claim(&office.store, id, when, when).unwrap();
     assert!(matches!(
-        claim(&office.store, id, when),
+        claim(&office.store, id, when, when),
         Err(OutboxError::NotWaiting)
     ));
     assert_eq!(office.state(&reference).attempts, 1);

@@ -107,12 +107,13 @@ fn a_store_from_before_the_day_moved_to_the_referral_keeps_the_day() {
     let said = input(&reference, "2026-11-22");
     withdraw(&f.store, &f.gazetteer, &said, now()).unwrap();
     // Back to schema 13: the day in the withdrawal table, none on the referral (and no
-    // package on a saved copy, which came with 16, nor on a ledger event, 17; this test does
-    // not read the ledger, whose links named them).
+    // package on a saved copy, which came with 16, nor on a ledger event, 17, nor a mail's
+    // date on the outbox, 18; this test does not read the ledger, whose links named them).
     f.store
         .conn()
         .execute_batch(
-            "ALTER TABLE ledger DROP COLUMN package;
+            "ALTER TABLE outbox DROP COLUMN mail_date;
+             ALTER TABLE ledger DROP COLUMN package;
              ALTER TABLE ledger_span DROP COLUMN reached;
              DROP INDEX saved_file_package;
              ALTER TABLE saved_file DROP COLUMN package_id;

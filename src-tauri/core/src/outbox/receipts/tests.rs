@@ -22,6 +22,7 @@ fn report(report_type: &str, part_type: &str, fields: &str, original: &str) -> V
          Content-Type: text/rfc822-headers\r\n\
          \r\n\
          Message-ID: {original}\r\n\
+         Date: Sun, 22 Nov 2026 10:15:00 +0100\r\n\
          Subject: Aanmelding AM-ABCD-EFGH\r\n\
          --b--\r\n"
     )
@@ -41,6 +42,31 @@ fn a_bounce_of_our_mail_gives_the_servers_reason() {
         read_report(&raw, ID),
         Some(Report::Bounce("smtp; 550 5.1.1 user unknown".into()))
     );
+}
+
+#[test]
+fn a_bounce_tells_which_attempt_came_back_by_the_date_of_the_mail_it_returns() {
+    let raw = report(
+        "delivery-status",
+        "message/delivery-status",
+        "Reporting-MTA: dns; mx.ocmw.example\r\n\r\nFinal-Recipient: rfc822; vol@ocmw.example\r\n\
+         Action: failed\r\nStatus: 5.2.2\r\nDiagnostic-Code: smtp; 552 5.2.2 mailbox full",
+        ID,
+    );
+    let (_, returned) = read(&raw, ID).unwrap();
+    let sent = crate::testing::at("2026-11-22T10:15:00+01:00");
+    assert_eq!(returned, Some(sent));
+    // The attempt it returns was the latest: it counts.
+    assert!(!of_an_earlier_attempt(returned, Some(sent)));
+    // The package went again at 11:40 (after "mogelijk al verzonden"): this one is the earlier.
+    let again = crate::testing::at("2026-11-22T11:40:00+01:00");
+    assert!(of_an_earlier_attempt(returned, Some(again)));
+    // Same instant in another offset is the same attempt.
+    let utc = crate::testing::at("2026-11-22T09:15:00+00:00");
+    assert!(!of_an_earlier_attempt(returned, Some(utc)));
+    // Without either date, it counts, as before.
+    assert!(!of_an_earlier_attempt(None, Some(again)));
+    assert!(!of_an_earlier_attempt(returned, None));
 }
 
 #[test]
