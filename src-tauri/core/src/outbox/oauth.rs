@@ -260,11 +260,14 @@ impl oauth2::SyncHttpClient for Http {
 
 type TokenError = RequestTokenError<HttpFailure, oauth2::basic::BasicErrorResponse>;
 
-/// The provider's refusal or the missing connection, in the worker's words.
-fn token_error(provider: &Provider, error: TokenError) -> OAuthError {
+/// The provider's refusal or the missing connection, in the worker's words. `renewing`: the
+/// grant is a stored one being renewed, whose `invalid_grant` means it expired or was revoked;
+/// during a sign-in it means the code was refused (too late, or not this sign-in's), which the
+/// provider's own words tell IT better than "verlopen of ingetrokken".
+fn token_error(provider: &Provider, error: TokenError, renewing: bool) -> OAuthError {
     match error {
         RequestTokenError::ServerResponse(answer) => match answer.error() {
-            BasicErrorResponseType::InvalidGrant => OAuthError::Lost,
+            BasicErrorResponseType::InvalidGrant if renewing => OAuthError::Lost,
             BasicErrorResponseType::InvalidClient | BasicErrorResponseType::UnauthorizedClient => {
                 OAuthError::Registration {
                     provider: provider.name.clone(),
@@ -386,7 +389,7 @@ impl BrowserSignIn {
             .request(&Http::new());
         let result = match answer {
             Ok(tokens) => access.with(|store| keep(store, &self.provider, &tokens, now())),
-            Err(e) => Err(token_error(&self.provider, e).into()),
+            Err(e) => Err(token_error(&self.provider, e, false).into()),
         };
         code.1.answer(match &result {
             Ok(()) => Page::SignedIn,
@@ -543,7 +546,7 @@ pub fn start_device(provider: &Provider) -> Result<DeviceSignIn, OAuthError> {
         })?
         .add_scopes(provider.scopes())
         .request(&Http::new())
-        .map_err(|e| token_error(provider, e))?;
+        .map_err(|e| token_error(provider, e, false))?;
     Ok(DeviceSignIn {
         provider: provider.clone(),
         details,
@@ -798,7 +801,7 @@ pub fn access_token(
             Ok(token)
         }
         Err(e) => {
-            let error = token_error(provider, e);
+            let error = token_error(provider, e, true);
             if matches!(error, OAuthError::Lost) {
                 access.with(|store| {
                     store
@@ -918,6 +921,28 @@ pub enum OAuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_code_refused_at_sign_in_is_said_as_the_provider_said_it_not_as_a_lost_grant() {
+        let provider = Provider::microsoft_365("kindengezin.be", "00000000-aaaa");
+        let refused = || {
+            RequestTokenError::ServerResponse(oauth2::basic::BasicErrorResponse::new(
+                BasicErrorResponseType::InvalidGrant,
+                Some("AADSTS70008: The provided authorization code has expired.".into()),
+                None,
+            ))
+        };
+        assert!(matches!(
+            token_error(&provider, refused(), true),
+            OAuthError::Lost
+        ));
+        match token_error(&provider, refused(), false) {
+            OAuthError::Refused { said, .. } => {
+                assert!(said.starts_with("invalid_grant: AADSTS70008"), "{said}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn only_https_or_this_computer_may_receive_codes_and_tokens() {
