@@ -210,17 +210,24 @@ fn the_worker_confirms_a_receipt_by_hand() {
     ));
 }
 
+/// A package sent to a server that takes the whole mail and falls silent: "mogelijk al
+/// verzonden".
+fn in_doubt(office: &Office, smtp_server: &Server) -> Reference {
+    office.set_mailbox(
+        &aanmelder_core::residence::Recipient::Ocmw("13049".into()),
+        "zwijgen@ocmw-westerlo.example",
+    );
+    let reference = queued(office, "Zoë", "2260");
+    assert_eq!(smtp_server.sync(office).unanswered, 1);
+    reference
+}
+
 #[test]
 fn a_read_receipt_settles_a_mail_in_doubt() {
     let smtp_server = Server::start();
     let mut imap_server = ImapServer::start().unwrap();
     let office = Office::with_smtp();
-    office.set_mailbox(
-        &aanmelder_core::residence::Recipient::Ocmw("13049".into()),
-        "zwijgen@ocmw-westerlo.example",
-    );
-    let reference = queued(&office, "Zoë", "2260");
-    assert_eq!(smtp_server.sync(&office).unanswered, 1);
+    let reference = in_doubt(&office, &smtp_server);
     let doubtful = item(&office, &reference);
     assert_eq!(doubtful.state, ItemState::MaybeSent);
 
@@ -255,12 +262,7 @@ fn a_bounce_of_an_earlier_attempt_says_nothing_of_the_latest() {
     let smtp_server = Server::start();
     let mut imap_server = ImapServer::start().unwrap();
     let office = Office::with_smtp();
-    office.set_mailbox(
-        &aanmelder_core::residence::Recipient::Ocmw("13049".into()),
-        "zwijgen@ocmw-westerlo.example",
-    );
-    let reference = queued(&office, "Zoë", "2260");
-    assert_eq!(smtp_server.sync(&office).unanswered, 1);
+    let reference = in_doubt(&office, &smtp_server);
     let id = item(&office, &reference).id;
     outbox::confirm_resend(&office.store, id, now()).unwrap();
     let an_hour_later = || now() + chrono::Duration::hours(1);

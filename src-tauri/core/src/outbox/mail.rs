@@ -7,14 +7,14 @@
 //! OCMW to confirm by replying: either tells the worker's app that the package arrived, so its
 //! archive can be destroyed (see [`super::receipts`]).
 
+use std::time::SystemTime;
+
+use chrono::{DateTime, FixedOffset, Timelike as _};
 use lettre::message::header::{
     ContentTransferEncoding, ContentType, Header, HeaderName, HeaderValue, MessageId,
 };
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Address, Message};
-use std::time::SystemTime;
-
-use chrono::{DateTime, FixedOffset, Timelike as _};
 
 use super::PackageKind;
 use crate::worker::WorkerProfile;
