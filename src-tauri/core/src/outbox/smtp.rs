@@ -587,11 +587,13 @@ fn problem(e: &lettre::transport::smtp::Error) -> Problem {
 
 /// A failed AUTH: a refusal for good is the sign-in's, whatever its code (Microsoft 365 says
 /// "535 5.7.139" when SMTP sign-in is switched off for the account, which only IT can change;
-/// the explanation says so). A "later" (454) or a line that broke is not: the worker's password
-/// is not to blame, and the mails wait for the next attempt instead of for new settings.
+/// the explanation says so), and so is a sign-in the client cannot even try (the server offers
+/// none of the ways the settings sign in: OAuth chosen for a server without XOAUTH2). A "later"
+/// (454) or a line that broke is not: the worker's password is not to blame, and the mails wait
+/// for the next attempt instead of for new settings.
 fn auth_problem(e: &lettre::transport::smtp::Error) -> Problem {
     let mut p = problem(e);
-    if e.is_permanent() {
+    if e.is_permanent() || e.is_client() {
         p.kind = ProblemKind::SignIn;
     } else if !e.is_transient() && p.kind == ProblemKind::Unreachable {
         p.kind = ProblemKind::Dropped;
