@@ -34,11 +34,13 @@ if ((${#missing[@]})); then
   echo "== apt: ${missing[*]}"
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
-  # The tests start a Dovecot of their own on loopback; the system's, which the package starts
-  # under systemd, would listen on every interface for nothing.
-  if [[ " ${missing[*]} " == *" dovecot-imapd "* ]] && [[ -d /run/systemd/system ]]; then
-    systemctl disable --now dovecot.service dovecot.socket 2>/dev/null || true
-  fi
+fi
+# The tests start a Dovecot of their own on loopback; the system's, which the package starts
+# under systemd, would listen on every interface for nothing.
+if [[ "${1:-}" == "--test" && -d /run/systemd/system ]] \
+  && systemctl is-enabled --quiet dovecot.service 2>/dev/null; then
+  echo "== the system's Dovecot switched off (the tests run their own)"
+  systemctl disable --now dovecot.service dovecot.socket 2>/dev/null || true
 fi
 
 # Node.js 22 LTS or newer builds the UI (Vite 8 needs 20.19 or 22.12). A machine without it gets
@@ -79,9 +81,10 @@ if [[ "${1:-}" == "--test" ]] && ! python3 -c "import aiosmtpd, py7zr" 2>/dev/nu
     || python3 -m pip install --quiet --break-system-packages aiosmtpd py7zr
 fi
 
-if [[ "${1:-}" == "--test" ]] && ! command -v tauri-driver >/dev/null; then
-  echo "== cargo install tauri-driver"
-  cargo install tauri-driver --version 2.1.0 --locked
+# The version the end-to-end tests were written against, whatever crates.io has today.
+if [[ "${1:-}" == "--test" ]] && ! cargo install --list | grep -q '^tauri-driver v2\.1\.0:'; then
+  echo "== cargo install tauri-driver 2.1.0"
+  cargo install tauri-driver --version 2.1.0 --locked --force
 fi
 
 echo "== npm ci (ui/)"

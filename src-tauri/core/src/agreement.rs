@@ -521,7 +521,9 @@ impl Agreement {
         if until < current.starts_on() {
             return Err(AgreementError::Invalid(
                 "stop_until",
-                "Einddatum: die ligt vóór de begindatum van het protocol. Kies een latere datum.",
+                "Einddatum: die ligt vóór de eerste dag van deze partner (het begin van het \
+                 protocol, of de ondertekening van de overeenkomst als die later viel). Kies een \
+                 latere datum.",
             ));
         }
         let until = current.protocol_until.map_or(until, |old| old.min(until));
