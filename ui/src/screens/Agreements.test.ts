@@ -44,15 +44,21 @@ function api(): Api {
 }
 
 describe('Agreements', () => {
-  it('asks in the page, in Dutch, before a partner leaves the register, and moves the focus there', async () => {
+  it('asks in the page, in Dutch, before a partner leaves the register, with the focus there and back', async () => {
     const fake = api();
     const confirm = vi.spyOn(window, 'confirm');
     render(Agreements, { api: fake });
-    await fireEvent.click(await screen.findByRole('button', { name: 'Verwijderen: OCMW Westerlo' }));
+    const opener = await screen.findByRole('button', { name: 'Verwijderen: OCMW Westerlo' });
+    opener.focus();
+    await fireEvent.click(opener);
     const heading = screen.getByRole('heading', { name: 'OCMW Westerlo verwijderen' });
     expect(document.activeElement).toBe(heading);
-    await fireEvent.click(screen.getByRole('button', { name: 'Niet verwijderen' }));
+    const keep = screen.getByRole('button', { name: 'Niet verwijderen' });
+    keep.focus();
+    await fireEvent.click(keep);
     expect(screen.queryByRole('heading', { name: 'OCMW Westerlo verwijderen' })).toBeNull();
+    // Closed: the focus is back on the button that opened it.
+    expect(document.activeElement).toBe(opener);
     expect(fake.deleteAgreement).not.toHaveBeenCalled();
     await fireEvent.click(screen.getByRole('button', { name: 'Verwijderen: OCMW Westerlo' }));
     await fireEvent.click(screen.getByRole('button', { name: 'Definitief verwijderen' }));
