@@ -160,7 +160,11 @@ pub fn run() {
         .invoke_handler(with_commands!(handler))
         .build(tauri::generate_context!());
     match app {
-        Ok(app) => app.run(|_, _| {}),
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                privacy::clear_clipboard_on_exit(handle);
+            }
+        }),
         Err(error) => {
             eprintln!("Aanmelder kon niet starten: {error}");
             std::process::exit(1);

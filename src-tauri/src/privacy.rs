@@ -47,6 +47,8 @@ pub struct Guard {
     wrong_pins: AtomicU8,
     /// Kept alive while it owns the clipboard: on X11 the owner serves the text.
     clipboard: Mutex<Option<arboard::Clipboard>>,
+    /// The password last put on the clipboard, to take off it when the app quits.
+    copied: Mutex<Option<Zeroizing<String>>>,
 }
 
 impl std::fmt::Debug for Guard {
@@ -73,7 +75,26 @@ impl Guard {
                     .unwrap_or(CLIPBOARD_SECONDS),
             ),
             clipboard: Mutex::new(None),
+            copied: Mutex::new(None),
             wrong_pins: AtomicU8::new(0),
+        }
+    }
+
+    /// Clears the clipboard if it still holds `password`: something the worker copied since is
+    /// theirs.
+    fn clear_clipboard_if(&self, password: &str) {
+        let mut slot = self
+            .clipboard
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(clipboard) = slot.as_mut() {
+            let still_ours = clipboard
+                .get_text()
+                .map(Zeroizing::new)
+                .is_ok_and(|text| text.as_str() == password);
+            if still_ours {
+                let _ = clipboard.clear();
+            }
         }
     }
 
@@ -324,26 +345,34 @@ pub async fn copy_password(handle: tauri::AppHandle, reference: Reference) -> Re
                 .map_err(unavailable)?;
         }
     }
+    *app.guard
+        .copied
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner) = Some(password.clone());
     std::thread::spawn(move || {
         let app = handle.state::<AppState>();
         std::thread::sleep(app.guard.clipboard_for);
-        let mut slot = app
-            .guard
-            .clipboard
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        if let Some(clipboard) = slot.as_mut() {
-            // Only our own text: something the worker copied since is theirs.
-            let still_ours = clipboard
-                .get_text()
-                .map(Zeroizing::new)
-                .is_ok_and(|text| *text == *password);
-            if still_ours {
-                let _ = clipboard.clear();
-            }
-        }
+        app.guard.clear_clipboard_if(&password);
     });
     Ok(())
+}
+
+/// When the app quits, the password it put on the clipboard goes too, if it is still there:
+/// Windows keeps the clipboard after its owner quits, and on Linux a clipboard manager may take
+/// it over then; the 45 seconds would never come.
+pub fn clear_clipboard_on_exit(handle: &tauri::AppHandle) {
+    let Some(app) = handle.try_state::<AppState>() else {
+        return;
+    };
+    let copied = app
+        .guard
+        .copied
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .take();
+    if let Some(password) = copied {
+        app.guard.clear_clipboard_if(&password);
+    }
 }
 
 #[cfg(target_os = "linux")]
