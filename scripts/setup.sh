@@ -82,7 +82,8 @@ if [[ "${1:-}" == "--test" ]] && ! python3 -c "import aiosmtpd, py7zr" 2>/dev/nu
 fi
 
 # The version the end-to-end tests were written against, whatever crates.io has today.
-if [[ "${1:-}" == "--test" ]] && ! cargo install --list | grep -q '^tauri-driver v2\.1\.0:'; then
+# (A here-string, not a pipe: with pipefail, grep -q leaving early could fail cargo's write.)
+if [[ "${1:-}" == "--test" ]] && ! grep -q '^tauri-driver v2\.1\.0:' <<<"$(cargo install --list)"; then
   echo "== cargo install tauri-driver 2.1.0"
   cargo install tauri-driver --version 2.1.0 --locked --force
 fi
