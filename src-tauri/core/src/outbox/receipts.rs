@@ -146,7 +146,9 @@ fn look_for(
             .map_err(failed)?;
         for message in fetched.iter() {
             let arrived = arrival(message);
-            if let Some((report, returned)) = message.body().and_then(|b| read(b, message_id)) {
+            if let Some((report, returned)) =
+                message.body().and_then(|b| read_report(b, message_id))
+            {
                 // A read receipt of any attempt says the partner has the package; a bounce of
                 // an earlier attempt says nothing of the latest, which may well have arrived.
                 if matches!(report, Report::Bounce(_))
@@ -195,14 +197,13 @@ fn safe(text: &str) -> bool {
 /// else (a report about another mail, or no report at all). A report is about our mail only when
 /// it says so where the standards put it: a read receipt's `Original-Message-ID`, or the
 /// `Message-ID` of the original returned with a bounce. Our id quoted anywhere else (in the
-/// `References` of some other mail, say) does not count.
-pub fn read_report(raw: &[u8], message_id: &str) -> Option<Report> {
-    read(raw, message_id).map(|(report, _)| report)
-}
-
-/// [`read_report`], with the Date of the original the report returns (its headers, or whole):
-/// every attempt to send a package carries its one Message-ID, but its own Date.
-fn read(raw: &[u8], message_id: &str) -> Option<(Report, Option<DateTime<FixedOffset>>)> {
+/// `References` of some other mail, say) does not count. With it, the Date of the original the
+/// report returns (its headers, or whole): every attempt to send a package carries its one
+/// Message-ID, but its own Date.
+pub fn read_report(
+    raw: &[u8],
+    message_id: &str,
+) -> Option<(Report, Option<DateTime<FixedOffset>>)> {
     use mail_parser::MimeHeaders as _;
     let message = mail_parser::MessageParser::default().parse(raw)?;
     let content_type = message.content_type()?;
