@@ -414,7 +414,11 @@ impl Session<'_> {
                 return Ok(text);
             }
             if Instant::now() > deadline {
-                return Err(format!("{css} shows {text:?}, never {needle:?}"));
+                // What went wrong is most often in an alert beside the element waited for.
+                return Err(format!(
+                    "{css} shows {text:?}, never {needle:?}; the screen says: {}",
+                    self.said()
+                ));
             }
             sleep(Duration::from_millis(150));
         }

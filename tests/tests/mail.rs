@@ -133,6 +133,13 @@ fn the_server_down_and_back_a_wrong_mailbox_and_a_read_receipt_as_a_worker_meets
             .unwrap(),
     )
     .unwrap();
+    // As the worker sees the row change before pressing on: the row loses its explanation, the
+    // page gets shorter, and a press while it does could land where the button no longer is.
+    app.wait_for(
+        &format!("tr[data-reference='{ayse}']:not([data-state='attention'])"),
+        WAIT,
+    )
+    .unwrap();
     app.press("#sync-now").unwrap();
     app.wait_for_text("#sync-status", "1 mogelijk al verzonden", WAIT)
         .unwrap();
