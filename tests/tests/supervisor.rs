@@ -77,7 +77,7 @@ fn count_file(
         chrono::DateTime::parse_from_rfc3339("2026-11-20T16:00:00+01:00")?,
     )?;
     let path = dir.join(format!("{}-{}", &email[..3], file.file_name));
-    std::fs::write(&path, file.bytes)?;
+    std::fs::write(&path, &*file.bytes)?;
     Ok((path, team::own_fingerprint(&store)?))
 }
 

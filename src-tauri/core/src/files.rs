@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, FixedOffset};
 use serde::Serialize;
 use ts_rs::TS;
+use zeroize::Zeroizing;
 
 use crate::error::Coded;
 use crate::store::{Store, StoreError};
@@ -24,7 +25,8 @@ use crate::store::{Store, StoreError};
 #[derive(Debug)]
 pub struct Export {
     pub file_name: String,
-    pub bytes: Vec<u8>,
+    /// What the file holds, wiped from memory when dropped: a receipt names the client.
+    pub bytes: Zeroizing<Vec<u8>>,
 }
 
 /// A file written and flushed under a temporary name, waiting for [`Staged::commit`]. Dropped

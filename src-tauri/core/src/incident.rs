@@ -245,7 +245,7 @@ fn record(
     );
     let eml = Export {
         file_name: format!("datalek-{reference}.eml"),
-        bytes: compose(&worker, &settings.dpo_email, &subject, &body)?,
+        bytes: compose(&worker, &settings.dpo_email, &subject, &body)?.into(),
     };
     let staged = folder.map(|f| files::stage(f, &eml)).transpose()?;
     let tx = store.transaction()?;

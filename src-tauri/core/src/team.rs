@@ -399,7 +399,9 @@ pub fn export_profile(store: &Store, now: DateTime<FixedOffset>) -> Result<Expor
     };
     Ok(Export {
         file_name: format!("teamprofiel-{}.json", now.date_naive()),
-        bytes: serde_json::to_vec_pretty(&envelope).map_err(|e| TeamError::Json(e.to_string()))?,
+        bytes: serde_json::to_vec_pretty(&envelope)
+            .map_err(|e| TeamError::Json(e.to_string()))?
+            .into(),
     })
 }
 

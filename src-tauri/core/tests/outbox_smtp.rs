@@ -62,7 +62,7 @@ fn starttls_with_auth_delivers_the_attachment_byte_identical_and_no_client_data(
     let mail = String::from_utf8(std::fs::read(&files[0]).unwrap()).unwrap();
     assert_eq!(
         attachment(&mail, "application/x-7z-compressed"),
-        archive.bytes
+        *archive.bytes
     );
     let readable = mail.replace("=\r\n", "");
     assert!(readable.contains(&format!("Subject: Aanmelding {reference}")));

@@ -20,7 +20,10 @@ use support::{Office, contains, now, pdf_text, tool};
 /// The PDF and JSON the core makes for a referral with consent.
 fn contents(office: &Office, reference: &Reference) -> (Vec<u8>, Vec<u8>) {
     let (_, contents) = office.packages().contents(reference, now()).unwrap();
-    (contents.pdf().unwrap(), contents.json().unwrap())
+    (
+        contents.pdf().unwrap().to_vec(),
+        contents.json().unwrap().to_vec(),
+    )
 }
 
 fn client(first: &str, last: &str) -> ClientInput {

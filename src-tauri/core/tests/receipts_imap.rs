@@ -67,7 +67,7 @@ fn receipts_confirm_and_destroy_a_bounce_needs_attention_and_other_mail_is_never
     }
     let first_mail = std::fs::read_to_string(&smtp_server.received()[2]).unwrap();
     assert!(first_mail.contains("Disposition-Notification-To: an.peeters@example.be"));
-    let kept = office.packages().archive(&bounced).unwrap().bytes;
+    let kept = office.packages().archive(&bounced).unwrap().bytes.to_vec();
 
     imap_server
         .deliver(&imap::read_receipt(&item(&office, &read).message_id))

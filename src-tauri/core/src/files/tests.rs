@@ -8,13 +8,13 @@ fn saving_never_overwrites_and_names_stay_neutral() {
     let dir = tempfile::tempdir().unwrap();
     let export = Export {
         file_name: "aanmelding-AM-ABCD-EFGH.7z".into(),
-        bytes: b"first".to_vec(),
+        bytes: b"first".to_vec().into(),
     };
     let first = save(dir.path(), &export).unwrap();
     let second = save(
         dir.path(),
         &Export {
-            bytes: b"second".to_vec(),
+            bytes: b"second".to_vec().into(),
             ..export
         },
     )
@@ -26,7 +26,7 @@ fn saving_never_overwrites_and_names_stay_neutral() {
         &dir.path().join("weg"),
         &Export {
             file_name: "x.7z".into(),
-            bytes: vec![],
+            bytes: Vec::new().into(),
         },
     )
     .unwrap_err();
@@ -47,7 +47,7 @@ fn a_staged_file_has_only_a_neutral_temporary_name_until_committed() {
     let dir = tempfile::tempdir().unwrap();
     let export = Export {
         file_name: "ontvangstbewijs-AM-ABCD-EFGH.pdf".into(),
-        bytes: b"%PDF-1.7 whole".to_vec(),
+        bytes: b"%PDF-1.7 whole".to_vec().into(),
     };
     let staged = stage(dir.path(), &export).unwrap();
     let names = names_in(dir.path());
@@ -64,7 +64,7 @@ fn a_staged_file_dropped_without_commit_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let export = Export {
         file_name: "aanmelding-AM-ABCD-EFGH.eml".into(),
-        bytes: b"draft".to_vec(),
+        bytes: b"draft".to_vec().into(),
     };
     drop(stage(dir.path(), &export).unwrap());
     assert_eq!(names_in(dir.path()), Vec::<String>::new());
@@ -77,7 +77,7 @@ fn the_purge_deletes_remembered_copies_and_lists_those_it_cannot() {
     let now = at("2026-11-22T10:15:00+01:00");
     let export = |name: &str| Export {
         file_name: name.into(),
-        bytes: b"copy".to_vec(),
+        bytes: b"copy".to_vec().into(),
     };
     let package = save_for_referral(
         &store,
@@ -137,7 +137,7 @@ fn a_packages_copies_go_with_it_and_the_referrals_other_copies_stay() {
     let save = |package, name: &str| {
         let export = Export {
             file_name: name.into(),
-            bytes: b"copy".to_vec(),
+            bytes: b"copy".to_vec().into(),
         };
         save_for_referral(&store, "AM-ABCD-EFGH", package, dir.path(), &export, now).unwrap()
     };
@@ -174,7 +174,7 @@ fn the_migration_finds_the_package_of_copies_saved_before() {
     let saved = |name: &str| {
         let export = Export {
             file_name: name.into(),
-            bytes: b"copy".to_vec(),
+            bytes: b"copy".to_vec().into(),
         };
         save_for_referral(&office.store, reference, None, folder.path(), &export, when).unwrap()
     };

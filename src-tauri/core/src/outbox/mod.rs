@@ -1409,7 +1409,7 @@ pub fn write_drafts(
         bytes.extend_from_slice(&mail.bytes);
         let draft = Export {
             file_name: file_name.replace(".7z", ".eml"),
-            bytes,
+            bytes: bytes.into(),
         };
         // A draft of this very mail, not recorded: the app stopped between naming it and
         // recording it. It is the draft; a second one could be sent twice. It may carry a

@@ -12,6 +12,7 @@ use krilla::paint::{Fill, Stroke};
 use krilla::surface::Surface;
 use krilla::text::{Font, TextDirection};
 use krilla::{Document, SerializeSettings};
+use zeroize::Zeroizing;
 
 pub(crate) static REGULAR: &[u8] = include_bytes!("../../fonts/NotoSans-Regular.ttf");
 pub(crate) static BOLD: &[u8] = include_bytes!("../../fonts/NotoSans-Bold.ttf");
@@ -221,8 +222,13 @@ impl Pen<'_, '_> {
     }
 }
 
-/// Lays out `blocks` on one A4 page. `title` and `language` (BCP 47) go into the metadata.
-pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, DocumentError> {
+/// Lays out `blocks` on one A4 page. `title` and `language` (BCP 47) go into the metadata. The
+/// page holds a client's data: its bytes are wiped from memory when dropped.
+pub fn render(
+    title: &str,
+    language: &str,
+    blocks: &[Block],
+) -> Result<Zeroizing<Vec<u8>>, DocumentError> {
     let regular = Face::load(REGULAR)?;
     let bold = Face::load(BOLD)?;
     let mut document = Document::new_with(SerializeSettings {
@@ -250,6 +256,7 @@ pub fn render(title: &str, language: &str, blocks: &[Block]) -> Result<Vec<u8>, 
     result?;
     document
         .finish()
+        .map(Zeroizing::new)
         .map_err(|e| DocumentError::Pdf(format!("{e:?}")))
 }
 

@@ -13,6 +13,7 @@ pub mod password;
 use chrono::{DateTime, FixedOffset};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
+use zeroize::Zeroizing;
 
 use crate::agreement::{ActiveProtocol, Agreement, AgreementError, Delivery};
 use crate::consent::{Language, POINT_KEYS};
@@ -146,12 +147,12 @@ impl Contents {
         })
     }
 
-    pub fn json(&self) -> Result<Vec<u8>, PackageError> {
+    pub fn json(&self) -> Result<Zeroizing<Vec<u8>>, PackageError> {
         pretty_json(self)
     }
 
     /// The one-page sheet for the OCMW's social worker, in Dutch.
-    pub fn pdf(&self) -> Result<Vec<u8>, PackageError> {
+    pub fn pdf(&self) -> Result<Zeroizing<Vec<u8>>, PackageError> {
         let c = &self.client;
         let r = &self.referrer;
         let none = "(niet opgegeven)".to_owned();
@@ -648,7 +649,13 @@ impl<'a> Packages<'a> {
                     file_name,
                     archive: Some(bytes),
                 },
-            )) => Ok((package, Export { file_name, bytes })),
+            )) => Ok((
+                package,
+                Export {
+                    file_name,
+                    bytes: bytes.into(),
+                },
+            )),
             Some(_) => Err(PackageError::AlreadyDeleted),
             None => Err(PackageError::NotBuilt),
         }
@@ -706,9 +713,10 @@ pub fn parties(store: &Store, referral_id: i64) -> Result<(Agreement, Referrer),
 }
 
 /// `value` as indented JSON with a final line break, as the package's files are written.
-fn pretty_json(value: &impl Serialize) -> Result<Vec<u8>, PackageError> {
-    let mut bytes =
-        serde_json::to_vec_pretty(value).map_err(|e| PackageError::Json(e.to_string()))?;
+fn pretty_json(value: &impl Serialize) -> Result<Zeroizing<Vec<u8>>, PackageError> {
+    let mut bytes = Zeroizing::new(
+        serde_json::to_vec_pretty(value).map_err(|e| PackageError::Json(e.to_string()))?,
+    );
     bytes.push(b'\n');
     Ok(bytes)
 }

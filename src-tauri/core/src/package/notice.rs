@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use super::document::{self, Block};
 use super::{PackageError, PackageKind, RecipientBlock, Referrer, SCHEMA, SCHEMA_VERSION};
@@ -33,11 +34,11 @@ pub struct Notice {
 }
 
 impl Notice {
-    pub fn json(&self) -> Result<Vec<u8>, PackageError> {
+    pub fn json(&self) -> Result<Zeroizing<Vec<u8>>, PackageError> {
         super::pretty_json(self)
     }
 
-    pub fn pdf(&self) -> Result<Vec<u8>, PackageError> {
+    pub fn pdf(&self) -> Result<Zeroizing<Vec<u8>>, PackageError> {
         let who = self
             .client_name
             .clone()

@@ -6,6 +6,7 @@
 //! client knows their own name, and the reference ties the receipt to the referral.
 
 use serde::Deserialize;
+use zeroize::Zeroizing;
 
 use super::document::{self, Block};
 use super::{PackageError, Referrer};
@@ -47,7 +48,7 @@ pub(super) fn render(
     ready: &ReadyReferral,
     agreement: &Agreement,
     referrer: &Referrer,
-) -> Result<Vec<u8>, PackageError> {
+) -> Result<Zeroizing<Vec<u8>>, PackageError> {
     let file: File = serde_json::from_str(TEXTS).map_err(|e| PackageError::Json(e.to_string()))?;
     let language = ready.consent.language;
     let t = match language {

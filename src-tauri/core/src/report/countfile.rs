@@ -145,7 +145,7 @@ pub fn export(
             period.file_stem(),
             slug(&file.worker.name)
         ),
-        bytes,
+        bytes: bytes.into(),
     })
 }
 

@@ -587,7 +587,7 @@ pub fn file(
             "evaluatie-{}{audience}.{extension}",
             report.period.file_stem()
         ),
-        bytes,
+        bytes: bytes.into(),
     })
 }
 

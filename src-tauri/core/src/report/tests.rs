@@ -549,6 +549,7 @@ fn count_file(office: &Office, year: i32, now: &str) -> Vec<u8> {
     )
     .unwrap()
     .bytes
+    .to_vec()
 }
 
 #[test]

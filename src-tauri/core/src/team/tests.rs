@@ -76,7 +76,10 @@ fn signed_profile(office: &Office, now: &str) -> Vec<u8> {
         .unwrap();
     }
     save_members(&office.store, team_members()).unwrap();
-    export_profile(&office.store, at(now)).unwrap().bytes
+    export_profile(&office.store, at(now))
+        .unwrap()
+        .bytes
+        .to_vec()
 }
 
 fn apply(member: &Office, bytes: &[u8], fingerprint: Option<&str>) -> Result<Applied, TeamError> {

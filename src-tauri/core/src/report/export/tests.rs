@@ -773,7 +773,7 @@ fn an_export_file_is_named_after_its_period_and_nothing_else() {
             "evaluatie-2025.pdf"
         ]
     );
-    assert_eq!(files[0].bytes, csv(&report, &plain()));
+    assert_eq!(*files[0].bytes, csv(&report, &plain()));
     assert!(files[1].bytes.starts_with(b"PK"));
     assert!(files[2].bytes.starts_with(b"%PDF"));
 
