@@ -123,6 +123,55 @@ fn quiet_panics() {
     }));
 }
 
+/// When this launch first tried to hand over (milliseconds since the epoch), carried across the
+/// launches [`start_again_if_the_last_one_is_closing`] makes.
+const HANDOVER_TRIED_SINCE_ENV: &str = "AANMELDER_HANDOVER_TRIED_SINCE";
+
+/// A launch while the last window is still closing: the closing app holds the single-instance
+/// name on the session bus but no longer answers the handover, and the plugin gives up, which
+/// would leave the worker with no window and the reason only on a terminal. The app starts
+/// itself again a moment later, when the closing one is gone, for up to ten seconds from the
+/// first try; after that (an app that holds the name and hangs) it says why it did not start.
+fn start_again_if_the_last_one_is_closing(error: &tauri::Error) {
+    let tauri::Error::PluginInitialization(plugin, _) = error else {
+        return;
+    };
+    if plugin != "single-instance" {
+        return;
+    }
+    let millis = |at: std::time::SystemTime| {
+        at.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis())
+    };
+    let now = millis(std::time::SystemTime::now());
+    let since = std::env::var(HANDOVER_TRIED_SINCE_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u128>().ok())
+        .unwrap_or(now);
+    if now.saturating_sub(since) > 10_000 {
+        return;
+    }
+    let Ok(binary) = std::env::current_exe() else {
+        return;
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let mut again = std::process::Command::new(binary);
+    again
+        .args(std::env::args_os().skip(1))
+        .env(HANDOVER_TRIED_SINCE_ENV, since.to_string());
+    // In place on Unix: whoever started the app (the desktop, a test) keeps its process.
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt as _;
+        let failed = again.exec();
+        eprintln!("Aanmelder kon niet opnieuw starten: {failed}");
+    }
+    #[cfg(not(unix))]
+    if again.spawn().is_ok() {
+        std::process::exit(0);
+    }
+}
+
 pub fn run() {
     quiet_panics();
     #[cfg(unix)]
@@ -166,6 +215,7 @@ pub fn run() {
             }
         }),
         Err(error) => {
+            start_again_if_the_last_one_is_closing(&error);
             eprintln!("Aanmelder kon niet starten: {error}");
             std::process::exit(1);
         }
