@@ -364,6 +364,22 @@ pub(crate) fn record(
     Ok(())
 }
 
+/// What the text's hash becomes when the client's data are wiped. The hash covers the five
+/// points as shown, with the client's name, address, phone and e-mail in them: kept after the
+/// purge, it would confirm a guess at who the client was. Sixty-four zeros: no text hashes to
+/// it, and the column's check (64 characters) holds.
+pub const WIPED_TEXT_SHA256: &str =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Forgets the hash of the text the client was shown, for the purge of `referral_id`'s data.
+pub(crate) fn forget_text(conn: &Connection, referral_id: i64) -> Result<(), StoreError> {
+    conn.execute(
+        "UPDATE consent SET text_sha256 = ?2 WHERE referral_id = ?1",
+        (referral_id, WIPED_TEXT_SHA256),
+    )?;
+    Ok(())
+}
+
 /// How many consents relied on the register entry `agreement_id`, in its version `version` or
 /// (for `None`) in any.
 pub(crate) fn count_relying_on(

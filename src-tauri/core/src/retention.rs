@@ -183,9 +183,10 @@ fn candidates(store: &Store) -> Result<Vec<Candidate>, RetentionError> {
 
 /// Wipes the client's four fields of the referral `id` and everything made from them:
 /// corrections' history, the archives and passwords of packages no longer on their way, and the
-/// copies saved outside the store. What stays is the reference, the consent record (which names
-/// the worker, not the client) and the anonymous ledger, with a "purged" event. Whether there
-/// was anything to wipe.
+/// copies saved outside the store, and the hash of the text the client was shown (it covered
+/// their data). What stays is the reference, the consent record (which names the worker, not
+/// the client) and the anonymous ledger, with a "purged" event. Whether there was anything to
+/// wipe.
 ///
 /// Runs inside the caller's transaction; secure delete (set when the store opens) zeroes the
 /// freed bytes, and the caller checkpoints the write-ahead log after committing.
@@ -195,6 +196,7 @@ pub(crate) fn purge(
     now: DateTime<FixedOffset>,
 ) -> Result<bool, StoreError> {
     let wiped = referral::wipe_client(store.conn(), id, now)?;
+    consent::forget_text(store.conn(), id)?;
     sealed::destroy_all_but(store.conn(), id, &outbox::unsettled_packages(store, id)?)?;
     let Some((recipient, reference)) = wiped else {
         return Ok(false);

@@ -130,6 +130,63 @@ fn a_consent_without_a_package_is_wiped_after_the_retention_period() {
     );
 }
 
+/// Every table and column of the store whose value holds `needle`.
+fn found_in_store(f: &Office, needle: &str) -> Vec<String> {
+    let conn = f.store.conn();
+    let tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table'")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let mut found = Vec::new();
+    for table in tables {
+        let mut select = conn.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
+        let columns: Vec<String> = select.column_names().map(str::to_owned).collect();
+        let mut rows = select.query([]).unwrap();
+        while let Some(row) = rows.next().unwrap() {
+            for (i, column) in columns.iter().enumerate() {
+                if let Ok(Some(text)) = row.get::<_, Option<String>>(i)
+                    && text.contains(needle)
+                {
+                    found.push(format!("{table}.{column}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn the_purge_keeps_no_hash_of_the_text_that_named_the_client() {
+    // The hash of the five points as shown covers the client's name, address, phone and
+    // e-mail: kept, it would confirm a guess at who the client was.
+    let f = Office::new();
+    let reference = f.consented(&client(), Language::Nl, t0());
+    let hash: String = f
+        .store
+        .conn()
+        .query_row("SELECT text_sha256 FROM consent", [], |r| r.get(0))
+        .unwrap();
+    assert_ne!(hash, consent::WIPED_TEXT_SHA256);
+    assert_eq!(found_in_store(&f, &hash), ["consent.text_sha256"]);
+    set_state(&f, &reference, "failed");
+    wiped_exactly_at(
+        &f,
+        &reference,
+        t0() + Duration::days(i64::from(DEFAULT_DAYS)),
+    );
+    assert_eq!(found_in_store(&f, &hash), Vec::<String>::new());
+    // The consent record itself stays, for the counts and the worker's account of it.
+    let kept: String = f
+        .store
+        .conn()
+        .query_row("SELECT text_sha256 FROM consent", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, consent::WIPED_TEXT_SHA256);
+}
+
 #[test]
 fn a_package_stuck_in_any_state_is_taken_out_and_wiped_after_the_retention_period() {
     for state in ["failed", "attention", "maybe_sent", "drafted"] {
