@@ -172,17 +172,59 @@ fn the_purge_keeps_no_hash_of_the_text_that_named_the_client() {
     assert_ne!(hash, consent::WIPED_TEXT_SHA256);
     assert_eq!(found_in_store(&f, &hash), ["consent.text_sha256"]);
     set_state(&f, &reference, "failed");
+    // Another client's consent, whose data are still kept: its hash stays.
+    let later = f.consented(
+        &ClientInput {
+            first_name: "Jonas".into(),
+            ..client()
+        },
+        Language::Nl,
+        t0() + Duration::days(i64::from(DEFAULT_DAYS) - 2),
+    );
+    let other: String = f
+        .store
+        .conn()
+        .query_row(
+            "SELECT text_sha256 FROM consent JOIN referral ON referral.id = referral_id
+              WHERE reference = ?1",
+            [later.as_str()],
+            |r| r.get(0),
+        )
+        .unwrap();
     wiped_exactly_at(
         &f,
         &reference,
         t0() + Duration::days(i64::from(DEFAULT_DAYS)),
     );
     assert_eq!(found_in_store(&f, &hash), Vec::<String>::new());
+    assert_eq!(found_in_store(&f, &other), ["consent.text_sha256"]);
+
+    // A store purged before version 19 kept it: the migration forgets it there, and only there.
+    f.store
+        .conn()
+        .execute(
+            "UPDATE consent SET text_sha256 = ?1 WHERE text_sha256 = ?2",
+            (&hash, consent::WIPED_TEXT_SHA256),
+        )
+        .unwrap();
+    f.store
+        .conn()
+        .execute_batch(include_str!(
+            "../store/migrations/0019_purged_consents_forget_their_text_hash.sql"
+        ))
+        .unwrap();
+    assert_eq!(found_in_store(&f, &hash), Vec::<String>::new());
+    assert_eq!(found_in_store(&f, &other), ["consent.text_sha256"]);
     // The consent record itself stays, for the counts and the worker's account of it.
     let kept: String = f
         .store
         .conn()
-        .query_row("SELECT text_sha256 FROM consent", [], |r| r.get(0))
+        .query_row(
+            "SELECT text_sha256 FROM consent JOIN referral ON referral.id = referral_id
+              WHERE reference = ?1",
+            [reference.as_str()],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(kept, consent::WIPED_TEXT_SHA256);
 }
