@@ -177,6 +177,19 @@ fn a_supervisor_adds_up_two_count_files_and_exports_csv_and_xlsx() {
         let cell = app.wait_for(&total(count), WAIT).unwrap();
         assert_eq!(app.text(&cell).unwrap().trim(), value, "{count}");
     }
+    // Both files were made on 20 November, before the year was over: their counts stop there,
+    // and the screen says so rather than that every file is in.
+    let early = app
+        .wait_for_text("#team-early", "Zoë Müller", WAIT)
+        .unwrap();
+    assert!(early.contains("An Peeters (20/11/2026"), "{early}");
+    let every = app
+        .execute(
+            "return document.getElementById('team-missing')?.textContent ?? ''",
+            serde_json::json!([]),
+        )
+        .unwrap();
+    assert_eq!(every, "", "not 'every file is in'");
     // The median as a number; its unit is in the row's label.
     let median = app.wait_for(&total("median"), WAIT).unwrap();
     assert_eq!(app.text(&median).unwrap().trim(), "2");

@@ -260,6 +260,9 @@ pub struct ImportedFile {
     pub generated_at: String,
     pub app_version: String,
     pub ledger: LedgerSeal,
+    /// Made after the period ended, so its counts cover all of it. One made before stops at the
+    /// day it was made: the team's sum is not the period's yet.
+    pub whole_period: bool,
 }
 
 /// What reading in a count file did.
@@ -382,6 +385,9 @@ fn imported(id: i64, file: &CountFile) -> ImportedFile {
         generated_at: file.generated_at.clone(),
         app_version: file.app_version.clone(),
         ledger: file.ledger.clone(),
+        // The day on the worker's clock, as the counts in the file are.
+        whole_period: DateTime::parse_from_rfc3339(&file.generated_at)
+            .is_ok_and(|made| made.date_naive() > file.period.to),
     }
 }
 

@@ -666,14 +666,20 @@ fn a_newer_file_of_the_same_worker_and_period_replaces_the_older() {
     let new = count_file(&office, 2026, "2027-01-02T10:00:00+01:00");
     let supervisor = Office::new();
     let now = at("2027-01-10T09:00:00+01:00");
+    let year = Period::year(2026).unwrap();
     assert_eq!(
         import(&supervisor, &old, now).unwrap().kind,
         ImportKind::Added
     );
+    // Made on 1 December: its counts stop there, and the screen says so.
+    let early = countfile::team_report(&supervisor.store, &year, &[]).unwrap();
+    assert!(!early.workers[0].whole_period);
     assert_eq!(
         import(&supervisor, &new, now).unwrap().kind,
         ImportKind::Replaced
     );
+    let whole = countfile::team_report(&supervisor.store, &year, &[]).unwrap();
+    assert!(whole.workers[0].whole_period);
     assert_eq!(
         import(&supervisor, &old, now).unwrap().kind,
         ImportKind::Duplicate

@@ -6,4 +6,9 @@ import type { Period } from "./Period";
 /**
  * A count file as the supervisor's app keeps it.
  */
-export type ImportedFile = { id: number, worker: CountWorker, period: Period, generated_at: string, app_version: string, ledger: LedgerSeal, };
+export type ImportedFile = { id: number, worker: CountWorker, period: Period, generated_at: string, app_version: string, ledger: LedgerSeal, 
+/**
+ * Made after the period ended, so its counts cover all of it. One made before stops at the
+ * day it was made: the team's sum is not the period's yet.
+ */
+whole_period: boolean, };
