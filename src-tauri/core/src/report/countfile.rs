@@ -14,7 +14,6 @@
 //! not that the counts are true: whoever holds a worker's app could count wrongly and sign.
 
 use chrono::{DateTime, FixedOffset};
-use rusqlite::OptionalExtension as _;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -300,19 +299,33 @@ pub fn import(
     let file = signed.file;
     let key = file.worker.key();
     let body = String::from_utf8_lossy(bytes).into_owned();
-    let existing: Option<(i64, String)> = tx
-        .query_row(
-            "SELECT id, generated_at FROM count_import
-             WHERE worker_key = ?1 AND period_from = ?2 AND period_to = ?3",
-            (
-                &key,
-                file.period.from.to_string(),
-                file.period.to.to_string(),
-            ),
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(StoreError::from)?;
+    // The same worker's file for the period: by the address in it, or by the app's key that
+    // signed it (a member whose address changed in the team list signs with the same key, and
+    // two files of one worker would both be added up).
+    let existing: Option<(i64, String)> = {
+        let mut same_period = tx
+            .prepare(
+                "SELECT id, generated_at, worker_key, body FROM count_import
+                 WHERE period_from = ?1 AND period_to = ?2 ORDER BY id",
+            )
+            .map_err(StoreError::from)?;
+        let rows: Vec<(i64, String, String, String)> = same_period
+            .query_map(
+                (file.period.from.to_string(), file.period.to.to_string()),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .map_err(StoreError::from)?
+            .collect::<Result<_, _>>()
+            .map_err(StoreError::from)?;
+        let by_address = rows.iter().find(|(_, _, worker_key, _)| *worker_key == key);
+        by_address
+            .or_else(|| {
+                rows.iter().find(|(_, _, _, stored)| {
+                    parse(stored.as_bytes()).is_ok_and(|other| other.key == signed.key)
+                })
+            })
+            .map(|(id, generated_at, _, _)| (*id, generated_at.clone()))
+    };
     let who = &file.worker.name;
     let label = file.period.label();
     let newer = |old: &str| match (
@@ -333,9 +346,10 @@ pub fn import(
         ),
         Some((id, _)) => {
             tx.execute(
-                "UPDATE count_import SET generated_at = ?2, imported_at = ?3, body = ?4
+                "UPDATE count_import SET generated_at = ?2, imported_at = ?3, body = ?4,
+                   worker_key = ?5
                  WHERE id = ?1",
-                (id, &file.generated_at, now.to_rfc3339(), &body),
+                (id, &file.generated_at, now.to_rfc3339(), &body, &key),
             )
             .map_err(StoreError::from)?;
             (

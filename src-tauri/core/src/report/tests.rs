@@ -696,6 +696,42 @@ fn a_newer_file_of_the_same_worker_and_period_replaces_the_older() {
 }
 
 #[test]
+fn a_member_whose_address_changed_is_still_counted_once() {
+    let office = Office::new();
+    worker(&office, "An Peeters", "an.peeters@example.be");
+    write(&office, &generate(3, 50));
+    let before = count_file(&office, 2026, "2027-01-02T10:00:00+01:00");
+    let supervisor = Office::new();
+    let now = at("2027-01-10T09:00:00+01:00");
+    assert_eq!(
+        import(&supervisor, &before, now).unwrap().kind,
+        ImportKind::Added
+    );
+    // A new address, in her settings and in the team list (her confirmed key stays with her).
+    worker(&office, "An Peeters", "an.peeters@nieuw.example");
+    let mut members = team::members(&supervisor.store).unwrap();
+    assert!(!members[0].public_key.is_empty());
+    members[0].email = "an.peeters@nieuw.example".into();
+    team::save_members(&supervisor.store, members).unwrap();
+    let after = count_file(&office, 2026, "2027-01-03T10:00:00+01:00");
+    assert_eq!(
+        import(&supervisor, &after, now).unwrap().kind,
+        ImportKind::Replaced
+    );
+    let year = Period::year(2026).unwrap();
+    let team = countfile::team_report(&supervisor.store, &year, &[]).unwrap();
+    assert_eq!(team.workers.len(), 1);
+    assert_eq!(team.workers[0].worker.email, "an.peeters@nieuw.example");
+    let mine = counts(&office.store, &office.gazetteer, &year).unwrap();
+    assert_eq!(team.report.total, mine.total, "her counts once, not twice");
+    // The older file again: already read in, through the key that signed it.
+    assert_eq!(
+        import(&supervisor, &before, now).unwrap().kind,
+        ImportKind::Duplicate
+    );
+}
+
+#[test]
 fn an_unsigned_changed_or_foreign_count_file_is_refused() {
     let office = Office::new();
     worker(&office, "An Peeters", "an.peeters@example.be");
