@@ -158,17 +158,26 @@ fn found_in_store(f: &Office, needle: &str) -> Vec<String> {
     found
 }
 
+/// The hash of the five points as the consent record of `reference` keeps it.
+fn text_hash(f: &Office, reference: &Reference) -> String {
+    f.store
+        .conn()
+        .query_row(
+            "SELECT text_sha256 FROM consent JOIN referral ON referral.id = referral_id
+              WHERE reference = ?1",
+            [reference.as_str()],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
 #[test]
 fn the_purge_keeps_no_hash_of_the_text_that_named_the_client() {
     // The hash of the five points as shown covers the client's name, address, phone and
     // e-mail: kept, it would confirm a guess at who the client was.
     let f = Office::new();
     let reference = f.consented(&client(), Language::Nl, t0());
-    let hash: String = f
-        .store
-        .conn()
-        .query_row("SELECT text_sha256 FROM consent", [], |r| r.get(0))
-        .unwrap();
+    let hash = text_hash(&f, &reference);
     assert_ne!(hash, consent::WIPED_TEXT_SHA256);
     assert_eq!(found_in_store(&f, &hash), ["consent.text_sha256"]);
     set_state(&f, &reference, "failed");
@@ -181,16 +190,7 @@ fn the_purge_keeps_no_hash_of_the_text_that_named_the_client() {
         Language::Nl,
         t0() + Duration::days(i64::from(DEFAULT_DAYS) - 2),
     );
-    let other: String = f
-        .store
-        .conn()
-        .query_row(
-            "SELECT text_sha256 FROM consent JOIN referral ON referral.id = referral_id
-              WHERE reference = ?1",
-            [later.as_str()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let other = text_hash(&f, &later);
     wiped_exactly_at(
         &f,
         &reference,
@@ -216,16 +216,7 @@ fn the_purge_keeps_no_hash_of_the_text_that_named_the_client() {
     assert_eq!(found_in_store(&f, &hash), Vec::<String>::new());
     assert_eq!(found_in_store(&f, &other), ["consent.text_sha256"]);
     // The consent record itself stays, for the counts and the worker's account of it.
-    let kept: String = f
-        .store
-        .conn()
-        .query_row(
-            "SELECT text_sha256 FROM consent JOIN referral ON referral.id = referral_id
-              WHERE reference = ?1",
-            [reference.as_str()],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let kept = text_hash(&f, &reference);
     assert_eq!(kept, consent::WIPED_TEXT_SHA256);
 }
 
