@@ -289,8 +289,10 @@ fn delete(
                 continue;
             }
         }
+        // Gone: its path goes too. The folder the worker chose may name the family
+        // ("Dossier Peeters"), and the record keeps only that a copy was there, and when it went.
         conn.execute(
-            "UPDATE saved_file SET deleted_at = ?2, delete_failed = NULL WHERE id = ?1",
+            "UPDATE saved_file SET deleted_at = ?2, delete_failed = NULL, path = '' WHERE id = ?1",
             (id, now.to_rfc3339()),
         )?;
     }

@@ -346,6 +346,33 @@ fn the_purge_deletes_the_copies_the_worker_saved() {
         assert!(!path.exists(), "{} was not deleted", path.display());
     }
     assert_eq!(crate::files::not_deleted(&f.store).unwrap(), vec![]);
+    // Nor does the store keep where they were: the folder may name the family.
+    let folders = [folder.path(), drafts.path()].map(|p| p.display().to_string());
+    for folder in folders {
+        assert_eq!(
+            found_in_store(&f, &folder),
+            Vec::<String>::new(),
+            "{folder}"
+        );
+    }
+    // A store from before version 20 kept the paths of deleted copies: the migration forgets
+    // them, not those of copies still there.
+    f.store
+        .conn()
+        .execute_batch(
+            "UPDATE saved_file SET path = '/home/an/Dossier Peeters/copy.7z';
+             INSERT INTO saved_file (reference, path, saved_at)
+               VALUES ('AM-TEST-KEPT', '/home/an/Bewaard/kept.7z', '2026-03-02T10:00:00+01:00');",
+        )
+        .unwrap();
+    f.store
+        .conn()
+        .execute_batch(include_str!(
+            "../store/migrations/0020_deleted_copies_forget_their_path.sql"
+        ))
+        .unwrap();
+    assert_eq!(found_in_store(&f, "Dossier Peeters"), Vec::<String>::new());
+    assert_eq!(found_in_store(&f, "/home/an/Bewaard"), ["saved_file.path"]);
 }
 
 #[test]

@@ -50,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0017_ledger_names_the_package.sql"),
     include_str!("migrations/0018_outbox_mail_date.sql"),
     include_str!("migrations/0019_purged_consents_forget_their_text_hash.sql"),
+    include_str!("migrations/0020_deleted_copies_forget_their_path.sql"),
 ];
 
 /// The versions whose migration has a step SQL cannot do: 7 moved the old `event` rows into the
