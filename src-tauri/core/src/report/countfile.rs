@@ -300,8 +300,9 @@ pub fn import(
     let key = file.worker.key();
     let body = String::from_utf8_lossy(bytes).into_owned();
     // The same worker's file for the period: by the address in it, or by the app's key that
-    // signed it (a member whose address changed in the team list signs with the same key, and
-    // two files of one worker would both be added up).
+    // signed it when that file's address is no longer on the team list (a member whose address
+    // changed signs with the same key, and two files of one worker would both be added up). A
+    // current member's file is never replaced by another member's, whatever key signed it.
     let existing: Option<(i64, String)> = {
         let mut same_period = tx
             .prepare(
@@ -321,7 +322,13 @@ pub fn import(
         by_address
             .or_else(|| {
                 rows.iter().find(|(_, _, _, stored)| {
-                    parse(stored.as_bytes()).is_ok_and(|other| other.key == signed.key)
+                    parse(stored.as_bytes()).is_ok_and(|other| {
+                        other.key == signed.key
+                            && matches!(
+                                team::member_key(store, &other.file.worker.email),
+                                Ok(team::MemberKey::NotAMember)
+                            )
+                    })
                 })
             })
             .map(|(id, generated_at, _, _)| (*id, generated_at.clone()))

@@ -724,11 +724,34 @@ fn a_member_whose_address_changed_is_still_counted_once() {
     assert_eq!(team.workers[0].worker.email, "an.peeters@nieuw.example");
     let mine = counts(&office.store, &office.gazetteer, &year).unwrap();
     assert_eq!(team.report.total, mine.total, "her counts once, not twice");
-    // The older file again: already read in, through the key that signed it.
-    assert_eq!(
-        import(&supervisor, &before, now).unwrap().kind,
-        ImportKind::Duplicate
-    );
+    // The older file again: its address is no longer on the team list.
+    assert!(matches!(
+        countfile::import(&supervisor.store, &before, None, now),
+        Err(ReportError::NotAMember { .. })
+    ));
+}
+
+#[test]
+fn a_members_file_is_never_replaced_by_another_members_signed_with_the_same_key() {
+    // Two members whose files come from one app (a copied installation): the key alone does
+    // not make them one worker while both are on the team list.
+    let office = Office::new();
+    worker(&office, "An Peeters", "an.peeters@example.be");
+    write(&office, &generate(3, 50));
+    let an = count_file(&office, 2026, "2027-01-02T10:00:00+01:00");
+    worker(&office, "Zoë Müller", "zoe.muller@example.be");
+    let zoe = count_file(&office, 2026, "2027-01-03T10:00:00+01:00");
+    let supervisor = Office::new();
+    let now = at("2027-01-10T09:00:00+01:00");
+    for file in [&an, &zoe] {
+        assert_eq!(
+            import(&supervisor, file, now).unwrap().kind,
+            ImportKind::Added
+        );
+    }
+    let team =
+        countfile::team_report(&supervisor.store, &Period::year(2026).unwrap(), &[]).unwrap();
+    assert_eq!(team.workers.len(), 2);
 }
 
 #[test]
