@@ -123,15 +123,18 @@ fn quiet_panics() {
     }));
 }
 
-/// When this launch first tried to hand over (milliseconds since the epoch), carried across the
-/// launches [`start_again_if_the_last_one_is_closing`] makes.
-const HANDOVER_TRIED_SINCE_ENV: &str = "AANMELDER_HANDOVER_TRIED_SINCE";
+/// The argument that counts the launches [`start_again_if_the_last_one_is_closing`] makes: an
+/// argument, not an environment variable, so nothing the app starts later inherits it.
+const HANDOVER_TRY_ARG: &str = "--aanmelder-handover-try=";
+
+/// Thirty tries, 300 ms apart: about ten seconds for the closing app to be gone.
+const HANDOVER_TRIES: u32 = 30;
 
 /// A launch while the last window is still closing: the closing app holds the single-instance
 /// name on the session bus but no longer answers the handover, and the plugin gives up, which
 /// would leave the worker with no window and the reason only on a terminal. The app starts
-/// itself again a moment later, when the closing one is gone, for up to ten seconds from the
-/// first try; after that (an app that holds the name and hangs) it says why it did not start.
+/// itself again a moment later, when the closing one is gone, up to [`HANDOVER_TRIES`] times;
+/// after that (an app that holds the name and hangs) it says why it did not start.
 fn start_again_if_the_last_one_is_closing(error: &tauri::Error) {
     let tauri::Error::PluginInitialization(plugin, _) = error else {
         return;
@@ -139,16 +142,18 @@ fn start_again_if_the_last_one_is_closing(error: &tauri::Error) {
     if plugin != "single-instance" {
         return;
     }
-    let millis = |at: std::time::SystemTime| {
-        at.duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis())
-    };
-    let now = millis(std::time::SystemTime::now());
-    let since = std::env::var(HANDOVER_TRIED_SINCE_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u128>().ok())
-        .unwrap_or(now);
-    if now.saturating_sub(since) > 10_000 {
+    let (tried, args): (Vec<_>, Vec<_>) = std::env::args_os()
+        .skip(1)
+        .partition(|a| a.to_string_lossy().starts_with(HANDOVER_TRY_ARG));
+    let tries = tried
+        .last()
+        .and_then(|a| {
+            a.to_string_lossy()
+                .strip_prefix(HANDOVER_TRY_ARG)
+                .and_then(|n| n.parse::<u32>().ok())
+        })
+        .unwrap_or(0);
+    if tries >= HANDOVER_TRIES {
         return;
     }
     let Ok(binary) = std::env::current_exe() else {
@@ -157,8 +162,8 @@ fn start_again_if_the_last_one_is_closing(error: &tauri::Error) {
     std::thread::sleep(std::time::Duration::from_millis(300));
     let mut again = std::process::Command::new(binary);
     again
-        .args(std::env::args_os().skip(1))
-        .env(HANDOVER_TRIED_SINCE_ENV, since.to_string());
+        .args(args)
+        .arg(format!("{HANDOVER_TRY_ARG}{}", tries + 1));
     // In place on Unix: whoever started the app (the desktop, a test) keeps its process.
     #[cfg(unix)]
     {
