@@ -47,7 +47,7 @@ pub struct Guard {
     wrong_pins: AtomicU8,
     /// Kept alive while it owns the clipboard: on X11 the owner serves the text.
     clipboard: Mutex<Option<arboard::Clipboard>>,
-    /// The password last put on the clipboard, to take off it when the app quits.
+    /// The password last put on the clipboard, until its timer or the app's exit takes it off.
     copied: Mutex<Option<Zeroizing<String>>>,
 }
 
@@ -95,6 +95,21 @@ impl Guard {
             if still_ours {
                 let _ = clipboard.clear();
             }
+        }
+    }
+
+    /// Takes the password the app last copied off the clipboard, if it is still there, and
+    /// forgets it. `only`: a timer's own password, not one copied since (its timer comes).
+    fn take_copied_off(&self, only: Option<&str>) {
+        let copied = {
+            let mut slot = self.copied.lock().unwrap_or_else(PoisonError::into_inner);
+            if only.is_some_and(|p| slot.as_ref().is_none_or(|c| c.as_str() != p)) {
+                return;
+            }
+            slot.take()
+        };
+        if let Some(password) = copied {
+            self.clear_clipboard_if(&password);
         }
     }
 
@@ -352,7 +367,7 @@ pub async fn copy_password(handle: tauri::AppHandle, reference: Reference) -> Re
     std::thread::spawn(move || {
         let app = handle.state::<AppState>();
         std::thread::sleep(app.guard.clipboard_for);
-        app.guard.clear_clipboard_if(&password);
+        app.guard.take_copied_off(Some(&password));
     });
     Ok(())
 }
@@ -361,17 +376,8 @@ pub async fn copy_password(handle: tauri::AppHandle, reference: Reference) -> Re
 /// Windows keeps the clipboard after its owner quits, and on Linux a clipboard manager may take
 /// it over then; the 45 seconds would never come.
 pub fn clear_clipboard_on_exit(handle: &tauri::AppHandle) {
-    let Some(app) = handle.try_state::<AppState>() else {
-        return;
-    };
-    let copied = app
-        .guard
-        .copied
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .take();
-    if let Some(password) = copied {
-        app.guard.clear_clipboard_if(&password);
+    if let Some(app) = handle.try_state::<AppState>() {
+        app.guard.take_copied_off(None);
     }
 }
 
