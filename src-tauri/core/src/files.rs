@@ -4,7 +4,11 @@
 //! folder, flushed to disk and only then renamed, so a full disk or a read-only folder leaves no
 //! truncated file behind and the caller can record nothing. And a file that names a referral is
 //! remembered (its path only, in the `saved_file` table), so that when the referral's data are
-//! purged the app can delete its copies too, and say which it could not reach. A copy of a
+//! purged the app can delete its copies too, and say which it could not reach. It is remembered
+//! before its first byte is written, with its temporary name: the app may stop at any moment
+//! (a crash, a power cut) between writing, naming and recording, and what it left, a hidden
+//! file or a named copy without a finished record, is then still the app's to find
+//! ([`settle_cut_off`]) and to delete. A copy of a
 //! package's own file (its archive, its mail draft) is remembered with that package as well,
 //! so that it can go once the store has destroyed the package's archive, not only at the purge
 //! (`outbox::delete_copies_no_longer_needed`).
@@ -25,21 +29,29 @@ use crate::store::{Store, StoreError};
 #[derive(Debug)]
 pub struct Export {
     pub file_name: String,
-    /// What the file holds, wiped from memory when dropped: a receipt names the client.
+    /// What the file holds, wiped from memory when dropped, as the app does with everything it
+    /// makes for a referral.
     pub bytes: Zeroizing<Vec<u8>>,
 }
 
 /// A file written and flushed under a temporary name, waiting for [`Staged::commit`]. Dropped
-/// without a commit, it removes itself.
+/// without a commit, it removes itself (and its record).
 #[derive(Debug)]
-pub struct Staged {
+pub struct Staged<'s> {
     temp: PathBuf,
     target: PathBuf,
     committed: bool,
+    /// For a copy that names a referral: the store and its `saved_file` row, recorded before the
+    /// file was written.
+    record: Option<(&'s Store, i64)>,
 }
 
-impl Staged {
-    /// Gives the file its final name. Returns the path.
+impl Staged<'_> {
+    /// Gives the file its final name, and a copy that names a referral its record. Returns the
+    /// path.
+    ///
+    /// The record is completed in the caller's unit of work, if one is open: should that roll
+    /// back, the row stays unfinished and [`settle_cut_off`] finds the named file.
     pub fn commit(mut self) -> Result<PathBuf, SaveError> {
         // A hard link takes the name only if it is free, so a file another program put there
         // since `stage` chose the name is never replaced. Where the file system has no links
@@ -67,6 +79,12 @@ impl Staged {
         }
         self.committed = true;
         sync_folder(&self.target);
+        if let Some((store, id)) = self.record {
+            store
+                .conn()
+                .execute("UPDATE saved_file SET temp = NULL WHERE id = ?1", [id])
+                .map_err(StoreError::from)?;
+        }
         Ok(self.target.clone())
     }
 
@@ -75,10 +93,18 @@ impl Staged {
     }
 }
 
-impl Drop for Staged {
+impl Drop for Staged<'_> {
     fn drop(&mut self) {
         if !self.committed {
             let _ = fs::remove_file(&self.temp);
+            // Inside a unit of work that then rolls back, the row stays: `settle_cut_off` finds
+            // neither file and forgets it.
+            if let Some((store, id)) = self.record {
+                let _ = store.conn().execute(
+                    "DELETE FROM saved_file WHERE id = ?1 AND temp IS NOT NULL",
+                    [id],
+                );
+            }
         }
     }
 }
@@ -97,8 +123,69 @@ fn sync_folder(path: &Path) {
 }
 
 /// Writes `export` into `folder` under a temporary name and flushes it; the final name is its
-/// own, or `name-2.ext` and so on, never over an existing file.
-pub fn stage(folder: &Path, export: &Export) -> Result<Staged, SaveError> {
+/// own, or `name-2.ext` and so on, never over an existing file. For a file that names no
+/// referral (an evaluation's export): one that does is staged by [`stage_for_referral`].
+pub fn stage(folder: &Path, export: &Export) -> Result<Staged<'static>, SaveError> {
+    let (target, temp) = names_to_write(folder, export)?;
+    write(
+        Staged {
+            temp,
+            target,
+            committed: false,
+            record: None,
+        },
+        export,
+    )
+}
+
+/// [`stage`] for a copy that names referral `reference` (and, for a package's own file, is a
+/// copy of package `package`): its row is recorded, with the temporary name, before the first
+/// byte is written.
+///
+/// Call it outside a unit of work, so the row is on disk before the file is: inside one, a crash
+/// before the commit would take the row and leave the file.
+pub fn stage_for_referral<'s>(
+    store: &'s Store,
+    reference: &str,
+    package: Option<i64>,
+    folder: &Path,
+    export: &Export,
+    now: DateTime<FixedOffset>,
+) -> Result<Staged<'s>, SaveError> {
+    debug_assert!(
+        store.conn().is_autocommit(),
+        "a copy's row must be on disk before the copy"
+    );
+    let (target, temp) = names_to_write(folder, export)?;
+    store
+        .conn()
+        .execute(
+            "INSERT INTO saved_file (reference, package_id, path, saved_at, temp)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+            (
+                reference,
+                package,
+                target.display().to_string(),
+                now.to_rfc3339(),
+                temp.display().to_string(),
+            ),
+        )
+        .map_err(StoreError::from)?;
+    let id = store.conn().last_insert_rowid();
+    // On an error the dropped `Staged` takes the row away again: nothing was saved.
+    write(
+        Staged {
+            temp,
+            target,
+            committed: false,
+            record: Some((store, id)),
+        },
+        export,
+    )
+}
+
+/// The final and the temporary name of a file `export` written into `folder`.
+fn names_to_write(folder: &Path, export: &Export) -> Result<(PathBuf, PathBuf), SaveError> {
     if folder.as_os_str().is_empty() {
         return Err(SaveError::NoFolderChosen);
     }
@@ -110,16 +197,17 @@ pub fn stage(folder: &Path, export: &Export) -> Result<Staged, SaveError> {
     getrandom::fill(&mut random).map_err(|e| SaveError::Write(e.to_string()))?;
     // Neutral and hidden: the temporary name says nothing about the client or the referral.
     let temp = folder.join(format!(".aanmelder-{}.tmp", hex::encode(random)));
+    Ok((target, temp))
+}
+
+/// Writes and flushes `export` under `staged`'s temporary name.
+fn write<'s>(staged: Staged<'s>, export: &Export) -> Result<Staged<'s>, SaveError> {
+    let folder = staged.temp.parent().unwrap_or(Path::new(""));
     let mut file = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&temp)
+        .open(&staged.temp)
         .map_err(|e| SaveError::from_io(folder, &e))?;
-    let staged = Staged {
-        temp,
-        target,
-        committed: false,
-    };
     file.write_all(&export.bytes)
         .and_then(|()| file.sync_all())
         .map_err(|e| SaveError::from_io(folder, &e))?;
@@ -160,13 +248,7 @@ pub fn save_for_referral(
     export: &Export,
     now: DateTime<FixedOffset>,
 ) -> Result<PathBuf, SaveError> {
-    // Recorded and named together: a copy the purge does not know of is never left behind.
-    let staged = stage(folder, export)?;
-    let tx = store.transaction()?;
-    remember(store, reference, package, staged.target(), now)?;
-    let path = staged.commit()?;
-    tx.commit()?;
-    Ok(path)
+    stage_for_referral(store, reference, package, folder, export, now)?.commit()
 }
 
 /// Records that `path` holds a copy made for referral `reference`, of package `package`'s own
@@ -195,7 +277,8 @@ pub fn copies(store: &Store, reference: &str) -> Result<Vec<String>, StoreError>
     Ok(store
         .conn()
         .prepare(
-            "SELECT path FROM saved_file WHERE reference = ?1 AND deleted_at IS NULL ORDER BY id",
+            "SELECT path FROM saved_file
+             WHERE reference = ?1 AND deleted_at IS NULL AND temp IS NULL ORDER BY id",
         )?
         .query_map([reference], |r| r.get(0))?
         .collect::<Result<_, _>>()?)
@@ -207,7 +290,8 @@ pub(crate) fn copies_of_package(store: &Store, package: i64) -> Result<Vec<PathB
     Ok(store
         .conn()
         .prepare(
-            "SELECT path FROM saved_file WHERE package_id = ?1 AND deleted_at IS NULL ORDER BY id",
+            "SELECT path FROM saved_file
+             WHERE package_id = ?1 AND deleted_at IS NULL AND temp IS NULL ORDER BY id",
         )?
         .query_map([package], |r| r.get::<_, String>(0).map(PathBuf::from))?
         .collect::<Result<_, _>>()?)
@@ -219,7 +303,7 @@ pub(crate) fn packages_with_copies(store: &Store) -> Result<Vec<i64>, StoreError
         .conn()
         .prepare(
             "SELECT DISTINCT package_id FROM saved_file
-             WHERE package_id IS NOT NULL AND deleted_at IS NULL",
+             WHERE package_id IS NOT NULL AND deleted_at IS NULL AND temp IS NULL",
         )?
         .query_map([], |r| r.get(0))?
         .collect::<Result<_, _>>()?)
@@ -254,9 +338,59 @@ pub(crate) fn delete_for_package(
     delete(store, "package_id = ?1", package, None, now)
 }
 
-/// Deletes the recorded copies that `which` selects (and, with `saved_by`, were saved by then).
-/// A file already gone counts as deleted; one the app cannot delete (a folder on a removed
-/// stick, no permission) stays listed with the reason, for [`not_deleted`].
+/// Settles the saves the app was stopped in (a crash, a power cut, an error after the name): rows
+/// recorded before their copy was written and never finished. The hidden file goes. The copy
+/// stays on record when it has its name: the named file holds what the hidden one held, or the
+/// hidden one is gone, which happens only once the name is there. Otherwise the row goes: the
+/// copy was never named. A row whose hidden file cannot be read now (a stick taken out) waits.
+///
+/// With the hidden file gone, only the name tells: a file another program put under that name
+/// in the instant between the app's look and its naming would be taken for the copy. It is a
+/// name only the app gives (`ontvangstbewijs-AM-….pdf`).
+pub(crate) fn settle_cut_off(store: &Store) -> Result<(), StoreError> {
+    let conn = store.conn();
+    let cut: Vec<(i64, String, String)> = conn
+        .prepare("SELECT id, path, temp FROM saved_file WHERE temp IS NOT NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<Result<_, _>>()?;
+    for (id, path, temp) in cut {
+        let (path, temp) = (Path::new(&path), Path::new(&temp));
+        let named = match read_wiped(temp) {
+            Ok(written) => read_wiped(path).is_ok_and(|named| named == written),
+            Err(e) if e.kind() == ErrorKind::NotFound => path.exists(),
+            Err(_) => continue,
+        };
+        match fs::remove_file(temp) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(_) => continue,
+        }
+        // A draft found by its mail's identity may have been recorded since
+        // (`outbox::write_drafts`): one row for one file.
+        let recorded_since: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM saved_file
+                            WHERE path = ?1 AND temp IS NULL AND deleted_at IS NULL)",
+            [path.display().to_string()],
+            |r| r.get(0),
+        )?;
+        if named && !recorded_since {
+            conn.execute("UPDATE saved_file SET temp = NULL WHERE id = ?1", [id])?;
+        } else {
+            conn.execute("DELETE FROM saved_file WHERE id = ?1", [id])?;
+        }
+    }
+    Ok(())
+}
+
+/// A file's bytes, wiped from memory when dropped, as an [`Export`]'s are.
+fn read_wiped(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
+    fs::read(path).map(Zeroizing::new)
+}
+
+/// Deletes the recorded copies that `which` selects (and, with `saved_by`, were saved by then),
+/// once the saves cut off are settled. A file already gone counts as deleted; one the app
+/// cannot delete (a folder on a removed stick, no permission) stays listed with the reason, for
+/// [`not_deleted`], as does a save cut off that could not be settled (its hidden file too).
 fn delete(
     store: &Store,
     which: &'static str,
@@ -264,23 +398,34 @@ fn delete(
     saved_by: Option<DateTime<FixedOffset>>,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
+    settle_cut_off(store)?;
     let conn = store.conn();
-    let files: Vec<(i64, String, String)> = conn
+    let files: Vec<(i64, String, String, Option<String>)> = conn
         .prepare(&format!(
-            "SELECT id, path, saved_at FROM saved_file WHERE {which} AND deleted_at IS NULL"
+            "SELECT id, path, saved_at, temp FROM saved_file WHERE {which} AND deleted_at IS NULL"
         ))?
-        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
-    for (id, path, saved_at) in files {
+    for (id, path, saved_at, temp) in files {
         // Times are RFC 3339 with the offset they were taken in: compared as instants. One
         // that does not read is old enough.
         let saved_at = DateTime::parse_from_rfc3339(&saved_at).ok();
         if saved_by.zip(saved_at).is_some_and(|(by, at)| at > by) {
             continue;
         }
-        match fs::remove_file(&path) {
+        // The copy, and the hidden file of a save cut off that could not be settled.
+        let mut removed = Ok(());
+        for file in [Some(path.as_str()), temp.as_deref()].into_iter().flatten() {
+            match fs::remove_file(file) {
+                Err(e) if e.kind() != ErrorKind::NotFound => {
+                    removed = Err(e);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        match removed {
             Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
             Err(e) => {
                 conn.execute(
                     "UPDATE saved_file SET delete_failed = ?2 WHERE id = ?1",
@@ -292,7 +437,8 @@ fn delete(
         // Gone: its path goes too. The folder the worker chose may name the family
         // ("Dossier Peeters"), and the record keeps only that a copy was there, and when it went.
         conn.execute(
-            "UPDATE saved_file SET deleted_at = ?2, delete_failed = NULL, path = '' WHERE id = ?1",
+            "UPDATE saved_file SET deleted_at = ?2, delete_failed = NULL, path = '', temp = NULL
+             WHERE id = ?1",
             (id, now.to_rfc3339()),
         )?;
     }

@@ -247,7 +247,10 @@ fn record(
         file_name: format!("datalek-{reference}.eml"),
         bytes: compose(&worker, &settings.dpo_email, &subject, &body)?.into(),
     };
-    let staged = folder.map(|f| files::stage(f, &eml)).transpose()?;
+    // It names the reference: the purge deletes it with the referral's other copies.
+    let staged = folder
+        .map(|f| files::stage_for_referral(store, &reference, None, f, &eml, now))
+        .transpose()?;
     let tx = store.transaction()?;
     tx.execute(
         "INSERT INTO incident (outbox_id, wrong_to, noticed_at, recorded_at, note)
@@ -269,10 +272,6 @@ fn record(
         Some(&reference),
     )?;
     let path = staged.map(Staged::commit).transpose()?;
-    if let Some(path) = &path {
-        // It names the reference: the purge deletes it with the referral's other copies.
-        files::remember(store, &reference, None, path, now)?;
-    }
     tx.commit()?;
     Ok((
         DpoDraft {

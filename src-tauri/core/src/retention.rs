@@ -20,10 +20,9 @@ use ts_rs::TS;
 
 use crate::error::{Coded, FieldMessage};
 use crate::ledger::{self, EventKind};
-use crate::outbox;
 use crate::referral::{self, Status};
 use crate::store::{Store, StoreError};
-use crate::{consent, sealed};
+use crate::{consent, files, outbox, sealed};
 
 /// Days the data stay after a confirmed send, unless the team sets otherwise.
 pub const DEFAULT_DAYS: u32 = 30;
@@ -201,7 +200,7 @@ pub(crate) fn purge(
     let Some((recipient, reference)) = wiped else {
         return Ok(false);
     };
-    crate::files::delete_for_referral(store, &reference, now)?;
+    files::delete_for_referral(store, &reference, now)?;
     ledger::record(store, EventKind::Purged, now, &recipient, Some(&reference))?;
     Ok(true)
 }
@@ -228,6 +227,8 @@ pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, 
 
 /// Purges every referral whose retention has run out, in any state. Returns how many.
 pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
+    // A save the app was stopped in is settled first, so its copy is known to what follows.
+    files::settle_cut_off(store)?;
     outbox::delete_copies_no_longer_needed(store, now);
     delete_late_copies(store, now)?;
     let due: Vec<(i64, WipeReason)> = candidates(store)?

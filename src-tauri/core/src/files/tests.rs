@@ -210,3 +210,142 @@ fn the_migration_finds_the_package_of_copies_saved_before() {
         [numbered, receipt].map(|p| p.display().to_string())
     );
 }
+
+fn receipt(bytes: &[u8]) -> Export {
+    Export {
+        file_name: "ontvangstbewijs-AM-ABCD-EFGH.pdf".into(),
+        bytes: bytes.to_vec().into(),
+    }
+}
+
+fn rows(store: &Store) -> i64 {
+    store
+        .conn()
+        .query_row("SELECT count(*) FROM saved_file", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// The app stops (a crash, a power cut) while a copy is written under its hidden name: the next
+/// round of the retention finds the hidden file and deletes it.
+#[test]
+fn a_save_cut_off_before_its_name_leaves_nothing_behind() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    drop(
+        stage_for_referral(
+            &store,
+            "AM-ABCD-EFGH",
+            None,
+            dir.path(),
+            &receipt(b"%PDF"),
+            now,
+        )
+        .unwrap(),
+    );
+    assert_eq!((names_in(dir.path()).len(), rows(&store)), (0, 0));
+
+    let staged = stage_for_referral(
+        &store,
+        "AM-ABCD-EFGH",
+        None,
+        dir.path(),
+        &receipt(b"%PDF"),
+        now,
+    )
+    .unwrap();
+    std::mem::forget(staged);
+    assert_eq!(names_in(dir.path()).len(), 1, "the hidden file is there");
+
+    crate::retention::purge_due(&store, now).unwrap();
+
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
+    assert_eq!(rows(&store), 0);
+}
+
+/// The app stops after naming the copy and before finishing its record: the copy stays the
+/// app's, listed with the referral's copies and deleted with them.
+#[test]
+fn a_copy_named_before_its_record_is_finished_is_still_deleted_by_the_purge() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let cut_off_after_naming = || {
+        let staged = stage_for_referral(
+            &store,
+            "AM-ABCD-EFGH",
+            None,
+            dir.path(),
+            &receipt(b"%PDF"),
+            now,
+        )
+        .unwrap();
+        fs::hard_link(&staged.temp, &staged.target).unwrap();
+        let named = staged.target.clone();
+        std::mem::forget(staged);
+        named
+    };
+    let named = cut_off_after_naming();
+    assert_eq!(
+        copies(&store, "AM-ABCD-EFGH").unwrap(),
+        Vec::<String>::new()
+    );
+    crate::retention::purge_due(&store, now).unwrap();
+    assert_eq!(
+        names_in(dir.path()),
+        ["ontvangstbewijs-AM-ABCD-EFGH.pdf"],
+        "the hidden name is gone, the copy kept"
+    );
+    assert_eq!(
+        copies(&store, "AM-ABCD-EFGH").unwrap(),
+        [named.display().to_string()]
+    );
+
+    // And cut off again, the hidden file still there when the referral is purged.
+    cut_off_after_naming();
+    assert_eq!(names_in(dir.path()).len(), 3);
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+    assert_eq!(names_in(dir.path()), Vec::<String>::new());
+    assert_eq!(not_deleted(&store).unwrap(), Vec::<NotDeleted>::new());
+}
+
+/// A file another program put under the copy's name before the app could name its own is never
+/// taken for the app's, whether the naming failed or the app stopped before it.
+#[test]
+fn a_file_of_another_program_under_the_copys_name_is_left_alone() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let foreign = dir.path().join("ontvangstbewijs-AM-ABCD-EFGH.pdf");
+
+    let staged = stage_for_referral(
+        &store,
+        "AM-ABCD-EFGH",
+        None,
+        dir.path(),
+        &receipt(b"%PDF"),
+        now,
+    )
+    .unwrap();
+    fs::write(&foreign, b"someone else's").unwrap();
+    assert!(staged.commit().is_err());
+    assert_eq!(rows(&store), 0);
+
+    fs::remove_file(&foreign).unwrap();
+    let staged = stage_for_referral(
+        &store,
+        "AM-ABCD-EFGH",
+        None,
+        dir.path(),
+        &receipt(b"%PDF"),
+        now,
+    )
+    .unwrap();
+    fs::write(&foreign, b"someone else's").unwrap();
+    std::mem::forget(staged);
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+
+    assert_eq!(names_in(dir.path()), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
+    assert_eq!(fs::read(&foreign).unwrap(), b"someone else's");
+    assert_eq!(rows(&store), 0);
+}

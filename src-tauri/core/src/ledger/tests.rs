@@ -511,6 +511,7 @@ fn a_store_from_before_version_17_keeps_its_chain_and_counts_what_reached_the_pa
                 "ALTER TABLE outbox DROP COLUMN mail_date;
                  ALTER TABLE ledger DROP COLUMN package;
                  ALTER TABLE ledger_span DROP COLUMN reached;
+                 ALTER TABLE saved_file DROP COLUMN temp;
                  PRAGMA user_version = 16;",
             )
             .unwrap();

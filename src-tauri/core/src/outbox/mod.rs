@@ -1429,9 +1429,11 @@ pub fn write_drafts(
             }
             continue;
         }
-        // Whole file first, then the record, then its name: a full or read-only folder leaves
-        // neither a partial draft nor an item marked as drafted.
-        let staged = files::stage(folder, &draft).map_err(|e| OutboxError::Draft(e.to_string()))?;
+        // Whole file first, then the item marked, then its name and record: a full or read-only
+        // folder leaves neither a partial draft nor an item marked as drafted.
+        let staged =
+            files::stage_for_referral(store, &reference, Some(package_id), folder, &draft, now)
+                .map_err(|e| OutboxError::Draft(e.to_string()))?;
         let tx = store.transaction()?;
         if !mark_drafted(store, id)? {
             // Taken by another copy of the app meanwhile: its draft, not ours.
@@ -1440,7 +1442,6 @@ pub fn write_drafts(
         let path = staged
             .commit()
             .map_err(|e| OutboxError::Draft(e.to_string()))?;
-        files::remember(store, &reference, Some(package_id), &path, now)?;
         tx.commit()?;
         written.push(path);
     }

@@ -51,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0018_outbox_mail_date.sql"),
     include_str!("migrations/0019_purged_consents_forget_their_text_hash.sql"),
     include_str!("migrations/0020_deleted_copies_forget_their_path.sql"),
+    include_str!("migrations/0021_copies_recorded_before_written.sql"),
 ];
 
 /// The versions whose migration has a step SQL cannot do: 7 moved the old `event` rows into the

@@ -112,7 +112,8 @@ fn a_store_from_before_the_day_moved_to_the_referral_keeps_the_day() {
     f.store
         .conn()
         .execute_batch(
-            "ALTER TABLE outbox DROP COLUMN mail_date;
+            "ALTER TABLE saved_file DROP COLUMN temp;
+             ALTER TABLE outbox DROP COLUMN mail_date;
              ALTER TABLE ledger DROP COLUMN package;
              ALTER TABLE ledger_span DROP COLUMN reached;
              DROP INDEX saved_file_package;
