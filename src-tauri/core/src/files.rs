@@ -35,23 +35,35 @@ pub struct Export {
 }
 
 /// A file written and flushed under a temporary name, waiting for [`Staged::commit`]. Dropped
-/// without a commit, it removes itself (and its record).
+/// without a commit, it removes itself and its record; inside a unit of work, whose end may
+/// still bring the record back, it leaves both to [`settle_cut_off`].
 #[derive(Debug)]
 pub struct Staged<'s> {
     temp: PathBuf,
     target: PathBuf,
     committed: bool,
-    /// For a copy that names a referral: the store and its `saved_file` row, recorded before the
-    /// file was written.
-    record: Option<(&'s Store, i64)>,
+    /// For a copy that names a referral: its `saved_file` row, recorded before the file was
+    /// written.
+    record: Option<Record<'s>>,
+}
+
+/// The row of a copy being saved, and what it holds, should it have to be written again.
+#[derive(Debug)]
+struct Record<'s> {
+    store: &'s Store,
+    id: i64,
+    reference: String,
+    package: Option<i64>,
+    saved_at: String,
 }
 
 impl Staged<'_> {
     /// Gives the file its final name, and a copy that names a referral its record. Returns the
     /// path.
     ///
-    /// The record is completed in the caller's unit of work, if one is open: should that roll
-    /// back, the row stays unfinished and [`settle_cut_off`] finds the named file.
+    /// The record is finished in the caller's unit of work, if one is open: should that roll
+    /// back, the row stays unfinished, and [`settle_cut_off`] finds the named file. An error
+    /// after the name (the store failing) leaves the same.
     pub fn commit(mut self) -> Result<PathBuf, SaveError> {
         // A hard link takes the name only if it is free, so a file another program put there
         // since `stage` chose the name is never replaced. Where the file system has no links
@@ -79,11 +91,26 @@ impl Staged<'_> {
         }
         self.committed = true;
         sync_folder(&self.target);
-        if let Some((store, id)) = self.record {
-            store
-                .conn()
-                .execute("UPDATE saved_file SET temp = NULL WHERE id = ?1", [id])
+        if let Some(record) = &self.record {
+            let conn = record.store.conn();
+            let finished = conn
+                .execute(
+                    "UPDATE saved_file SET temp = NULL WHERE id = ?1",
+                    [record.id],
+                )
                 .map_err(StoreError::from)?;
+            if finished == 0 {
+                // Another copy of the app on this store settled the row as cut off, between
+                // its writing and its file's (the files were not there yet): recorded again.
+                insert(
+                    record.store,
+                    &record.reference,
+                    record.package,
+                    &self.target,
+                    &record.saved_at,
+                    None,
+                )?;
+            }
         }
         Ok(self.target.clone())
     }
@@ -95,17 +122,35 @@ impl Staged<'_> {
 
 impl Drop for Staged<'_> {
     fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_file(&self.temp);
-            // Inside a unit of work that then rolls back, the row stays: `settle_cut_off` finds
-            // neither file and forgets it.
-            if let Some((store, id)) = self.record {
-                let _ = store.conn().execute(
-                    "DELETE FROM saved_file WHERE id = ?1 AND temp IS NOT NULL",
-                    [id],
-                );
+        if self.committed {
+            return;
+        }
+        match &self.record {
+            // The row's removal could still roll back, and a row brought back without its
+            // hidden file would take whatever holds its name for the copy. Both stay, for
+            // `settle_cut_off`, which compares them.
+            Some(record) if !record.store.conn().is_autocommit() => {}
+            Some(record) => {
+                // The file first: stopped in between, the row finds no file and goes.
+                if remove(&self.temp).is_ok() {
+                    let _ = record.store.conn().execute(
+                        "DELETE FROM saved_file WHERE id = ?1 AND temp IS NOT NULL",
+                        [record.id],
+                    );
+                }
+            }
+            None => {
+                let _ = fs::remove_file(&self.temp);
             }
         }
+    }
+}
+
+/// Removes a file; one already gone is removed too.
+fn remove(path: &Path) -> std::io::Result<()> {
+    match fs::remove_file(path) {
+        Err(e) if e.kind() != ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
     }
 }
 
@@ -157,31 +202,47 @@ pub fn stage_for_referral<'s>(
         "a copy's row must be on disk before the copy"
     );
     let (target, temp) = names_to_write(folder, export)?;
-    store
-        .conn()
-        .execute(
-            "INSERT INTO saved_file (reference, package_id, path, saved_at, temp)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-            (
-                reference,
-                package,
-                target.display().to_string(),
-                now.to_rfc3339(),
-                temp.display().to_string(),
-            ),
-        )
-        .map_err(StoreError::from)?;
-    let id = store.conn().last_insert_rowid();
+    let saved_at = now.to_rfc3339();
+    let id = insert(store, reference, package, &target, &saved_at, Some(&temp))?;
     // On an error the dropped `Staged` takes the row away again: nothing was saved.
     write(
         Staged {
             temp,
             target,
             committed: false,
-            record: Some((store, id)),
+            record: Some(Record {
+                store,
+                id,
+                reference: reference.to_owned(),
+                package,
+                saved_at,
+            }),
         },
         export,
     )
+}
+
+/// Records a copy at `path`; with `temp`, one still being saved under that name. Returns its row.
+fn insert(
+    store: &Store,
+    reference: &str,
+    package: Option<i64>,
+    path: &Path,
+    saved_at: &str,
+    temp: Option<&Path>,
+) -> Result<i64, StoreError> {
+    store.conn().execute(
+        "INSERT INTO saved_file (reference, package_id, path, saved_at, temp)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        (
+            reference,
+            package,
+            path.display().to_string(),
+            saved_at,
+            temp.map(|t| t.display().to_string()),
+        ),
+    )?;
+    Ok(store.conn().last_insert_rowid())
 }
 
 /// The final and the temporary name of a file `export` written into `folder`.
@@ -252,7 +313,7 @@ pub fn save_for_referral(
 }
 
 /// Records that `path` holds a copy made for referral `reference`, of package `package`'s own
-/// file if it is one.
+/// file if it is one, unless it is on record already.
 pub(crate) fn remember(
     store: &Store,
     reference: &str,
@@ -260,16 +321,20 @@ pub(crate) fn remember(
     path: &Path,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    store.conn().execute(
-        "INSERT INTO saved_file (reference, package_id, path, saved_at) VALUES (?1, ?2, ?3, ?4)",
-        (
-            reference,
-            package,
-            path.display().to_string(),
-            now.to_rfc3339(),
-        ),
-    )?;
+    if !recorded(store, path)? {
+        insert(store, reference, package, path, &now.to_rfc3339(), None)?;
+    }
     Ok(())
+}
+
+/// Whether the copy at `path` is on record, finished and not deleted.
+fn recorded(store: &Store, path: &Path) -> Result<bool, StoreError> {
+    Ok(store.conn().query_row(
+        "SELECT EXISTS (SELECT 1 FROM saved_file
+                        WHERE path = ?1 AND temp IS NULL AND deleted_at IS NULL)",
+        [path.display().to_string()],
+        |r| r.get(0),
+    )?)
 }
 
 /// The copies of referral `reference`'s files that are still where the app saved them.
@@ -338,48 +403,61 @@ pub(crate) fn delete_for_package(
     delete(store, "package_id = ?1", package, None, now)
 }
 
-/// Settles the saves the app was stopped in (a crash, a power cut, an error after the name): rows
-/// recorded before their copy was written and never finished. The hidden file goes. The copy
-/// stays on record when it has its name: the named file holds what the hidden one held, or the
-/// hidden one is gone, which happens only once the name is there. Otherwise the row goes: the
-/// copy was never named. A row whose hidden file cannot be read now (a stick taken out) waits.
+/// Settles the saves the app was stopped in (a crash, a power cut, an error after the name):
+/// rows recorded before their copy was written and never finished. The hidden file goes. The
+/// copy stays on record when it has its name: the named file holds what the hidden one held,
+/// or the hidden one is gone and the name is there. Otherwise the row goes: the copy was never
+/// named. A row whose folder cannot be reached now (a stick taken out) waits.
 ///
-/// With the hidden file gone, only the name tells: a file another program put under that name
-/// in the instant between the app's look and its naming would be taken for the copy. It is a
-/// name only the app gives (`ontvangstbewijs-AM-….pdf`).
+/// Each decision is on disk before the hidden file goes, as a hidden file gone says that the
+/// name is the copy's: so it does nothing inside a unit of work, which may still roll back.
+/// The hidden file is gone without its row finished only where the naming took it (a hard link
+/// then the removal, or a rename): where the app stopped before that file was written, a file
+/// another program put under the name since would be taken for the copy. It is a name only the
+/// app gives (`ontvangstbewijs-AM-….pdf`).
 pub(crate) fn settle_cut_off(store: &Store) -> Result<(), StoreError> {
     let conn = store.conn();
+    if !conn.is_autocommit() {
+        return Ok(());
+    }
     let cut: Vec<(i64, String, String)> = conn
         .prepare("SELECT id, path, temp FROM saved_file WHERE temp IS NOT NULL")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
         .collect::<Result<_, _>>()?;
     for (id, path, temp) in cut {
         let (path, temp) = (Path::new(&path), Path::new(&temp));
-        let named = match read_wiped(temp) {
-            Ok(written) => read_wiped(path).is_ok_and(|named| named == written),
-            Err(e) if e.kind() == ErrorKind::NotFound => path.exists(),
-            Err(_) => continue,
+        let Some(named) = named(path, temp) else {
+            continue;
         };
-        match fs::remove_file(temp) {
-            Ok(()) => {}
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(_) => continue,
-        }
-        // A draft found by its mail's identity may have been recorded since
-        // (`outbox::write_drafts`): one row for one file.
-        let recorded_since: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM saved_file
-                            WHERE path = ?1 AND temp IS NULL AND deleted_at IS NULL)",
-            [path.display().to_string()],
-            |r| r.get(0),
-        )?;
-        if named && !recorded_since {
-            conn.execute("UPDATE saved_file SET temp = NULL WHERE id = ?1", [id])?;
+        if named && !recorded(store, path)? {
+            // The hidden file first: stopped in between, the next look finds the name alone.
+            if remove(temp).is_ok() {
+                conn.execute("UPDATE saved_file SET temp = NULL WHERE id = ?1", [id])?;
+            }
         } else {
-            conn.execute("DELETE FROM saved_file WHERE id = ?1", [id])?;
+            // Never named (or a draft recorded since by its mail's identity,
+            // `outbox::write_drafts`: one row for one file). The name is given up first, so
+            // the hidden file's going cannot make it the copy's.
+            conn.execute("UPDATE saved_file SET path = '' WHERE id = ?1", [id])?;
+            if remove(temp).is_ok() {
+                conn.execute("DELETE FROM saved_file WHERE id = ?1", [id])?;
+            }
         }
     }
     Ok(())
+}
+
+/// Whether a save cut off got its name `path` (see [`settle_cut_off`]); `None` while the
+/// hidden file's folder cannot be reached or read.
+fn named(path: &Path, temp: &Path) -> Option<bool> {
+    if !temp.parent().is_some_and(Path::is_dir) {
+        return None;
+    }
+    match read_wiped(temp) {
+        Ok(written) => Some(read_wiped(path).is_ok_and(|named| named == written)),
+        Err(e) if e.kind() == ErrorKind::NotFound => Some(path.is_file()),
+        Err(_) => None,
+    }
 }
 
 /// A file's bytes, wiped from memory when dropped, as an [`Export`]'s are.
@@ -387,10 +465,11 @@ fn read_wiped(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
     fs::read(path).map(Zeroizing::new)
 }
 
-/// Deletes the recorded copies that `which` selects (and, with `saved_by`, were saved by then),
-/// once the saves cut off are settled. A file already gone counts as deleted; one the app
-/// cannot delete (a folder on a removed stick, no permission) stays listed with the reason, for
-/// [`not_deleted`], as does a save cut off that could not be settled (its hidden file too).
+/// Deletes the recorded copies that `which` selects (and, with `saved_by`, were saved by then).
+/// A file already gone counts as deleted; one the app cannot delete (a folder on a removed
+/// stick, no permission) stays listed with the reason, for [`not_deleted`]. A save cut off
+/// ([`settle_cut_off`], which cannot run inside the purge's unit of work) goes with its hidden
+/// file when it got its name, and is left to that round when it did not.
 fn delete(
     store: &Store,
     which: &'static str,
@@ -413,26 +492,20 @@ fn delete(
         if saved_by.zip(saved_at).is_some_and(|(by, at)| at > by) {
             continue;
         }
-        // The copy, and the hidden file of a save cut off that could not be settled.
-        let mut removed = Ok(());
-        for file in [Some(path.as_str()), temp.as_deref()].into_iter().flatten() {
-            match fs::remove_file(file) {
-                Err(e) if e.kind() != ErrorKind::NotFound => {
-                    removed = Err(e);
-                    break;
-                }
-                _ => {}
-            }
-        }
-        match removed {
-            Ok(()) => {}
-            Err(e) => {
-                conn.execute(
-                    "UPDATE saved_file SET delete_failed = ?2 WHERE id = ?1",
-                    (id, e.to_string()),
-                )?;
-                continue;
-            }
+        let temp = temp.map(PathBuf::from);
+        let removed = match temp.as_deref().map(|temp| named(Path::new(&path), temp)) {
+            None | Some(Some(true)) => remove(Path::new(&path))
+                .and_then(|()| temp.as_deref().map_or(Ok(()), remove))
+                .map_err(|e| e.to_string()),
+            Some(Some(false)) => continue,
+            Some(None) => Err("de map is niet bereikbaar".to_owned()),
+        };
+        if let Err(why) = removed {
+            conn.execute(
+                "UPDATE saved_file SET delete_failed = ?2 WHERE id = ?1",
+                (id, why),
+            )?;
+            continue;
         }
         // Gone: its path goes too. The folder the worker chose may name the family
         // ("Dossier Peeters"), and the record keeps only that a copy was there, and when it went.
@@ -471,7 +544,8 @@ pub fn not_deleted(store: &Store) -> Result<Vec<NotDeleted>, StoreError> {
         .collect::<Result<_, _>>()?)
 }
 
-/// Why a file could not be saved. Nothing was written, and nothing was recorded.
+/// Why a file could not be saved: nothing was written and nothing recorded, but for the store
+/// failing once the file had its name, which [`settle_cut_off`] then keeps on record.
 #[derive(Debug, thiserror::Error, Coded)]
 #[coded(prefix = "file", field = "folder")]
 pub enum SaveError {

@@ -73,8 +73,8 @@ pub fn report(
 }
 
 /// Records the incident and saves the notice for the DPO as an `.eml` in `folder`, both or
-/// neither: the file is written and flushed before the record, and takes its name before the
-/// record is committed. A folder that is full or read-only records nothing, so the worker's
+/// neither: the file is written and flushed before the incident is recorded, and takes its name
+/// before that record is committed (the copy's own row comes first of all, `files`). A folder that is full or read-only records nothing, so the worker's
 /// second try counts the breach once.
 pub fn report_to_folder(
     store: &Store,

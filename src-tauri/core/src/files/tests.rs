@@ -300,6 +300,9 @@ fn a_copy_named_before_its_record_is_finished_is_still_deleted_by_the_purge() {
         copies(&store, "AM-ABCD-EFGH").unwrap(),
         [named.display().to_string()]
     );
+    // The outbox finds a draft it left by its mail's identity and records it: once.
+    remember(&store, "AM-ABCD-EFGH", None, &named, now).unwrap();
+    assert_eq!(copies(&store, "AM-ABCD-EFGH").unwrap().len(), 1);
 
     // And cut off again, the hidden file still there when the referral is purged.
     cut_off_after_naming();
@@ -348,4 +351,121 @@ fn a_file_of_another_program_under_the_copys_name_is_left_alone() {
     assert_eq!(names_in(dir.path()), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
     assert_eq!(fs::read(&foreign).unwrap(), b"someone else's");
     assert_eq!(rows(&store), 0);
+}
+
+/// Another program takes the copy's name while a unit of work is open (the DPO notice is named
+/// inside the incident's): the row the failed naming would remove comes back with the rollback,
+/// and must still never take that program's file for the copy.
+#[test]
+fn a_naming_that_fails_inside_a_unit_of_work_leaves_the_other_file_alone() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let foreign = dir.path().join("ontvangstbewijs-AM-ABCD-EFGH.pdf");
+    let staged = stage_for_referral(
+        &store,
+        "AM-ABCD-EFGH",
+        None,
+        dir.path(),
+        &receipt(b"%PDF"),
+        now,
+    )
+    .unwrap();
+    let tx = store.transaction().unwrap();
+    fs::write(&foreign, b"someone else's").unwrap();
+    assert!(staged.commit().is_err());
+    drop(tx);
+    assert_eq!(rows(&store), 1, "the row came back with the rollback");
+
+    crate::retention::purge_due(&store, now).unwrap();
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+
+    assert_eq!(names_in(dir.path()), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
+    assert_eq!(fs::read(&foreign).unwrap(), b"someone else's");
+    assert_eq!(rows(&store), 0);
+}
+
+/// A purge (inside its unit of work) meets a save cut off before its name, whose name another
+/// program has taken since, and rolls back: nothing of that program's is touched, then or at
+/// the next round.
+#[test]
+fn a_purge_that_rolls_back_leaves_a_cut_off_save_to_the_next_round() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let staged = stage_for_referral(
+        &store,
+        "AM-ABCD-EFGH",
+        None,
+        dir.path(),
+        &receipt(b"%PDF"),
+        now,
+    )
+    .unwrap();
+    let foreign = staged.target.clone();
+    std::mem::forget(staged);
+    fs::write(&foreign, b"someone else's").unwrap();
+
+    let tx = store.transaction().unwrap();
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+    drop(tx);
+    assert_eq!(names_in(dir.path()).len(), 2, "the hidden file waits");
+    crate::retention::purge_due(&store, now).unwrap();
+
+    assert_eq!(names_in(dir.path()), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
+    assert_eq!(fs::read(&foreign).unwrap(), b"someone else's");
+    assert_eq!(rows(&store), 0);
+}
+
+/// A save cut off on a stick that is then taken out waits for it, rather than forgetting a
+/// copy it cannot see.
+#[test]
+fn a_cut_off_save_on_a_folder_out_of_reach_waits_for_it() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let stick = dir.path().join("stick");
+    fs::create_dir(&stick).unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let staged =
+        stage_for_referral(&store, "AM-ABCD-EFGH", None, &stick, &receipt(b"%PDF"), now).unwrap();
+    fs::hard_link(&staged.temp, &staged.target).unwrap();
+    let named = staged.target.clone();
+    std::mem::forget(staged);
+
+    let away = dir.path().join("weg");
+    fs::rename(&stick, &away).unwrap();
+    crate::retention::purge_due(&store, now).unwrap();
+    assert_eq!(rows(&store), 1, "the row waits");
+    fs::rename(&away, &stick).unwrap();
+    crate::retention::purge_due(&store, now).unwrap();
+
+    assert_eq!(names_in(&stick), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
+    assert_eq!(
+        copies(&store, "AM-ABCD-EFGH").unwrap(),
+        [named.display().to_string()]
+    );
+}
+
+/// Another copy of the app on the same store settled this save's row as cut off before its file
+/// was written: the copy, once named, is recorded again.
+#[test]
+fn a_copy_whose_row_another_app_settled_away_is_recorded_again() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let staged = stage_for_referral(
+        &store,
+        "AM-ABCD-EFGH",
+        None,
+        dir.path(),
+        &receipt(b"%PDF"),
+        now,
+    )
+    .unwrap();
+    store.conn().execute("DELETE FROM saved_file", []).unwrap();
+    let path = staged.commit().unwrap();
+    assert_eq!(
+        copies(&store, "AM-ABCD-EFGH").unwrap(),
+        [path.display().to_string()]
+    );
 }

@@ -1429,8 +1429,8 @@ pub fn write_drafts(
             }
             continue;
         }
-        // Whole file first, then the item marked, then its name and record: a full or read-only
-        // folder leaves neither a partial draft nor an item marked as drafted.
+        // The copy's row, the whole file, the item marked, then the file's name: a full or
+        // read-only folder leaves neither a partial draft nor an item marked as drafted.
         let staged =
             files::stage_for_referral(store, &reference, Some(package_id), folder, &draft, now)
                 .map_err(|e| OutboxError::Draft(e.to_string()))?;
