@@ -75,6 +75,9 @@ fn main_window(app: &tauri::App) -> tauri::Result<()> {
         .inner_size(1100.0, 780.0)
         .min_inner_size(720.0, 560.0)
         .incognito(!automated)
+        // WebView2's "Suggestions" may fill in a client's address from an earlier one despite
+        // `autocomplete="off"`, and would keep it in an ordinary (test) profile.
+        .general_autofill_enabled(false)
         .build()
         .map(drop)
 }

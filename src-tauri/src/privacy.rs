@@ -393,7 +393,15 @@ fn secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
     set.exclude_from_history().exclude_from_cloud()
 }
 
-#[cfg(not(any(target_os = "linux", target_os = "windows")))]
+/// The pasteboard's concealed type (nspasteboard.org), which clipboard histories such as Maccy
+/// and Alfred skip. Not compiled on our machines (no macOS target here).
+#[cfg(target_os = "macos")]
+fn secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
+    use arboard::SetExtApple as _;
+    set.exclude_from_history()
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "macos")))]
 fn secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
     set
 }
