@@ -173,7 +173,7 @@ pub fn correct(
     // The replaced package's draft and copies would carry the old data.
     crate::outbox::delete_copies_no_longer_needed(store, now);
     // The old values are no longer needed in the database file or its log.
-    store.checkpoint()?;
+    store.checkpoint_after_commit();
     Packages::new(store, gazetteer)
         .view(&ready.reference, now)?
         .ok_or(CorrectionError::Package(PackageError::NotBuilt))

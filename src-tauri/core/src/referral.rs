@@ -206,7 +206,7 @@ impl Referral {
         ledger::record(store, EventKind::Refused, now, &recipient, None)?;
         tx.commit()?;
         // As after a withdrawal or purge: the zeroed pages must not live on in the log.
-        store.checkpoint()?;
+        store.checkpoint_after_commit();
         Ok(())
     }
 

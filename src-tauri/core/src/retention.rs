@@ -236,22 +236,22 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
         .filter(|(_, _, _, at)| *at <= now)
         .map(|(id, _, reason, _)| (id, reason))
         .collect();
-    if due.is_empty() {
-        return Ok(0);
-    }
-    let tx = store.transaction()?;
     let mut purged = 0;
-    for (id, reason) in due {
-        if reason == WipeReason::Stuck {
-            // Taken out of the outbox first, so the purge also deletes their archives.
-            outbox::give_up(store, id, now)?;
+    if !due.is_empty() {
+        let tx = store.transaction()?;
+        for (id, reason) in due {
+            if reason == WipeReason::Stuck {
+                // Taken out of the outbox first, so the purge also deletes their archives.
+                outbox::give_up(store, id, now)?;
+            }
+            if purge(store, id, now)? {
+                purged += 1;
+            }
         }
-        if purge(store, id, now)? {
-            purged += 1;
-        }
+        tx.commit()?;
     }
-    tx.commit()?;
-    store.checkpoint()?;
+    // Every round, also for a wipe whose log another process kept busy at the time.
+    store.checkpoint_after_commit();
     Ok(purged)
 }
 
@@ -373,7 +373,7 @@ pub fn discard(
         )
         .map_err(StoreError::from)?;
     tx.commit()?;
-    store.checkpoint()?;
+    store.checkpoint_after_commit();
     Ok(())
 }
 

@@ -101,7 +101,7 @@ pub fn withdraw(
     )?;
     crate::retention::purge(store, referral.id, now)?;
     tx.commit()?;
-    store.checkpoint()?;
+    store.checkpoint_after_commit();
     let notice = if reached {
         Packages::new(store, gazetteer).view(&referral.reference, now)?
     } else {

@@ -140,3 +140,39 @@ fn a_store_from_before_the_day_moved_to_the_referral_keeps_the_day() {
         .unwrap();
     assert_eq!(left, 0, "the day is kept in one place only");
 }
+
+/// Another process reading the store (the support tool `aanmelder-store-check`) keeps the
+/// write-ahead log from being emptied: the withdrawal is recorded and said to be, not reported
+/// as failed, and the log is emptied at the retention's next round.
+#[test]
+fn a_withdrawal_while_another_process_reads_the_store_is_done_and_its_log_emptied_later() {
+    let f = Office::new();
+    let reference = sent(&f);
+    let db = f.dir().join("aanmelder.db");
+    let log = f.dir().join("aanmelder.db-wal");
+    let reader = Store::open_read_only(
+        &db,
+        &crate::testing::key(f.passphrase, &f.params),
+        crate::store::KeyProtection::Passphrase,
+    )
+    .unwrap();
+    reader.conn().execute_batch("BEGIN").unwrap();
+    let _: i64 = reader
+        .conn()
+        .query_row("SELECT count(*) FROM referral", [], |r| r.get(0))
+        .unwrap();
+
+    withdraw(
+        &f.store,
+        &f.gazetteer,
+        &input(&reference, "2026-11-22"),
+        now(),
+    )
+    .unwrap();
+    assert!(std::fs::metadata(&log).unwrap().len() > 0, "the log waits");
+
+    reader.conn().execute_batch("COMMIT").unwrap();
+    drop(reader);
+    crate::retention::purge_due(&f.store, now()).unwrap();
+    assert_eq!(std::fs::metadata(&log).unwrap().len(), 0);
+}
