@@ -87,6 +87,7 @@ macro_rules! with_commands {
             privacy::upcoming_wipes,
             privacy::discard_referral,
             privacy::files_not_deleted,
+            privacy::file_wiped_by_hand,
         }
     };
 }

@@ -427,3 +427,9 @@ pub async fn discard_referral(
 pub async fn files_not_deleted(app: State<'_, AppState>) -> Reply<Vec<NotDeleted>> {
     app.with_store(files::not_deleted)
 }
+
+/// "Ik heb het gewist": the worker wiped a listed copy by hand. Returns the list.
+#[tauri::command]
+pub async fn file_wiped_by_hand(app: State<'_, AppState>, path: String) -> Reply<Vec<NotDeleted>> {
+    app.with_store(|store| files::wiped_by_the_worker(store, &path, now()))
+}

@@ -380,7 +380,14 @@ pub(crate) fn delete_for_referral(
     reference: &str,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    delete(store, "reference = ?1", reference, None, now)
+    delete(
+        store,
+        "reference = ?1",
+        [reference],
+        None,
+        now,
+        OutOfReach::Listed,
+    )
 }
 
 /// Deletes the recorded copies of referral `reference`'s files saved at or before `saved_by`
@@ -391,7 +398,14 @@ pub(crate) fn delete_for_referral_saved_by(
     saved_by: DateTime<FixedOffset>,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    delete(store, "reference = ?1", reference, Some(saved_by), now)
+    delete(
+        store,
+        "reference = ?1",
+        [reference],
+        Some(saved_by),
+        now,
+        OutOfReach::Listed,
+    )
 }
 
 /// Deletes every recorded copy of package `package`'s own file (see [`delete`]).
@@ -400,7 +414,14 @@ pub(crate) fn delete_for_package(
     package: i64,
     now: DateTime<FixedOffset>,
 ) -> Result<(), StoreError> {
-    delete(store, "package_id = ?1", package, None, now)
+    delete(
+        store,
+        "package_id = ?1",
+        [package],
+        None,
+        now,
+        OutOfReach::Listed,
+    )
 }
 
 /// Settles the saves the app was stopped in (a crash, a power cut, an error after the name):
@@ -473,9 +494,10 @@ fn read_wiped(path: &Path) -> std::io::Result<Zeroizing<Vec<u8>>> {
 fn delete(
     store: &Store,
     which: &'static str,
-    key: impl rusqlite::ToSql,
+    params: impl rusqlite::Params,
     saved_by: Option<DateTime<FixedOffset>>,
     now: DateTime<FixedOffset>,
+    out_of_reach: OutOfReach,
 ) -> Result<(), StoreError> {
     settle_cut_off(store)?;
     let conn = store.conn();
@@ -483,7 +505,7 @@ fn delete(
         .prepare(&format!(
             "SELECT id, path, saved_at, temp FROM saved_file WHERE {which} AND deleted_at IS NULL"
         ))?
-        .query_map([key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+        .query_map(params, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
     for (id, path, saved_at, temp) in files {
         // Times are RFC 3339 with the offset they were taken in: compared as instants. One
@@ -494,11 +516,14 @@ fn delete(
         }
         let temp = temp.map(PathBuf::from);
         let removed = match temp.as_deref().map(|temp| named(Path::new(&path), temp)) {
-            None | Some(Some(true)) => remove(Path::new(&path))
-                .and_then(|()| temp.as_deref().map_or(Ok(()), remove))
-                .map_err(|e| e.to_string()),
+            None | Some(Some(true)) => delete_copy(Path::new(&path), out_of_reach).and_then(|()| {
+                temp.as_deref()
+                    .map_or(Ok(()), remove)
+                    .map_err(|e| why_not_deleted(&e))
+            }),
             Some(Some(false)) => continue,
-            Some(None) => Err("de map is niet bereikbaar".to_owned()),
+            Some(None) if out_of_reach == OutOfReach::GoneOnTheWorkersWord => Ok(()),
+            Some(None) => Err(OUT_OF_REACH.to_owned()),
         };
         if let Err(why) = removed {
             conn.execute(
@@ -516,6 +541,83 @@ fn delete(
         )?;
     }
     Ok(())
+}
+
+/// What a copy whose folder is not there counts as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OutOfReach {
+    /// Not deleted: a stick taken out, a network drive not connected. Listed, and tried again
+    /// at every round ([`retry_not_deleted`]).
+    Listed,
+    /// Gone: the worker, who was asked to wipe it, says it is.
+    GoneOnTheWorkersWord,
+}
+
+/// Why a copy out of reach was not deleted.
+const OUT_OF_REACH: &str =
+    "de map is niet bereikbaar (een USB-stick of netwerkmap die er nu niet is?)";
+
+/// Deletes the copy at `path`. A copy already gone counts as deleted when its folder is there
+/// (the worker wiped it); when the folder is not, it may be on a stick taken out.
+fn delete_copy(path: &Path, out_of_reach: OutOfReach) -> Result<(), String> {
+    match fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            if out_of_reach == OutOfReach::GoneOnTheWorkersWord
+                || path.parent().is_some_and(Path::is_dir)
+            {
+                Ok(())
+            } else {
+                Err(OUT_OF_REACH.to_owned())
+            }
+        }
+        Err(e) => Err(why_not_deleted(&e)),
+    }
+}
+
+/// Why a file could not be deleted, in the worker's words: the system's own are in English.
+fn why_not_deleted(e: &std::io::Error) -> String {
+    match e.kind() {
+        ErrorKind::PermissionDenied => "Aanmelder mag het niet wissen (geen schrijfrechten)".into(),
+        ErrorKind::ReadOnlyFilesystem => "de schijf is alleen-lezen".into(),
+        ErrorKind::IsADirectory => "er staat een map met die naam".into(),
+        ErrorKind::ResourceBusy => "het bestand is in gebruik".into(),
+        _ => format!("het kon niet gewist worden ({e})"),
+    }
+}
+
+/// Tries again to delete the copies [`not_deleted`] lists: a stick put back, a file closed.
+pub(crate) fn retry_not_deleted(
+    store: &Store,
+    now: DateTime<FixedOffset>,
+) -> Result<(), StoreError> {
+    delete(
+        store,
+        "delete_failed IS NOT NULL",
+        [],
+        None,
+        now,
+        OutOfReach::Listed,
+    )
+}
+
+/// The worker says the listed copy at `path` is gone: it is tried once more, and taken off the
+/// list unless it is still there. One whose folder is out of reach is taken at the worker's
+/// word. Returns the list as it is then.
+pub fn wiped_by_the_worker(
+    store: &Store,
+    path: &str,
+    now: DateTime<FixedOffset>,
+) -> Result<Vec<NotDeleted>, StoreError> {
+    delete(
+        store,
+        "path = ?1 AND delete_failed IS NOT NULL",
+        [path],
+        None,
+        now,
+        OutOfReach::GoneOnTheWorkersWord,
+    )?;
+    not_deleted(store)
 }
 
 /// A copy the purge could not delete: the worker has to remove it by hand.

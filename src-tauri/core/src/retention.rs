@@ -229,6 +229,7 @@ pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, 
 pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
     // A save the app was stopped in is settled first, so its copy is known to what follows.
     files::settle_cut_off(store)?;
+    files::retry_not_deleted(store, now)?;
     outbox::delete_copies_no_longer_needed(store, now);
     delete_late_copies(store, now)?;
     let due: Vec<(i64, WipeReason)> = candidates(store)?

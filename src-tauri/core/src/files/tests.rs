@@ -469,3 +469,51 @@ fn a_copy_whose_row_another_app_settled_away_is_recorded_again() {
         [path.display().to_string()]
     );
 }
+
+/// A copy saved on a stick that is out when the copy must go is not taken for deleted: it is
+/// listed for the worker, deleted once the stick is back, or taken off the list when the worker
+/// says it is gone. A copy still there is never taken off on the worker's word.
+#[test]
+fn a_copy_on_a_stick_taken_out_is_listed_until_it_is_back_or_said_gone() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let (stick, away) = (dir.path().join("stick"), dir.path().join("weg"));
+    fs::create_dir(&stick).unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let save = |reference: &str| {
+        let export = Export {
+            file_name: format!("aanmelding-{reference}.7z"),
+            bytes: b"copy".to_vec().into(),
+        };
+        save_for_referral(&store, reference, None, &stick, &export, now).unwrap()
+    };
+    let back = save("AM-ABCD-EFGH");
+    let said_gone = save("AM-WXYZ-2345");
+    fs::rename(&stick, &away).unwrap();
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+    delete_for_referral(&store, "AM-WXYZ-2345", now).unwrap();
+    let listed = not_deleted(&store).unwrap();
+    assert_eq!(
+        listed.iter().map(|n| n.path.clone()).collect::<Vec<_>>(),
+        [&back, &said_gone].map(|p| p.display().to_string())
+    );
+    assert!(listed[0].why.contains("niet bereikbaar"), "{listed:?}");
+
+    let left = wiped_by_the_worker(&store, &said_gone.display().to_string(), now).unwrap();
+    assert_eq!(left.len(), 1);
+    fs::rename(&away, &stick).unwrap();
+    crate::retention::purge_due(&store, now).unwrap();
+    assert_eq!(not_deleted(&store).unwrap(), Vec::<NotDeleted>::new());
+    assert!(!back.exists(), "deleted once the stick was back");
+    assert!(said_gone.exists(), "taken at the worker's word, as asked");
+
+    // A folder where the copy was: still there, so still listed.
+    let stuck = stick.join("vast");
+    fs::create_dir(&stuck).unwrap();
+    fs::write(stuck.join("inhoud"), b"x").unwrap();
+    remember(&store, "AM-ABCD-EFGH", None, &stuck, now).unwrap();
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+    let left = wiped_by_the_worker(&store, &stuck.display().to_string(), now).unwrap();
+    assert_eq!(left.len(), 1, "{left:?}");
+    assert_eq!(left[0].why, "er staat een map met die naam");
+}

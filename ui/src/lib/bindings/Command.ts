@@ -81,4 +81,5 @@ export type Command =
   | 'copy_password'
   | 'upcoming_wipes'
   | 'discard_referral'
-  | 'files_not_deleted';
+  | 'files_not_deleted'
+  | 'file_wiped_by_hand';

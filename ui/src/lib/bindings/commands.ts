@@ -139,4 +139,5 @@ export const commands = {
   upcomingWipes: () => call<Wipe[]>('upcoming_wipes'),
   discardReferral: (reference: Reference, reason: DiscardReason) => call<null>('discard_referral', { reference, reason }),
   filesNotDeleted: () => call<NotDeleted[]>('files_not_deleted'),
+  fileWipedByHand: (path: string) => call<NotDeleted[]>('file_wiped_by_hand', { path }),
 };

@@ -1,0 +1,59 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
+import Home from './Home.svelte';
+import type { Api } from '../lib/ipc';
+import type { NotDeleted } from '../lib/bindings/NotDeleted';
+import type { StoreInfo } from '../lib/bindings/StoreInfo';
+
+const store: StoreInfo = {
+  encrypted: true,
+  cipher_version: '4.6.1',
+  path: '/home/an/.local/share/aanmelder/aanmelder.db',
+  schema_version: 22,
+  key_protection: 'keyring',
+  demo: false,
+};
+
+const stick = '/media/an/STICK/aanmelding-AM-ABCD-EFGH.7z';
+const locked = '/home/an/Documenten/ontvangstbewijs-AM-WXYZ-2345.pdf';
+
+function api(listed: NotDeleted[], after: NotDeleted[]): Api {
+  const partial: Partial<Api> = {
+    workerProfile: vi.fn(async () => ({ name: 'An', team: '', email: '', phone: '' })),
+    dataAttribution: vi.fn(async () => ''),
+    outboxSummary: vi.fn(async () => ({ waiting: 0, oldest_queued_at: null, overdue: false })),
+    upcomingWipes: vi.fn(async () => []),
+    filesNotDeleted: vi.fn(async () => listed),
+    nextEvaluations: vi.fn(async () => []),
+    fileWipedByHand: vi.fn(async () => after),
+  };
+  return partial as Api;
+}
+
+describe('Home: files to wipe by hand', () => {
+  it('takes a file the worker wiped off the list and says so', async () => {
+    const fake = api(
+      [
+        { path: stick, why: 'de map is niet bereikbaar' },
+        { path: locked, why: 'het bestand is in gebruik' },
+      ],
+      [{ path: locked, why: 'het bestand is in gebruik' }],
+    );
+    render(Home, { store, api: fake, onsettings: () => {}, onoutbox: () => {} });
+    const buttons = await screen.findAllByRole('button', { name: 'Ik heb het gewist' });
+    expect(buttons).toHaveLength(2);
+    await fireEvent.click(buttons[0]);
+    expect(fake.fileWipedByHand).toHaveBeenCalledWith(stick);
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Uit de lijst gehaald.'));
+    expect(screen.queryByText(stick)).toBeNull();
+    expect(screen.getByText(locked)).not.toBeNull();
+  });
+
+  it('says a file that is still there stays on the list', async () => {
+    const still = [{ path: locked, why: 'het bestand is in gebruik' }];
+    render(Home, { store, api: api(still, still), onsettings: () => {}, onoutbox: () => {} });
+    await fireEvent.click(await screen.findByRole('button', { name: 'Ik heb het gewist' }));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('staat er nog'));
+    expect(screen.getByText(locked)).not.toBeNull();
+  });
+});
