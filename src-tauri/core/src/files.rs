@@ -93,10 +93,11 @@ impl Staged<'_> {
         sync_folder(&self.target);
         if let Some(record) = &self.record {
             let conn = record.store.conn();
+            // The path too: another copy of the app settling the row may have given it up.
             let finished = conn
                 .execute(
-                    "UPDATE saved_file SET temp = NULL WHERE id = ?1",
-                    [record.id],
+                    "UPDATE saved_file SET temp = NULL, path = ?2 WHERE id = ?1",
+                    (record.id, self.target.display().to_string()),
                 )
                 .map_err(StoreError::from)?;
             if finished == 0 {
@@ -203,6 +204,16 @@ pub fn stage_for_referral<'s>(
     );
     let (target, temp) = names_to_write(folder, export)?;
     let saved_at = now.to_rfc3339();
+    // The name is free, so a copy recorded under it before is gone (wiped by hand, here or on
+    // another computer): its row must not delete the new copy as the old one.
+    store
+        .conn()
+        .execute(
+            "UPDATE saved_file SET deleted_at = ?2, delete_failed = NULL, path = ''
+             WHERE path = ?1 AND deleted_at IS NULL AND temp IS NULL",
+            (target.display().to_string(), &saved_at),
+        )
+        .map_err(StoreError::from)?;
     let id = insert(store, reference, package, &target, &saved_at, Some(&temp))?;
     // On an error the dropped `Staged` takes the row away again: nothing was saved.
     write(
@@ -461,7 +472,10 @@ pub(crate) fn settle_cut_off(store: &Store) -> Result<(), StoreError> {
             // the hidden file's going cannot make it the copy's.
             conn.execute("UPDATE saved_file SET path = '' WHERE id = ?1", [id])?;
             if remove(temp).is_ok() {
-                conn.execute("DELETE FROM saved_file WHERE id = ?1", [id])?;
+                conn.execute(
+                    "DELETE FROM saved_file WHERE id = ?1 AND temp IS NOT NULL",
+                    [id],
+                )?;
             }
         }
     }
@@ -522,7 +536,8 @@ fn delete(
                     .map_err(|e| why_not_deleted(&e))
             }),
             Some(Some(false)) => continue,
-            Some(None) if out_of_reach == OutOfReach::GoneOnTheWorkersWord => Ok(()),
+            // Its hidden file may be out there too, which the worker was never shown: it waits
+            // for the folder, whatever the worker says.
             Some(None) => Err(OUT_OF_REACH.to_owned()),
         };
         if let Err(why) = removed {
@@ -555,22 +570,22 @@ enum OutOfReach {
 
 /// Why a copy out of reach was not deleted.
 const OUT_OF_REACH: &str =
-    "de map is niet bereikbaar (een USB-stick of netwerkmap die er nu niet is?)";
+    "de map is nu niet bereikbaar, bv. een USB-stick die er niet in zit of een netwerkmap";
 
 /// Deletes the copy at `path`. A copy already gone counts as deleted when its folder is there
 /// (the worker wiped it); when the folder is not, it may be on a stick taken out.
 fn delete_copy(path: &Path, out_of_reach: OutOfReach) -> Result<(), String> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
-        Err(e) if e.kind() == ErrorKind::NotFound => {
-            if out_of_reach == OutOfReach::GoneOnTheWorkersWord
-                || path.parent().is_some_and(Path::is_dir)
-            {
-                Ok(())
-            } else {
-                Err(OUT_OF_REACH.to_owned())
-            }
+        Err(e) if e.kind() == ErrorKind::NotFound && path.parent().is_some_and(Path::is_dir) => {
+            Ok(())
         }
+        // Not to be seen (a stick out, a network folder that does not answer): at the worker's
+        // word, gone; otherwise out of reach.
+        Err(_) if fs::symlink_metadata(path).is_err() => match out_of_reach {
+            OutOfReach::GoneOnTheWorkersWord => Ok(()),
+            OutOfReach::Listed => Err(OUT_OF_REACH.to_owned()),
+        },
         Err(e) => Err(why_not_deleted(&e)),
     }
 }

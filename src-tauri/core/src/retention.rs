@@ -225,12 +225,23 @@ pub fn upcoming(store: &Store, now: DateTime<FixedOffset>) -> Result<Vec<Wipe>, 
         .collect())
 }
 
-/// Purges every referral whose retention has run out, in any state. Returns how many.
+/// Purges every referral whose retention has run out, in any state. Returns how many. Run by
+/// the app every minute; it also tends the copies saved outside the store, each pass on its
+/// own, so that one that fails (a folder that does not answer) holds back neither the wipe nor
+/// the write-ahead log's emptying.
 pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
     // A save the app was stopped in is settled first, so its copy is known to what follows.
-    files::settle_cut_off(store)?;
-    files::retry_not_deleted(store, now)?;
+    let _ = files::settle_cut_off(store);
+    let _ = files::retry_not_deleted(store, now);
     outbox::delete_copies_no_longer_needed(store, now);
+    let purged = purge_expired(store, now);
+    // Every round, also for a wipe whose log another process kept busy at the time.
+    store.checkpoint_after_commit();
+    purged
+}
+
+/// The wipe of [`purge_due`]: what outlived a referral first, then the referrals.
+fn purge_expired(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, RetentionError> {
     delete_late_copies(store, now)?;
     let due: Vec<(i64, WipeReason)> = candidates(store)?
         .into_iter()
@@ -251,8 +262,6 @@ pub fn purge_due(store: &Store, now: DateTime<FixedOffset>) -> Result<u32, Reten
         }
         tx.commit()?;
     }
-    // Every round, also for a wipe whose log another process kept busy at the time.
-    store.checkpoint_after_commit();
     Ok(purged)
 }
 

@@ -45,6 +45,7 @@ describe('Home: files to wipe by hand', () => {
     await fireEvent.click(buttons[0]);
     expect(fake.fileWipedByHand).toHaveBeenCalledWith(stick);
     await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Uit de lijst gehaald.'));
+    expect(document.activeElement).toBe(screen.getByRole('status'));
     expect(screen.queryByText(stick)).toBeNull();
     expect(screen.getByText(locked)).not.toBeNull();
   });
@@ -53,7 +54,8 @@ describe('Home: files to wipe by hand', () => {
     const still = [{ path: locked, why: 'het bestand is in gebruik' }];
     render(Home, { store, api: api(still, still), onsettings: () => {}, onoutbox: () => {} });
     await fireEvent.click(await screen.findByRole('button', { name: 'Ik heb het gewist' }));
-    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('staat er nog'));
+    await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Nog niet gewist'));
+    expect(screen.getByRole('status').textContent).toContain('het bestand is in gebruik');
     expect(screen.getByText(locked)).not.toBeNull();
   });
 });

@@ -517,3 +517,61 @@ fn a_copy_on_a_stick_taken_out_is_listed_until_it_is_back_or_said_gone() {
     assert_eq!(left.len(), 1, "{left:?}");
     assert_eq!(left[0].why, "er staat een map met die naam");
 }
+
+/// A listed copy wiped by hand (on another computer) frees its name; a new copy saved under it
+/// is never deleted in the old one's place.
+#[test]
+fn a_new_copy_under_a_listed_copys_name_is_not_deleted_in_its_place() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let (stick, away) = (dir.path().join("stick"), dir.path().join("weg"));
+    fs::create_dir(&stick).unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let export = |bytes: &[u8]| Export {
+        file_name: "correctie-AM-ABCD-EFGH.7z".into(),
+        bytes: bytes.to_vec().into(),
+    };
+    let old = save_for_referral(&store, "AM-ABCD-EFGH", None, &stick, &export(b"1"), now).unwrap();
+    fs::rename(&stick, &away).unwrap();
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+    assert_eq!(not_deleted(&store).unwrap().len(), 1);
+    fs::rename(&away, &stick).unwrap();
+    fs::remove_file(&old).unwrap();
+
+    let new = save_for_referral(&store, "AM-ABCD-EFGH", None, &stick, &export(b"2"), now).unwrap();
+    assert_eq!(new, old, "the same name, free again");
+    retry_not_deleted(&store, now).unwrap();
+
+    assert_eq!(fs::read(&new).unwrap(), b"2");
+    assert_eq!(not_deleted(&store).unwrap(), Vec::<NotDeleted>::new());
+    assert_eq!(
+        copies(&store, "AM-ABCD-EFGH").unwrap(),
+        [new.display().to_string()]
+    );
+}
+
+/// A save cut off on a stick then taken out may have left its hidden file there, which the
+/// worker was never shown: it stays listed whatever the worker says, until the stick is back.
+#[test]
+fn a_cut_off_save_out_of_reach_is_not_taken_off_the_list_on_the_workers_word() {
+    let (_db, store) = Store::temporary();
+    let dir = tempfile::tempdir().unwrap();
+    let (stick, away) = (dir.path().join("stick"), dir.path().join("weg"));
+    fs::create_dir(&stick).unwrap();
+    let now = at("2026-12-05T10:15:00+01:00");
+    let staged =
+        stage_for_referral(&store, "AM-ABCD-EFGH", None, &stick, &receipt(b"%PDF"), now).unwrap();
+    let target = staged.target.display().to_string();
+    std::mem::forget(staged);
+    fs::rename(&stick, &away).unwrap();
+    delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
+    assert_eq!(
+        wiped_by_the_worker(&store, &target, now).unwrap().len(),
+        1,
+        "still listed"
+    );
+    fs::rename(&away, &stick).unwrap();
+    crate::retention::purge_due(&store, now).unwrap();
+    assert_eq!(names_in(&stick), Vec::<String>::new());
+    assert_eq!(rows(&store), 0);
+}
