@@ -274,8 +274,17 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
     app.wait_for_text("#referrals-notice", "Weigering genoteerd", WAIT)
         .unwrap();
 
-    // A consent withdrawn before anything went out.
+    // A consent withdrawn before anything went out, its package saved to a stick that is taken
+    // out before the withdrawal: the copy cannot be deleted, and is not taken for deleted.
     let withdrawn = consent(&app, &withdraws);
+    let stick = tempfile::tempdir().unwrap();
+    let stick_folder = stick.path().join("STICK");
+    std::fs::create_dir(&stick_folder).unwrap();
+    app.fill_in("#folder", &stick_folder.display().to_string())
+        .unwrap();
+    app.press("#save-package").unwrap();
+    app.wait_for_text("#saved-status", "Bewaard", WAIT).unwrap();
+    std::fs::rename(&stick_folder, stick.path().join("uit")).unwrap();
     app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
     app.click(
         &app.button_labelled(&format!("Intrekken {withdrawn}"))
@@ -290,6 +299,26 @@ fn after_a_day_of_visits_the_clients_data_are_nowhere_on_disk_in_clear() {
         .text(&app.wait_for("#referral-list", WAIT).unwrap())
         .unwrap();
     assert!(list.contains(&reference), "{list}");
+    // The home screen lists the copy on the stick, with why, until the worker says it is gone.
+    app.click(&app.button("Start").unwrap()).unwrap();
+    let listed = app
+        .wait_for_text("#not-deleted", "niet bereikbaar", WAIT)
+        .unwrap();
+    assert!(
+        listed.contains(&format!("STICK/aanmelding-{withdrawn}.7z")),
+        "{listed}"
+    );
+    app.click(&app.button("Ik heb het gewist").unwrap())
+        .unwrap();
+    app.wait_for_text("#wiped-status", "Uit de lijst gehaald", WAIT)
+        .unwrap();
+    let gone = app
+        .execute(
+            "return document.getElementById('not-deleted') === null;",
+            json!([]),
+        )
+        .unwrap();
+    assert_eq!(gone, json!(true), "the list went with its last file");
     app.close().unwrap();
     drop(driver);
 
