@@ -149,7 +149,8 @@ impl AppState {
             std::thread::sleep(Duration::from_millis(200));
         }
         let mut session = self.session();
-        let Ok(store) = session.store() else {
+        // The real store's PIN and idle time, also in the demo (the lock ends it).
+        let Ok(store) = session.real_store() else {
             return Ok(false);
         };
         let settings = privacy::load(store)?;
@@ -161,7 +162,9 @@ impl AppState {
         let Some(pin) = privacy::pin_hash(store)? else {
             return Ok(false);
         };
-        session.lock(&pin);
+        // Wrong PINs typed while the window waited for a sync count against the same five.
+        let wrong = self.guard.wrong_pins.load(Ordering::SeqCst);
+        session.lock(&pin, PIN_TRIES.saturating_sub(wrong));
         Ok(true)
     }
 }
@@ -247,19 +250,24 @@ pub async fn save_idle_minutes(app: State<'_, AppState>, minutes: u32) -> Reply<
     app.with_store(|store| privacy::save_idle_minutes(store, minutes))
 }
 
-/// The idle time the window should lock after, in seconds.
+/// When the window should lock: the worker's own settings, also while the demo runs.
 #[derive(Debug, Serialize, TS)]
 #[ts(export)]
 pub struct LockPolicy {
     pub idle_seconds: u32,
+    /// A PIN is set, so the window locks.
+    pub locks: bool,
 }
 
 #[tauri::command]
 pub async fn lock_policy(app: State<'_, AppState>) -> Reply<LockPolicy> {
-    let settings = app.with_store(privacy::load)?;
+    let session = app.session();
+    let store = session.real_store()?;
+    let settings = privacy::load(store)?;
     let seconds = app.idle_limit(&settings).as_secs();
     Ok(LockPolicy {
         idle_seconds: u32::try_from(seconds).unwrap_or(u32::MAX),
+        locks: privacy::pin_hash(store)?.is_some(),
     })
 }
 

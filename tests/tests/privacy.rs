@@ -436,6 +436,24 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
         .unwrap();
     app.wait_for_text(".point:nth-child(2) .body", &client.last, WAIT)
         .unwrap();
+
+    // The demo, one click from the real data, does not turn the lock off: left alone in it,
+    // the window locks, and the PIN brings back the worker's own store.
+    app.click(&app.button("Start").unwrap()).unwrap();
+    app.click(&app.button("Demo proberen").unwrap()).unwrap();
+    app.wait_for("#demo-banner", WAIT).unwrap();
+    app.wait_for_text("#lock-title", "vergrendeld", Duration::from_secs(30))
+        .unwrap();
+    app.fill_in("#unlock-pin", Session::PIN).unwrap();
+    app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
+    app.wait_for_text("#home-title", "Dag", WAIT).unwrap();
+    let demo = app
+        .execute(
+            "return document.getElementById('demo-banner') !== null;",
+            json!([]),
+        )
+        .unwrap();
+    assert_eq!(demo, json!(false), "the lock ended the demo");
     app.close().unwrap();
 }
 

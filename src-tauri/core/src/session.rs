@@ -78,6 +78,14 @@ impl Session {
                     let key = vault.load(account)?;
                     Self::open_or_finish(dir, &file, exists, &key).map(Phase::Open)
                 }
+                // Stopped after the passphrase's scheme was written and before its store was:
+                // chosen again, with its confirmation, rather than taken from the first thing
+                // typed at "Ontgrendelen", typo and all, for good.
+                KeyScheme::Passphrase(_) if !file.initialised && !exists => {
+                    Ok(Phase::NeedsNewPassphrase(
+                        "de vorige start werd onderbroken voor je wachtwoordzin bewaard was".into(),
+                    ))
+                }
                 KeyScheme::Passphrase(params) => Ok(Phase::NeedsPassphrase(params)),
             },
         }
@@ -218,12 +226,14 @@ impl Session {
     }
 
     /// Locks: closes the store and keeps its key only masked under the PIN whose hash is
-    /// `pin`. Nothing to do if the store is not open.
-    pub fn lock(&mut self, pin: &PinHash) {
+    /// `pin`, with `tries_left` (fewer than [`crate::store::PIN_TRIES`] when the window was
+    /// locked before the store could be, and wrong PINs were typed meanwhile). Nothing to do if
+    /// the store is not open.
+    pub fn lock(&mut self, pin: &PinHash, tries_left: u8) {
         // The demo ends with the lock: the real store is the one the PIN guards.
         self.demo = None;
         if let Phase::Open(store) = &self.phase {
-            let locked = LockedKey::seal(store.key(), pin);
+            let locked = LockedKey::seal(store.key(), pin, tries_left.max(1));
             // Dropping the store closes the connection; SQLCipher wipes its copy of the key.
             self.phase = Phase::Locked(locked);
         }
@@ -304,6 +314,15 @@ impl Session {
                 code: e.code().into(),
                 message: e.to_string(),
             },
+        }
+    }
+
+    /// The worker's own store while it is open, also while the demo is used instead: its PIN and
+    /// idle time guard the window in the demo too, which is one click from the real data.
+    pub fn real_store(&self) -> Result<&Store, StoreError> {
+        match &self.phase {
+            Phase::Open(store) => Ok(store),
+            _ => Err(StoreError::Locked),
         }
     }
 

@@ -3,7 +3,7 @@ use std::fs;
 use std::sync::Mutex;
 
 use super::*;
-use crate::store::PinHash;
+use crate::store::{PIN_TRIES, PinHash};
 
 /// An in-memory keyring; `available: false` behaves like a session without Secret Service.
 #[derive(Default)]
@@ -137,6 +137,28 @@ fn an_interrupted_first_launch_resumes() {
 }
 
 #[test]
+fn a_first_passphrase_cut_off_before_its_store_is_chosen_again_with_its_confirmation() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path());
+    SchemeFile {
+        scheme: KeyScheme::Passphrase(PassphraseParams::with_costs(256, 1, 1).unwrap()),
+        initialised: false,
+    }
+    .write(&data.key_scheme())
+    .unwrap();
+    let mut session = Session::start(data.clone(), &FakeVault::default()).with_cheap_kdf();
+    assert!(
+        matches!(session.state(), SessionState::NeedsNewPassphrase { .. }),
+        "{:?}",
+        session.state()
+    );
+    session
+        .create_with_passphrase("vier woorden op rij", "vier woorden op rij")
+        .unwrap();
+    assert!(matches!(session.state(), SessionState::Ready { .. }));
+}
+
+#[test]
 fn without_a_keyring_the_worker_sets_a_passphrase_and_no_key_file_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let vault = FakeVault {
@@ -195,7 +217,7 @@ fn locked_session(dir: &std::path::Path, vault: &FakeVault) -> Session {
         .execute_batch("CREATE TABLE probe (v TEXT); INSERT INTO probe VALUES ('Vandewalle');")
         .unwrap();
     let pin = PinHash::new("480215", 256, 1).unwrap();
-    session.lock(&pin);
+    session.lock(&pin, PIN_TRIES);
     session
 }
 
@@ -308,4 +330,50 @@ fn inspecting_a_store_changes_no_byte_and_recovers_nothing() {
         })
         .collect();
     assert_eq!(after, before, "a look changes nothing");
+}
+
+/// The window locked before the store could (a sync was running) and wrong PINs were typed
+/// meanwhile: they count against the same five.
+#[test]
+fn wrong_pins_typed_before_the_store_locked_count_against_the_five() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    let mut session = Session::start(DataDir::new(dir.path()), &vault);
+    let pin = PinHash::new("480215", 256, 1).unwrap();
+    session.lock(&pin, PIN_TRIES - 3);
+    assert!(matches!(
+        session.unlock_with_pin("111111"),
+        Err(StoreError::WrongPin { tries_left: 1 })
+    ));
+    assert!(matches!(
+        session.unlock_with_pin("111111"),
+        Err(StoreError::PinExhausted)
+    ));
+}
+
+/// The demo is one click from the real data: the real store stays the one the lock guards, and
+/// the lock ends the demo.
+#[test]
+fn the_demo_leaves_the_real_store_to_the_lock() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault::default();
+    let mut session = locked_session(dir.path(), &vault);
+    session.unlock_with_pin("480215").unwrap();
+    session.enter_demo(Store::in_memory(crate::ledger::UPGRADES).unwrap());
+    let probe = |store: &Store| {
+        store
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'probe'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .unwrap()
+    };
+    assert_eq!(probe(session.store().unwrap()), 0, "the demo is in use");
+    assert_eq!(probe(session.real_store().unwrap()), 1);
+    let pin = PinHash::new("480215", 256, 1).unwrap();
+    session.lock(&pin, PIN_TRIES);
+    assert!(!session.in_demo());
+    assert!(matches!(session.real_store(), Err(StoreError::Locked)));
 }

@@ -61,9 +61,10 @@ pub struct DbKey([u8; 32]);
 impl DbKey {
     /// A fresh key from the operating system's CSPRNG.
     pub fn generate() -> Result<Self, KeyError> {
-        let mut bytes = [0u8; 32];
-        getrandom::fill(&mut bytes).map_err(|e| KeyError::Random(e.to_string()))?;
-        Ok(Self(bytes))
+        // Filled in place: a local array moved into the key would stay behind unwiped.
+        let mut key = Self([0u8; 32]);
+        getrandom::fill(&mut key.0).map_err(|e| KeyError::Random(e.to_string()))?;
+        Ok(key)
     }
 
     /// Derives the key from a passphrase with Argon2id and the parameters in `params`.
@@ -72,10 +73,10 @@ impl DbKey {
         let argon = argon2::Params::new(params.m_cost_kib, params.t_cost, params.p_cost, Some(32))
             .map_err(|_| KeyError::Malformed)?;
         let kdf = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, argon);
-        let mut bytes = [0u8; 32];
-        kdf.hash_password_into(passphrase.as_bytes(), &salt, &mut bytes)
+        let mut key = Self([0u8; 32]);
+        kdf.hash_password_into(passphrase.as_bytes(), &salt, &mut key.0)
             .map_err(|_| KeyError::Malformed)?;
-        Ok(Self(bytes))
+        Ok(key)
     }
 
     /// The value for `PRAGMA key`: SQLCipher's raw-key syntax, `"x'<64 hex digits>'"`. Built in
@@ -120,11 +121,12 @@ impl DbKey {
 
     fn from_hex(text: &str) -> Result<Self, KeyError> {
         let decoded = Zeroizing::new(hex::decode(text.trim()).map_err(|_| KeyError::Malformed)?);
-        let bytes: [u8; 32] = decoded
-            .as_slice()
-            .try_into()
-            .map_err(|_| KeyError::Malformed)?;
-        Ok(Self(bytes))
+        if decoded.len() != 32 {
+            return Err(KeyError::Malformed);
+        }
+        let mut key = Self([0u8; 32]);
+        key.0.copy_from_slice(&decoded);
+        Ok(key)
     }
 }
 

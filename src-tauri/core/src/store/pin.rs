@@ -105,7 +105,7 @@ impl std::fmt::Debug for LockedKey {
 
 impl LockedKey {
     /// Masks `key` under the PIN whose hash is `pin`.
-    pub(crate) fn seal(key: &DbKey, pin: &PinHash) -> Self {
+    pub(crate) fn seal(key: &DbKey, pin: &PinHash, tries_left: u8) -> Self {
         let mask = pin.mac(MASK_LABEL);
         let mut masked = *key.bytes();
         for (byte, m) in masked.iter_mut().zip(mask.iter()) {
@@ -117,7 +117,7 @@ impl LockedKey {
             t_cost: pin.t_cost,
             masked,
             check: *pin.mac(CHECK_LABEL),
-            tries_left: PIN_TRIES,
+            tries_left,
         }
     }
 
@@ -145,6 +145,8 @@ impl LockedKey {
 
 impl Drop for LockedKey {
     fn drop(&mut self) {
+        // The check too: with it, PINs could be tried against a copy of the memory.
         self.masked.zeroize();
+        self.check.zeroize();
     }
 }
