@@ -173,7 +173,15 @@ impl Store {
         upgrades: &[Upgrade],
     ) -> Result<Self, StoreError> {
         let conn = existing(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
-        Self::unlock(conn, path, key, protection, true, upgrades)
+        Self::unlock(conn, path, key, protection, true, upgrades).map_err(|e| {
+            match (e, protection) {
+                // No passphrase to check: the keyring holds a key for another store.
+                (StoreError::WrongKey(path), KeyProtection::Keyring) => {
+                    StoreError::KeyringKeyDoesNotFit(path)
+                }
+                (e, _) => e,
+            }
+        })
     }
 
     /// Opens the database at `path` for reading only: no migration, no recovery, no write of
@@ -287,6 +295,11 @@ impl Store {
     /// earlier versions): the store they copied has been migrated and checked. A copy that
     /// cannot be deleted now is tried again at the next start.
     fn remove_backups(&self) {
+        self.remove_backups_except(None);
+    }
+
+    /// [`Self::remove_backups`], but for `keep`.
+    fn remove_backups_except(&self, keep: Option<&Path>) {
         let (Some(folder), Some(name)) = (self.path.parent(), self.path.file_name()) else {
             return;
         };
@@ -296,7 +309,10 @@ impl Store {
         };
         for entry in entries.flatten() {
             let file = entry.file_name().to_string_lossy().into_owned();
-            if file.starts_with(&prefix) && file.ends_with(".bak") {
+            if file.starts_with(&prefix)
+                && file.ends_with(".bak")
+                && keep.is_none_or(|keep| entry.path() != keep)
+            {
                 let _ = fs::remove_file(entry.path());
             }
         }
@@ -333,10 +349,10 @@ impl Store {
 
     /// Copies the encrypted file, as it is, to `<name>.v<version>-<unix time>.bak`.
     fn backup(&self, version: u32) -> Result<PathBuf, StoreError> {
-        // Fold the write-ahead log into the main file so the copy is complete on its own.
-        self.conn
-            .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
-            .map_err(StoreError::sqlite)?;
+        // Fold the write-ahead log into the main file so the copy is complete on its own; a
+        // reader in another process that keeps it would make the copy miss the last changes.
+        self.checkpoint()
+            .map_err(|_| StoreError::Backup("een ander programma heeft de databank open".into()))?;
         let stamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs())
@@ -345,6 +361,9 @@ impl Store {
         name.push(format!(".v{version}-{stamp}.bak"));
         let target = self.path.with_file_name(name);
         fs::copy(&self.path, &target).map_err(|e| StoreError::Backup(e.to_string()))?;
+        // One copy, of the store as it is now: a migration that keeps failing would otherwise
+        // leave one more at every start, each holding what was wiped since the one before.
+        self.remove_backups_except(Some(&target));
         Ok(target)
     }
 
@@ -540,6 +559,12 @@ pub enum StoreError {
     #[coded(field = "passphrase")]
     WrongKey(PathBuf),
     #[error(
+        "De sleutel in de sleutelbos van deze computer past niet bij de databank {0}, of het \
+         bestand is beschadigd. Aanmelder heeft niets aan het bestand veranderd. Neem contact op \
+         met je ICT-ondersteuning (de databank kan van een andere computer of gebruiker komen)."
+    )]
+    KeyringKeyDoesNotFit(PathBuf),
+    #[error(
         "Het databankbestand {0} is beschadigd of onvolledig. Aanmelder heeft niets aan het \
          bestand veranderd. Zet een back-up terug (bestanden die eindigen op .bak staan ernaast) \
          of neem contact op met je ICT-ondersteuning."
@@ -605,7 +630,8 @@ pub enum StoreError {
     },
     #[error(
         "Vóór het bijwerken van de databank kon geen back-up gemaakt worden ({0}). Er is niets \
-         veranderd. Maak ruimte vrij op de schijf en start Aanmelder opnieuw."
+         veranderd. Maak ruimte vrij op de schijf of sluit het andere programma en start \
+         Aanmelder opnieuw."
     )]
     Backup(String),
     #[error(transparent)]

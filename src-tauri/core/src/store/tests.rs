@@ -68,12 +68,23 @@ fn another_key_gives_the_typed_error_and_leaves_the_file_unchanged() {
     let err = Store::open(
         &path,
         &other,
-        KeyProtection::Keyring,
+        KeyProtection::Passphrase,
         crate::ledger::UPGRADES,
     )
     .unwrap_err();
     assert!(matches!(err, StoreError::WrongKey(_)), "got {err:?}");
     assert_eq!(err.code(), "store.wrong_key");
+    assert_eq!(fs::read(&path).unwrap(), before);
+    // From the keyring there is no passphrase to check: the message does not ask for one.
+    let err = Store::open(
+        &path,
+        &other,
+        KeyProtection::Keyring,
+        crate::ledger::UPGRADES,
+    )
+    .unwrap_err();
+    assert_eq!(err.code(), "store.keyring_key_does_not_fit");
+    assert!(!err.to_string().contains("wachtwoordzin"), "{err}");
     assert_eq!(fs::read(&path).unwrap(), before);
 
     // The right key still opens it afterwards.
@@ -241,6 +252,15 @@ fn a_failed_migration_keeps_its_encrypted_backup_and_says_where_it_is() {
         .pragma_query_value(None, "user_version", |r| r.get(0))
         .unwrap();
     assert_eq!(version, 0);
+    drop(conn);
+
+    // The next start fails the same way: one backup still, the store as it is now, not one
+    // more at every start (its name has the second it was made in).
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    Store::open(&path, &key, KeyProtection::Keyring, crate::ledger::UPGRADES).unwrap_err();
+    let again = backups_in(dir.path());
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_ne!(again, backups, "a fresh copy");
 }
 
 #[test]
