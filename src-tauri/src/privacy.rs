@@ -6,7 +6,7 @@
 //! one). On Linux the desktop's own screen lock locks it as well. Locking closes the store:
 //! see `Session::lock`.
 
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU32, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -45,6 +45,9 @@ pub struct Guard {
     clipboard_for: Duration,
     /// Wrong PINs typed while the window was locked but the store not yet.
     wrong_pins: AtomicU8,
+    /// Right PINs typed while the window was locked but the store not yet: a lock still waiting
+    /// for a sync is called off by one.
+    unlocks: AtomicU32,
     /// Kept alive while it owns the clipboard: on X11 the owner serves the text.
     clipboard: Mutex<Option<arboard::Clipboard>>,
     /// The password last put on the clipboard, until its timer or the app's exit takes it off.
@@ -77,6 +80,7 @@ impl Guard {
             clipboard: Mutex::new(None),
             copied: Mutex::new(None),
             wrong_pins: AtomicU8::new(0),
+            unlocks: AtomicU32::new(0),
         }
     }
 
@@ -141,13 +145,21 @@ impl AppState {
     /// worker or the desktop asked for waits until the sync is done (the window shows the lock
     /// at once, and checks the PIN against its hash meanwhile).
     pub fn lock(&self, only_if_idle: bool) -> Result<bool, IpcError> {
-        if only_if_idle && self.sync_progress().0 {
-            return Ok(false);
-        }
+        let unlocks = self.guard.unlocks.load(Ordering::SeqCst);
         let deadline = Instant::now() + Duration::from_secs(600);
-        while self.sync_progress().0 && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        // Held until the store is closed, so no sync starts in between.
+        let _no_sync = loop {
+            match self.no_sync() {
+                Some(one) => break Some(one),
+                None if only_if_idle => return Ok(false),
+                None if Instant::now() >= deadline => break None,
+                None => std::thread::sleep(Duration::from_millis(200)),
+            }
+            // The worker typed the right PIN meanwhile: back to work, no lock.
+            if self.guard.unlocks.load(Ordering::SeqCst) != unlocks {
+                return Ok(false);
+            }
+        };
         let mut session = self.session();
         // The real store's PIN and idle time, also in the demo (the lock ends it).
         let Ok(store) = session.real_store() else {
@@ -309,6 +321,7 @@ pub async fn unlock_pin(
         })?;
         if right {
             app.guard.wrong_pins.store(0, Ordering::SeqCst);
+            app.guard.unlocks.fetch_add(1, Ordering::SeqCst);
             app.guard.touch();
             return Ok(app.session().state());
         }

@@ -155,6 +155,16 @@ impl AppState {
         f(&mut self.session())
     }
 
+    /// The sync's own lock, if no sync runs: held, none starts (the idle lock takes it so that
+    /// the store cannot close between a sync's claim of an item and its send).
+    pub fn no_sync(&self) -> Option<MutexGuard<'_, ()>> {
+        match self.sync.one.try_lock() {
+            Ok(one) => Some(one),
+            Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) => None,
+        }
+    }
+
     /// `(running, done, total)` of the current sync.
     pub fn sync_progress(&self) -> (bool, usize, usize) {
         (
