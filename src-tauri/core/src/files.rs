@@ -8,10 +8,11 @@
 //! before its first byte is written, with its temporary name: the app may stop at any moment
 //! (a crash, a power cut) between writing, naming and recording, and what it left, a hidden
 //! file or a named copy without a finished record, is then still the app's to find
-//! ([`settle_cut_off`]) and to delete. A copy of a
-//! package's own file (its archive, its mail draft) is remembered with that package as well,
-//! so that it can go once the store has destroyed the package's archive, not only at the purge
-//! (`outbox::delete_copies_no_longer_needed`).
+//! ([`settle_cut_off`]) and to delete. A copy of a package's own file (its archive, its mail
+//! draft) is remembered with that package as well, so that it can go once the store has
+//! destroyed the package's archive, not only at the purge
+//! (`outbox::delete_copies_no_longer_needed`). A copy out of reach (a stick taken out) is not
+//! taken for deleted: it is listed for the worker and tried again ([`retry_not_deleted`]).
 
 use std::fs;
 use std::io::{ErrorKind, Write as _};
@@ -147,7 +148,7 @@ impl Drop for Staged<'_> {
     }
 }
 
-/// Removes a file; one already gone is removed too.
+/// Removes a file; one already gone counts as removed.
 fn remove(path: &Path) -> std::io::Result<()> {
     match fs::remove_file(path) {
         Err(e) if e.kind() != ErrorKind::NotFound => Err(e),

@@ -211,6 +211,39 @@ fn the_migration_finds_the_package_of_copies_saved_before() {
     );
 }
 
+/// What the tests of saves cut off and copies out of reach start from: a store, a folder to
+/// save into, and the moment.
+struct Desk {
+    _db: tempfile::TempDir,
+    store: Store,
+    dir: tempfile::TempDir,
+    now: DateTime<FixedOffset>,
+}
+
+impl Desk {
+    fn new() -> Self {
+        let (_db, store) = Store::temporary();
+        Self {
+            _db,
+            store,
+            dir: tempfile::tempdir().unwrap(),
+            now: at("2026-12-05T10:15:00+01:00"),
+        }
+    }
+}
+
+/// A folder in `dir` to save into, as on a stick, and where it goes when the stick is taken out.
+fn stick(dir: &tempfile::TempDir) -> (PathBuf, PathBuf) {
+    let stick = dir.path().join("stick");
+    fs::create_dir(&stick).unwrap();
+    (stick, dir.path().join("weg"))
+}
+
+/// Referral AM-ABCD-EFGH's receipt staged into `folder`: recorded and written, not named.
+fn stage_receipt<'s>(store: &'s Store, folder: &Path, now: DateTime<FixedOffset>) -> Staged<'s> {
+    stage_for_referral(store, "AM-ABCD-EFGH", None, folder, &receipt(b"%PDF"), now).unwrap()
+}
+
 fn receipt(bytes: &[u8]) -> Export {
     Export {
         file_name: "ontvangstbewijs-AM-ABCD-EFGH.pdf".into(),
@@ -229,31 +262,16 @@ fn rows(store: &Store) -> i64 {
 /// round of the retention finds the hidden file and deletes it.
 #[test]
 fn a_save_cut_off_before_its_name_leaves_nothing_behind() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
-    drop(
-        stage_for_referral(
-            &store,
-            "AM-ABCD-EFGH",
-            None,
-            dir.path(),
-            &receipt(b"%PDF"),
-            now,
-        )
-        .unwrap(),
-    );
+    let Desk {
+        _db,
+        store,
+        dir,
+        now,
+    } = Desk::new();
+    drop(stage_receipt(&store, dir.path(), now));
     assert_eq!((names_in(dir.path()).len(), rows(&store)), (0, 0));
 
-    let staged = stage_for_referral(
-        &store,
-        "AM-ABCD-EFGH",
-        None,
-        dir.path(),
-        &receipt(b"%PDF"),
-        now,
-    )
-    .unwrap();
+    let staged = stage_receipt(&store, dir.path(), now);
     std::mem::forget(staged);
     assert_eq!(names_in(dir.path()).len(), 1, "the hidden file is there");
 
@@ -267,19 +285,14 @@ fn a_save_cut_off_before_its_name_leaves_nothing_behind() {
 /// app's, listed with the referral's copies and deleted with them.
 #[test]
 fn a_copy_named_before_its_record_is_finished_is_still_deleted_by_the_purge() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
+    let Desk {
+        _db,
+        store,
+        dir,
+        now,
+    } = Desk::new();
     let cut_off_after_naming = || {
-        let staged = stage_for_referral(
-            &store,
-            "AM-ABCD-EFGH",
-            None,
-            dir.path(),
-            &receipt(b"%PDF"),
-            now,
-        )
-        .unwrap();
+        let staged = stage_receipt(&store, dir.path(), now);
         fs::hard_link(&staged.temp, &staged.target).unwrap();
         let named = staged.target.clone();
         std::mem::forget(staged);
@@ -316,34 +329,21 @@ fn a_copy_named_before_its_record_is_finished_is_still_deleted_by_the_purge() {
 /// taken for the app's, whether the naming failed or the app stopped before it.
 #[test]
 fn a_file_of_another_program_under_the_copys_name_is_left_alone() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
+    let Desk {
+        _db,
+        store,
+        dir,
+        now,
+    } = Desk::new();
     let foreign = dir.path().join("ontvangstbewijs-AM-ABCD-EFGH.pdf");
 
-    let staged = stage_for_referral(
-        &store,
-        "AM-ABCD-EFGH",
-        None,
-        dir.path(),
-        &receipt(b"%PDF"),
-        now,
-    )
-    .unwrap();
+    let staged = stage_receipt(&store, dir.path(), now);
     fs::write(&foreign, b"someone else's").unwrap();
     assert!(staged.commit().is_err());
     assert_eq!(rows(&store), 0);
 
     fs::remove_file(&foreign).unwrap();
-    let staged = stage_for_referral(
-        &store,
-        "AM-ABCD-EFGH",
-        None,
-        dir.path(),
-        &receipt(b"%PDF"),
-        now,
-    )
-    .unwrap();
+    let staged = stage_receipt(&store, dir.path(), now);
     fs::write(&foreign, b"someone else's").unwrap();
     std::mem::forget(staged);
     delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
@@ -358,19 +358,14 @@ fn a_file_of_another_program_under_the_copys_name_is_left_alone() {
 /// and must still never take that program's file for the copy.
 #[test]
 fn a_naming_that_fails_inside_a_unit_of_work_leaves_the_other_file_alone() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
-    let foreign = dir.path().join("ontvangstbewijs-AM-ABCD-EFGH.pdf");
-    let staged = stage_for_referral(
-        &store,
-        "AM-ABCD-EFGH",
-        None,
-        dir.path(),
-        &receipt(b"%PDF"),
+    let Desk {
+        _db,
+        store,
+        dir,
         now,
-    )
-    .unwrap();
+    } = Desk::new();
+    let foreign = dir.path().join("ontvangstbewijs-AM-ABCD-EFGH.pdf");
+    let staged = stage_receipt(&store, dir.path(), now);
     let tx = store.transaction().unwrap();
     fs::write(&foreign, b"someone else's").unwrap();
     assert!(staged.commit().is_err());
@@ -390,18 +385,13 @@ fn a_naming_that_fails_inside_a_unit_of_work_leaves_the_other_file_alone() {
 /// the next round.
 #[test]
 fn a_purge_that_rolls_back_leaves_a_cut_off_save_to_the_next_round() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
-    let staged = stage_for_referral(
-        &store,
-        "AM-ABCD-EFGH",
-        None,
-        dir.path(),
-        &receipt(b"%PDF"),
+    let Desk {
+        _db,
+        store,
+        dir,
         now,
-    )
-    .unwrap();
+    } = Desk::new();
+    let staged = stage_receipt(&store, dir.path(), now);
     let foreign = staged.target.clone();
     std::mem::forget(staged);
     fs::write(&foreign, b"someone else's").unwrap();
@@ -421,18 +411,18 @@ fn a_purge_that_rolls_back_leaves_a_cut_off_save_to_the_next_round() {
 /// copy it cannot see.
 #[test]
 fn a_cut_off_save_on_a_folder_out_of_reach_waits_for_it() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let stick = dir.path().join("stick");
-    fs::create_dir(&stick).unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
-    let staged =
-        stage_for_referral(&store, "AM-ABCD-EFGH", None, &stick, &receipt(b"%PDF"), now).unwrap();
+    let Desk {
+        _db,
+        store,
+        dir,
+        now,
+    } = Desk::new();
+    let (stick, away) = stick(&dir);
+    let staged = stage_receipt(&store, &stick, now);
     fs::hard_link(&staged.temp, &staged.target).unwrap();
     let named = staged.target.clone();
     std::mem::forget(staged);
 
-    let away = dir.path().join("weg");
     fs::rename(&stick, &away).unwrap();
     crate::retention::purge_due(&store, now).unwrap();
     assert_eq!(rows(&store), 1, "the row waits");
@@ -450,18 +440,13 @@ fn a_cut_off_save_on_a_folder_out_of_reach_waits_for_it() {
 /// was written: the copy, once named, is recorded again.
 #[test]
 fn a_copy_whose_row_another_app_settled_away_is_recorded_again() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
-    let staged = stage_for_referral(
-        &store,
-        "AM-ABCD-EFGH",
-        None,
-        dir.path(),
-        &receipt(b"%PDF"),
+    let Desk {
+        _db,
+        store,
+        dir,
         now,
-    )
-    .unwrap();
+    } = Desk::new();
+    let staged = stage_receipt(&store, dir.path(), now);
     store.conn().execute("DELETE FROM saved_file", []).unwrap();
     let path = staged.commit().unwrap();
     assert_eq!(
@@ -475,11 +460,13 @@ fn a_copy_whose_row_another_app_settled_away_is_recorded_again() {
 /// says it is gone. A copy still there is never taken off on the worker's word.
 #[test]
 fn a_copy_on_a_stick_taken_out_is_listed_until_it_is_back_or_said_gone() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let (stick, away) = (dir.path().join("stick"), dir.path().join("weg"));
-    fs::create_dir(&stick).unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
+    let Desk {
+        _db,
+        store,
+        dir,
+        now,
+    } = Desk::new();
+    let (stick, away) = stick(&dir);
     let save = |reference: &str| {
         let export = Export {
             file_name: format!("aanmelding-{reference}.7z"),
@@ -522,11 +509,13 @@ fn a_copy_on_a_stick_taken_out_is_listed_until_it_is_back_or_said_gone() {
 /// is never deleted in the old one's place.
 #[test]
 fn a_new_copy_under_a_listed_copys_name_is_not_deleted_in_its_place() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let (stick, away) = (dir.path().join("stick"), dir.path().join("weg"));
-    fs::create_dir(&stick).unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
+    let Desk {
+        _db,
+        store,
+        dir,
+        now,
+    } = Desk::new();
+    let (stick, away) = stick(&dir);
     let export = |bytes: &[u8]| Export {
         file_name: "correctie-AM-ABCD-EFGH.7z".into(),
         bytes: bytes.to_vec().into(),
@@ -554,13 +543,14 @@ fn a_new_copy_under_a_listed_copys_name_is_not_deleted_in_its_place() {
 /// worker was never shown: it stays listed whatever the worker says, until the stick is back.
 #[test]
 fn a_cut_off_save_out_of_reach_is_not_taken_off_the_list_on_the_workers_word() {
-    let (_db, store) = Store::temporary();
-    let dir = tempfile::tempdir().unwrap();
-    let (stick, away) = (dir.path().join("stick"), dir.path().join("weg"));
-    fs::create_dir(&stick).unwrap();
-    let now = at("2026-12-05T10:15:00+01:00");
-    let staged =
-        stage_for_referral(&store, "AM-ABCD-EFGH", None, &stick, &receipt(b"%PDF"), now).unwrap();
+    let Desk {
+        _db,
+        store,
+        dir,
+        now,
+    } = Desk::new();
+    let (stick, away) = stick(&dir);
+    let staged = stage_receipt(&store, &stick, now);
     let target = staged.target.display().to_string();
     std::mem::forget(staged);
     fs::rename(&stick, &away).unwrap();
