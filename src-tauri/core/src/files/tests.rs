@@ -251,6 +251,14 @@ fn receipt(bytes: &[u8]) -> Export {
     }
 }
 
+/// Of a save cut off whose name another program took: only that program's file is left, and no
+/// row.
+fn only_the_other_programs_file_is_left(store: &Store, dir: &Path, foreign: &Path) {
+    assert_eq!(names_in(dir), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
+    assert_eq!(fs::read(foreign).unwrap(), b"someone else's");
+    assert_eq!(rows(store), 0);
+}
+
 fn rows(store: &Store) -> i64 {
     store
         .conn()
@@ -348,9 +356,7 @@ fn a_file_of_another_program_under_the_copys_name_is_left_alone() {
     std::mem::forget(staged);
     delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
 
-    assert_eq!(names_in(dir.path()), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
-    assert_eq!(fs::read(&foreign).unwrap(), b"someone else's");
-    assert_eq!(rows(&store), 0);
+    only_the_other_programs_file_is_left(&store, dir.path(), &foreign);
 }
 
 /// Another program takes the copy's name while a unit of work is open (the DPO notice is named
@@ -375,9 +381,7 @@ fn a_naming_that_fails_inside_a_unit_of_work_leaves_the_other_file_alone() {
     crate::retention::purge_due(&store, now).unwrap();
     delete_for_referral(&store, "AM-ABCD-EFGH", now).unwrap();
 
-    assert_eq!(names_in(dir.path()), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
-    assert_eq!(fs::read(&foreign).unwrap(), b"someone else's");
-    assert_eq!(rows(&store), 0);
+    only_the_other_programs_file_is_left(&store, dir.path(), &foreign);
 }
 
 /// A purge (inside its unit of work) meets a save cut off before its name, whose name another
@@ -402,9 +406,7 @@ fn a_purge_that_rolls_back_leaves_a_cut_off_save_to_the_next_round() {
     assert_eq!(names_in(dir.path()).len(), 2, "the hidden file waits");
     crate::retention::purge_due(&store, now).unwrap();
 
-    assert_eq!(names_in(dir.path()), ["ontvangstbewijs-AM-ABCD-EFGH.pdf"]);
-    assert_eq!(fs::read(&foreign).unwrap(), b"someone else's");
-    assert_eq!(rows(&store), 0);
+    only_the_other_programs_file_is_left(&store, dir.path(), &foreign);
 }
 
 /// A save cut off on a stick that is then taken out waits for it, rather than forgetting a
