@@ -80,14 +80,13 @@ impl AppState {
     /// background sync runs waits for it, and its report counts what that sync sent: the worker
     /// pressed, and those packages went.
     pub fn sync_outbox(&self, now_anyway: bool) -> Result<SyncReport, OutboxError> {
-        let (_one, waited) = match self.sync.one.try_lock() {
-            Ok(one) => (one, None),
-            Err(std::sync::TryLockError::Poisoned(p)) => (p.into_inner(), None),
-            Err(std::sync::TryLockError::WouldBlock) if now_anyway => {
+        let (_one, waited) = match self.no_sync() {
+            Some(one) => (one, None),
+            None if now_anyway => {
                 let one = lock(&self.sync.one);
                 (one, Some(lock(&self.sync.last).clone()))
             }
-            Err(std::sync::TryLockError::WouldBlock) => return Ok(SyncReport::default()),
+            None => return Ok(SyncReport::default()),
         };
         self.sync.running.store(true, Ordering::SeqCst);
         let running = Running(&self.sync.running);
