@@ -290,10 +290,17 @@ pub async fn touch(app: State<'_, AppState>) -> Reply<()> {
     Ok(())
 }
 
+/// Locks the store, waiting off the async runtime for a running sync to end (the window shows
+/// the lock at once): a wait of minutes would otherwise hold one of the runtime's few threads.
 #[tauri::command]
-pub async fn lock_now(app: State<'_, AppState>) -> Reply<SessionState> {
-    app.lock(false)?;
-    Ok(app.session().state())
+pub async fn lock_now(handle: tauri::AppHandle) -> Reply<SessionState> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let app = handle.state::<AppState>();
+        app.lock(false)?;
+        Ok(app.session().state())
+    })
+    .await
+    .map_err(|_| IpcError::interrupted("session.lock"))?
 }
 
 /// Unlocks with the PIN. After the last wrong try the app closes, as the worker is told.
