@@ -9,6 +9,7 @@ macro_rules! with_commands {
         $then! {
             commands::session_state,
             commands::create_passphrase,
+            commands::retry_keyring,
             commands::unlock,
             commands::try_demo,
             commands::leave_demo,

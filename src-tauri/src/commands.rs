@@ -48,6 +48,20 @@ pub async fn create_passphrase(
     Ok(session.state())
 }
 
+/// "Sleutelbos opnieuw proberen": the first start met a locked keyring, which the worker has
+/// unlocked since. Off the async runtime: the keyring may show its unlock prompt and wait.
+#[tauri::command]
+pub async fn retry_keyring(handle: tauri::AppHandle) -> Reply<SessionState> {
+    tauri::async_runtime::spawn_blocking(move || {
+        let app = handle.state::<AppState>();
+        let mut session = app.session();
+        session.retry_keyring(&aanmelder_core::store::OsKeyring)?;
+        Ok(session.state())
+    })
+    .await
+    .map_err(|_| IpcError::interrupted("store.retry_keyring"))?
+}
+
 /// "Demo proberen": a demo store in memory, used instead of the real one until the worker
 /// leaves it.
 #[tauri::command]

@@ -25,7 +25,12 @@ pub enum SessionState {
     /// The store is protected by a passphrase: ask for it.
     NeedsPassphrase,
     /// First launch without a usable keyring: explain why and ask for a new passphrase.
-    NeedsNewPassphrase { reason: String },
+    /// `keyring_locked`: the keyring is there but was locked (its unlock prompt dismissed), so
+    /// the worker may unlock it and try it again rather than choose a passphrase for good.
+    NeedsNewPassphrase {
+        reason: String,
+        keyring_locked: bool,
+    },
     /// The window was locked (idle, suspend): ask for the PIN.
     Locked { tries_left: u8 },
     /// The store cannot be opened; `message` says what happened and what to do.
@@ -47,10 +52,23 @@ pub struct Session {
 enum Phase {
     Open(Store),
     NeedsPassphrase(PassphraseParams),
-    NeedsNewPassphrase(String),
+    NeedsNewPassphrase {
+        reason: String,
+        keyring_locked: bool,
+    },
     /// The store is closed and its key masked under the PIN.
     Locked(LockedKey),
     Failed(StoreError),
+}
+
+impl Phase {
+    /// No keyring to keep the key in, for `reason`: the worker chooses a passphrase.
+    fn new_passphrase(reason: impl Into<String>) -> Self {
+        Self::NeedsNewPassphrase {
+            reason: reason.into(),
+            keyring_locked: false,
+        }
+    }
 }
 
 impl Session {
@@ -82,8 +100,8 @@ impl Session {
                 // chosen again, with its confirmation, rather than taken from the first thing
                 // typed at "Ontgrendelen", typo and all, for good.
                 KeyScheme::Passphrase(_) if !file.initialised && !exists => {
-                    Ok(Phase::NeedsNewPassphrase(
-                        "de vorige start werd onderbroken voor je wachtwoordzin bewaard was".into(),
+                    Ok(Phase::new_passphrase(
+                        "de vorige start werd onderbroken voor je wachtwoordzin bewaard was",
                     ))
                 }
                 KeyScheme::Passphrase(params) => Ok(Phase::NeedsPassphrase(params)),
@@ -103,11 +121,17 @@ impl Session {
         match stored {
             Ok(read_back) if read_back == key => {}
             Ok(_) => {
-                return Ok(Phase::NeedsNewPassphrase(
-                    "de sleutelbos gaf een andere sleutel terug dan bewaard werd".into(),
+                return Ok(Phase::new_passphrase(
+                    "de sleutelbos gaf een andere sleutel terug dan bewaard werd",
                 ));
             }
-            Err(KeyError::KeyringUnavailable(why)) => return Ok(Phase::NeedsNewPassphrase(why)),
+            Err(KeyError::KeyringUnavailable(why)) => return Ok(Phase::new_passphrase(why)),
+            Err(KeyError::KeyringLocked) => {
+                return Ok(Phase::NeedsNewPassphrase {
+                    reason: "de sleutelbos is vergrendeld of gaf Aanmelder geen toegang".into(),
+                    keyring_locked: true,
+                });
+            }
             Err(e) => return Err(e.into()),
         }
         let file = SchemeFile {
@@ -182,13 +206,30 @@ impl Session {
         .map_err(StoreError::from)
     }
 
+    /// First launch with a keyring that was locked: the worker unlocked it and tries it again.
+    /// Starts as a new launch would, so a keyring still locked asks once more, and nothing is
+    /// written unless the key is kept.
+    pub fn retry_keyring(&mut self, vault: &dyn KeyVault) -> Result<(), StoreError> {
+        if !matches!(
+            self.phase,
+            Phase::NeedsNewPassphrase {
+                keyring_locked: true,
+                ..
+            }
+        ) {
+            return Err(StoreError::AlreadyExists(self.dir.database()));
+        }
+        self.phase = Self::first_phase(&self.dir, vault)?;
+        Ok(())
+    }
+
     /// First launch without a keyring: protect the new store with the worker's passphrase.
     pub fn create_with_passphrase(
         &mut self,
         passphrase: &str,
         confirmation: &str,
     ) -> Result<(), StoreError> {
-        if !matches!(self.phase, Phase::NeedsNewPassphrase(_)) {
+        if !matches!(self.phase, Phase::NeedsNewPassphrase { .. }) {
             return Err(StoreError::AlreadyExists(self.dir.database()));
         }
         if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
@@ -307,8 +348,12 @@ impl Session {
             Phase::Locked(locked) => SessionState::Locked {
                 tries_left: locked.tries_left,
             },
-            Phase::NeedsNewPassphrase(reason) => SessionState::NeedsNewPassphrase {
+            Phase::NeedsNewPassphrase {
+                reason,
+                keyring_locked,
+            } => SessionState::NeedsNewPassphrase {
                 reason: reason.clone(),
+                keyring_locked: *keyring_locked,
             },
             Phase::Failed(e) => SessionState::Failed {
                 code: e.code().into(),

@@ -37,7 +37,7 @@ fn main() -> ExitCode {
             println!("vergrendeld: vraag de pincode");
             ExitCode::from(3)
         }
-        SessionState::NeedsNewPassphrase { reason } => {
+        SessionState::NeedsNewPassphrase { reason, .. } => {
             eprintln!("geen sleutelbos: {reason}");
             ExitCode::FAILURE
         }

@@ -1,21 +1,27 @@
 use std::collections::HashMap;
 use std::fs;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::*;
 use crate::store::{PIN_TRIES, PinHash};
 
-/// An in-memory keyring; `available: false` behaves like a session without Secret Service.
+/// An in-memory keyring; `unavailable` behaves like a session without Secret Service, `locked`
+/// like a keyring whose unlock prompt the worker dismissed.
 #[derive(Default)]
 struct FakeVault {
     keys: Mutex<HashMap<String, DbKey>>,
     unavailable: bool,
+    locked: AtomicBool,
 }
 
 impl KeyVault for FakeVault {
     fn save(&self, account: &str, key: &DbKey) -> Result<(), KeyError> {
         if self.unavailable {
             return Err(KeyError::KeyringUnavailable("geen Secret Service".into()));
+        }
+        if self.locked.load(Ordering::SeqCst) {
+            return Err(KeyError::KeyringLocked);
         }
         self.keys
             .lock()
@@ -159,6 +165,68 @@ fn a_first_passphrase_cut_off_before_its_store_is_chosen_again_with_its_confirma
 }
 
 #[test]
+fn a_keyring_locked_at_first_start_can_be_unlocked_and_tried_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = DataDir::new(dir.path());
+    let vault = FakeVault {
+        locked: AtomicBool::new(true),
+        ..Default::default()
+    };
+    let mut session = Session::start(data.clone(), &vault);
+    let SessionState::NeedsNewPassphrase {
+        reason,
+        keyring_locked: true,
+    } = session.state()
+    else {
+        panic!("{:?}", session.state())
+    };
+    assert!(reason.contains("vergrendeld"), "{reason}");
+    // Still locked: asked again, nothing written.
+    session.retry_keyring(&vault).unwrap();
+    assert!(matches!(
+        session.state(),
+        SessionState::NeedsNewPassphrase {
+            keyring_locked: true,
+            ..
+        }
+    ));
+    assert!(!data.key_scheme().exists() && !data.database().exists());
+
+    vault.locked.store(false, Ordering::SeqCst);
+    session.retry_keyring(&vault).unwrap();
+    assert!(
+        matches!(session.state(), SessionState::Ready { .. }),
+        "{:?}",
+        session.state()
+    );
+    drop(session);
+    // The key is in the keyring: the next start opens without a passphrase.
+    let next = Session::start(data, &vault);
+    assert!(matches!(next.state(), SessionState::Ready { .. }));
+    // A session that never asked for the keyring again has nothing to retry.
+    let mut open = next;
+    assert!(open.retry_keyring(&vault).is_err());
+}
+
+#[test]
+fn a_missing_keyring_offers_no_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let vault = FakeVault {
+        unavailable: true,
+        ..Default::default()
+    };
+    let mut session = Session::start(DataDir::new(dir.path()), &vault);
+    assert!(matches!(
+        session.state(),
+        SessionState::NeedsNewPassphrase {
+            keyring_locked: false,
+            ..
+        }
+    ));
+    assert!(session.retry_keyring(&vault).is_err());
+}
+
+#[test]
 fn without_a_keyring_the_worker_sets_a_passphrase_and_no_key_file_is_written() {
     let dir = tempfile::tempdir().unwrap();
     let vault = FakeVault {
@@ -166,7 +234,7 @@ fn without_a_keyring_the_worker_sets_a_passphrase_and_no_key_file_is_written() {
         ..Default::default()
     };
     let mut session = Session::start(DataDir::new(dir.path()), &vault).with_cheap_kdf();
-    let SessionState::NeedsNewPassphrase { reason } = session.state() else {
+    let SessionState::NeedsNewPassphrase { reason, .. } = session.state() else {
         panic!("{:?}", session.state())
     };
     assert!(reason.contains("Secret Service"));

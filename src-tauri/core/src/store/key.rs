@@ -251,11 +251,23 @@ impl KeyVault for OsKeyring {
     }
 }
 
+/// The keyring's errors as the worker reads them: in Dutch, with the system's own (English)
+/// words only where nothing else tells IT what went wrong.
 fn keyring_error(e: keyring::Error) -> KeyError {
     match e {
         keyring::Error::NoEntry => KeyError::Missing,
         keyring::Error::BadEncoding(_) | keyring::Error::BadDataFormat(..) => KeyError::Malformed,
-        other => KeyError::KeyringUnavailable(other.to_string()),
+        // A locked keyring whose unlock prompt was dismissed, or access refused.
+        keyring::Error::NoStorageAccess(_) => KeyError::KeyringLocked,
+        keyring::Error::NoDefaultStore | keyring::Error::NotSupportedByStore(_) => {
+            KeyError::KeyringUnavailable("dit systeem heeft geen sleutelbos".into())
+        }
+        keyring::Error::PlatformFailure(why) => KeyError::KeyringUnavailable(format!(
+            "er antwoordt geen sleutelbos; melding van het systeem: {why}"
+        )),
+        other => KeyError::KeyringUnavailable(format!(
+            "de sleutelbos gaf een onverwachte fout; melding van het systeem: {other}"
+        )),
     }
 }
 
@@ -279,6 +291,12 @@ pub enum KeyError {
          start Aanmelder opnieuw."
     )]
     KeyringUnavailable(String),
+    /// The keyring is there but locked, or refused Aanmelder: the worker can unlock it.
+    #[error(
+        "De sleutelbos van het besturingssysteem is vergrendeld of gaf Aanmelder geen toegang. \
+         {KEYRING_HELP} en start Aanmelder opnieuw."
+    )]
+    KeyringLocked,
     #[error(
         "De sleutel van de databank staat niet meer in de sleutelbos. Zonder die sleutel kan \
          Aanmelder de gegevens niet openen. Het bestand blijft onaangeroerd: neem contact op met \

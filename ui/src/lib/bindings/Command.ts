@@ -4,6 +4,7 @@
 export type Command =
   | 'session_state'
   | 'create_passphrase'
+  | 'retry_keyring'
   | 'unlock'
   | 'try_demo'
   | 'leave_demo'

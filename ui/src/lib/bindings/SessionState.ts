@@ -4,4 +4,4 @@ import type { StoreInfo } from "./StoreInfo";
 /**
  * Where the app stands with its store, as the UI sees it.
  */
-export type SessionState = { "state": "ready", store: StoreInfo, } | { "state": "needs_passphrase" } | { "state": "needs_new_passphrase", reason: string, } | { "state": "locked", tries_left: number, } | { "state": "failed", code: string, message: string, };
+export type SessionState = { "state": "ready", store: StoreInfo, } | { "state": "needs_passphrase" } | { "state": "needs_new_passphrase", reason: string, keyring_locked: boolean, } | { "state": "locked", tries_left: number, } | { "state": "failed", code: string, message: string, };

@@ -61,6 +61,7 @@ import type { WorkerProfile } from './WorkerProfile';
 export const commands = {
   sessionState: () => call<SessionState>('session_state'),
   createPassphrase: (passphrase: string, confirmation: string) => call<SessionState>('create_passphrase', { passphrase, confirmation }),
+  retryKeyring: () => call<SessionState>('retry_keyring'),
   unlock: (passphrase: string) => call<SessionState>('unlock', { passphrase }),
   tryDemo: () => call<SessionState>('try_demo'),
   leaveDemo: () => call<SessionState>('leave_demo'),
