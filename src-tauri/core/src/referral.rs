@@ -571,6 +571,12 @@ pub enum ReferralError {
     #[error("Aanmelding {0} is al afgerond: toestemming of weigering is al genoteerd.")]
     NotADraft(Reference),
     #[error(
+        "De gegevens van aanmelding {0} zijn al gewist: de vijf punten werden niet binnen 24 uur \
+         afgerond, of de aanmelding werd verwijderd. Er werd niets genoteerd of verzonden. Begin \
+         een nieuwe aanmelding."
+    )]
+    Wiped(Reference),
+    #[error(
         "Voor aanmelding {0} is (nog) geen toestemming genoteerd, of de gegevens zijn al gewist: \
          er kan geen pakket van gemaakt worden."
     )]

@@ -236,6 +236,8 @@ impl<'a> Visit<'a> {
         let referral = Referral::get(self.store, self.gazetteer, reference)?;
         let client = match (&referral.status, &referral.client) {
             (Status::Draft, Some(client)) => client.clone(),
+            // Not finished in time, or deleted: nothing was recorded, the data are gone.
+            (Status::Draft, None) => return Err(ReferralError::Wiped(reference.clone()).into()),
             _ => return Err(ReferralError::NotADraft(reference.clone()).into()),
         };
         let agreement = crate::referral::partner(self.store, referral.id)?;

@@ -111,6 +111,13 @@ fn an_unfinished_draft_is_wiped_after_a_day() {
     let f = Office::new();
     let reference = draft(&f);
     wiped_exactly_at(&f, &reference, t0() + Duration::hours(DRAFT_HOURS));
+    // A visit screen left open past the wipe is told so, not that something was recorded.
+    let later = t0() + Duration::hours(DRAFT_HOURS + 1);
+    let err = f
+        .visit()
+        .five_points(&reference, Language::Nl, later)
+        .unwrap_err();
+    assert_eq!(err.code(), "referral.wiped", "{err}");
 }
 
 #[test]
