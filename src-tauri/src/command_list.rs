@@ -14,6 +14,7 @@ macro_rules! with_commands {
             commands::try_demo,
             commands::leave_demo,
             commands::worker_profile,
+            commands::check_worker_profile,
             commands::save_worker_profile,
             commands::check_residence,
             commands::start_referral,

@@ -97,6 +97,13 @@ pub async fn worker_profile(app: State<'_, AppState>) -> Reply<WorkerProfile> {
     app.with_store(WorkerProfile::load).map(readable_profile)
 }
 
+/// Refuses, with the same message as the start of a referral, when the worker's own details
+/// are not complete: asked when "Nieuwe aanmelding" opens, before a client's data are typed.
+#[tauri::command]
+pub async fn check_worker_profile(app: State<'_, AppState>) -> Reply<()> {
+    app.with_store(|store| WorkerProfile::load(store)?.require_complete())
+}
+
 /// Phones reach the page as a person reads and types them (`0470 12 34 56`), in the fields the
 /// worker edits too; the store keeps E.164 and takes either form back.
 fn readable(phone: &mut String) {

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import Home from './Home.svelte';
-import type { Api } from '../lib/ipc';
+import { CommandError, type Api } from '../lib/ipc';
 import type { NotDeleted } from '../lib/bindings/NotDeleted';
 import type { StoreInfo } from '../lib/bindings/StoreInfo';
 
@@ -20,6 +20,9 @@ const locked = '/home/an/Documenten/ontvangstbewijs-AM-WXYZ-2345.pdf';
 function api(listed: NotDeleted[], after: NotDeleted[]): Api {
   const partial: Partial<Api> = {
     workerProfile: vi.fn(async () => ({ name: 'An', team: '', email: '', phone: '' })),
+    checkWorkerProfile: vi.fn(async () => {
+      throw new CommandError({ code: 'worker.incomplete', message: 'Vul eerst je eigen gegevens in bij Instellingen (team, e-mailadres, telefoon).', field: null, fields: [] });
+    }),
     dataAttribution: vi.fn(async () => ''),
     outboxSummary: vi.fn(async () => ({ waiting: 0, oldest_queued_at: null, overdue: false })),
     upcomingWipes: vi.fn(async () => []),
@@ -57,5 +60,21 @@ describe('Home: files to wipe by hand', () => {
     await waitFor(() => expect(screen.getByRole('status').textContent).toContain('Nog niet gewist'));
     expect(screen.getByRole('status').textContent).toContain('het bestand is in gebruik');
     expect(screen.getByText(locked)).not.toBeNull();
+  });
+});
+
+describe('Home: the worker’s own details', () => {
+  it('reminds a worker with a name but no phone, as the start of a referral would refuse', async () => {
+    render(Home, { store, api: api([], []), onsettings: () => {}, onoutbox: () => {} });
+    expect(await screen.findByRole('button', { name: 'Naar instellingen' })).not.toBeNull();
+  });
+
+  it('says nothing once the details are complete', async () => {
+    const complete = api([], []);
+    complete.checkWorkerProfile = vi.fn(async () => null);
+    render(Home, { store, api: complete, onsettings: () => {}, onoutbox: () => {} });
+    await waitFor(() => expect(complete.checkWorkerProfile).toHaveBeenCalled());
+    await Promise.resolve();
+    expect(screen.queryByRole('button', { name: 'Naar instellingen' })).toBeNull();
   });
 });

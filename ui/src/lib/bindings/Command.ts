@@ -9,6 +9,7 @@ export type Command =
   | 'try_demo'
   | 'leave_demo'
   | 'worker_profile'
+  | 'check_worker_profile'
   | 'save_worker_profile'
   | 'check_residence'
   | 'start_referral'

@@ -66,6 +66,7 @@ export const commands = {
   tryDemo: () => call<SessionState>('try_demo'),
   leaveDemo: () => call<SessionState>('leave_demo'),
   workerProfile: () => call<WorkerProfile>('worker_profile'),
+  checkWorkerProfile: () => call<null>('check_worker_profile'),
   saveWorkerProfile: (profile: WorkerProfile) => call<WorkerProfile>('save_worker_profile', { profile }),
   checkResidence: (postalCode: string, municipalityCode: string) => call<ResidenceCheck>('check_residence', { postalCode, municipalityCode }),
   startReferral: (client: ClientInput, partnerId: number | null = null) => call<Started>('start_referral', { client, partnerId }),
