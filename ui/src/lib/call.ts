@@ -5,6 +5,7 @@ import { invoke } from '@tauri-apps/api/core';
 import type { Command } from './bindings/Command';
 import type { FieldMessage } from './bindings/FieldMessage';
 import type { IpcError } from './bindings/IpcError';
+import { STORE_LOCKED_EVENT } from './events';
 
 export class CommandError extends Error {
   readonly code: string;
@@ -34,6 +35,9 @@ export async function call<T>(command: Command, args?: Record<string, unknown>):
     return await invoke<T>(command, args);
   } catch (error) {
     if (isIpcError(error)) {
+      // The store locked before the page noticed (the Rust side's idle, suspend or desktop
+      // lock): the window shows the lock now rather than a screen's error.
+      if (error.code === 'store.locked') window.dispatchEvent(new Event(STORE_LOCKED_EVENT));
       throw new CommandError({ ...error, field: error.field ?? null, fields: error.fields ?? [] });
     }
     throw new CommandError({
