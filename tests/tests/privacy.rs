@@ -407,6 +407,10 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
     to_five_points(&app, &client);
     app.wait_for_text(".point:nth-child(2) .body", &client.last, WAIT)
         .unwrap();
+    // Explained in French, the first point ticked: neither is the client's, both survive the lock.
+    app.press("input[name=language][value=fr]").unwrap();
+    app.wait_for_text("#language-switched", "Frans", WAIT).unwrap();
+    app.press("#explained-purpose").unwrap();
 
     // Hands off the keyboard: the window locks by itself.
     app.wait_for_text("#lock-title", "vergrendeld", Duration::from_secs(30))
@@ -431,22 +435,37 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
 
     app.fill_in("#unlock-pin", Session::PIN).unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
-    // Back where the worker was: the five points of the same client.
+    // Back where the worker was: the five points of the same client, in French, ticked.
     app.wait_for_text("#visit-title", "De vijf punten", WAIT)
         .unwrap();
     app.wait_for_text(".point:nth-child(2) .body", &client.last, WAIT)
         .unwrap();
+    let kept = app
+        .execute(
+            "return [document.querySelector('input[name=language][value=fr]').checked, \
+                     document.getElementById('explained-purpose').checked, \
+                     document.querySelector('.points').lang];",
+            json!([]),
+        )
+        .unwrap();
+    assert_eq!(kept, json!([true, true, "fr"]), "language and tick kept");
 
     // The demo, one click from the real data, does not turn the lock off: left alone in it,
     // the window locks, and the PIN brings back the worker's own store.
     app.click(&app.button("Start").unwrap()).unwrap();
     app.click(&app.button("Demo proberen").unwrap()).unwrap();
     app.wait_for("#demo-banner", WAIT).unwrap();
+    // Practising a new referral when the lock comes: the form must not go on in the real store.
+    app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
+    app.press("#new-referral").unwrap();
+    app.wait_for("#first_name", WAIT).unwrap();
     app.wait_for_text("#lock-title", "vergrendeld", Duration::from_secs(30))
         .unwrap();
     app.fill_in("#unlock-pin", Session::PIN).unwrap();
     app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
     app.wait_for_text("#home-title", "Dag", WAIT).unwrap();
+    app.wait_for_text("#lock-note", "demo is beëindigd", WAIT)
+        .unwrap();
     let demo = app
         .execute(
             "return document.getElementById('demo-banner') !== null;",
