@@ -409,7 +409,8 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
         .unwrap();
     // Explained in French, the first point ticked: neither is the client's, both survive the lock.
     app.press("input[name=language][value=fr]").unwrap();
-    app.wait_for_text("#language-switched", "Frans", WAIT).unwrap();
+    app.wait_for_text("#language-switched", "Frans", WAIT)
+        .unwrap();
     app.press("#explained-purpose").unwrap();
 
     // Hands off the keyboard: the window locks by itself.
