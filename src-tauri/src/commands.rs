@@ -372,8 +372,16 @@ pub async fn open_draft_folder(app: State<'_, AppState>, id: i64) -> Reply<()> {
         .as_deref()
         .and_then(std::path::Path::parent)
         .ok_or(aanmelder_core::outbox::OutboxError::NotWaiting)?;
-    open::that_detached(folder)
-        .map_err(|e| aanmelder_core::outbox::OutboxError::Draft(e.to_string()))?;
+    // The system's reason (no file manager, say) is English and says little more.
+    open::that_detached(folder).map_err(|_| {
+        IpcError::message(
+            "outbox.open_folder",
+            format!(
+                "De map kon niet geopend worden. Open ze zelf in je bestandsbeheer: {}",
+                folder.display()
+            ),
+        )
+    })?;
     Ok(())
 }
 

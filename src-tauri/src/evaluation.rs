@@ -46,7 +46,12 @@ fn read_import(path: &str) -> Reply<Vec<u8>> {
                 .into(),
         ));
     }
-    std::fs::read(path).map_err(|e| fail(format!("Bestand: kan niet gelezen worden ({e}).")))
+    std::fs::read(path).map_err(|e| {
+        fail(format!(
+            "Bestand: kan niet gelezen worden ({}).",
+            aanmelder_core::error::io_reason(&e)
+        ))
+    })
 }
 
 #[tauri::command]

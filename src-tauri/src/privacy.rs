@@ -368,9 +368,15 @@ pub async fn copy_password(handle: tauri::AppHandle, reference: Reference) -> Re
         )
     })?);
     let unavailable = |e: arboard::Error| {
+        let why = match e {
+            arboard::Error::ClipboardOccupied => {
+                "een ander programma gebruikt het klembord; probeer het zo opnieuw"
+            }
+            _ => "het klembord van de computer is niet bereikbaar",
+        };
         IpcError::message(
             "clipboard.unavailable",
-            format!("Kopiëren lukte niet ({e}): lees het wachtwoord voor of typ het over."),
+            format!("Kopiëren lukte niet ({why}): lees het wachtwoord voor of typ het over."),
         )
     };
     {

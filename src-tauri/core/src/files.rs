@@ -23,7 +23,7 @@ use serde::Serialize;
 use ts_rs::TS;
 use zeroize::Zeroizing;
 
-use crate::error::Coded;
+use crate::error::{Coded, io_reason};
 use crate::store::{Store, StoreError};
 
 /// A file the worker asked to save: its neutral name and its bytes.
@@ -598,7 +598,7 @@ fn why_not_deleted(e: &std::io::Error) -> String {
         ErrorKind::ReadOnlyFilesystem => "de schijf is alleen-lezen".into(),
         ErrorKind::IsADirectory => "er staat een map met die naam".into(),
         ErrorKind::ResourceBusy => "het bestand is in gebruik".into(),
-        _ => format!("het kon niet gewist worden ({e})"),
+        _ => format!("het kon niet gewist worden: {}", io_reason(e)),
     }
 }
 
@@ -696,7 +696,7 @@ impl SaveError {
         match e.kind() {
             ErrorKind::StorageFull | ErrorKind::QuotaExceeded => Self::Full(place),
             ErrorKind::ReadOnlyFilesystem | ErrorKind::PermissionDenied => Self::ReadOnly(place),
-            _ => Self::Write(e.to_string()),
+            _ => Self::Write(io_reason(e)),
         }
     }
 }

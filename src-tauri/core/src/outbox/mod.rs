@@ -1432,16 +1432,13 @@ pub fn write_drafts(
         // The copy's row, the whole file, the item marked, then the file's name: a full or
         // read-only folder leaves neither a partial draft nor an item marked as drafted.
         let staged =
-            files::stage_for_referral(store, &reference, Some(package_id), folder, &draft, now)
-                .map_err(|e| OutboxError::Draft(e.to_string()))?;
+            files::stage_for_referral(store, &reference, Some(package_id), folder, &draft, now)?;
         let tx = store.transaction()?;
         if !mark_drafted(store, id)? {
             // Taken by another copy of the app meanwhile: its draft, not ours.
             continue;
         }
-        let path = staged
-            .commit()
-            .map_err(|e| OutboxError::Draft(e.to_string()))?;
+        let path = staged.commit()?;
         tx.commit()?;
         written.push(path);
     }
@@ -1848,16 +1845,14 @@ pub enum OutboxError {
          verzenden. Vul bij Instellingen de mailserver van je team in."
     )]
     NoServer,
-    #[error("Het concept kon niet bewaard worden: {0}")]
-    Draft(String),
     #[error(
-        "Het postvak kon niet gelezen worden ({0}). Ontvangstbevestigingen komen bij de volgende \
-         keer binnen; verzonden pakketten blijven intussen bewaard."
+        "Het postvak kon niet gelezen worden. Ontvangstbevestigingen komen bij de volgende keer \
+         binnen; verzonden pakketten blijven intussen bewaard. Technische melding voor ICT: {0}"
     )]
     Mailbox(String),
     #[error(
-        "Het postvak aanvaardde de aanmelding niet ({0}). Kijk de gebruikersnaam en het \
-         wachtwoord na onder Instellingen, of meld opnieuw aan."
+        "Het postvak aanvaardde de aanmelding niet. Kijk de gebruikersnaam en het wachtwoord na \
+         onder Instellingen, of meld opnieuw aan. Technische melding voor ICT: {0}"
     )]
     MailboxSignIn(String),
     /// The protocol with the partner is not in force today; the Dutch reason says why.
@@ -1877,6 +1872,9 @@ pub enum OutboxError {
     Worker(#[from] WorkerError),
     #[error(transparent)]
     Agreement(#[from] AgreementError),
+    /// Writing a draft: the folder's own message (full, read-only, …).
+    #[error(transparent)]
+    Save(#[from] files::SaveError),
     #[error(transparent)]
     Store(#[from] StoreError),
 }

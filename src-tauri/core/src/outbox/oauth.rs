@@ -889,8 +889,8 @@ pub enum OAuthError {
     )]
     Registration { provider: String, said: String },
     #[error(
-        "{provider} is niet bereikbaar ({detail}). Kijk de netwerkverbinding na en probeer \
-         opnieuw."
+        "{provider} is niet bereikbaar. Kijk de netwerkverbinding na en probeer opnieuw. \
+         Technische melding voor ICT: {detail}"
     )]
     Unreachable { provider: String, detail: String },
     #[error("{provider} gaf een antwoord dat Aanmelder niet begrijpt. Vraag het aan IT.")]
@@ -898,13 +898,13 @@ pub enum OAuthError {
     #[error("{provider} kent geen aanmelden met een code. Kies 'Aanmelden in de browser'.")]
     NoDeviceCode { provider: String },
     #[error(
-        "Aanmelder kon op deze computer niet wachten op de browser ({detail}). Kies \
-         'Aanmelden met een code'."
+        "Aanmelder kon op deze computer niet wachten op de browser. Kies 'Aanmelden met een \
+         code'. Technische melding voor ICT: {detail}"
     )]
     Loopback { detail: String },
     #[error(
-        "De browser ging niet open ({detail}). Kies 'Aanmelden met een code' en volg de \
-         stappen op een ander toestel."
+        "De browser ging niet open. Kies 'Aanmelden met een code' en volg de stappen op een \
+         ander toestel. Technische melding voor ICT: {detail}"
     )]
     Browser { detail: String },
     #[error("Het aanmelden duurde te lang en is gestopt. Begin opnieuw.")]

@@ -200,13 +200,13 @@ impl SchemeFile {
                 .map(Some)
                 .map_err(|_| KeyError::SchemeUnreadable),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(KeyError::Io(e.to_string())),
+            Err(e) => Err(KeyError::Io(crate::error::io_reason(&e))),
         }
     }
 
     /// Writes atomically: a crash leaves either the old file or the new one, never half of one.
     pub(crate) fn write(&self, path: &Path) -> Result<(), KeyError> {
-        let io = |e: std::io::Error| KeyError::Io(e.to_string());
+        let io = |e: std::io::Error| KeyError::Io(crate::error::io_reason(&e));
         let json = serde_json::to_vec_pretty(self).map_err(|e| KeyError::Io(e.to_string()))?;
         let tmp = path.with_extension("json.tmp");
         let mut file = fs::File::create(&tmp).map_err(io)?;

@@ -26,7 +26,7 @@ pub use key::{
 pub(crate) use pin::LockedKey;
 pub use pin::{MAX_PIN_DIGITS, MIN_PIN_DIGITS, PIN_TRIES, PinHash, pin_is_valid};
 
-use crate::error::Coded;
+use crate::error::{Coded, io_reason};
 
 /// The migrations, in order. Migration `i` brings the schema from version `i` to `i + 1`.
 /// Append only: a released migration is never edited.
@@ -153,7 +153,7 @@ impl Store {
             return Err(StoreError::AlreadyExists(path.to_path_buf()));
         }
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|e| StoreError::Io(e.to_string()))?;
+            fs::create_dir_all(parent).map_err(|e| StoreError::Io(io_reason(&e)))?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
             | OpenFlags::SQLITE_OPEN_CREATE
@@ -320,7 +320,13 @@ impl Store {
 
     /// Runs the migrations after `found` in one transaction; on failure, which one and why.
     fn run_migrations(&mut self, found: u32, upgrades: &[Upgrade]) -> Result<(), (u32, String)> {
-        let sqlite = |v: u32| move |e: rusqlite::Error| (v, e.to_string());
+        let sqlite = |v: u32| {
+            move |e: rusqlite::Error| {
+                let why = sqlite_reason(&e)
+                    .map_or_else(|| format!("melding van het systeem: {e}"), str::to_owned);
+                (v, why)
+            }
+        };
         let tx = self.conn.transaction().map_err(sqlite(found + 1))?;
         for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
             tx.execute_batch(sql).map_err(sqlite(index as u32 + 1))?;
@@ -360,7 +366,7 @@ impl Store {
         let mut name = self.path.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".v{version}-{stamp}.bak"));
         let target = self.path.with_file_name(name);
-        fs::copy(&self.path, &target).map_err(|e| StoreError::Backup(e.to_string()))?;
+        fs::copy(&self.path, &target).map_err(|e| StoreError::Backup(io_reason(&e)))?;
         // One copy, of the store as it is now: a migration that keeps failing would otherwise
         // leave one more at every start, each holding what was wiped since the one before.
         self.remove_backups_except(Some(&target));
@@ -638,14 +644,36 @@ pub enum StoreError {
     Key(#[from] KeyError),
     #[error("Het databankbestand kon niet gelezen of geschreven worden: {0}")]
     Io(String),
+    #[error(
+        "De databank kon niet gelezen of beschreven worden: {0}. Wat al bewaard was, blijft \
+         bewaard. Probeer opnieuw; blijft het, neem dan contact op met je ICT-ondersteuning."
+    )]
+    Disk(&'static str),
     #[error("De databank gaf een onverwachte fout: {0}")]
     Sqlite(String),
 }
 
 impl StoreError {
     fn sqlite(e: rusqlite::Error) -> Self {
-        Self::Sqlite(e.to_string())
+        match sqlite_reason(&e) {
+            Some(why) => Self::Disk(why),
+            None => Self::Sqlite(e.to_string()),
+        }
     }
+}
+
+/// What the worker can do something about in SQLite's errors (a full disk, a read-only folder,
+/// another program holding the file), in Dutch; `None` for the rest, which only IT can read.
+fn sqlite_reason(e: &rusqlite::Error) -> Option<&'static str> {
+    use rusqlite::ErrorCode as C;
+    Some(match e.sqlite_error_code()? {
+        C::DiskFull => "de schijf is vol; maak ruimte vrij",
+        C::ReadOnly => "de schijf of de map is alleen-lezen",
+        C::DatabaseBusy | C::DatabaseLocked => "een ander programma houdt ze bezet",
+        C::SystemIoFailure => "de schijf gaf een lees- of schrijffout",
+        C::CannotOpen => "het bestand kon niet geopend worden",
+        _ => return None,
+    })
 }
 
 impl From<rusqlite::Error> for StoreError {

@@ -310,3 +310,34 @@ fn a_migration_without_its_data_step_is_refused() {
     );
     assert!(Store::in_memory(crate::ledger::UPGRADES).is_ok());
 }
+
+#[test]
+fn a_full_disk_is_said_in_dutch_and_loses_nothing_saved() {
+    let (_dir, _path, _key, store) = crate::testing::keyring_store();
+    write_value(&store, secret_value());
+    // SQLite's own "database or disk is full", without filling a disk: no page beyond these.
+    let pages: i64 = store
+        .conn()
+        .query_row("PRAGMA page_count", [], |r| r.get(0))
+        .unwrap();
+    store
+        .conn()
+        .execute_batch(&format!("PRAGMA max_page_count = {pages}"))
+        .unwrap();
+    let big = "x".repeat(64 * 1024);
+    let err = StoreError::from(
+        store
+            .conn()
+            .execute("INSERT INTO probe (v) VALUES (?1)", [&big])
+            .unwrap_err(),
+    );
+    assert_eq!(err.code(), "store.disk");
+    let message = err.to_string();
+    assert!(message.contains("de schijf is vol"), "{message}");
+    assert!(!message.contains("full"), "{message}");
+    let kept: String = store
+        .conn()
+        .query_row("SELECT v FROM probe", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(kept, secret_value());
+}
