@@ -515,15 +515,15 @@ impl Agreement {
         let current = Self::get(store, id)?;
         let until = crate::day::parse(until).ok_or(AgreementError::Invalid(
             "stop_until",
-            "Einddatum: typ de laatste dag waarop nog gegevens mogen worden doorgegeven, als \
-             dd/mm/jjjj.",
+            "Laatste dag van het protocol: typ de laatste dag waarop nog gegevens mogen worden \
+             doorgegeven, als dd/mm/jjjj.",
         ))?;
         if until < current.starts_on() {
             return Err(AgreementError::Invalid(
                 "stop_until",
-                "Einddatum: die ligt vóór de eerste dag van deze partner (het begin van het \
-                 protocol, of de ondertekening van de overeenkomst als die later viel). Kies een \
-                 latere datum.",
+                "Laatste dag van het protocol: die ligt vóór de eerste dag van deze partner (het \
+                 begin van het protocol, of de ondertekening van de overeenkomst als die later \
+                 viel). Kies een latere datum.",
             ));
         }
         let until = current.protocol_until.map_or(until, |old| old.min(until));

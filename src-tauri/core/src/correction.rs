@@ -217,12 +217,13 @@ pub(crate) fn earlier_values(
     Ok(values)
 }
 
-/// A name without case and accents: "Zoë Müller" and "zoe muller" are the same person.
+/// A name without case, accents, spaces, hyphens and apostrophes: "Zoë Müller" and "zoe
+/// muller", "Van den Berg" and "Vandenberg", "Marie-Anne" and "Marie Anne" are the same person.
 fn loose(name: &str) -> String {
     use unicode_normalization::UnicodeNormalization as _;
-    name.trim()
-        .nfd()
+    name.nfd()
         .filter(|c| !('\u{0300}'..='\u{036f}').contains(c))
+        .filter(|c| c.is_alphanumeric())
         .flat_map(char::to_lowercase)
         .collect()
 }
@@ -343,7 +344,13 @@ pub enum CorrectionError {
     OtherRecipient { now_for: String, was_for: String },
     #[error("Er is niets veranderd. Pas de gegevens aan die niet klopten.")]
     NoChange,
-    #[error("Dit is een andere persoon: start een nieuwe aanmelding met een nieuwe toestemming.")]
+    #[error(
+        "Voornaam en achternaam zijn allebei anders dan bij de toestemming: dat is een andere \
+         persoon. Een correctie verbetert er één van de twee (hoofdletters, accenten, spaties en \
+         koppeltekens tellen niet mee). Gaat het om iemand anders, start dan een nieuwe \
+         aanmelding met een nieuwe toestemming."
+    )]
+    #[coded(field = "first_name")]
     OtherPerson,
     #[error("De geschiedenis van de correcties is onleesbaar.")]
     Corrupt,

@@ -430,7 +430,10 @@ pub enum IncidentError {
     Invalid(Vec<FieldMessage>),
     #[error("Dit pakket is niet (mogelijk) verzonden, dus ook niet naar een verkeerd adres.")]
     NotSent,
-    #[error("Het concept voor de DPO kon niet opgesteld worden. Controleer je e-mailadres.")]
+    #[error(
+        "Het concept voor de DPO kon niet opgesteld worden. Kijk bij Instellingen je eigen \
+         e-mailadres na, en dat van de DPO onder ‘Bewaren en datalekken’."
+    )]
     Draft,
     #[error(transparent)]
     Save(#[from] SaveError),
