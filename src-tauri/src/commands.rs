@@ -12,7 +12,9 @@ use aanmelder_core::ledger::{self, ChainCheck, ListedEvent};
 use aanmelder_core::outbox::oauth::DeviceCode;
 use aanmelder_core::outbox::receipts::ReceiptReport;
 use aanmelder_core::outbox::settings::{SmtpInput, SmtpView};
-use aanmelder_core::outbox::{self, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport};
+use aanmelder_core::outbox::{
+    self, OutboxError, OutboxItem, OutboxSummary, StoreAccess as _, SyncReport,
+};
 use aanmelder_core::package::{Channel, ListedReferral, PackageView, SavedCopy};
 use aanmelder_core::referral::{ClientInput, Reference, Referral};
 use aanmelder_core::residence::PartnerOption;
@@ -371,17 +373,10 @@ pub async fn open_draft_folder(app: State<'_, AppState>, id: i64) -> Reply<()> {
     let folder = draft
         .as_deref()
         .and_then(std::path::Path::parent)
-        .ok_or(aanmelder_core::outbox::OutboxError::NotWaiting)?;
+        .ok_or(OutboxError::NotWaiting)?;
     // The system's reason (no file manager, say) is English and says little more.
-    open::that_detached(folder).map_err(|_| {
-        IpcError::message(
-            "outbox.open_folder",
-            format!(
-                "De map kon niet geopend worden. Open ze zelf in je bestandsbeheer: {}",
-                folder.display()
-            ),
-        )
-    })?;
+    open::that_detached(folder)
+        .map_err(|_| OutboxError::OpenFolder(folder.display().to_string()))?;
     Ok(())
 }
 

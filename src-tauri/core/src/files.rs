@@ -595,10 +595,7 @@ fn delete_copy(path: &Path, out_of_reach: OutOfReach) -> Result<(), String> {
 fn why_not_deleted(e: &std::io::Error) -> String {
     match e.kind() {
         ErrorKind::PermissionDenied => "Aanmelder mag het niet wissen (geen schrijfrechten)".into(),
-        ErrorKind::ReadOnlyFilesystem => "de schijf is alleen-lezen".into(),
-        ErrorKind::IsADirectory => "er staat een map met die naam".into(),
-        ErrorKind::ResourceBusy => "het bestand is in gebruik".into(),
-        _ => format!("het kon niet gewist worden: {}", io_reason(e)),
+        _ => io_reason(e),
     }
 }
 

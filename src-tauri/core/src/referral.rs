@@ -179,15 +179,20 @@ impl Referral {
         now: DateTime<FixedOffset>,
     ) -> Result<(), ReferralError> {
         let tx = store.transaction()?;
-        let recipient: String = tx
+        let (recipient, wiped): (String, bool) = tx
             .query_row(
-                "SELECT recipient FROM referral WHERE reference = ?1 AND status = 'draft'",
+                "SELECT recipient, purged_at IS NOT NULL FROM referral
+                 WHERE reference = ?1 AND status = 'draft'",
                 [reference.as_str()],
-                |r| r.get(0),
+                |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .optional()
             .map_err(StoreError::from)?
             .ok_or_else(|| ReferralError::NotADraft(reference.clone()))?;
+        if wiped {
+            // Wiped before the answer: nothing is recorded, as for a consent.
+            return Err(ReferralError::Wiped(reference.clone()));
+        }
         tx.execute(
             &format!(
                 "UPDATE referral SET status = 'refused', updated_at = ?2, purged_at = ?2, {}

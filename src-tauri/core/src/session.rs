@@ -112,7 +112,8 @@ impl Session {
     /// A brand-new installation: key into the keyring, then the scheme file, then the database.
     fn first_launch(dir: &DataDir, vault: &dyn KeyVault) -> Result<Phase, StoreError> {
         // On a fresh machine the app's data folder does not exist yet.
-        std::fs::create_dir_all(dir.root()).map_err(|e| StoreError::Io(e.to_string()))?;
+        std::fs::create_dir_all(dir.root())
+            .map_err(|e| StoreError::Io(crate::error::io_reason(&e)))?;
         let account = KeyScheme::new_keyring_account()?;
         let key = DbKey::generate()?;
         let stored = vault

@@ -1872,6 +1872,8 @@ pub enum OutboxError {
     Worker(#[from] WorkerError),
     #[error(transparent)]
     Agreement(#[from] AgreementError),
+    #[error("De map kon niet geopend worden. Open ze zelf in je bestandsbeheer: {0}")]
+    OpenFolder(String),
     /// Writing a draft: the folder's own message (full, read-only, …).
     #[error(transparent)]
     Save(#[from] files::SaveError),

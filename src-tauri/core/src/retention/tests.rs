@@ -118,6 +118,13 @@ fn an_unfinished_draft_is_wiped_after_a_day() {
         .five_points(&reference, Language::Nl, later)
         .unwrap_err();
     assert_eq!(err.code(), "referral.wiped", "{err}");
+    let refused = f.visit().refuse(&reference, &[], later).unwrap_err();
+    assert_eq!(refused.code(), "referral.wiped", "{refused}");
+    assert_eq!(
+        purged_events(&f, &reference),
+        1,
+        "nothing recorded after the wipe"
+    );
 }
 
 #[test]
