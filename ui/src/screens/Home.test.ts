@@ -67,14 +67,24 @@ describe('Home: the worker’s own details', () => {
   it('reminds a worker with a name but no phone, as the start of a referral would refuse', async () => {
     render(Home, { store, api: api([], []), onsettings: () => {}, onoutbox: () => {} });
     expect(await screen.findByRole('button', { name: 'Naar instellingen' })).not.toBeNull();
+    expect(screen.getByText(/team, e-mailadres, telefoon/)).not.toBeNull();
   });
 
-  it('says nothing once the details are complete', async () => {
-    const complete = api([], []);
-    complete.checkWorkerProfile = vi.fn(async () => null);
-    render(Home, { store, api: complete, onsettings: () => {}, onoutbox: () => {} });
-    await waitFor(() => expect(complete.checkWorkerProfile).toHaveBeenCalled());
-    await Promise.resolve();
-    expect(screen.queryByRole('button', { name: 'Naar instellingen' })).toBeNull();
+  it('says nothing once the details are complete, nor for another failure', async () => {
+    for (const answer of [
+      async () => null,
+      async () => {
+        throw new CommandError({ code: 'store.locked', message: 'vergrendeld', field: null, fields: [] });
+      },
+    ]) {
+      const fake = api([], []);
+      fake.checkWorkerProfile = vi.fn(answer);
+      const { unmount } = render(Home, { store, api: fake, onsettings: () => {}, onoutbox: () => {} });
+      await waitFor(() => expect(fake.checkWorkerProfile).toHaveBeenCalled());
+      // Past the answer and the screen's update.
+      await new Promise((done) => setTimeout(done, 20));
+      expect(screen.queryByRole('button', { name: 'Naar instellingen' })).toBeNull();
+      unmount();
+    }
   });
 });
