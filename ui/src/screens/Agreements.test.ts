@@ -67,3 +67,39 @@ describe('Agreements', () => {
     expect(confirm).not.toHaveBeenCalled();
   });
 });
+
+describe('Agreements: the form and the idle lock', () => {
+  it('opens the kept form again, as the worker left it, rather than the stored partner', async () => {
+    const kept = {
+      id: 7,
+      input: {
+        recipient_key: 'ocmw:13049',
+        name: 'OCMW Westerlo',
+        kbo: '0212.181.956',
+        mailbox: 'aanmelding.ocmw@westerlo.example',
+        dpo_email: 'informatieveiligheid@iok.example',
+        password_phone: '014 54 75 75',
+        agreement_date: '18/12/2023',
+        protocol_from: '01/01/2024',
+        protocol_until: '',
+        delivery: 'smtp' as const,
+        notice_months: '',
+        notice_given_on: '',
+        dpo_advice_ours: '',
+        dpo_advice_theirs: '',
+        contacts: '',
+        evaluation_months: 12,
+        last_evaluation: '',
+      },
+    };
+    render(Agreements, { api: api(), open: 7, editing: kept });
+    await waitFor(() =>
+      expect((document.getElementById('mailbox') as HTMLInputElement | null)?.value).toBe(
+        'aanmelding.ocmw@westerlo.example',
+      ),
+    );
+    // Past the list's load, which opens the partner from the outbox only when no form is kept.
+    await new Promise((done) => setTimeout(done, 20));
+    expect((document.getElementById('mailbox') as HTMLInputElement).value).toBe('aanmelding.ocmw@westerlo.example');
+  });
+});
