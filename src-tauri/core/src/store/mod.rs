@@ -366,11 +366,21 @@ impl Store {
         let mut name = self.path.file_name().unwrap_or_default().to_os_string();
         name.push(format!(".v{version}-{stamp}.bak"));
         let target = self.path.with_file_name(name);
-        fs::copy(&self.path, &target).map_err(|e| StoreError::Backup(io_reason(&e)))?;
+        Self::copy_open_file(&self.path, &target).map_err(|e| StoreError::Backup(io_reason(&e)))?;
         // One copy, of the store as it is now: a migration that keeps failing would otherwise
         // leave one more at every start, each holding what was wiped since the one before.
         self.remove_backups_except(Some(&target));
         Ok(target)
+    }
+
+    /// Copies the store's file while this connection has it open. Not `fs::copy`: on Windows
+    /// that opens the source sharing no write access, which SQLite's own handle holds, so the
+    /// copy before every migration would fail with a sharing violation.
+    fn copy_open_file(from: &Path, to: &Path) -> std::io::Result<()> {
+        let mut source = fs::File::open(from)?;
+        let mut target = fs::File::create_new(to)?;
+        std::io::copy(&mut source, &mut target)?;
+        target.sync_all()
     }
 
     pub fn schema_version(&self) -> Result<u32, StoreError> {
