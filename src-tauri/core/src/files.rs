@@ -69,9 +69,13 @@ impl Staged<'_> {
         // A hard link takes the name only if it is free, so a file another program put there
         // since `stage` chose the name is never replaced. Where the file system has no links
         // (FAT or exFAT sticks), a rename after a last look.
+        // Whether the hidden name is gone: on Windows a sync client or an indexer that opened
+        // the new file may keep it from being removed, and the row then keeps it for the
+        // retention's round to settle (`settle_cut_off`), rather than forgetting a full copy.
+        let mut temp_gone = true;
         match fs::hard_link(&self.temp, &self.target) {
             Ok(()) => {
-                let _ = fs::remove_file(&self.temp);
+                temp_gone = fs::remove_file(&self.temp).is_ok();
             }
             Err(e) if e.kind() == ErrorKind::AlreadyExists => {
                 return Err(SaveError::Write(format!(
@@ -97,8 +101,9 @@ impl Staged<'_> {
             // The path too: another copy of the app settling the row may have given it up.
             let finished = conn
                 .execute(
-                    "UPDATE saved_file SET temp = NULL, path = ?2 WHERE id = ?1",
-                    (record.id, self.target.display().to_string()),
+                    "UPDATE saved_file SET temp = CASE WHEN ?3 THEN NULL ELSE temp END, path = ?2
+                     WHERE id = ?1",
+                    (record.id, self.target.display().to_string(), temp_gone),
                 )
                 .map_err(StoreError::from)?;
             if finished == 0 {
