@@ -200,7 +200,11 @@ pub fn run() {
         .setup(|app| {
             let dir = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) => dir.into(),
-                None => app.path().app_data_dir()?,
+                // The local folder, not the roaming one: with roaming profiles or folder
+                // redirection Windows would copy the store and its log to the profile server
+                // and every PC the worker signs in on, where a wipe does not reach (and SQLite's
+                // log does not work on a network share). The same folder on Linux and macOS.
+                None => app.path().app_local_data_dir()?,
             };
             // The window first, then the store on a thread of its own: WebKit starts its
             // processes and loads the page meanwhile, and a command that comes before the store

@@ -421,10 +421,14 @@ fn secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
     set.exclude_from_history()
 }
 
+/// Windows' own history and cloud clipboard, and the monitoring format that third-party
+/// clipboard managers (Ditto and the like) respect.
 #[cfg(target_os = "windows")]
 fn secret(set: arboard::Set<'_>) -> arboard::Set<'_> {
     use arboard::SetExtWindows as _;
-    set.exclude_from_history().exclude_from_cloud()
+    set.exclude_from_history()
+        .exclude_from_cloud()
+        .exclude_from_monitoring()
 }
 
 /// The pasteboard's concealed type (nspasteboard.org), which clipboard histories such as Maccy
