@@ -35,8 +35,17 @@ const CLIPBOARD_SECONDS: u64 = 45;
 /// Environment variable that shortens that, for the end-to-end test only.
 pub const CLIPBOARD_SECONDS_ENV: &str = "AANMELDER_CLIPBOARD_SECONDS";
 
-/// A wall clock this far ahead of the monotonic clock over one tick means a suspend.
+/// A tick this much longer than it should be means a suspend.
 const SUSPEND_JUMP: Duration = Duration::from_secs(30);
+
+/// Whether the machine slept during a tick of `tick` that took `wall` by the wall clock and
+/// `mono` by the monotonic one. Linux's and macOS's monotonic clocks stop while the machine
+/// sleeps, so there the wall clock runs ahead; Windows' keeps counting, so there the tick itself
+/// took far too long (the thread did not run while the machine slept). A tick that long for
+/// another reason (the process stopped half a minute) locks too, which is the safe side.
+fn slept(tick: Duration, wall: Duration, mono: Duration) -> bool {
+    wall > mono + SUSPEND_JUMP || mono > tick + SUSPEND_JUMP
+}
 
 /// Input times and the clipboard, for the lock and the password.
 pub struct Guard {
@@ -192,7 +201,7 @@ pub fn watch(handle: tauri::AppHandle) {
             let wall_gone = SystemTime::now()
                 .duration_since(wall)
                 .unwrap_or(Duration::ZERO);
-            let suspended = wall_gone > mono.elapsed() + SUSPEND_JUMP;
+            let suspended = slept(tick, wall_gone, mono.elapsed());
             wall = SystemTime::now();
             mono = Instant::now();
             let app = handle.state::<AppState>();
@@ -470,4 +479,26 @@ pub async fn files_not_deleted(app: State<'_, AppState>) -> Reply<Vec<NotDeleted
 #[tauri::command]
 pub async fn file_wiped_by_hand(app: State<'_, AppState>, path: String) -> Reply<Vec<NotDeleted>> {
     app.with_store(|store| files::wiped_by_the_worker(store, &path, now()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::slept;
+
+    const TICK: Duration = Duration::from_secs(2);
+
+    #[test]
+    fn a_suspend_is_seen_whichever_clock_stops() {
+        let s = Duration::from_secs;
+        // An ordinary tick, a little late.
+        assert!(!slept(TICK, s(3), s(3)));
+        // Linux and macOS: the monotonic clock stopped for the ten minutes of sleep.
+        assert!(slept(TICK, s(602), s(2)));
+        // Windows: both clocks counted the ten minutes.
+        assert!(slept(TICK, s(602), s(602)));
+        // The wall clock set back an hour is no suspend.
+        assert!(!slept(TICK, Duration::ZERO, s(2)));
+    }
 }
