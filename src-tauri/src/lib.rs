@@ -94,6 +94,24 @@ fn lighter_webkit() {
     glib::setenv("WEBKIT_SKIA_ENABLE_CPU_RENDERING", "1", false).ok();
 }
 
+/// On Windows the standard error goes nowhere (the app has no console): without a window the
+/// worker would see nothing happen. Nothing of a client's is open yet at this point.
+#[cfg(windows)]
+fn said_in_a_window(error: &tauri::Error) {
+    rfd::MessageDialog::new()
+        .set_level(rfd::MessageLevel::Error)
+        .set_title("Aanmelder")
+        .set_description(format!(
+            "Aanmelder kon niet starten. Start de computer opnieuw; lukt het dan nog niet, neem \
+             contact op met je ICT-ondersteuning.\n\nTechnische melding voor ICT: {error}"
+        ))
+        .set_buttons(rfd::MessageButtons::Ok)
+        .show();
+}
+
+#[cfg(not(windows))]
+fn said_in_a_window(_error: &tauri::Error) {}
+
 /// A crash leaves no core dump: it would put the open store's pages and the page's client data,
 /// in clear, in a file (`/var/lib/systemd/coredump`), and the kernel and systemd-coredump honour
 /// this limit (Ubuntu's apport may not: the README tells IT). WebKit's processes inherit it.
@@ -229,6 +247,7 @@ pub fn run() {
         Err(error) => {
             start_again_if_the_last_one_is_closing(&error);
             eprintln!("Aanmelder kon niet starten: {error}");
+            said_in_a_window(&error);
             std::process::exit(1);
         }
     }
