@@ -474,6 +474,22 @@ fn the_idle_lock_hides_the_client_and_the_pin_brings_the_worker_back() {
         )
         .unwrap();
     assert_eq!(demo, json!(false), "the lock ended the demo");
+
+    // A client's name typed and not saved: gone with the lock, and the form says so.
+    app.click(&app.button("Aanmeldingen").unwrap()).unwrap();
+    app.press("#new-referral").unwrap();
+    app.fill_in("#first_name", client.first).unwrap();
+    app.wait_for_text("#lock-title", "vergrendeld", Duration::from_secs(30))
+        .unwrap();
+    assert!(!app.page_source().unwrap().contains(client.first));
+    app.fill_in("#unlock-pin", Session::PIN).unwrap();
+    app.click(&app.button("Ontgrendelen").unwrap()).unwrap();
+    app.wait_for_text("#lock-note", "nog niet bewaard", WAIT)
+        .unwrap();
+    let typed = app
+        .value(&app.wait_for("#first_name", WAIT).unwrap())
+        .unwrap();
+    assert_eq!(typed, "", "the typed name went with the lock");
     app.close().unwrap();
 }
 

@@ -66,13 +66,13 @@ impl Staged<'_> {
     /// back, the row stays unfinished, and [`settle_cut_off`] finds the named file. An error
     /// after the name (the store failing) leaves the same.
     pub fn commit(mut self) -> Result<PathBuf, SaveError> {
-        // A hard link takes the name only if it is free, so a file another program put there
-        // since `stage` chose the name is never replaced. Where the file system has no links
-        // (FAT or exFAT sticks), a rename after a last look.
         // Whether the hidden name is gone: on Windows a sync client or an indexer that opened
         // the new file may keep it from being removed, and the row then keeps it for the
         // retention's round to settle (`settle_cut_off`), rather than forgetting a full copy.
         let mut temp_gone = true;
+        // A hard link takes the name only if it is free, so a file another program put there
+        // since `stage` chose the name is never replaced. Where the file system has no links
+        // (FAT or exFAT sticks), a rename after a last look.
         match fs::hard_link(&self.temp, &self.target) {
             Ok(()) => {
                 temp_gone = fs::remove_file(&self.temp).is_ok();
