@@ -194,16 +194,16 @@ impl AppState {
 pub fn watch(handle: tauri::AppHandle) {
     std::thread::spawn(move || {
         let tick = Duration::from_secs(2);
-        let mut wall = SystemTime::now();
-        let mut mono = Instant::now();
         loop {
+            // Around the sleep only: a lock that waits for a sync, or a session another thread
+            // holds, must not read as a suspend on the next tick.
+            let wall = SystemTime::now();
+            let mono = Instant::now();
             std::thread::sleep(tick);
             let wall_gone = SystemTime::now()
                 .duration_since(wall)
                 .unwrap_or(Duration::ZERO);
             let suspended = slept(tick, wall_gone, mono.elapsed());
-            wall = SystemTime::now();
-            mono = Instant::now();
             let app = handle.state::<AppState>();
             // A store that will not lock (no PIN yet, locked already) simply waits.
             let _ = app.lock(!suspended);
