@@ -536,23 +536,7 @@ fn delete(
         }
         let temp = temp.map(PathBuf::from);
         let removed = match temp.as_deref().map(|temp| named(Path::new(&path), temp)) {
-            None | Some(Some(true)) => match delete_copy(Path::new(&path), out_of_reach) {
-                Ok(()) => match temp.as_deref().map_or(Ok(()), remove) {
-                    Ok(()) => Ok(()),
-                    Err(e) => {
-                        // The copy went, its hidden name did not (another program holds it, on
-                        // Windows): the row now names that file, listed and tried again as any
-                        // copy not deleted, and the worker can see which file it is.
-                        conn.execute(
-                            "UPDATE saved_file SET path = temp, temp = NULL, delete_failed = ?2
-                             WHERE id = ?1",
-                            (id, why_not_deleted(&e)),
-                        )?;
-                        continue;
-                    }
-                },
-                Err(why) => Err(why),
-            },
+            None | Some(Some(true)) => delete_copy(Path::new(&path), out_of_reach),
             Some(Some(false)) => continue,
             // Its hidden file may be out there too, which the worker was never shown: it waits
             // for the folder, whatever the worker says.
@@ -562,6 +546,16 @@ fn delete(
             conn.execute(
                 "UPDATE saved_file SET delete_failed = ?2 WHERE id = ?1",
                 (id, why),
+            )?;
+            continue;
+        }
+        if let Some(Err(e)) = temp.as_deref().map(remove) {
+            // The copy went, its hidden name did not (another program holds it, on Windows):
+            // the row now names that file, listed and tried again as any copy not deleted, and
+            // the worker can see which file it is.
+            conn.execute(
+                "UPDATE saved_file SET path = temp, temp = NULL, delete_failed = ?2 WHERE id = ?1",
+                (id, why_not_deleted(&e)),
             )?;
             continue;
         }
