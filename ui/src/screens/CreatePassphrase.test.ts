@@ -3,23 +3,14 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import CreatePassphrase from './CreatePassphrase.svelte';
 import type { Api } from '../lib/ipc';
 import type { SessionState } from '../lib/bindings/SessionState';
+import { keyringStore } from '../lib/fixtures';
 
 const locked: SessionState = {
   state: 'needs_new_passphrase',
   reason: 'de sleutelbos is vergrendeld of gaf Aanmelder geen toegang',
   keyring_locked: true,
 };
-const ready: SessionState = {
-  state: 'ready',
-  store: {
-    encrypted: true,
-    cipher_version: '4.6.1',
-    path: '/home/an/.local/share/aanmelder/aanmelder.db',
-    schema_version: 22,
-    key_protection: 'keyring',
-    demo: false,
-  },
-};
+const ready: SessionState = { state: 'ready', store: keyringStore };
 
 function api(...answers: SessionState[]): Api {
   const retryKeyring = vi.fn();

@@ -3,16 +3,7 @@ import { fireEvent, render, screen, waitFor } from '@testing-library/svelte';
 import Home from './Home.svelte';
 import { CommandError, type Api } from '../lib/ipc';
 import type { NotDeleted } from '../lib/bindings/NotDeleted';
-import type { StoreInfo } from '../lib/bindings/StoreInfo';
-
-const store: StoreInfo = {
-  encrypted: true,
-  cipher_version: '4.6.1',
-  path: '/home/an/.local/share/aanmelder/aanmelder.db',
-  schema_version: 22,
-  key_protection: 'keyring',
-  demo: false,
-};
+import { keyringStore as store } from '../lib/fixtures';
 
 const stick = '/media/an/STICK/aanmelding-AM-ABCD-EFGH.7z';
 const locked = '/home/an/Documenten/ontvangstbewijs-AM-WXYZ-2345.pdf';
